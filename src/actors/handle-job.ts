@@ -1,0 +1,187 @@
+/**
+ * What a worker does with each mailbox job: a user's stanza (to the gateway or to a room), a
+ * legacy event for a room, or session control. Errors a requester should see become stanza
+ * errors; anything else is a log line, and the partition goes on.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AnyPlugin } from '../legacy/plugin.ts';
+import type { BaseSession, GatewayUser } from '../legacy/session.ts';
+import type { MailboxJob } from '../transport/mailbox.ts';
+import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
+import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER } from '../transport/xmpp/ns.ts';
+import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
+import { writeGatewayInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
+import { bareJid, domainOf, errorReply, localOf, parseStanza, xml, type Element } from '../transport/xmpp/stanza.ts';
+import { escapeLocalPart } from '../legacy/escape.ts';
+import type { PartitionRuntime } from './partition.ts';
+import type { Sessions } from './sessions.ts';
+import type { UserStore } from './users.ts';
+
+export interface HandlerDeps {
+  gatewayJid: string;
+  plugin: AnyPlugin;
+  users: UserStore;
+  sessions: Sessions;
+  log: Logger;
+}
+
+export function createJobHandler(deps: HandlerDeps) {
+  const { gatewayJid, log } = deps;
+
+  return async function handleJob(job: MailboxJob, ctx: PartitionRuntime): Promise<void> {
+    if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, ctx);
+    if (job.kind === 'legacy') return handleLegacy(job, ctx);
+    const user = await deps.users.get(job.user);
+    if (job.action === 'login' && user) await deps.sessions.get(user).catch(() => undefined);
+    if (job.action === 'logout') await deps.sessions.logout(job.user);
+  };
+
+  async function handleLegacy(job: Extract<MailboxJob, { kind: 'legacy' }>, ctx: PartitionRuntime): Promise<void> {
+    const session = deps.sessions.peek(job.user);
+    if (!session) {
+      log.warn({ user: job.user, room: job.legacyId, event: job.event.type }, 'legacy event for a user without a session, dropped');
+      return;
+    }
+    const room = await ctx.rooms.get(session, job.legacyId, true);
+    await ctx.deliver(room!, job.event);
+  }
+
+  async function handleStanza(text: string, at: string, ctx: PartitionRuntime): Promise<void> {
+    let stanza: Element;
+    try {
+      stanza = parseStanza(text);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'unparsable stanza from the edge, dropped');
+      return;
+    }
+    const from = String(stanza.attrs.from ?? '');
+    const to = String(stanza.attrs.to ?? '');
+    // §2.1.4: stanzas from the gateway's own domain are ignored; errors are never answered
+    if (!from || domainOf(from) === gatewayJid) return;
+    try {
+      if (bareJid(to) === gatewayJid) await toGateway(stanza, ctx);
+      else await toRoom(stanza, at, ctx);
+    } catch (err) {
+      if (!isExpected(err)) log.error({ err, stanza: stanza.name, id: stanza.attrs.id, from: bareJid(from) }, 'stanza handler failed');
+      replyError(stanza, toStanzaError(err), ctx);
+    }
+  }
+
+  function replyError(stanza: Element, error: StanzaError, ctx: PartitionRuntime): void {
+    if (stanza.attrs.type === 'error' || stanza.attrs.type === 'result') return;
+    if (stanza.name === 'presence' && stanza.attrs.type === 'unavailable') return;
+    ctx.send(errorReply(stanza, error));
+  }
+
+  function result(iq: Element, ...children: Element[]): Element {
+    return xml('iq', { from: iq.attrs.to, to: iq.attrs.from, id: iq.attrs.id, type: 'result' }, ...children);
+  }
+
+  async function registered(jid: string): Promise<GatewayUser> {
+    const user = await deps.users.get(jid);
+    if (!user) throw new XmppError('registration-required');
+    return user;
+  }
+
+  /** Stanzas to the gateway itself: registration (XEP-0077), disco (XEP-0030), ping (XEP-0199). */
+  async function toGateway(stanza: Element, ctx: PartitionRuntime): Promise<void> {
+    const user = bareJid(String(stanza.attrs.from));
+    if (stanza.name !== 'iq') return;
+    const type = stanza.attrs.type;
+    if (type === 'result' || type === 'error') return;
+    if (stanza.getChild('query', NS_REGISTER)) return register(stanza, user, ctx);
+    if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
+      return ctx.send(result(stanza, writeGatewayInfo(deps.plugin.displayName)));
+    }
+    if (type === 'get' && stanza.getChild('query', NS_DISCO_ITEMS)) {
+      const current = await deps.users.get(user);
+      const session = current ? deps.sessions.peek(user) : undefined;
+      const rooms = (session?.bookmarks.knownLegacyIds() ?? []).map((id) => ({ jid: `${escapeLocalPart(id)}@${gatewayJid}` }));
+      return ctx.send(result(stanza, writeRoomItems(rooms)));
+    }
+    if (type === 'get' && stanza.getChild('ping', NS_PING)) return ctx.send(result(stanza));
+    throw new XmppError('service-unavailable');
+  }
+
+  async function register(iq: Element, user: string, ctx: PartitionRuntime): Promise<void> {
+    const request = readRegister(iq);
+    const { registration } = deps.plugin;
+    const current = await deps.users.get(user);
+    if (request.kind === 'form') {
+      return ctx.send(result(iq, writeRegisterForm({
+        title: `Register with ${deps.plugin.displayName}`, instructions: registration.instructions,
+        fields: registration.fields, current: current?.registration ?? null,
+      })));
+    }
+    if (request.kind === 'remove') {
+      if (!current) throw new XmppError('registration-required');
+      await deps.sessions.logout(user);
+      ctx.rooms.dropUser(user);
+      await deps.users.remove(user);
+      log.info({ user }, 'user unregistered');
+      return ctx.send(result(iq));
+    }
+    const fields = validateRegistration(registration.fields, request.fields);
+    await deps.sessions.logout(user);
+    await deps.users.put({ jid: user, registration: fields });
+    log.info({ user }, current ? 'registration updated' : 'user registered');
+    ctx.send(result(iq));
+    await deps.sessions.get({ jid: user, registration: fields }).catch(() => undefined);
+  }
+
+  /** Stanzas to a room or an occupant (spec §2). */
+  async function toRoom(stanza: Element, at: string, ctx: PartitionRuntime): Promise<void> {
+    const from = String(stanza.attrs.from);
+    const to = String(stanza.attrs.to);
+    const type = stanza.attrs.type;
+    if (stanza.name === 'message' && type === 'error') return; // §2.9 handled with the room actor work
+    const user = await registered(bareJid(from));
+    const session = await deps.sessions.get(user);
+    const legacyId = await session.bookmarks.jidUsernameToLegacyId(localOf(to));
+    const meta = { eventId: randomUUID(), at };
+
+    if (stanza.name === 'presence') {
+      if (isJoin(stanza)) {
+        const room = await ctx.rooms.get(session, legacyId, true);
+        const { nick, history } = readJoin(stanza);
+        return ctx.deliver(room!, {
+          ...meta, type: 'xmpp.join', from, nick, history,
+          ...(stanza.attrs.id ? { presenceId: String(stanza.attrs.id) } : {}),
+        });
+      }
+      if (type === 'unavailable') {
+        const room = await ctx.rooms.get(session, legacyId, false);
+        if (room) await ctx.deliver(room, { ...meta, type: 'xmpp.leave', from });
+      }
+      return; // §2.6: other presences to a room change nothing
+    }
+
+    if (stanza.name === 'message') {
+      const body = stanza.getChildText('body');
+      if (type === 'groupchat' && body !== null && !stanza.getChild('x', NS_MUC_USER)) {
+        const room = await ctx.rooms.get(session, legacyId, true);
+        return ctx.deliver(room!, {
+          ...meta, type: 'xmpp.message', from, body, xml: stanza.toString(),
+          ...(stanza.attrs.id ? { id: String(stanza.attrs.id) } : {}),
+        });
+      }
+      if (type === 'chat') throw new XmppError('feature-not-implemented', 'Private messages are not supported in this room');
+      return; // chat states, markers and the like: not forwarded yet
+    }
+
+    if (stanza.name === 'iq' && (type === 'get' || type === 'set')) {
+      if (type === 'get' && stanza.getChild('ping', NS_PING)) return selfPing(stanza, session, legacyId, ctx);
+      throw new XmppError('service-unavailable');
+    }
+  }
+
+  /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */
+  async function selfPing(iq: Element, session: BaseSession, legacyId: string, ctx: PartitionRuntime): Promise<void> {
+    const room = await ctx.rooms.get(session, legacyId, false);
+    const joined = room?.actor.getSnapshot().context.resources.includes(String(iq.attrs.from));
+    if (!joined) throw new XmppError('not-acceptable', undefined, { by: bareJid(String(iq.attrs.to)) });
+    ctx.send(result(iq));
+  }
+}

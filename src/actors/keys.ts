@@ -1,0 +1,46 @@
+/**
+ * Every Redis key and BullMQ prefix roomgate uses. Keys of one partition carry the hash tag
+ * `{p:N}`, so on Redis Cluster a partition's queue, users, snapshots and archives share a slot.
+ * No other file joins key parts with ':'.
+ */
+import { partitionOf } from './partitions.ts';
+
+export interface Keys {
+  partitions: number;
+  partitionOf(user: string): number;
+  /** BullMQ prefix of partition N's mailbox queue. */
+  mailboxPrefix(partition: number): string;
+  /** BullMQ prefix of the outbound stanza queue the edge drains. */
+  outboxPrefix(): string;
+  /** Set of every registered user's bare JID. */
+  usersIndex(): string;
+  /** Hash: a registered user's registration fields (JSON). */
+  user(user: string): string;
+  /** Set of a user's room legacy ids that have a snapshot. */
+  userRooms(user: string): string;
+  roomSnapshot(user: string, legacyId: string): string;
+  /** List of archived messages (JSON), oldest first. */
+  archive(user: string, legacyId: string): string;
+  /** Hash stanza-id → 1: makes archive appends idempotent. */
+  archiveIds(user: string, legacyId: string): string;
+  /** List of events that could not be processed, with the reason (JSON). */
+  deadLetters(): string;
+}
+
+export function createKeys(prefix: string, partitions: number): Keys {
+  const tag = (user: string) => `${prefix}:{p:${partitionOf(user, partitions)}}`;
+  const room = (user: string, legacyId: string) => `${tag(user)}:room:${user}:${encodeURIComponent(legacyId)}`;
+  return {
+    partitions,
+    partitionOf: (user) => partitionOf(user, partitions),
+    mailboxPrefix: (n) => `${prefix}:{p:${n}}`,
+    outboxPrefix: () => `${prefix}:{out}`,
+    usersIndex: () => `${prefix}:users`,
+    user: (user) => `${tag(user)}:user:${user}`,
+    userRooms: (user) => `${tag(user)}:rooms:${user}`,
+    roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
+    archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
+    archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
+    deadLetters: () => `${prefix}:dead-letters`,
+  };
+}

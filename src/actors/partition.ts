@@ -1,0 +1,106 @@
+/**
+ * One partition's runtime: applies its mailbox jobs in order and commits what each produced
+ * (outbound stanzas, archive entries, room snapshots) before the next one starts.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ArchiveIntent, RoomPort } from '../machines/ports.ts';
+import type { RoomInputEvent } from '../machines/events.ts';
+import type { MailboxJob } from '../transport/mailbox.ts';
+import type { Outbox } from '../transport/outbox.ts';
+import { writePresence } from '../transport/xmpp/muc-presence.ts';
+import { writeEcho, writeMessage, writeReplay } from '../transport/xmpp/muc-message.ts';
+import type { Element } from '../transport/xmpp/stanza.ts';
+import { appendArchive } from './archive.ts';
+import type { Keys } from './keys.ts';
+import { Rooms, type RoomHandle } from './rooms.ts';
+import type { Sessions } from './sessions.ts';
+
+/** What one job produced, committed together once the job is done. */
+export interface Batch {
+  stanzas: string[];
+  archive: ArchiveIntent[];
+  touched: Set<RoomHandle>;
+}
+
+export interface PartitionDeps {
+  partition: number;
+  redis: Redis;
+  keys: Keys;
+  sessions: Sessions;
+  outbox: Outbox;
+  log: Logger;
+}
+
+/** Handles one job's content; `send` queues a stanza in the job's batch. */
+export type JobHandler = (job: MailboxJob, ctx: PartitionRuntime) => Promise<void>;
+
+export class PartitionRuntime {
+  readonly rooms: Rooms;
+  private batch: Batch = emptyBatch();
+
+  constructor(private readonly deps: PartitionDeps) {
+    const port: RoomPort = {
+      presence: (p) => this.send(writePresence(p)),
+      message: (m) => { for (const to of m.to) this.send(writeMessage(m, to)); },
+      echo: (e) => { for (const to of e.to) this.send(writeEcho(e, to)); },
+      replay: (r) => this.send(writeReplay(r)),
+      archive: (a) => { this.batch.archive.push(a); },
+      warn: (msg, data) => deps.log.warn(data ?? {}, msg),
+    };
+    this.rooms = new Rooms({ redis: deps.redis, keys: deps.keys, sessions: deps.sessions, port, log: deps.log });
+  }
+
+  send(stanza: Element): void {
+    this.batch.stanzas.push(stanza.toString());
+  }
+
+  /** Applies one event to a room; the room is written back when the job commits. */
+  async deliver(handle: RoomHandle, event: RoomInputEvent): Promise<void> {
+    this.batch.touched.add(handle);
+    await this.rooms.deliver(handle, event);
+  }
+
+  /**
+   * Runs a job and commits its batch. The outbox job takes the mailbox job's id, so if this
+   * process dies after sending and before the snapshot is written, the replayed job's stanzas
+   * are recognised as already queued; archive appends are idempotent by stanza-id.
+   */
+  async run(jobId: string, job: MailboxJob, handler: JobHandler): Promise<void> {
+    this.batch = emptyBatch();
+    try {
+      await handler(job, this);
+    } finally {
+      const batch = this.batch;
+      this.batch = emptyBatch();
+      await this.commit(jobId, batch);
+    }
+  }
+
+  private async commit(jobId: string, batch: Batch): Promise<void> {
+    const { redis, keys, outbox } = this.deps;
+    await outbox.add(batch.stanzas, `${this.deps.partition}-${jobId}`);
+    if (!batch.archive.length && !batch.touched.size) return;
+    const multi = redis.multi();
+    for (const a of batch.archive) {
+      const xml = 'xml' in a.message ? writeEcho(a.message).toString() : writeMessage(a.message).toString();
+      appendArchive(multi, keys, a.user, a.roomId, {
+        stanzaId: a.stanzaId, at: a.at, source: a.source, xml, ...(a.legacyId ? { legacyId: a.legacyId } : {}),
+      });
+    }
+    for (const handle of batch.touched) {
+      const { ended, json } = this.rooms.persisted(handle);
+      if (ended) {
+        multi.del(keys.roomSnapshot(handle.user, handle.legacyId)).srem(keys.userRooms(handle.user), handle.legacyId);
+        this.rooms.drop(handle);
+      } else {
+        multi.set(keys.roomSnapshot(handle.user, handle.legacyId), json).sadd(keys.userRooms(handle.user), handle.legacyId);
+      }
+    }
+    await multi.exec();
+  }
+}
+
+function emptyBatch(): Batch {
+  return { stanzas: [], archive: [], touched: new Set() };
+}

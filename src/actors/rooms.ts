@@ -1,0 +1,172 @@
+/**
+ * Room actors of one partition: created on first use, restored from their Redis snapshot,
+ * fed one event at a time, and written back after each mailbox job. Also binds the machine's
+ * hooks (fill, backfill, history, sendText) to the plugin's room objects.
+ */
+import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { BaseSession } from '../legacy/session.ts';
+import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
+import type { LegacyParticipant } from '../legacy/participant.ts';
+import type { LegacyRoomEvent, RoomInputEvent } from '../machines/events.ts';
+import type { FillOutput, HistoryInput, RoomPort, RoomRef } from '../machines/ports.ts';
+import { roomMachine, type RoomEvent, type SendTextOutput, type UserMessageEvent } from '../machines/room.ts';
+import { roomEffects } from '../machines/room.effects.ts';
+import { NotImplemented, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
+import { holeBounds, readArchive, selectHistory } from './archive.ts';
+import type { Keys } from './keys.ts';
+import type { Sessions } from './sessions.ts';
+
+/** How long a hook may keep a room busy before the job gives up on it (a log line says so). */
+export const HOOK_TIMEOUT_MS = 60_000;
+
+export type RoomActor = Actor<typeof roomMachine>;
+export interface RoomHandle { user: string; legacyId: string; actor: RoomActor }
+
+export interface RoomsDeps {
+  redis: Redis;
+  keys: Keys;
+  sessions: Sessions;
+  port: RoomPort;
+  log: Logger;
+}
+
+export class Rooms {
+  private readonly live = new Map<string, RoomHandle>();
+  private readonly machine;
+
+  constructor(private readonly deps: RoomsDeps) {
+    this.machine = roomMachine.provide({
+      actions: roomEffects(deps.port),
+      actors: {
+        fill: fromPromise(({ input }: { input: RoomRef }) => rejectAsStanzaError(this.fill(input), deps.log, input)),
+        backfill: fromPromise(({ input }: { input: RoomRef }) => this.backfill(input)),
+        history: fromPromise(({ input }: { input: HistoryInput }) => this.history(input)),
+        sendText: fromPromise(({ input }: { input: { room: RoomRef; message: UserMessageEvent } }) =>
+          rejectAsStanzaError(this.sendText(input.room, input.message), deps.log, input.room)),
+      },
+    });
+  }
+
+  /** The room actor in memory or restored from its snapshot; created when `create`. */
+  async get(session: BaseSession, legacyId: string, create: boolean): Promise<RoomHandle | null> {
+    const user = session.user.jid;
+    const key = `${user}\n${legacyId}`;
+    const live = this.live.get(key);
+    if (live) return live;
+    const raw = await this.deps.redis.get(this.deps.keys.roomSnapshot(user, legacyId));
+    if (!raw && !create) return null;
+    const muc = this.deps.sessions.openRoom(session, legacyId);
+    const input = {
+      user, legacyId, jid: muc.jid,
+      defaultUserNick: session.bookmarks.userNick,
+      flags: { hasSubject: (muc.constructor as typeof LegacyMUC).HAS_SUBJECT },
+    };
+    const actor = createActor(this.machine, raw ? { input, snapshot: JSON.parse(raw) } : { input });
+    actor.start();
+    const handle = { user, legacyId, actor };
+    this.live.set(key, handle);
+    return handle;
+  }
+
+  /**
+   * Applies one event and waits until the room is no longer busy with a hook. Events already
+   * applied (a replayed job) are dropped here, by id.
+   */
+  async deliver(handle: RoomHandle, event: RoomInputEvent): Promise<void> {
+    if (handle.actor.getSnapshot().context.applied.includes(event.eventId)) return;
+    handle.actor.send(event as RoomEvent);
+    try {
+      await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });
+    } catch {
+      this.deps.log.error({ user: handle.user, room: handle.legacyId, event: event.type }, 'room still busy after the hook timeout');
+    }
+  }
+
+  /** What to write back for a room after a job: its snapshot, or nothing once it has ended. */
+  persisted(handle: RoomHandle): { ended: boolean; json: string } {
+    const snap = handle.actor.getSnapshot();
+    return { ended: snap.status !== 'active', json: JSON.stringify(handle.actor.getPersistedSnapshot()) };
+  }
+
+  /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */
+  drop(handle: RoomHandle): void {
+    handle.actor.stop();
+    this.live.delete(`${handle.user}\n${handle.legacyId}`);
+  }
+
+  dropUser(user: string): void {
+    for (const [key, handle] of this.live) if (key.startsWith(`${user}\n`)) this.drop(handle);
+  }
+
+  private muc(room: RoomRef): LegacyMUC {
+    const session = this.deps.sessions.peek(room.user);
+    if (!session) throw new Error(`no session for ${room.user}`);
+    return this.deps.sessions.openRoom(session, room.legacyId);
+  }
+
+  /** `updateInfo()` then `fillParticipants()` (spec §2.2, §2.3.5). */
+  private async fill(room: RoomRef): Promise<FillOutput> {
+    const muc = this.muc(room);
+    try {
+      await muc.updateInfo();
+    } catch (err) {
+      if (!(err instanceof NotImplemented)) throw err; // §2.2.4: tolerated, defaults stay
+    }
+    const participants = [];
+    let user: FillOutput['user'] = null;
+    for await (const p of muc.fillParticipants() as AsyncIterable<LegacyParticipant>) {
+      if (p.isUser) user = p.toInit();
+      else if (!p.isSystem) participants.push(p.toInit());
+    }
+    return { info: muc.toInfo(), participants, user };
+  }
+
+  /** Runs the plugin's backfill for the archive's hole and returns what it sent (archive-only). */
+  private async backfill(room: RoomRef): Promise<LegacyRoomEvent[]> {
+    const muc = this.muc(room);
+    const archived = await readArchive(this.deps.redis, this.deps.keys, room.user, room.legacyId);
+    const { after, before } = holeBounds(archived);
+    const bound = (m: typeof after) => (m ? { id: m.legacyId!, timestamp: new Date(m.at) } : null);
+    const collected: LegacyRoomEvent[] = [];
+    // Only archive-only messages belong to the backfill; live events keep flowing to the mailbox.
+    const original: RoomEventSink = muc.bindSink((event) => {
+      if (event.type === 'legacy.message' && event.archiveOnly) collected.push(this.deps.sessions.stamp(muc.session, event));
+      else original(event);
+    });
+    try {
+      await muc.backfill(bound(after), bound(before));
+    } catch (err) {
+      if (!(err instanceof NotImplemented)) throw err;
+    } finally {
+      muc.bindSink(original);
+    }
+    return collected;
+  }
+
+  private async history(input: HistoryInput) {
+    const archived = await readArchive(this.deps.redis, this.deps.keys, input.room.user, input.room.legacyId);
+    return selectHistory(archived, input.request, input.now);
+  }
+
+  /** The user's message to the legacy network (spec §3.13.2). */
+  private async sendText(room: RoomRef, message: UserMessageEvent): Promise<SendTextOutput> {
+    const muc = this.muc(room);
+    const legacyId = await muc.session.onText(muc, message.body, message.id ? { xmppId: message.id } : {});
+    return {
+      legacyId: legacyId ?? null,
+      stanzaId: legacyId ? muc.session.legacyToXmppMsgId(legacyId) : null,
+    };
+  }
+}
+
+/** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */
+async function rejectAsStanzaError<T>(work: Promise<T>, log: Logger, room: RoomRef): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (!isExpected(err)) log.error({ user: room.user, room: room.legacyId, err }, 'plugin hook failed');
+    throw toStanzaError(err);
+  }
+}

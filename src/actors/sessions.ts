@@ -1,0 +1,132 @@
+/**
+ * The users' legacy sessions in this worker: logged in at start-up and on registration, out on
+ * unregistration and shutdown (spec §2.1). Sessions reach their rooms only through the
+ * mailbox: a room object's events are stamped here and queued to the user's partition.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { BaseSession, GatewayUser, SessionHost } from '../legacy/session.ts';
+import type { LegacyMUC } from '../legacy/muc.ts';
+import type { AnyPlugin } from '../legacy/plugin.ts';
+import type { LegacyRoomEvent, UnstampedLegacyEvent } from '../machines/events.ts';
+import { escapeLocalPart } from '../legacy/escape.ts';
+import { NotImplemented, XmppError } from '../transport/xmpp/errors.ts';
+import type { Mailboxes } from '../transport/mailbox.ts';
+import type { UserStore } from './users.ts';
+
+export interface SessionsDeps {
+  plugin: AnyPlugin;
+  shared: unknown;
+  gatewayJid: string;
+  users: UserStore;
+  mailboxes: Mailboxes;
+  log: Logger;
+  /** Called when a session deletes one of its rooms (`bookmarks.remove`). */
+  onRemoveRoom(user: string, legacyId: string, reason: string, kick: boolean): Promise<void>;
+}
+
+interface Entry { session: BaseSession; ready: Promise<void>; error: unknown }
+
+export class Sessions implements SessionHost {
+  private readonly entries = new Map<string, Entry>();
+  private readonly rooms = new Map<string, LegacyMUC>();
+
+  constructor(private readonly deps: SessionsDeps) {}
+
+  /** The logged-in session of a registered user, logging it in on first use. */
+  async get(user: GatewayUser): Promise<BaseSession> {
+    let entry = this.entries.get(user.jid);
+    if (!entry) entry = this.login(user);
+    await entry.ready;
+    if (entry.error !== null || !entry.session.logged) {
+      throw new XmppError('internal-server-error', 'You are not logged to the legacy network');
+    }
+    return entry.session;
+  }
+
+  /** The session if it is already logged in (or logging in), without starting one. */
+  peek(jid: string): BaseSession | undefined {
+    return this.entries.get(jid)?.session;
+  }
+
+  /** Starts logging a user in; a failed login is logged and retried on the next stanza. */
+  login(user: GatewayUser): Entry {
+    const { plugin, shared, log } = this.deps;
+    const session = new plugin.session(user, plugin, shared, this);
+    const entry: Entry = { session, ready: Promise.resolve(), error: null };
+    entry.ready = (async () => {
+      try {
+        await session.login();
+        try {
+          await session.bookmarks.fill();
+        } catch (err) {
+          if (!(err instanceof NotImplemented)) throw err;
+        }
+        session.logged = true;
+        log.info({ user: user.jid }, 'session logged in');
+      } catch (err) {
+        entry.error = err;
+        this.entries.delete(user.jid);
+        log.warn({ user: user.jid, err: (err as Error).message }, 'legacy login failed');
+      }
+    })();
+    this.entries.set(user.jid, entry);
+    return entry;
+  }
+
+  async logout(jid: string): Promise<void> {
+    const entry = this.entries.get(jid);
+    if (!entry) return;
+    this.entries.delete(jid);
+    for (const key of [...this.rooms.keys()]) if (key.startsWith(`${jid}\n`)) this.rooms.delete(key);
+    await entry.ready;
+    try {
+      await entry.session.logout();
+    } catch (err) {
+      this.deps.log.warn({ user: jid, err: (err as Error).message }, 'legacy logout failed');
+    }
+    entry.session.logged = false;
+  }
+
+  async logoutAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((jid) => this.logout(jid)));
+  }
+
+  /** SessionHost: the room object of a session, whose events go to the user's mailbox. */
+  openRoom(session: BaseSession, legacyId: string): LegacyMUC {
+    const key = `${session.user.jid}\n${legacyId}`;
+    let muc = this.rooms.get(key);
+    if (!muc) {
+      // room JIDs use the default XEP-0106 form (LegacyBookmarks.legacyIdToJidUsername)
+      muc = new session.plugin.muc(session, legacyId, `${escapeLocalPart(legacyId)}@${this.deps.gatewayJid}`, (event) => {
+        void this.queue(session, legacyId, event);
+      });
+      this.rooms.set(key, muc);
+    }
+    return muc;
+  }
+
+  removeRoom(session: BaseSession, legacyId: string, reason: string, kick: boolean): Promise<void> {
+    this.rooms.delete(`${session.user.jid}\n${legacyId}`);
+    return this.deps.onRemoveRoom(session.user.jid, legacyId, reason, kick);
+  }
+
+  /** Gives an event its id, time and XMPP message id, as it enters the mailbox. */
+  stamp(session: BaseSession, event: UnstampedLegacyEvent): LegacyRoomEvent {
+    const stamped = { ...event, eventId: randomUUID(), at: new Date().toISOString() } as LegacyRoomEvent;
+    if (stamped.type === 'legacy.message' && stamped.legacyId !== undefined) {
+      stamped.xmppId = session.legacyToXmppMsgId(stamped.legacyId);
+    }
+    return stamped;
+  }
+
+  private async queue(session: BaseSession, legacyId: string, event: UnstampedLegacyEvent): Promise<void> {
+    const stamped = this.stamp(session, event);
+    try {
+      await this.deps.mailboxes.add({ kind: 'legacy', user: session.user.jid, legacyId, event: stamped }, stamped.eventId);
+    } catch (err) {
+      // the legacy network already delivered it: losing it silently would be worse than a loud line
+      this.deps.log.error({ user: session.user.jid, room: legacyId, err: (err as Error).message, event: stamped.type }, 'could not queue legacy event');
+    }
+  }
+}

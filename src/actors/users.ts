@@ -1,0 +1,38 @@
+/** The registered users: who may reach a session (spec §2.1.4), and their registration fields. */
+import type { Redis } from 'ioredis';
+import type { GatewayUser } from '../legacy/session.ts';
+import type { Keys } from './keys.ts';
+
+export interface UserStore {
+  get(jid: string): Promise<GatewayUser | null>;
+  put(user: GatewayUser): Promise<void>;
+  /** Deletes the user and every room of theirs (snapshots, archives). */
+  remove(jid: string): Promise<void>;
+  all(): Promise<string[]>;
+}
+
+export function userStore(redis: Redis, keys: Keys): UserStore {
+  return {
+    async get(jid) {
+      const raw = await redis.get(keys.user(jid));
+      return raw ? { jid, registration: JSON.parse(raw) as Record<string, string> } : null;
+    },
+    async put(user) {
+      await redis.multi()
+        .set(keys.user(user.jid), JSON.stringify(user.registration))
+        .sadd(keys.usersIndex(), user.jid)
+        .exec();
+    },
+    async remove(jid) {
+      const rooms = await redis.smembers(keys.userRooms(jid));
+      const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid)).srem(keys.usersIndex(), jid);
+      for (const legacyId of rooms) {
+        multi.del(keys.roomSnapshot(jid, legacyId), keys.archive(jid, legacyId), keys.archiveIds(jid, legacyId));
+      }
+      await multi.exec();
+    },
+    async all() {
+      return (await redis.smembers(keys.usersIndex())).sort();
+    },
+  };
+}

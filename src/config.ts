@@ -1,0 +1,101 @@
+/**
+ * Configuration: one file (TOML or JSON, by extension) plus environment overrides, validated
+ * before anything starts. A wrong or missing field is reported with its path; roomgate never
+ * starts half-configured.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z.object({
+  component: z.object({
+    /** The gateway's JID: rooms are `<local>@<jid>`. */
+    jid: z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name like gw.example.org'),
+    /** XEP-0114 shared secret, as in the XMPP server's component section. */
+    secret: z.string().min(1, 'must not be empty'),
+  }),
+  xmpp: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    /** The XMPP server's component port (XEP-0114). */
+    port: z.number().int().min(1).max(65535).default(5347),
+  }).default({ host: '127.0.0.1', port: 5347 }),
+  redis: z.object({
+    url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    /** Prefix of every key, so several gateways can share one Redis. */
+    prefix: z.string().min(1).default('roomgate'),
+  }).default({ url: 'redis://127.0.0.1:6379', prefix: 'roomgate' }),
+  /** Number of partition mailboxes (users are spread over them; fixed for the life of the data). */
+  partitions: z.number().int().min(1).max(4096).default(16),
+  plugin: z.object({
+    name: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+  }),
+  log: z.object({
+    level: z.enum(LOG_LEVELS).default('info'),
+  }).default({ level: 'info' }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variables that override a field of the file. */
+export const ENV_OVERRIDES: Record<string, { path: string[]; number?: boolean }> = {
+  ROOMGATE_COMPONENT_JID: { path: ['component', 'jid'] },
+  ROOMGATE_COMPONENT_SECRET: { path: ['component', 'secret'] },
+  ROOMGATE_XMPP_HOST: { path: ['xmpp', 'host'] },
+  ROOMGATE_XMPP_PORT: { path: ['xmpp', 'port'], number: true },
+  ROOMGATE_REDIS_URL: { path: ['redis', 'url'] },
+  ROOMGATE_REDIS_PREFIX: { path: ['redis', 'prefix'] },
+  ROOMGATE_PARTITIONS: { path: ['partitions'], number: true },
+  ROOMGATE_PLUGIN: { path: ['plugin', 'name'] },
+  ROOMGATE_LOG_LEVEL: { path: ['log', 'level'] },
+};
+
+/** A configuration that cannot be used; `problems` has one line per wrong field. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates raw data (already parsed) with the environment applied. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): Config {
+  const data = structuredClone(raw ?? {}) as Record<string, unknown>;
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(source, ['the file must hold a table/object']);
+  for (const [name, { path, number }] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let node = data;
+    for (const key of path.slice(0, -1)) {
+      if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path.at(-1)!] = number && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    throw new ConfigError(source, result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** Reads and validates a config file (`.toml` or `.json`). */
+export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseToml(text);
+  } catch (err) {
+    throw new ConfigError(path, [`cannot parse the file: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, env, path);
+}

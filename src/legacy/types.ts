@@ -1,0 +1,53 @@
+/** The type of a group: private, public, anonymous or not (spec §1.1, §4). */
+export enum MucType {
+  /** A private group, members-only and non-anonymous, e.g. a family group. */
+  GROUP = 0,
+  /** A public group, a.k.a. an anonymous channel. */
+  CHANNEL = 1,
+  /** A public group where participants' legacy ids are visible to everybody. */
+  CHANNEL_NON_ANONYMOUS = 2,
+}
+
+/** XEP-0045 affiliation. */
+export type MucAffiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
+/** XEP-0045 role. */
+export type MucRole = 'moderator' | 'participant' | 'visitor' | 'none';
+/** XEP-0317 hat. */
+export interface Hat { uri: string; title: string }
+/** XMPP presence `<show/>` values; absent means plain available. */
+export type Show = 'away' | 'chat' | 'dnd' | 'xa';
+
+/** Bound of an archive gap passed to `backfill()` (spec §2.4): a legacy message id and its UTC time. */
+export interface HoleBound { id: string; timestamp: Date }
+
+/** A legacy contact, for non-anonymous groups: who a participant really is on the network. */
+export interface LegacyContact {
+  /** The contact's id on the legacy network. */
+  legacyId: string;
+  /** Display name; becomes the participant's nickname. */
+  name?: string;
+}
+
+/** XEP-0461 reply target. `author` is `'user'` or a participant's nickname. */
+export interface MessageReference { legacyId: string; author?: 'user' | string; body?: string }
+
+/** Options of `LegacyParticipant.sendText`. */
+export interface SendTextOptions {
+  /** When the message was sent on the legacy network (adds `<delay/>`). */
+  when?: Date;
+  /** Archive without delivering: the backfill path. */
+  archiveOnly?: boolean;
+  /** XEP-0461 reply target. */
+  replyTo?: MessageReference;
+}
+
+/** A field of the registration form (XEP-0077 with a XEP-0004 data form). */
+export interface RegistrationField {
+  /** The form field's `var`. */
+  var: string;
+  label: string;
+  type?: 'text-single' | 'text-private' | 'boolean';
+  required?: boolean;
+  /** Default value, shown in the form. */
+  value?: string;
+}

@@ -1,0 +1,111 @@
+/**
+ * The narrow port through which machines act on the world. Intents are plain data: the
+ * transport turns them into stanzas, the runtime into Redis writes. Nothing here knows XML.
+ */
+import type { Hat, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { StanzaError } from '../transport/xmpp/errors.ts';
+import type { HistoryRequest, ParticipantInit } from './events.ts';
+import type { RoomInfo } from '../legacy/muc.ts';
+
+/** The `<item/>` of a muc#user payload. */
+export interface OccupantItem {
+  affiliation: MucAffiliation;
+  role: MucRole;
+  jid?: string;
+  nick?: string;
+  reason?: string;
+}
+
+/** A presence from the room (`nick` null: the bare room JID) to one full JID. */
+export interface PresenceIntent {
+  to: string;
+  room: string;
+  nick: string | null;
+  type?: 'unavailable' | 'error';
+  id?: string;
+  item?: OccupantItem;
+  codes?: number[];
+  occupantId?: string;
+  show?: Show;
+  status?: string;
+  hats?: Hat[];
+  error?: StanzaError;
+}
+
+/** A message from the room or an occupant, fanned out to each of `to`. */
+export interface MessageIntent {
+  to: string[];
+  room: string;
+  nick: string | null;
+  type: 'groupchat' | 'normal' | 'error';
+  id?: string;
+  body?: string;
+  subject?: string;
+  stanzaId?: string;
+  occupantId?: string;
+  /** XEP-0203 delay: when the message was really sent. */
+  delay?: { stamp: string; from?: string };
+  error?: StanzaError;
+}
+
+/** The reflection of a user's own groupchat message (spec §3.13), keeping the client's payload. */
+export interface EchoIntent {
+  to: string[];
+  room: string;
+  nick: string;
+  xml: string;
+  stanzaId: string;
+  occupantId: string;
+}
+
+/** One message to keep in the room's archive, as it was (or would have been) delivered. */
+export interface ArchiveIntent {
+  user: string;
+  /** The room's legacy id (where the archive lives) and JID. */
+  roomId: string;
+  room: string;
+  stanzaId: string;
+  legacyId?: string;
+  at: string;
+  source: 'live' | 'backfill';
+  message: Omit<MessageIntent, 'to'> | Omit<EchoIntent, 'to'>;
+}
+
+/** An archived stanza re-addressed to one full JID, delayed to when it was sent. */
+export interface ReplayIntent { to: string; room: string; xml: string; stamp: string }
+
+/** What a machine sends out. Implementations must not throw. */
+export interface RoomPort {
+  presence(p: PresenceIntent): void;
+  message(m: MessageIntent): void;
+  echo(e: EchoIntent): void;
+  archive(a: ArchiveIntent): void;
+  /** An archived message sent again as history on join, with its original time (§2.4). */
+  replay(r: ReplayIntent): void;
+  /** Something worth a log line (a hook that failed, an event that makes no sense). */
+  warn(msg: string, data?: Record<string, unknown>): void;
+}
+
+/** Identity of a room, as the hooks need it. */
+export interface RoomRef { user: string; legacyId: string; jid: string }
+
+/** What `fill` returns: `updateInfo()` then `fillParticipants()`. */
+export interface FillOutput {
+  info: RoomInfo;
+  participants: ParticipantInit[];
+  /** The user's own participant as the plugin yielded it (role, affiliation). */
+  user: ParticipantInit | null;
+}
+
+/** A message of the archive, ready to replay as history (spec §2.4). */
+export interface ArchivedMessage {
+  stanzaId: string;
+  legacyId?: string;
+  at: string;
+  source: 'live' | 'backfill';
+  /** The stanza as archived, without `to`. */
+  xml: string;
+}
+
+/** Input of the `history` actor. */
+export interface HistoryInput { room: RoomRef; request: HistoryRequest; now: string }

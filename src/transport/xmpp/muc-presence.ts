@@ -1,0 +1,36 @@
+/**
+ * Presences from rooms and occupants (XEP-0045 §7.2 join, §7.14 leave, §9 kick/ban,
+ * §7.6 rename), with XEP-0421 occupant-id and XEP-0317 hats.
+ */
+import type { PresenceIntent } from '../../machines/ports.ts';
+import { NS_HATS, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from './ns.ts';
+import { errorElement, xml, type Element } from './stanza.ts';
+
+/** The occupant JID of a nickname in a room (bare room JID when `nick` is null). */
+export function occupantJid(room: string, nick: string | null): string {
+  return nick === null ? room : `${room}/${nick}`;
+}
+
+export function writePresence(p: PresenceIntent): Element {
+  const el = xml('presence', { from: occupantJid(p.room, p.nick), to: p.to, id: p.id, type: p.type });
+  if (p.type === 'error') {
+    // spec §2.16: the error presence keeps the muc payload so clients match it to their join
+    el.cnode(xml('x', { xmlns: NS_MUC }));
+    el.cnode(errorElement(p.error!));
+    return el;
+  }
+  if (p.show) el.cnode(xml('show', null, p.show));
+  if (p.status) el.cnode(xml('status', null, p.status));
+  if (p.item) {
+    const { reason, ...attrs } = p.item;
+    const x = xml('x', { xmlns: NS_MUC_USER },
+      xml('item', attrs, reason ? xml('reason', null, reason) : null));
+    for (const code of p.codes ?? []) x.cnode(xml('status', { code }));
+    el.cnode(x);
+  }
+  if (p.hats?.length) {
+    el.cnode(xml('hats', { xmlns: NS_HATS }, ...p.hats.map((h) => xml('hat', { uri: h.uri, title: h.title }))));
+  }
+  if (p.occupantId) el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: p.occupantId }));
+  return el;
+}

@@ -1,0 +1,60 @@
+/** Small helpers shared by the stanza readers and writers. */
+import { Element, parse as parseXml } from 'ltx';
+import { NS_STANZAS } from './ns.ts';
+import type { StanzaError } from './errors.ts';
+
+export { Element };
+export const xml = (name: string, attrs?: Record<string, string | number | undefined> | null, ...children: (Element | string | null | undefined | false)[]): Element => {
+  const el = new Element(name, dropUndefined(attrs));
+  for (const c of children) {
+    if (typeof c === 'string') el.t(c);
+    else if (c) el.cnode(c);
+  }
+  return el;
+};
+
+function dropUndefined(attrs?: Record<string, string | number | undefined> | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (attrs) for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/** Parses one stanza; throws on malformed XML. */
+export function parseStanza(text: string): Element {
+  const el = parseXml(text);
+  if (!(el instanceof Element)) throw new Error('not an XML element');
+  return el as Element;
+}
+
+/** `<error type by><condition/><text/></error>` (RFC 6120 §8.3.2). */
+export function errorElement(e: StanzaError): Element {
+  return xml('error', { type: e.type, by: e.by },
+    xml(e.condition, { xmlns: NS_STANZAS }),
+    e.text ? xml('text', { xmlns: NS_STANZAS }, e.text) : null,
+  );
+}
+
+/** An error reply to a stanza: same name and id, from/to swapped, payload dropped. */
+export function errorReply(stanza: Element, e: StanzaError): Element {
+  return xml(stanza.name, { from: stanza.attrs.to, to: stanza.attrs.from, id: stanza.attrs.id, type: 'error' }, errorElement(e));
+}
+
+export function bareJid(jid: string): string {
+  return jid.split('/')[0]!;
+}
+
+export function resourceOf(jid: string): string {
+  const i = jid.indexOf('/');
+  return i < 0 ? '' : jid.slice(i + 1);
+}
+
+export function localOf(jid: string): string {
+  const bare = bareJid(jid);
+  const i = bare.indexOf('@');
+  return i < 0 ? '' : bare.slice(0, i);
+}
+
+export function domainOf(jid: string): string {
+  const bare = bareJid(jid);
+  return bare.slice(bare.indexOf('@') + 1);
+}

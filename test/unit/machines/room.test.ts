@@ -1,0 +1,219 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createActor, fromPromise, waitFor } from 'xstate';
+import { roomMachine, type SendTextOutput } from '../../../src/machines/room.ts';
+import { roomEffects } from '../../../src/machines/room.effects.ts';
+import type { FillOutput, RoomPort } from '../../../src/machines/ports.ts';
+import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
+import { MucType } from '../../../src/legacy/types.ts';
+
+const R = 'room-private@aim.shakespeare.lit';
+const U = 'romeo@montague.lit';
+const GAJIM = `${U}/gajim`;
+const MOVIM = `${U}/movim`;
+const AT = '2026-11-25T12:00:00.000Z';
+
+const info = (type = MucType.GROUP) => ({
+  name: 'Private', description: '', subject: 'Hello', subjectSetter: 'juliet', subjectDate: '2026-11-24T10:00:00.000Z',
+  type, nParticipants: 2, userNick: null,
+});
+
+interface Options {
+  fill?: () => Promise<FillOutput>;
+  backfill?: () => Promise<LegacyRoomEvent[]>;
+  sendText?: () => Promise<SendTextOutput>;
+  history?: { stanzaId: string; at: string; source: 'live'; xml: string }[];
+}
+
+function harness(opts: Options = {}) {
+  const sent: [string, unknown][] = [];
+  const calls: string[] = [];
+  const port: RoomPort = {
+    presence: (p) => sent.push(['presence', p]),
+    message: (m) => sent.push(['message', m]),
+    echo: (e) => sent.push(['echo', e]),
+    archive: (a) => sent.push(['archive', a]),
+    replay: (r) => sent.push(['replay', r]),
+    warn: (msg) => sent.push(['warn', msg]),
+  };
+  const machine = roomMachine.provide({
+    actions: roomEffects(port),
+    actors: {
+      fill: fromPromise(async () => { calls.push('fill'); return (opts.fill ?? (async () => ({
+        info: info(), participants: [{ nick: 'juliet', role: 'moderator', affiliation: 'owner' }, { nick: 'nurse' }], user: null,
+      })))(); }),
+      backfill: fromPromise(async () => { calls.push('backfill'); return (opts.backfill ?? (async () => []))(); }),
+      history: fromPromise(async () => { calls.push('history'); return opts.history ?? []; }),
+      sendText: fromPromise(async () => { calls.push('sendText'); return (opts.sendText ?? (async () => ({ legacyId: 'L1', stanzaId: 'X1' })))(); }),
+    },
+  });
+  const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  actor.start();
+  let n = 0;
+  const send = async (event: Record<string, unknown>) => {
+    actor.send({ eventId: `e${++n}`, at: AT, ...event } as unknown as RoomInputEvent);
+    await waitFor(actor, (s) => !s.hasTag('busy'));
+  };
+  const join = (from = GAJIM, extra: Record<string, unknown> = {}) =>
+    send({ type: 'xmpp.join', from, nick: 'romeo', presenceId: 'j1', history: {}, ...extra });
+  return { actor, sent, calls, send, join, machine };
+}
+
+const kinds = (sent: [string, unknown][]) => sent.map(([k, v]) => {
+  const x = v as { nick?: string | null; type?: string; codes?: number[]; subject?: string };
+  return `${k}:${x.nick ?? ''}${x.type ? `:${x.type}` : ''}${x.codes?.length ? `:${x.codes.join(',')}` : ''}${x.subject !== undefined ? ':subject' : ''}`;
+});
+
+test('answers a first join with occupants, then the 110/100 self-presence, then history, then the subject', async () => {
+  const h = harness({ history: [{ stanzaId: 's1', at: AT, source: 'live', xml: '<message/>' }] });
+  await h.join();
+  assert.deepEqual(h.calls, ['fill', 'backfill', 'history']);
+  assert.deepEqual(kinds(h.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'replay:', 'message:juliet:groupchat:subject']);
+  const self = h.sent[2]![1] as Record<string, unknown>;
+  assert.deepEqual(self, {
+    to: GAJIM, room: R, nick: 'romeo', id: 'j1', codes: [110, 100], occupantId: 'user',
+    item: { affiliation: 'member', role: 'participant', jid: GAJIM },
+  });
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+  assert.deepEqual(h.actor.getSnapshot().context.resources, [GAJIM]);
+});
+
+test('a CHANNEL hides the real JID and status 100; a different requested nick gets 210', async () => {
+  const h = harness({ fill: async () => ({ info: info(MucType.CHANNEL), participants: [], user: null }) });
+  await h.join(GAJIM, { nick: 'romeo-the-great' });
+  const self = h.sent.find(([k, v]) => k === 'presence' && (v as { nick: string }).nick === 'romeo')![1];
+  assert.deepEqual(self, {
+    to: GAJIM, room: R, nick: 'romeo', id: 'j1', codes: [110, 210], occupantId: 'user',
+    item: { affiliation: 'member', role: 'participant' },
+  });
+});
+
+test('a join without a nickname is refused with jid-malformed and leaves no trace', async () => {
+  const h = harness();
+  await h.join(GAJIM, { nick: '' });
+  assert.deepEqual(h.sent, [['presence', {
+    to: GAJIM, room: R, nick: null, type: 'error', id: 'j1', error: { condition: 'jid-malformed', type: 'modify', by: R },
+  }]]);
+  assert.ok(h.actor.getSnapshot().matches('uninitialised'));
+  assert.deepEqual(h.calls, []);
+});
+
+test('a room whose fill fails refuses the join with the plugin error and ends failed', async () => {
+  const h = harness({ fill: async () => { throw { condition: 'item-not-found', type: 'cancel' }; } });
+  await h.join();
+  assert.deepEqual(h.sent, [['presence', {
+    to: GAJIM, room: R, nick: 'romeo', type: 'error', id: 'j1', error: { condition: 'item-not-found', type: 'cancel' },
+  }]]);
+  assert.equal(h.actor.getSnapshot().status, 'done');
+  assert.ok(h.actor.getSnapshot().matches('failed'));
+});
+
+test('history maxstanzas=0 skips both the backfill and the history', async () => {
+  const h = harness();
+  await h.join(GAJIM, { history: { maxstanzas: 0 } });
+  assert.deepEqual(h.calls, ['fill', 'history']);
+});
+
+test('a second resource gets its own join sequence; backfill and fill run once', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.join(MOVIM);
+  assert.deepEqual(h.calls, ['fill', 'backfill', 'history', 'history']);
+  assert.ok(h.sent.every(([k, v]) => k !== 'presence' || (v as { to: string }).to === MOVIM));
+  assert.deepEqual(h.actor.getSnapshot().context.resources, [GAJIM, MOVIM]);
+});
+
+test("echoes the user's message to every joined resource with the legacy stanza-id, and archives it", async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.message', from: GAJIM, id: 'c1', body: 'hi', xml: '<message id="c1"><body>hi</body></message>' });
+  assert.deepEqual(kinds(h.sent), ['echo:romeo', 'archive:']);
+  const echo = h.sent[0]![1] as { to: string[]; stanzaId: string; occupantId: string };
+  assert.deepEqual(echo.to, [GAJIM, MOVIM]);
+  assert.equal(echo.stanzaId, 'X1');
+  assert.equal((h.sent[1]![1] as { legacyId: string }).legacyId, 'L1');
+});
+
+test('a message the legacy network refuses gets an error to the sender and no echo', async () => {
+  const h = harness({ sendText: async () => { throw { condition: 'forbidden', type: 'auth', text: 'muted' }; } });
+  await h.join();
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.message', from: GAJIM, id: 'c1', body: 'hi', xml: '<message/>' });
+  assert.deepEqual(h.sent, [['message', {
+    to: [GAJIM], room: R, nick: null, type: 'error', id: 'c1', error: { condition: 'forbidden', type: 'auth', text: 'muted' },
+  }]]);
+});
+
+test('a message from a resource that has not joined gets not-acceptable, then a 333 presence', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.message', from: MOVIM, id: 'c2', body: 'hi', xml: '<message/>' });
+  assert.deepEqual(kinds(h.sent), ['message::error', 'presence:romeo:unavailable:110,333']);
+  assert.ok(!h.calls.includes('sendText'));
+});
+
+test("a new participant's first message comes after their presence, to every joined resource", async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.message', participant: { nick: 'tybalt' }, body: 'draw', legacyId: 'm9', xmppId: 'm9' });
+  assert.deepEqual(kinds(h.sent), ['presence:tybalt', 'presence:tybalt', 'message:tybalt:groupchat', 'archive:']);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.message', participant: { nick: 'tybalt' }, body: 'again' });
+  assert.deepEqual(kinds(h.sent), ['message:tybalt:groupchat', 'archive:'], 'presence only once');
+});
+
+test('leaving sends the unavailable 110 self-presence to the leaving resource only', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.leave', from: GAJIM });
+  assert.deepEqual(h.sent, [['presence', {
+    to: GAJIM, room: R, nick: 'romeo', type: 'unavailable', item: { affiliation: 'member', role: 'none' }, codes: [110], occupantId: 'user',
+  }]]);
+  assert.deepEqual(h.actor.getSnapshot().context.resources, []);
+});
+
+test('kick and ban announce 307 and 301; occupant-ids stay the same across events', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  const nurseId = (h.sent.find(([, v]) => (v as { nick: string }).nick === 'nurse')![1] as { occupantId: string }).occupantId;
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.participantLeft', nick: 'nurse', kind: 'kick', reason: 'noise' });
+  await h.send({ type: 'legacy.participantLeft', nick: 'juliet', kind: 'ban' });
+  assert.deepEqual(h.sent.map(([, v]) => v), [
+    { to: GAJIM, room: R, nick: 'nurse', type: 'unavailable', item: { affiliation: 'member', role: 'none', reason: 'noise' }, codes: [307], occupantId: nurseId },
+    { to: GAJIM, room: R, nick: 'juliet', type: 'unavailable', item: { affiliation: 'outcast', role: 'none' }, codes: [301], occupantId: 'o-fill-0' },
+  ]);
+  assert.deepEqual(h.actor.getSnapshot().context.participants, []);
+});
+
+test('a rename sends the 303 pair and keeps the new nickname', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.rename', from: 'nurse', to: 'angelica' });
+  assert.deepEqual(kinds(h.sent), ['presence:nurse:unavailable:303', 'presence:angelica']);
+  assert.equal((h.sent[0]![1] as { item: { nick: string } }).item.nick, 'angelica');
+  assert.deepEqual(h.actor.getSnapshot().context.participants.map((p) => p.nick), ['juliet', 'angelica']);
+});
+
+test('the persisted snapshot survives JSON and restores a joined room without running fill again', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  const json = JSON.stringify(h.actor.getPersistedSnapshot());
+  const again = harness();
+  const restored = createActor(again.machine, { snapshot: JSON.parse(json), input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  restored.start();
+  assert.ok(restored.getSnapshot().matches({ joined: 'idle' }));
+  assert.deepEqual(restored.getSnapshot().context, h.actor.getSnapshot().context);
+  restored.send({ type: 'xmpp.join', eventId: 'r1', at: AT, from: MOVIM, nick: 'romeo', history: {} } as RoomInputEvent);
+  await waitFor(restored, (s) => !s.hasTag('busy'));
+  assert.deepEqual(again.calls, ['history'], 'neither fill nor backfill again');
+  assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+});
