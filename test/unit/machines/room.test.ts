@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { roomMachine, type SendTextOutput } from '../../../src/machines/room.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
-import type { FillOutput, RoomPort } from '../../../src/machines/ports.ts';
+import type { ArchivedMessage, FillOutput, RoomPort } from '../../../src/machines/ports.ts';
 import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
 import { MucType } from '../../../src/legacy/types.ts';
 
@@ -22,7 +22,7 @@ interface Options {
   fill?: () => Promise<FillOutput>;
   backfill?: () => Promise<LegacyRoomEvent[]>;
   sendText?: () => Promise<SendTextOutput>;
-  history?: { stanzaId: string; at: string; source: 'live'; xml: string }[];
+  history?: ArchivedMessage[];
 }
 
 function harness(opts: Options = {}) {

@@ -1,0 +1,171 @@
+/**
+ * A small JSON API over the demo network, on loopback, so that a person with curl, a test or a
+ * benchmark can act as the "other side" of the legacy network:
+ *
+ *   POST   /demo/rooms                            create a room (a world room)      201 room
+ *   GET    /demo/rooms                            list rooms                        200 {rooms}
+ *   GET    /demo/rooms/{id}                       one room, messages included       200 room
+ *   POST   /demo/rooms/{id}/messages              {from, body, id?}                 201 {id}
+ *   POST   /demo/rooms/{id}/participants          {nick, role?, affiliation?}       201 participant
+ *   DELETE /demo/rooms/{id}/participants/{nick}   ?kick=1 | ?ban=1, &reason=...     204
+ *   POST   /demo/rooms/{id}/subject               {subject, by?}                    204
+ *   POST   /demo/rooms/{id}/rename                {from, to}                        204
+ *
+ * Path segments are URL-encoded. Errors are `{ "error": text }` with 400 (bad JSON or fields),
+ * 404 (unknown room, nick or route), 405, 409 (taken id or nick) or 413 (body over 1 MiB).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { DemoNetwork } from './network.ts';
+import { DemoError } from './types.ts';
+import { formatIssues, participantSchema } from './world.ts';
+
+/** Requests with a larger body are refused with 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Options of `startDemoHttp`. */
+export interface DemoHttpOptions {
+  /** Interface to listen on; keep it loopback, the API has no authentication. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  log: Logger;
+}
+
+/** A running demo API. */
+export interface DemoHttp {
+  /** The port it listens on (the chosen one when started with 0). */
+  port: number;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+const messageBody = z.object({ from: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional() });
+const subjectBody = z.object({ subject: z.string(), by: z.string().min(1).optional() });
+const renameBody = z.object({ from: z.string().min(1), to: z.string().min(1) });
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+/** Starts the demo API; resolves once it listens. */
+export function startDemoHttp(network: DemoNetwork, opts: DemoHttpOptions): Promise<DemoHttp> {
+  const log = opts.log.child({ module: 'demo-http' });
+  const server = createServer((req, res) => {
+    handle(network, req, res).catch((err: unknown) => {
+      if (!(err instanceof HttpError || err instanceof DemoError)) log.error({ err, method: req.method, url: req.url }, 'demo API request failed');
+      const status = err instanceof HttpError || err instanceof DemoError ? err.status : 500;
+      reply(res, status, { error: err instanceof Error ? err.message : String(err) });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      server.on('error', (err) => log.error({ err }, 'demo API server error'));
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+      });
+    });
+  });
+}
+
+async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://demo');
+  const [demo, rooms, roomId, sub, nick, ...rest] = url.pathname.split('/').slice(1).map(decodeSegment);
+  if (demo !== 'demo' || rooms !== 'rooms' || rest.length > 0 || [roomId, sub, nick].includes('')) {
+    throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+  }
+  const route = `${req.method} ${[roomId && '{id}', sub, nick && '{nick}'].filter(Boolean).join('/')}`;
+  switch (route) {
+    case 'GET ': return reply(res, 200, { rooms: network.roomIds().map((id) => summary(network, id)) });
+    case 'POST ': return reply(res, 201, network.createRoom(await readJson(req)));
+    case 'GET {id}': return reply(res, 200, network.room(roomId!));
+    case 'POST {id}/messages': return reply(res, 201, network.post(roomId!, parse(messageBody, await readJson(req))));
+    case 'POST {id}/participants': return reply(res, 201, network.join(roomId!, parse(participantSchema.partial({ role: true, affiliation: true }), await readJson(req))));
+    case 'DELETE {id}/participants/{nick}': {
+      const q = url.searchParams;
+      network.remove(roomId!, nick!, { kick: flag(q.get('kick')), ban: flag(q.get('ban')), reason: q.get('reason') ?? undefined });
+      return reply(res, 204);
+    }
+    case 'POST {id}/subject': network.setSubject(roomId!, parse(subjectBody, await readJson(req))); return reply(res, 204);
+    case 'POST {id}/rename': {
+      const { from, to } = parse(renameBody, await readJson(req));
+      network.rename(roomId!, from, to);
+      return reply(res, 204);
+    }
+  }
+  const known = ['', '{id}', '{id}/messages', '{id}/participants', '{id}/participants/{nick}', '{id}/subject', '{id}/rename'];
+  if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
+  throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+}
+
+function summary(network: DemoNetwork, id: string) {
+  const { name, type, members, participants } = network.info(id);
+  return { id, name, type, members, nParticipants: participants.length, nMessages: network.messages(id).length };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `bad URL encoding in "${segment}"`);
+  }
+}
+
+function flag(value: string | null): boolean { return value === '1' || value === 'true'; }
+
+function parse<T>(schema: z.ZodType<T>, json: unknown): T {
+  const result = schema.safeParse(json);
+  if (!result.success) throw new HttpError(400, formatIssues(result.error));
+  return result.data;
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      req.resume(); // drain, so the 413 reaches a client that is still sending
+      return reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooBig) return; // drained and dropped: the 413 is on its way
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      tooBig = true;
+      chunks.length = 0;
+      reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (tooBig) return;
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        reject(new HttpError(400, `bad JSON: ${(err as Error).message}`));
+      }
+    });
+  });
+}
+
+function reply(res: ServerResponse, status: number, body?: unknown): void {
+  if (res.headersSent) return;
+  if (status === 413) {
+    // the rest of the body is not read, so the connection cannot carry another request
+    res.setHeader('connection', 'close');
+  }
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}

@@ -1,0 +1,80 @@
+import { LegacyMUC, MucType, XmppError, type BaseSession, type HoleBound, type LegacyParticipant } from '../index.ts';
+import type { DemoMessage, DemoRoomInfo } from './types.ts';
+import type { DemoShared } from './plugin.ts';
+import type { RoomType } from './world.ts';
+
+const MUC_TYPES: Record<RoomType, MucType> = {
+  group: MucType.GROUP, channel: MucType.CHANNEL, 'channel-non-anonymous': MucType.CHANNEL_NON_ANONYMOUS,
+};
+
+/**
+ * A demo room as one user sees it: everything is read from the shared network. (Typed on
+ * `BaseSession<DemoShared>`, as `Plugin.muc` takes a constructor of `BaseSession<any>`.)
+ */
+export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
+  /** The most messages one `backfill()` sends: the newest ones within the bounds. */
+  static BACKFILL_MAX = 500;
+
+  /** Called when the room is resolved: copies name, subject, type and size from the network. */
+  override async updateInfo(): Promise<void> {
+    const room = this.roomInfo();
+    this.name = room.name;
+    this.description = room.description;
+    this.subject = room.subject;
+    this.subjectSetter = room.subjectSetter;
+    this.subjectDate = room.subjectDate ? new Date(room.subjectDate) : null;
+    this.type = MUC_TYPES[room.type];
+    const listsUser = room.participants.some((p) => p.nick === this.nick);
+    this.nParticipants = room.participants.length + (listsUser ? 0 : 1);
+  }
+
+  /** Called on the first join: the network's participants, then the user. */
+  override async *fillParticipants(): AsyncIterable<LegacyParticipant> {
+    let self = {};
+    for (const { nick, role, affiliation } of this.roomInfo().participants) {
+      // a world may list the user's own nick (to make the user an owner): that entry is the user
+      if (nick === this.nick) self = { role, affiliation };
+      else yield await this.getParticipant(nick, { role, affiliation });
+    }
+    yield await this.getUserParticipant(self);
+  }
+
+  /** Called before history is served: past messages strictly between the bounds, oldest first. */
+  override async backfill(after: HoleBound | null, before: HoleBound | null): Promise<void> {
+    this.roomInfo();
+    const byTime = [...this.session.shared.network.messages(this.legacyId)]
+      .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+    const wanted = byTime.filter((m) => (!after || isAfter(m, after)) && (!before || isAfter(before, m)));
+    for (const m of wanted.slice(-(this.constructor as typeof DemoMUC).BACKFILL_MAX)) {
+      const from = m.from === this.nick ? await this.getUserParticipant() : await this.getParticipant(m.from);
+      from.sendText(m.body, m.id, { archiveOnly: true, when: new Date(m.timestamp) });
+    }
+  }
+
+  /** Called when the user changes the subject: the network tells every member, the user included. */
+  override async onSetSubject(subject: string): Promise<void> {
+    this.roomInfo();
+    this.session.shared.network.setSubject(this.legacyId, { subject, by: this.nick });
+  }
+
+  private get nick(): string { return this.userNick ?? this.session.bookmarks.userNick; }
+
+  private roomInfo(): DemoRoomInfo {
+    const { network } = this.session.shared;
+    if (!network.hasRoom(this.legacyId) || !network.isMember(this.legacyId, this.userJid)) {
+      throw new XmppError('item-not-found', 'No such group');
+    }
+    return network.info(this.legacyId);
+  }
+}
+
+/**
+ * Whether `a` comes strictly after `b`, by time then id. The same id is never after itself,
+ * even when the gateway stamped the bound with its own clock.
+ */
+function isAfter(a: DemoMessage | HoleBound, b: DemoMessage | HoleBound): boolean {
+  if (a.id === b.id) return false;
+  const ta = typeof a.timestamp === 'string' ? Date.parse(a.timestamp) : a.timestamp.getTime();
+  const tb = typeof b.timestamp === 'string' ? Date.parse(b.timestamp) : b.timestamp.getTime();
+  return ta > tb || (ta === tb && a.id > b.id);
+}

@@ -1,0 +1,227 @@
+/**
+ * The demo legacy network: one in-memory world shared by every user registered with the demo
+ * plugin, as a real group-chat service is shared by its users. It knows nothing of XMPP: it
+ * speaks in room ids, nicknames and user JIDs, and tells connected users what happens.
+ */
+import { randomBytes } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { MucAffiliation, MucRole } from '../types.ts';
+import {
+  DemoError, type DemoEvent, type DemoListener, type DemoMessage, type DemoParticipant, type DemoRoomInfo,
+  type DemoRoomView, type DemoSentMessage,
+} from './types.ts';
+import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
+
+interface Room {
+  info: Omit<DemoRoomInfo, 'participants'>;
+  participants: Map<string, DemoParticipant>;
+  messages: DemoMessage[];
+  messageIds: Set<string>;
+  sent: DemoSentMessage[];
+}
+
+interface Connection { jid: string; nick: string; listener: DemoListener }
+
+/** Options of `new DemoNetwork()`. */
+export interface DemoNetworkOptions {
+  /** Where listener failures are logged. Default: silent. */
+  log?: Logger;
+  /** The clock; tests pin it. */
+  now?: () => Date;
+}
+
+/** The simulated network. Every change is delivered at once, in call order, to connected members. */
+export class DemoNetwork {
+  private readonly rooms = new Map<string, Room>();
+  private readonly connections = new Set<Connection>();
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private counter = 0;
+  // A listener that calls the network while being told of an event must not overtake it:
+  // events wait here and the outermost call delivers them in order.
+  private readonly pending: { event: DemoEvent; exceptJid: string | undefined }[] = [];
+  private delivering = false;
+
+  constructor(world: World, opts: DemoNetworkOptions = {}) {
+    this.log = opts.log ?? pino({ level: 'silent' });
+    this.now = opts.now ?? (() => new Date());
+    for (const room of world.rooms) this.addRoom(room);
+  }
+
+  hasRoom(roomId: string): boolean { return this.rooms.has(roomId); }
+  /** Ids of every room, in world order. */
+  roomIds(): string[] { return [...this.rooms.keys()]; }
+
+  /** A copy of a room with its participants, without its messages. */
+  info(roomId: string): DemoRoomInfo {
+    const room = this.get(roomId);
+    return { ...room.info, members: room.info.members && [...room.info.members], participants: [...room.participants.values()].map((p) => ({ ...p })) };
+  }
+
+  /** The room's messages, oldest first; the objects are frozen and may be kept. */
+  messages(roomId: string): readonly DemoMessage[] { return [...this.get(roomId).messages]; }
+
+  /** A copy of everything about a room. */
+  room(roomId: string): DemoRoomView {
+    const room = this.get(roomId);
+    return {
+      ...this.info(roomId),
+      messages: room.messages.map((m) => ({ ...m })),
+      sent: room.sent.map((m) => ({ ...m })),
+      online: [...this.connections].filter((c) => this.isMember(roomId, c.jid)).map(({ jid, nick }) => ({ jid, nick })),
+    };
+  }
+
+  /** True when the user (a bare JID) is a member: listed, or the room lists nobody. */
+  isMember(roomId: string, userJid: string): boolean {
+    const members = this.get(roomId).info.members;
+    return members === null || members.includes(userJid.toLowerCase());
+  }
+
+  /** The rooms the user is a member of, in world order. */
+  roomsOf(userJid: string): string[] { return this.roomIds().filter((id) => this.isMember(id, userJid)); }
+
+  /** Logs a user in: `listener` hears of everything in the rooms they are a member of. */
+  connect(userJid: string, nick: string, listener: DemoListener): { disconnect(): void } {
+    const connection: Connection = { jid: userJid.toLowerCase(), nick, listener };
+    this.connections.add(connection);
+    return { disconnect: () => { this.connections.delete(connection); } };
+  }
+
+  /**
+   * An XMPP user's message entering the network. Every other connected member hears of it;
+   * the sender does not, because the gateway echoes it to the user itself.
+   */
+  sendFromUser(roomId: string, userJid: string, nick: string, body: string): { id: string } {
+    const room = this.get(roomId);
+    if (!this.isMember(roomId, userJid)) throw new DemoError(403, `${userJid} is not a member of room "${roomId}"`);
+    const message = this.record(room, { from: requireText(nick, 'nick'), body });
+    room.sent.push(Object.freeze({ ...message, jid: userJid.toLowerCase() }));
+    this.deliver({ type: 'message', roomId, ...message }, userJid.toLowerCase());
+    return { id: message.id };
+  }
+
+  /** Someone on the network says something. `from` need not be a current participant. */
+  post(roomId: string, msg: { from: string; body: string; id?: string }): { id: string } {
+    const message = this.record(this.get(roomId), { from: requireText(msg.from, 'from'), body: msg.body, id: msg.id });
+    this.deliver({ type: 'message', roomId, ...message });
+    return { id: message.id };
+  }
+
+  /** A participant joins, or an existing one changes role or affiliation. */
+  join(roomId: string, p: { nick: string; role?: MucRole; affiliation?: MucAffiliation }): DemoParticipant {
+    const room = this.get(roomId);
+    const previous = room.participants.get(requireText(p.nick, 'nick'));
+    const participant: DemoParticipant = {
+      nick: p.nick,
+      role: p.role ?? previous?.role ?? 'participant',
+      affiliation: p.affiliation ?? previous?.affiliation ?? 'member',
+    };
+    room.participants.set(participant.nick, participant);
+    this.deliver({ type: 'participantJoined', roomId, ...participant });
+    return { ...participant };
+  }
+
+  /** A participant leaves, is kicked or is banned. */
+  remove(roomId: string, nick: string, opts: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
+    const room = this.get(roomId);
+    if (opts.kick && opts.ban) throw new DemoError(400, 'a participant is kicked or banned, not both');
+    if (!room.participants.delete(nick)) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
+    const kind = opts.kick ? 'kick' : opts.ban ? 'ban' : 'leave';
+    this.deliver({ type: 'participantLeft', roomId, nick, kind, ...(opts.reason ? { reason: opts.reason } : {}) });
+  }
+
+  /** The subject changes; `by` is the nickname of whoever changed it, if anyone. */
+  setSubject(roomId: string, change: { subject: string; by?: string }): void {
+    const room = this.get(roomId);
+    const date = this.now().toISOString();
+    Object.assign(room.info, { subject: change.subject, subjectSetter: change.by ?? null, subjectDate: date });
+    this.deliver({ type: 'subject', roomId, subject: change.subject, ...(change.by ? { by: change.by } : {}), date });
+  }
+
+  /** A participant changes nickname. */
+  rename(roomId: string, from: string, to: string): void {
+    const room = this.get(roomId);
+    const participant = room.participants.get(from);
+    if (!participant) throw new DemoError(404, `no participant "${from}" in room "${roomId}"`);
+    if (room.participants.has(requireText(to, 'to'))) throw new DemoError(409, `nickname "${to}" is taken in room "${roomId}"`);
+    // rebuild the map so the renamed participant keeps its place in the list
+    const entries = [...room.participants].map(([nick, p]): [string, DemoParticipant] => (nick === from ? [to, { ...p, nick: to }] : [nick, p]));
+    room.participants = new Map(entries);
+    this.deliver({ type: 'rename', roomId, from, to });
+  }
+
+  /** Adds a room (same shape as a world room); its connected members hear of it. */
+  createRoom(spec: unknown): DemoRoomView {
+    const parsed = roomSchema.safeParse(spec);
+    if (!parsed.success) throw new DemoError(400, formatIssues(parsed.error));
+    if (this.rooms.has(parsed.data.id)) throw new DemoError(409, `room "${parsed.data.id}" exists`);
+    this.addRoom(parsed.data);
+    this.deliver({ type: 'roomCreated', roomId: parsed.data.id, name: parsed.data.name });
+    return this.room(parsed.data.id);
+  }
+
+  private addRoom(room: WorldRoom): void {
+    const { participants, messages, ...rest } = room;
+    this.rooms.set(room.id, {
+      info: {
+        ...rest, subjectSetter: rest.subjectSetter ?? null, subjectDate: rest.subjectDate ?? null,
+        members: rest.members ?? null,
+      },
+      participants: new Map(participants.map((p) => [p.nick, { ...p }])),
+      messages: messages.map((m) => Object.freeze({ ...m })),
+      messageIds: new Set(messages.map((m) => m.id)),
+      sent: [],
+    });
+  }
+
+  private get(roomId: string): Room {
+    const room = this.rooms.get(roomId);
+    if (!room) throw new DemoError(404, `no room "${roomId}"`);
+    return room;
+  }
+
+  private record(room: Room, msg: { from: string; body: string; id?: string }): DemoMessage {
+    if (typeof msg.body !== 'string' || msg.body === '') throw new DemoError(400, 'body: a message needs a non-empty body');
+    if (msg.id !== undefined && room.messageIds.has(msg.id)) throw new DemoError(409, `message id "${msg.id}" exists in room "${room.info.id}"`);
+    const message = Object.freeze({ id: msg.id ?? this.newId(room), from: msg.from, body: msg.body, timestamp: this.now().toISOString() });
+    room.messages.push(message);
+    room.messageIds.add(message.id);
+    return message;
+  }
+
+  /** `m-<counter>-<random>`: the counter orders them, the random part keeps them unique across restarts. */
+  private newId(room: Room): string {
+    let id: string;
+    do id = `m-${++this.counter}-${randomBytes(3).toString('hex')}`;
+    while (room.messageIds.has(id));
+    return id;
+  }
+
+  private deliver(event: DemoEvent, exceptJid?: string): void {
+    this.pending.push({ event, exceptJid });
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let next = this.pending.shift(); next; next = this.pending.shift()) this.fanOut(next.event, next.exceptJid);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private fanOut(event: DemoEvent, exceptJid: string | undefined): void {
+    for (const c of [...this.connections]) {
+      if (c.jid === exceptJid || !this.isMember(event.roomId, c.jid)) continue;
+      try {
+        c.listener(event);
+      } catch (err) {
+        this.log.error({ err, user: c.jid, room: event.roomId }, 'demo listener failed');
+      }
+    }
+  }
+}
+
+function requireText(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new DemoError(400, `${field}: expected a non-empty string`);
+  return value;
+}

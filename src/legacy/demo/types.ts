@@ -1,0 +1,54 @@
+/** The demo network's plain data: its events, its room views and its one error. */
+import type { MucAffiliation, MucRole } from '../types.ts';
+import type { RoomType } from './world.ts';
+
+/** What happens in a room, as a connected user's listener receives it. */
+export type DemoEvent =
+  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string }
+  /** A participant appeared, or an existing one got a new role or affiliation. */
+  | { type: 'participantJoined'; roomId: string; nick: string; role: MucRole; affiliation: MucAffiliation }
+  | { type: 'participantLeft'; roomId: string; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string }
+  | { type: 'subject'; roomId: string; subject: string; by?: string; date: string }
+  | { type: 'rename'; roomId: string; from: string; to: string }
+  /** A room the user is a member of was created. */
+  | { type: 'roomCreated'; roomId: string; name: string };
+
+export type DemoListener = (event: DemoEvent) => void;
+export interface DemoParticipant { nick: string; role: MucRole; affiliation: MucAffiliation }
+export interface DemoMessage { id: string; from: string; body: string; timestamp: string }
+/** A message an XMPP user sent into the network through the gateway. */
+export interface DemoSentMessage extends DemoMessage { jid: string }
+
+/** A room without its messages: what a room needs to describe itself. */
+export interface DemoRoomInfo {
+  id: string;
+  name: string;
+  type: RoomType;
+  description: string;
+  subject: string;
+  subjectSetter: string | null;
+  subjectDate: string | null;
+  /** Bare JIDs of the members; `null` when every registered user is one. */
+  members: string[] | null;
+  participants: DemoParticipant[];
+}
+
+/** What `GET /demo/rooms/{id}` returns. */
+export interface DemoRoomView extends DemoRoomInfo {
+  /** Every message, oldest first, those of XMPP users included. */
+  messages: DemoMessage[];
+  /** The messages XMPP users sent, oldest first. */
+  sent: DemoSentMessage[];
+  /** The XMPP users connected now who are members. */
+  online: { jid: string; nick: string }[];
+}
+
+/** A refused call, with the HTTP status the demo API answers it with. */
+export class DemoError extends Error {
+  readonly status: 400 | 403 | 404 | 409;
+  constructor(status: 400 | 403 | 404 | 409, message: string) {
+    super(message);
+    this.name = 'DemoError';
+    this.status = status;
+  }
+}
