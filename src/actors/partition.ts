@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ArchiveIntent, RoomPort } from '../machines/ports.ts';
+import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
 import type { RoomInputEvent } from '../machines/events.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import type { Outbox } from '../transport/outbox.ts';
@@ -19,7 +19,7 @@ import type { Sessions } from './sessions.ts';
 /** What one job produced, committed together once the job is done. */
 export interface Batch {
   stanzas: string[];
-  archive: ArchiveIntent[];
+  archive: { user: string; roomId: string; entry: ArchivedMessage }[];
   touched: Set<RoomHandle>;
 }
 
@@ -45,10 +45,14 @@ export class PartitionRuntime {
       message: (m) => { for (const to of m.to) this.send(writeMessage(m, to)); },
       echo: (e) => { for (const to of e.to) this.send(writeEcho(e, to)); },
       replay: (r) => this.send(writeReplay(r)),
-      archive: (a) => { this.batch.archive.push(a); },
+      archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };
-    this.rooms = new Rooms({ redis: deps.redis, keys: deps.keys, sessions: deps.sessions, port, log: deps.log });
+    this.rooms = new Rooms({
+      redis: deps.redis, keys: deps.keys, sessions: deps.sessions, port, log: deps.log,
+      // history read during the job that archived it (a first join right after its backfill)
+      pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),
+    });
   }
 
   send(stanza: Element): void {
@@ -82,12 +86,7 @@ export class PartitionRuntime {
     await outbox.add(batch.stanzas, `${this.deps.partition}-${jobId}`);
     if (!batch.archive.length && !batch.touched.size) return;
     const multi = redis.multi();
-    for (const a of batch.archive) {
-      const xml = 'xml' in a.message ? writeEcho(a.message).toString() : writeMessage(a.message).toString();
-      appendArchive(multi, keys, a.user, a.roomId, {
-        stanzaId: a.stanzaId, at: a.at, source: a.source, xml, ...(a.legacyId ? { legacyId: a.legacyId } : {}),
-      });
-    }
+    for (const a of batch.archive) appendArchive(multi, keys, a.user, a.roomId, a.entry);
     for (const handle of batch.touched) {
       const { ended, json } = this.rooms.persisted(handle);
       if (ended) {
@@ -99,6 +98,12 @@ export class PartitionRuntime {
     }
     await multi.exec();
   }
+}
+
+/** The archived form of a message: the stanza as delivered, without `to`. */
+function toArchived(a: ArchiveIntent): ArchivedMessage {
+  const xml = 'xml' in a.message ? writeEcho(a.message).toString() : writeMessage(a.message).toString();
+  return { stanzaId: a.stanzaId, at: a.at, source: a.source, xml, ...(a.legacyId ? { legacyId: a.legacyId } : {}) };
 }
 
 function emptyBatch(): Batch {

@@ -10,7 +10,7 @@ import type { BaseSession } from '../legacy/session.ts';
 import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
 import type { LegacyParticipant } from '../legacy/participant.ts';
 import type { LegacyRoomEvent, RoomInputEvent } from '../machines/events.ts';
-import type { FillOutput, HistoryInput, RoomPort, RoomRef } from '../machines/ports.ts';
+import type { ArchivedMessage, FillOutput, HistoryInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import { roomMachine, type RoomEvent, type SendTextOutput, type UserMessageEvent } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
@@ -30,6 +30,8 @@ export interface RoomsDeps {
   sessions: Sessions;
   port: RoomPort;
   log: Logger;
+  /** Messages archived by the job in progress, not yet written to Redis. */
+  pendingArchive(user: string, legacyId: string): ArchivedMessage[];
 }
 
 export class Rooms {
@@ -146,8 +148,11 @@ export class Rooms {
   }
 
   private async history(input: HistoryInput) {
-    const archived = await readArchive(this.deps.redis, this.deps.keys, input.room.user, input.room.legacyId);
-    return selectHistory(archived, input.request, input.now);
+    const { user, legacyId } = input.room;
+    const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId);
+    const known = new Set(archived.map((m) => m.stanzaId));
+    const pending = this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId));
+    return selectHistory([...archived, ...pending], input.request, input.now);
   }
 
   /** The user's message to the legacy network (spec §3.13.2). */

@@ -12,15 +12,14 @@ export interface PluginStartContext {
 }
 
 /** A legacy network adapter: its classes, its registration form, its shared client. */
-export interface Plugin<Shared = unknown> {
+export interface Plugin<Shared = unknown, S extends BaseSession<Shared> = BaseSession<Shared>> {
   /** The name the config file uses (`plugin.name`). */
   name: string;
   /** Shown in disco and as the registration form's title. */
   displayName: string;
-  session: new (user: GatewayUser, plugin: AnyPlugin, shared: Shared, host: SessionHost) => BaseSession<Shared>;
-  // Constructors take the plugin's own session class, hence `any` here.
-  bookmarks: new (session: any) => LegacyBookmarks<any>;
-  muc: new (session: any, legacyId: string, jid: string, sink: RoomEventSink) => LegacyMUC<any>;
+  session: new (user: GatewayUser, plugin: AnyPlugin, shared: Shared, host: SessionHost) => S;
+  bookmarks: new (session: S) => LegacyBookmarks<S>;
+  muc: new (session: S, legacyId: string, jid: string, sink: RoomEventSink) => LegacyMUC<any>;
   participant: new (muc: LegacyMUC<any>, nickname: string, opts?: ParticipantOptions) => LegacyParticipant;
   /** The fields of the XEP-0077 registration form. */
   registration: { instructions: string; fields: RegistrationField[] };
@@ -35,9 +34,9 @@ export interface Plugin<Shared = unknown> {
 
 // eslint-style escape hatch: the runtime handles plugins without knowing their Shared type
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyPlugin = Plugin<any>;
+export type AnyPlugin = Plugin<any, any>;
 
 /** Declares a plugin; the classes are named, never discovered. */
-export function definePlugin<Shared>(plugin: Plugin<Shared>): Plugin<Shared> {
+export function definePlugin<Shared, S extends BaseSession<Shared> = BaseSession<Shared>>(plugin: Plugin<Shared, S>): Plugin<Shared, S> {
   return plugin;
 }

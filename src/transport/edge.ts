@@ -2,11 +2,14 @@
  * The edge: the one XEP-0114 component connection. Inbound stanzas go to their sender's
  * partition mailbox untouched; the outbox is drained in order onto the connection.
  *
- * @xmpp/component reconnects every second, throws while offline and does not buffer (FACTS):
- * the outbox is our buffer. A job waits until the connection is online and stays in the queue
+ * Built on @xmpp/component-core, the core of @xmpp/component without its iq middleware, which
+ * would answer every iq itself with service-unavailable before a worker saw it.
+ * xmpp.js reconnects every second, throws while offline and does not buffer (FACTS): the
+ * outbox is our buffer. A job waits until the connection is online and stays in the queue
  * until written, so nothing accepted is dropped across a reconnect; reconnects back off.
  */
-import { component, type Component } from '@xmpp/component';
+import { Component } from '@xmpp/component-core';
+import reconnect, { type Reconnect } from '@xmpp/reconnect';
 import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
@@ -30,12 +33,17 @@ export const RECONNECT_MAX_MS = 30_000;
 
 export interface Edge {
   xmpp: Component;
+  reconnect: Reconnect;
   stop(): Promise<void>;
 }
 
 export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const { log } = opts;
-  const xmpp = component({ service: opts.service, domain: opts.domain, password: opts.secret });
+  const xmpp = new Component({ service: opts.service, domain: opts.domain });
+  const retry = reconnect({ entity: xmpp });
+  xmpp.on('open', (el: Element) => {
+    xmpp.authenticate(String(el.attrs.id), opts.secret).catch((err: Error) => xmpp.emit('error', err));
+  });
   let online: Promise<void>;
   let setOnline: () => void = () => undefined;
   const waitOnline = () => { online = new Promise((resolve) => { setOnline = resolve; }); };
@@ -44,15 +52,17 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   xmpp.on('error', (err: Error) => log.warn({ err: err.message }, 'xmpp connection error'));
   xmpp.on('connect', () => xmpp.socket?.setNoDelay?.(true)); // FACTS: Nagle adds ~40 ms stalls
   xmpp.on('online', () => {
-    xmpp.reconnect.delay = RECONNECT_MIN_MS;
+    retry.delay = RECONNECT_MIN_MS;
     log.info({ domain: opts.domain }, 'component online');
     setOnline();
   });
   xmpp.on('offline', () => waitOnline());
+  let stopping = false;
   xmpp.on('disconnect', () => {
     waitOnline();
-    log.warn({ retryInMs: xmpp.reconnect.delay }, 'component disconnected, reconnecting');
-    xmpp.reconnect.delay = Math.min(xmpp.reconnect.delay * 2, RECONNECT_MAX_MS);
+    if (stopping) return;
+    log.warn({ retryInMs: retry.delay }, 'component disconnected, reconnecting');
+    retry.delay = Math.min(retry.delay * 2, RECONNECT_MAX_MS);
   });
 
   xmpp.on('stanza', (stanza: Element) => {
@@ -83,9 +93,11 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
 
   return {
     xmpp,
+    reconnect: retry,
     async stop() {
+      stopping = true;
       await drain.close();
-      xmpp.reconnect.stop();
+      retry.stop();
       await xmpp.stop().catch(() => undefined);
     },
   };

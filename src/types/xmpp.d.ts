@@ -1,17 +1,23 @@
 // Minimal typings for the xmpp.js packages roomgate uses (they ship none for 0.13).
-declare module '@xmpp/component' {
+declare module '@xmpp/component-core' {
   import type { EventEmitter } from 'node:events';
   import type { Element } from 'ltx';
-  export interface Component extends EventEmitter {
+  export class Component extends EventEmitter {
+    constructor(opts: { service: string; domain: string });
     status: string;
     socket: (import('node:net').Socket & EventEmitter) | null;
-    reconnect: EventEmitter & { delay: number; stop(): void; start(): void };
+    authenticate(id: string, password: string): Promise<void>;
     start(): Promise<unknown>;
     stop(): Promise<void>;
     send(el: Element): Promise<void>;
     write(text: string): Promise<void>;
   }
-  export function component(opts: { service: string; domain: string; password: string }): Component;
+}
+
+declare module '@xmpp/reconnect' {
+  import type { EventEmitter } from 'node:events';
+  export interface Reconnect extends EventEmitter { delay: number; stop(): void; start(): void }
+  export default function reconnect(opts: { entity: unknown }): Reconnect;
 }
 
 declare module '@xmpp/client' {

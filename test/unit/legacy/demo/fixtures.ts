@@ -53,7 +53,7 @@ export function harness(jid = 'romeo@montague.lit', nickname = 'romeo') {
   const events: RoomEventRecord[] = [];
   const host: SessionHost = {
     openRoom: (session, legacyId) =>
-      new demoPlugin.muc(session, legacyId, `${escapeLocalPart(legacyId)}@gw.montague.lit`, (event) => events.push({ room: legacyId, event })),
+      new demoPlugin.muc(session as DemoSession, legacyId, `${escapeLocalPart(legacyId)}@gw.montague.lit`, (event) => events.push({ room: legacyId, event })),
     removeRoom: async () => {},
   };
   const session = new DemoSession({ jid, registration: { nickname } }, demoPlugin, shared, host);

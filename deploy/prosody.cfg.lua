@@ -1,0 +1,16 @@
+-- Prosody for docker-compose: one virtual host and the roomgate component.
+admins = {}
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "register"; "posix"; }
+modules_disabled = { "s2s" }
+allow_registration = true
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_hashed"
+network_settings = { nagle = false }
+component_interfaces = { "*" }
+log = { { levels = { min = "info" }, to = "console" } }
+
+VirtualHost "localhost"
+
+Component "gw.localhost"
+    component_secret = os.getenv("ROOMGATE_COMPONENT_SECRET") or "change-me"

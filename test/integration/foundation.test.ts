@@ -1,0 +1,186 @@
+// End to end on real Redis and Prosody: a real XMPP client registers with roomgate, joins a
+// demo room, talks in it, hears a participant, and leaves.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startStack, type TestStack } from '../support/stack.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { makeTempDir } from '../support/daemon.ts';
+
+const MUC = 'http://jabber.org/protocol/muc';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+const REGISTER = 'jabber:iq:register';
+const XDATA = 'jabber:x:data';
+const SID = 'urn:xmpp:sid:0';
+const DELAY = 'urn:xmpp:delay';
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
+const WORLD = {
+  rooms: [
+    {
+      id: 'lobby', name: 'Lobby', type: 'channel', subject: 'Welcome, all', subjectSetter: 'alice', subjectDate: hoursAgo(48),
+      participants: [{ nick: 'alice', role: 'moderator', affiliation: 'owner' }, { nick: 'bob' }],
+      messages: [
+        { id: 'old', from: 'bob', body: 'three days ago', timestamp: hoursAgo(72) },
+        { id: 'm1', from: 'alice', body: 'first', timestamp: hoursAgo(2) },
+        { id: 'm2', from: 'bob', body: 'second', timestamp: hoursAgo(1) },
+      ],
+    },
+    {
+      id: 'family', name: 'Family', type: 'group', members: ['romeo@localhost'],
+      participants: [{ nick: 'nurse' }],
+    },
+  ],
+};
+
+const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
+const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === STANZAS)?.name;
+
+describe('foundation: register, join, talk, leave', () => {
+  let stack: TestStack;
+  let gw: TestGateway;
+  let romeo: TestClient;
+  const GW = 'gw.localhost';
+  const LOBBY = `lobby@${GW}`;
+
+  before(async () => {
+    stack = await startStack({
+      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
+    });
+    gw = await startTestGateway(stack, { world: WORLD });
+    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
+  });
+
+  after(async () => {
+    await romeo?.stop();
+    await gw?.stop();
+    await stack?.stop();
+  });
+
+  test('an unregistered user joining a room gets registration-required', async () => {
+    const juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et' });
+    try {
+      await juliet.send(xml('presence', { to: `${LOBBY}/juliet`, id: 'j0' }, xml('x', { xmlns: MUC })));
+      const reply = await juliet.next((el) => el.name === 'presence' && el.attrs.id === 'j0');
+      assert.equal(reply.attrs.type, 'error');
+      assert.equal(reply.attrs.from, `${LOBBY}/juliet`);
+      assert.equal(reply.getChild('error')?.attrs.type, 'auth');
+      assert.equal(errorCondition(reply), 'registration-required');
+    } finally {
+      await juliet.stop();
+    }
+  });
+
+  test('registers with the gateway by XEP-0077 with the form the plugin declares', async () => {
+    const form = await romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
+    assert.equal(form.attrs.type, 'result');
+    const fields = form.getChild('query', REGISTER)!.getChild('x', XDATA)!.getChildren('field').map((f) => f.attrs.var);
+    assert.deepEqual(fields, ['FORM_TYPE', 'nickname']);
+    assert.equal(form.getChild('query', REGISTER)!.getChild('registered'), undefined);
+
+    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER },
+      xml('x', { xmlns: XDATA, type: 'submit' },
+        xml('field', { var: 'FORM_TYPE' }, xml('value', {}, REGISTER)),
+        xml('field', { var: 'nickname' }, xml('value', {}, 'romeo'))))));
+    assert.equal(done.attrs.type, 'result');
+
+    const again = await romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
+    assert.ok(again.getChild('query', REGISTER)!.getChild('registered'), 'the form now says registered');
+  });
+
+  test('joining a room sends occupants, then the 110 self-presence, then history, then the subject', async () => {
+    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'join1' }, xml('x', { xmlns: MUC })));
+    const received = await romeo.collect(6, (el) => el.attrs.from?.startsWith(LOBBY));
+    const summary = received.map((el) => `${el.name} ${el.attrs.from}${codes(el).length ? ` ${codes(el).join(',')}` : ''}`);
+    assert.deepEqual(summary, [
+      `presence ${LOBBY}/alice`,
+      `presence ${LOBBY}/bob`,
+      `presence ${LOBBY}/romeo 110`, // a CHANNEL: no 100, no real JID
+      `message ${LOBBY}/alice`,
+      `message ${LOBBY}/bob`,
+      `message ${LOBBY}/alice`,
+    ]);
+    const [alice, , self, h1, h2, subject] = received as [Element, Element, Element, Element, Element, Element];
+    assert.deepEqual(alice.getChild('x', MUC_USER)!.getChild('item')!.attrs, { affiliation: 'owner', role: 'moderator' });
+    assert.equal(self.attrs.id, 'join1');
+    assert.deepEqual(self.getChild('x', MUC_USER)!.getChild('item')!.attrs, { affiliation: 'member', role: 'participant' });
+    // history: the last 24 hours only, oldest first, each delayed to its time
+    assert.deepEqual([h1.getChildText('body'), h2.getChildText('body')], ['first', 'second']);
+    assert.equal(h1.getChild('delay', DELAY)!.attrs.stamp, WORLD.rooms[0]!.messages![1]!.timestamp);
+    assert.equal(h1.getChild('stanza-id', SID)!.attrs.id, 'm1');
+    assert.equal(subject.getChildText('subject'), 'Welcome, all');
+    assert.equal(subject.getChildText('body'), null);
+  });
+
+  test('a message from the user reaches the demo network and is echoed with a stanza-id', async () => {
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'c1' }, xml('body', {}, 'hello, lobby')));
+    const echo = await romeo.next((el) => el.name === 'message' && el.attrs.id === 'c1');
+    assert.equal(echo.attrs.from, `${LOBBY}/romeo`);
+    assert.equal(echo.attrs.type, 'groupchat');
+    assert.equal(echo.getChildText('body'), 'hello, lobby');
+    const room = await gw.demo('GET', '/demo/rooms/lobby');
+    const sent = room.json.sent as { id: string; from: string; body: string }[];
+    assert.deepEqual(sent.map((m) => [m.from, m.body]), [['romeo', 'hello, lobby']]);
+    assert.deepEqual(echo.getChild('stanza-id', SID)!.attrs, { xmlns: SID, by: LOBBY, id: sent[0]!.id });
+  });
+
+  test("a participant's message on the legacy network reaches every joined resource", async () => {
+    const movim = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'movim' });
+    try {
+      await movim.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'join2' }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+      await movim.next((el) => el.name === 'message' && el.getChild('subject') !== undefined);
+      const posted = await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'hi romeo', id: 'b-1' });
+      assert.equal(posted.status, 201);
+      for (const client of [romeo, movim]) {
+        const msg = await client.next((el) => el.name === 'message' && el.getChildText('body') === 'hi romeo');
+        assert.equal(msg.attrs.from, `${LOBBY}/bob`);
+        assert.equal(msg.attrs.to, client.jid);
+        assert.equal(msg.getChild('stanza-id', SID)!.attrs.id, 'b-1');
+      }
+    } finally {
+      await movim.stop();
+    }
+  });
+
+  test('a room the user is not a member of answers item-not-found', async () => {
+    await romeo.send(xml('presence', { to: `nowhere@${GW}/romeo`, id: 'j3' }, xml('x', { xmlns: MUC })));
+    const reply = await romeo.next((el) => el.attrs.id === 'j3');
+    assert.equal(reply.attrs.type, 'error');
+    assert.equal(errorCondition(reply), 'item-not-found');
+  });
+
+  test('leaving sends the unavailable self-presence with 110', async () => {
+    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, type: 'unavailable' }));
+    const bye = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/romeo` && el.attrs.type === 'unavailable');
+    assert.deepEqual(codes(bye), [110]);
+    assert.deepEqual(bye.getChild('x', MUC_USER)!.getChild('item')!.attrs, { affiliation: 'member', role: 'none' });
+  });
+
+  test('a GROUP room announces the real JID and status 100 on join', async () => {
+    await romeo.send(xml('presence', { to: `family@${GW}/romeo`, id: 'j4' }, xml('x', { xmlns: MUC })));
+    const self = await romeo.next((el) => el.attrs.id === 'j4');
+    assert.deepEqual(codes(self), [110, 100]);
+    assert.equal(self.getChild('x', MUC_USER)!.getChild('item')!.attrs.jid, romeo.jid);
+  });
+});
+
+describe('roomgate start with a bad configuration', () => {
+  test('exits non-zero and names each wrong field', async () => {
+    const dir = makeTempDir('bad-config');
+    const file = join(dir, 'roomgate.toml');
+    await writeFile(file, '[component]\njid = "gw.localhost"\n[xmpp]\nport = 99999\n[plugin]\nname = "demo"\n');
+    const run = promisify(execFile)(process.execPath, ['bin/roomgate.js', 'start', '--config', file], { env: { ...process.env, ROOMGATE_COMPONENT_SECRET: '' } });
+    await assert.rejects(run, (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, /invalid configuration/);
+      assert.match(err.stderr, /component\.secret: /);
+      assert.match(err.stderr, /xmpp\.port: /);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,52 @@
+// roomgate itself, in the test process, against a private stack: demo network on a free port,
+// its own Redis key prefix, a world written for the test.
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { startGateway, type Gateway } from '../../src/main.ts';
+import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
+import { makeTempDir, removeTempDir } from './daemon.ts';
+import type { TestStack } from './stack.ts';
+
+export interface TestGateway {
+  gateway: Gateway;
+  /** Base URL of the demo network's HTTP API. */
+  demoUrl: string;
+  prefix: string;
+  /** Calls the demo HTTP API; resolves with status and parsed JSON (if any). */
+  demo(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestGateway(stack: TestStack, opts: { world: unknown; partitions?: number }): Promise<TestGateway> {
+  const dir = makeTempDir('rg-gw-');
+  const worldPath = join(dir, 'world.json');
+  await writeFile(worldPath, JSON.stringify(opts.world));
+  const prefix = `test:${randomUUID()}`;
+  const config = parseConfig({
+    component: { jid: stack.component.jid, secret: stack.component.secret },
+    xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },
+    redis: { url: stack.redis.url, prefix },
+    partitions: opts.partitions ?? 4,
+    plugin: { name: 'demo', options: { world: worldPath, httpPort: 0, shiftTimestamps: false } },
+    log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },
+  }, {});
+  const gateway = await startGateway(config, createLogger(config.log.level));
+  const demoUrl = `http://127.0.0.1:${(gateway.shared as DemoShared).http.port}`;
+  return {
+    gateway, demoUrl, prefix,
+    async demo(method, path, body) {
+      const res = await fetch(`${demoUrl}${path}`, {
+        method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : null };
+    },
+    async stop() {
+      await gateway.stop();
+      await removeTempDir(dir);
+    },
+  };
+}
