@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # `npm test`: type-check, then unit + integration tests in ONE node --test run (one summary).
-# Extra arguments go to node --test, e.g. `npm test -- --test-name-pattern=smoke`.
+# `scripts/test.sh unit` or `scripts/test.sh integration` runs one part only. Other arguments
+# go to node --test, e.g. `npm test -- --test-name-pattern=smoke`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+suites=(unit integration)
+case "${1-}" in
+  unit|integration) suites=("$1"); shift ;;
+esac
 
 bash scripts/ensure-debian-packages.sh
 if [ ! -d node_modules ]; then
@@ -34,9 +40,10 @@ npx --no-install tsc --noEmit
 
 # Node 20 does not expand globs itself: let bash do it.
 shopt -s globstar nullglob
-files=(test/unit/**/*.test.ts test/integration/**/*.test.ts)
+files=()
+for suite in "${suites[@]}"; do files+=(test/"$suite"/**/*.test.ts); done
 if [ ${#files[@]} -eq 0 ]; then
-  echo "test.sh: no test files under test/unit or test/integration" >&2
+  echo "test.sh: no test files under test/{${suites[*]}}" >&2
   exit 1
 fi
 

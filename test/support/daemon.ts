@@ -181,6 +181,14 @@ export async function listensOn(pid: number, port: number): Promise<boolean> {
   return false;
 }
 
+/** Throws when `file` matches `pattern`: a daemon that logs a fatal-for-us error but keeps running. */
+export function failIfLogged(file: string, pattern: RegExp, what: string): void {
+  let text = '';
+  try { text = readFileSync(file, 'utf8'); } catch { return; }
+  const m = pattern.exec(text);
+  if (m) throw new Error(`${what}: ${text.slice(m.index).split('\n')[0]}`);
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**

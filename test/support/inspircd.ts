@@ -1,9 +1,9 @@
 // A private InspIRCd 3 per test suite: one plain client port on loopback, IRCv3 modules,
 // no DNS/ident lookups, limits high enough for many loopback connections and bursts.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { listensOn, makeTempDir, removeTempDir, retry, spawnDaemon, tailFile, waitUntil, type Daemon } from './daemon.ts';
+import { failIfLogged, listensOn, makeTempDir, removeTempDir, retry, spawnDaemon, tailFile, waitUntil, type Daemon } from './daemon.ts';
 import { connectIrc } from './irc-client.ts';
 
 export interface InspircdOptions {
@@ -85,6 +85,7 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<TestIns
     let port = 0;
     const daemon: Daemon = await retry(3, async () => {
       port = await freePort();
+      rmSync(logFile, { force: true }); // a failed attempt's errors must not fail the next one
       writeFileSync(cfgFile, config(dir, port, serverName, opts));
       // --nofork keeps the process ours; --runasroot because CI runs as root.
       const d = spawnDaemon({
@@ -95,7 +96,11 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<TestIns
         outputFile: outFile,
       });
       try {
-        await waitUntil(`inspircd listening on port ${port}`, () => listensOn(d.pid, port), { daemon: d });
+        // It keeps running when its port is taken: fail fast (and retry with a new port) instead.
+        await waitUntil(`inspircd listening on port ${port}`, async () => {
+          failIfLogged(logFile, /Failed to listen on .*/, 'inspircd could not bind');
+          return listensOn(d.pid, port);
+        }, { daemon: d });
         // Registration completes on InspIRCd's once-per-second tick: a probe costs up to ~1 s.
         const probe = await connectIrc({ port, nick: 'probe', timeoutMs: 10000 });
         await probe.close();

@@ -1,11 +1,11 @@
 // A private Prosody 0.12 per test suite: plain-text c2s and one XEP-0114 component on free
 // loopback ports, config/data/logs in a temp dir.
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts } from './ports.ts';
-import { listensOn, makeTempDir, removeTempDir, retry, spawnDaemon, tailFile, waitUntil, type Daemon } from './daemon.ts';
+import { failIfLogged, listensOn, makeTempDir, removeTempDir, retry, spawnDaemon, tailFile, waitUntil, type Daemon } from './daemon.ts';
 
 const run = promisify(execFile);
 
@@ -110,14 +110,20 @@ export async function startProsody(opts: ProsodyOptions): Promise<TestProsody> {
     let componentPort = 0;
     await retry(3, async () => {
       [c2sPort, componentPort] = await freePorts(2) as [number, number];
+      rmSync(logFile, { force: true }); // a failed attempt's errors must not fail the next one
       writeFileSync(cfgFile, config(dir, domain, c2sPort, componentPort, opts));
       // -F: stay in the foreground so the process we spawned is Prosody itself.
       const d = spawnDaemon({ name: 'prosody', command: 'prosody', args: ['-F', '--config', cfgFile], cwd: dir, outputFile: outFile });
       try {
         // Prosody binds during start-up and serves sockets once start-up is complete, so
         // listening on both (itself, not someone who took the port meanwhile) is enough.
-        await waitUntil(`prosody listening on c2s port ${c2sPort}`, () => listensOn(d.pid, c2sPort), { daemon: d });
-        await waitUntil(`prosody listening on component port ${componentPort}`, () => listensOn(d.pid, componentPort), { daemon: d });
+        // It keeps running when a port is taken: fail fast (and retry with new ports) instead.
+        const listening = (port: number) => async () => {
+          failIfLogged(logFile, /Failed to open server port.*/, 'prosody could not bind');
+          return listensOn(d.pid, port);
+        };
+        await waitUntil(`prosody listening on c2s port ${c2sPort}`, listening(c2sPort), { daemon: d });
+        await waitUntil(`prosody listening on component port ${componentPort}`, listening(componentPort), { daemon: d });
       } catch (err) {
         await d.stop(1000);
         throw new Error(`Prosody did not start: ${(err as Error).message}\n${logs()}`);
