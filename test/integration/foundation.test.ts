@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
@@ -38,11 +39,20 @@ const WORLD = {
   ],
 };
 
+async function redisKeys(pattern: string): Promise<string[]> {
+  const redis = new Redis(stack.redis.url);
+  try {
+    return await redis.keys(pattern);
+  } finally {
+    redis.disconnect();
+  }
+}
+let stack: TestStack;
+
 const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
 const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === STANZAS)?.name;
 
 describe('foundation: register, join, talk, leave', () => {
-  let stack: TestStack;
   let gw: TestGateway;
   let romeo: TestClient;
   const GW = 'gw.localhost';
@@ -166,6 +176,37 @@ describe('foundation: register, join, talk, leave', () => {
     const self = await romeo.next((el) => el.attrs.id === 'j4');
     assert.deepEqual(codes(self), [110, 100]);
     assert.equal(self.getChild('x', MUC_USER)!.getChild('item')!.attrs.jid, romeo.jid);
+  });
+
+  test('unregistering logs the session out and deletes everything the gateway kept for the user', async () => {
+    const before = await redisKeys(`${gw.prefix}:*romeo@localhost*`);
+    assert.ok(before.length > 0, 'the user and their rooms are stored');
+    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
+    assert.equal(done.attrs.type, 'result');
+    assert.deepEqual(await redisKeys(`${gw.prefix}:*romeo@localhost*`), []);
+    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j5' }, xml('x', { xmlns: MUC })));
+    const reply = await romeo.next((el) => el.attrs.id === 'j5');
+    assert.equal(errorCondition(reply), 'registration-required');
+    // the legacy network no longer delivers to the logged-out session
+    await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'anyone?' });
+    const room = await gw.demo('GET', '/demo/rooms/lobby');
+    assert.equal(room.status, 200);
+  });
+
+  test('`roomgate users add` registers a user who can then join', async () => {
+    const run = promisify(execFile)(process.execPath, ['bin/roomgate.js', 'users', 'add', 'romeo@localhost', '--field', 'nickname=romeo'], {
+      env: {
+        ...process.env, ROOMGATE_COMPONENT_JID: GW, ROOMGATE_COMPONENT_SECRET: 'unused', ROOMGATE_PLUGIN: 'demo',
+        ROOMGATE_REDIS_URL: stack.redis.url, ROOMGATE_REDIS_PREFIX: gw.prefix, ROOMGATE_PARTITIONS: '4',
+        ROOMGATE_CONFIG: gw.configPath,
+      },
+    });
+    const { stdout } = await run;
+    assert.match(stdout, /registered romeo@localhost/);
+    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j6' }, xml('x', { xmlns: MUC })));
+    const self = await romeo.next((el) => el.attrs.id === 'j6');
+    assert.equal(self.attrs.type, undefined);
+    assert.deepEqual(codes(self), [110]);
   });
 });
 

@@ -15,6 +15,8 @@ export interface TestGateway {
   /** Base URL of the demo network's HTTP API. */
   demoUrl: string;
   prefix: string;
+  /** The configuration as a JSON file, for the CLI. */
+  configPath: string;
   /** Calls the demo HTTP API; resolves with status and parsed JSON (if any). */
   demo(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
   stop(): Promise<void>;
@@ -33,10 +35,12 @@ export async function startTestGateway(stack: TestStack, opts: { world: unknown;
     plugin: { name: 'demo', options: { world: worldPath, httpPort: 0, shiftTimestamps: false } },
     log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },
   }, {});
+  const configPath = join(dir, 'roomgate.json');
+  await writeFile(configPath, JSON.stringify(config));
   const gateway = await startGateway(config, createLogger(config.log.level));
   const demoUrl = `http://127.0.0.1:${(gateway.shared as DemoShared).http.port}`;
   return {
-    gateway, demoUrl, prefix,
+    gateway, demoUrl, prefix, configPath,
     async demo(method, path, body) {
       const res = await fetch(`${demoUrl}${path}`, {
         method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
