@@ -10,10 +10,11 @@ import type { BaseSession, GatewayUser } from '../legacy/session.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER } from '../transport/xmpp/ns.ts';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
+import { readRoomRequest } from '../transport/xmpp/muc-admin.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
-import { writeGatewayInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
-import { bareJid, domainOf, errorReply, localOf, parseStanza, xml, type Element } from '../transport/xmpp/stanza.ts';
+import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
+import { bareJid, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
 import { escapeLocalPart } from '../legacy/escape.ts';
 import type { PartitionRuntime } from './partition.ts';
 import type { Sessions } from './sessions.ts';
@@ -26,6 +27,11 @@ export interface HandlerDeps {
   sessions: Sessions;
   log: Logger;
 }
+
+const GONE_CONDITIONS = new Set([
+  'gone', 'internal-server-error', 'item-not-found', 'jid-malformed', 'recipient-unavailable', 'redirect',
+  'remote-server-not-found', 'remote-server-timeout', 'service-unavailable',
+]);
 
 export function createJobHandler(deps: HandlerDeps) {
   const { gatewayJid, log } = deps;
@@ -67,6 +73,12 @@ export function createJobHandler(deps: HandlerDeps) {
       if (!isExpected(err)) log.error({ err, stanza: stanza.name, id: stanza.attrs.id, from: bareJid(from) }, 'stanza handler failed');
       replyError(stanza, toStanzaError(err), ctx);
     }
+  }
+
+  /** §2.9: errors that mean the resource is gone from the room. */
+  function isGoneError(stanza: Element): boolean {
+    const condition = stanza.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
+    return condition !== undefined && GONE_CONDITIONS.has(condition);
   }
 
   function replyError(stanza: Element, error: StanzaError, ctx: PartitionRuntime): void {
@@ -136,45 +148,63 @@ export function createJobHandler(deps: HandlerDeps) {
     const from = String(stanza.attrs.from);
     const to = String(stanza.attrs.to);
     const type = stanza.attrs.type;
-    if (stanza.name === 'message' && type === 'error') return; // §2.9 handled with the room actor work
     const user = await registered(bareJid(from));
     const session = await deps.sessions.get(user);
     const legacyId = await session.bookmarks.jidUsernameToLegacyId(localOf(to));
     const meta = { eventId: randomUUID(), at };
+    const id = stanza.attrs.id ? { id: String(stanza.attrs.id) } : {};
+    /** The room if it exists (in memory or as a snapshot): stanzas that only make sense for a known room. */
+    const existing = () => ctx.rooms.get(session, legacyId, false);
+    const room = async () => (await ctx.rooms.get(session, legacyId, true))!;
 
     if (stanza.name === 'presence') {
       if (isJoin(stanza)) {
-        const room = await ctx.rooms.get(session, legacyId, true);
         const { nick, history } = readJoin(stanza);
-        return ctx.deliver(room!, {
+        return ctx.deliver(await room(), {
           ...meta, type: 'xmpp.join', from, nick, history,
           ...(stanza.attrs.id ? { presenceId: String(stanza.attrs.id) } : {}),
         });
       }
-      if (type === 'unavailable') {
-        const room = await ctx.rooms.get(session, legacyId, false);
-        if (room) await ctx.deliver(room, { ...meta, type: 'xmpp.leave', from });
-      }
-      return; // §2.6: other presences to a room change nothing
+      const known = await existing();
+      if (!known) return; // §2.6, §2.7: nothing to leave or change in a room never joined
+      if (type === 'unavailable') return ctx.deliver(known, { ...meta, type: 'xmpp.leave', from });
+      if (!type) return ctx.deliver(known, { ...meta, type: 'xmpp.presence', from, nick: resourceOf(to), ...id });
+      return;
     }
 
     if (stanza.name === 'message') {
+      if (type === 'error') {
+        const known = await existing();
+        if (known && isGoneError(stanza)) await ctx.deliver(known, { ...meta, type: 'xmpp.bounce', from });
+        return;
+      }
       const body = stanza.getChildText('body');
-      if (type === 'groupchat' && body !== null && !stanza.getChild('x', NS_MUC_USER)) {
-        const room = await ctx.rooms.get(session, legacyId, true);
-        return ctx.deliver(room!, {
-          ...meta, type: 'xmpp.message', from, body, xml: stanza.toString(),
-          ...(stanza.attrs.id ? { id: String(stanza.attrs.id) } : {}),
+      const subject = stanza.getChild('subject');
+      if (type === 'groupchat' && body === null && subject) {
+        if (!(session.plugin.muc as unknown as { HAS_SUBJECT: boolean }).HAS_SUBJECT) {
+          throw new XmppError('bad-request', 'This network has no subject for its groups');
+        }
+        return ctx.deliver(await room(), {
+          ...meta, type: 'xmpp.request', from, ...id, reply: 'message', call: { hook: 'setSubject', subject: subject.getText() },
         });
+      }
+      if (type === 'groupchat' && body !== null && !stanza.getChild('x', NS_MUC_USER)) {
+        return ctx.deliver(await room(), { ...meta, type: 'xmpp.message', from, body, xml: stanza.toString(), ...id });
       }
       if (type === 'chat') throw new XmppError('feature-not-implemented', 'Private messages are not supported in this room');
       return; // chat states, markers and the like: not forwarded yet
     }
 
-    if (stanza.name === 'iq' && (type === 'get' || type === 'set')) {
-      if (type === 'get' && stanza.getChild('ping', NS_PING)) return selfPing(stanza, session, legacyId, ctx);
-      throw new XmppError('service-unavailable');
+    if (stanza.name !== 'iq' || (type !== 'get' && type !== 'set')) return;
+    if (type === 'get' && stanza.getChild('ping', NS_PING)) return selfPing(stanza, session, legacyId, ctx);
+    if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
+      const known = await existing();
+      const info = known?.actor.getSnapshot().context.info ?? null;
+      return ctx.send(result(stanza, writeRoomInfo(bareJid(to), info, legacyId)));
     }
+    const call = readRoomRequest(stanza);
+    if (!call) throw new XmppError('service-unavailable');
+    return ctx.deliver(await room(), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
   }
 
   /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */

@@ -10,7 +10,7 @@ import type { MailboxJob } from '../transport/mailbox.ts';
 import type { Outbox } from '../transport/outbox.ts';
 import { writePresence } from '../transport/xmpp/muc-presence.ts';
 import { writeEcho, writeMessage, writeReplay } from '../transport/xmpp/muc-message.ts';
-import type { Element } from '../transport/xmpp/stanza.ts';
+import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import { appendArchive } from './archive.ts';
 import type { Keys } from './keys.ts';
 import { Rooms, type RoomHandle } from './rooms.ts';
@@ -45,6 +45,7 @@ export class PartitionRuntime {
       message: (m) => { for (const to of m.to) this.send(writeMessage(m, to)); },
       echo: (e) => { for (const to of e.to) this.send(writeEcho(e, to)); },
       replay: (r) => this.send(writeReplay(r)),
+      iq: (i) => this.send(writeIq(i)),
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };
@@ -90,8 +91,11 @@ export class PartitionRuntime {
     for (const handle of batch.touched) {
       const { ended, json } = this.rooms.persisted(handle);
       if (ended) {
-        multi.del(keys.roomSnapshot(handle.user, handle.legacyId)).srem(keys.userRooms(handle.user), handle.legacyId);
+        // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
+        multi.del(keys.roomSnapshot(handle.user, handle.legacyId), keys.archive(handle.user, handle.legacyId), keys.archiveIds(handle.user, handle.legacyId))
+          .srem(keys.userRooms(handle.user), handle.legacyId);
         this.rooms.drop(handle);
+        this.deps.sessions.forgetRoom(handle.user, handle.legacyId);
       } else {
         multi.set(keys.roomSnapshot(handle.user, handle.legacyId), json).sadd(keys.userRooms(handle.user), handle.legacyId);
       }

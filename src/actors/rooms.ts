@@ -10,10 +10,10 @@ import type { BaseSession } from '../legacy/session.ts';
 import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
 import type { LegacyParticipant } from '../legacy/participant.ts';
 import type { LegacyRoomEvent, RoomInputEvent } from '../machines/events.ts';
-import type { ArchivedMessage, FillOutput, HistoryInput, RoomPort, RoomRef } from '../machines/ports.ts';
+import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import { roomMachine, type RoomEvent, type SendTextOutput, type UserMessageEvent } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
-import { NotImplemented, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
+import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
 import type { Sessions } from './sessions.ts';
@@ -45,6 +45,7 @@ export class Rooms {
         fill: fromPromise(({ input }: { input: RoomRef }) => rejectAsStanzaError(this.fill(input), deps.log, input)),
         backfill: fromPromise(({ input }: { input: RoomRef }) => this.backfill(input)),
         history: fromPromise(({ input }: { input: HistoryInput }) => this.history(input)),
+        callHook: fromPromise(({ input }: { input: HookInput }) => rejectAsStanzaError(this.callHook(input), deps.log, input.room)),
         sendText: fromPromise(({ input }: { input: { room: RoomRef; message: UserMessageEvent } }) =>
           rejectAsStanzaError(this.sendText(input.room, input.message), deps.log, input.room)),
       },
@@ -65,7 +66,10 @@ export class Rooms {
       defaultUserNick: session.bookmarks.userNick,
       flags: { hasSubject: (muc.constructor as typeof LegacyMUC).HAS_SUBJECT },
     };
-    const actor = createActor(this.machine, raw ? { input, snapshot: JSON.parse(raw) } : { input });
+    const snapshot = raw ? JSON.parse(raw) : null;
+    // a fresh room object learns what the actor already knows (name, type, the user's nick ...)
+    if (snapshot?.context?.info) muc.applyInfo(snapshot.context.info);
+    const actor = createActor(this.machine, snapshot ? { input, snapshot } : { input });
     actor.start();
     const handle = { user, legacyId, actor };
     this.live.set(key, handle);
@@ -153,6 +157,26 @@ export class Rooms {
     const known = new Set(archived.map((m) => m.stanzaId));
     const pending = this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId));
     return selectHistory([...archived, ...pending], input.request, input.now);
+  }
+
+  /** The plugin hook behind a user's request (spec §1.3): it acts on the network or throws. */
+  private async callHook({ room, call, participant }: HookInput): Promise<void> {
+    const muc = this.muc(room);
+    const contact = participant ? { legacyId: participant.contactId ?? participant.nick, name: participant.nick } : null;
+    switch (call.hook) {
+      case 'setSubject':
+        return muc.onSetSubject(call.subject);
+      case 'kick':
+        if (!contact) throw new XmppError('item-not-found', `No participant named ${call.nick}`);
+        return muc.onKick(contact, call.reason);
+      case 'setAffiliation':
+        if (!contact) throw new XmppError('item-not-found', `No participant named ${call.nick}`);
+        return muc.onSetAffiliation(contact, call.affiliation, call.reason, call.nick);
+      case 'destroy':
+        return muc.onDestroyRequest(call.reason);
+      case 'leaveGroup':
+        return muc.session.onLeaveGroup(room.legacyId);
+    }
   }
 
   /** The user's message to the legacy network (spec §3.13.2). */

@@ -44,12 +44,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const sessions: Sessions = new Sessions({
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,
     mailboxes: opts.mailboxes, log: log.child({ module: 'sessions' }),
-    // bookmarks.remove(): the room is forgotten on the next job of its partition
-    onRemoveRoom: async (user, legacyId) => {
-      await redis.multi()
-        .del(keys.roomSnapshot(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId))
-        .srem(keys.userRooms(user), legacyId).exec();
-    },
   });
   const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log });
   const partitions = Array.from({ length: keys.partitions }, (_, p) => p);

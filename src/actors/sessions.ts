@@ -21,8 +21,6 @@ export interface SessionsDeps {
   users: UserStore;
   mailboxes: Mailboxes;
   log: Logger;
-  /** Called when a session deletes one of its rooms (`bookmarks.remove`). */
-  onRemoveRoom(user: string, legacyId: string, reason: string, kick: boolean): Promise<void>;
 }
 
 interface Entry { session: BaseSession; ready: Promise<void>; error: unknown }
@@ -106,9 +104,15 @@ export class Sessions implements SessionHost {
     return muc;
   }
 
-  removeRoom(session: BaseSession, legacyId: string, reason: string, kick: boolean): Promise<void> {
-    this.rooms.delete(`${session.user.jid}\n${legacyId}`);
-    return this.deps.onRemoveRoom(session.user.jid, legacyId, reason, kick);
+  /** SessionHost: the user is out of a group; the room actor says so and deletes itself (§2.13). */
+  async removeRoom(session: BaseSession, legacyId: string, reason: string, kick: boolean): Promise<void> {
+    this.openRoom(session, legacyId).emit({ type: 'legacy.removed', reason, kick });
+  }
+
+  /** Forgets a room object once its actor has ended. */
+  forgetRoom(user: string, legacyId: string): void {
+    this.rooms.delete(`${user}\n${legacyId}`);
+    this.peek(user)?.bookmarks.forget(legacyId);
   }
 
   /** Gives an event its id, time and XMPP message id, as it enters the mailbox. */

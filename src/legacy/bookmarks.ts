@@ -48,6 +48,9 @@ export class LegacyBookmarks<S extends BaseSession = BaseSession> {
     return this.byLegacyId(await this.jidUsernameToLegacyId(local));
   }
 
+  /** Forgets a group whose room has ended (roomgate calls it; plugins call `remove`). */
+  forget(legacyId: string): void { this.known.delete(legacyId); }
+
   /** The legacy ids of the groups `fill()` and later lookups reported, in order. */
   knownLegacyIds(): string[] { return [...this.known]; }
 

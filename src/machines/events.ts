@@ -21,9 +21,23 @@ export interface ParticipantInit {
 /** Old-school MUC history request on join (XEP-0045 §7.2.15). */
 export interface HistoryRequest { maxchars?: number; maxstanzas?: number; seconds?: number; since?: string }
 
+/** A user's request that a plugin hook decides (spec §1.3 hooks); its answer goes back as `reply`. */
+export type HookCall =
+  | { hook: 'setSubject'; subject: string }
+  | { hook: 'kick'; nick: string; reason: string | null }
+  | { hook: 'setAffiliation'; nick: string; affiliation: MucAffiliation; reason: string | null }
+  | { hook: 'destroy'; reason: string | null }
+  | { hook: 'leaveGroup' };
+
 export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.join'; from: string; nick: string; presenceId?: string; history: HistoryRequest })
   | (EventMeta & { type: 'xmpp.leave'; from: string })
+  /** An available presence to the room that is not a join (spec §2.6). */
+  | (EventMeta & { type: 'xmpp.presence'; from: string; nick: string; id?: string })
+  /** An error the user's server bounced for a resource that is gone (spec §2.9). */
+  | (EventMeta & { type: 'xmpp.bounce'; from: string })
+  /** An iq or message that asks the plugin for something; answered on `reply`. */
+  | (EventMeta & { type: 'xmpp.request'; from: string; id?: string; reply: 'iq' | 'message'; call: HookCall })
   | (EventMeta & {
       type: 'xmpp.message'; from: string; id?: string; body: string;
       /** The client's stanza as received, so the echo keeps its payload (spec §3.13). */
@@ -40,7 +54,9 @@ export type LegacyRoomEvent =
   | (EventMeta & { type: 'legacy.presence'; participant: ParticipantInit; show?: Show; status?: string })
   | (EventMeta & { type: 'legacy.participantLeft'; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string })
   | (EventMeta & { type: 'legacy.subject'; subject: string; setter?: string | null; when?: string })
-  | (EventMeta & { type: 'legacy.rename'; from: string; to: string });
+  | (EventMeta & { type: 'legacy.rename'; from: string; to: string })
+  /** The user is out of this group for good (spec §2.13): kicked from XMPP when `kick`, then deleted. */
+  | (EventMeta & { type: 'legacy.removed'; reason: string; kick: boolean });
 
 export type RoomInputEvent = XmppRoomEvent | LegacyRoomEvent;
 

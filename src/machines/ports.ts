@@ -30,6 +30,17 @@ export interface PresenceIntent {
   status?: string;
   hats?: Hat[];
   error?: StanzaError;
+  /** XEP-0045 §10.9: the room is destroyed. */
+  destroy?: { reason?: string };
+}
+
+/** An iq answer from the room (or an occupant JID) to one full JID. */
+export interface IqIntent {
+  to: string;
+  from: string;
+  id?: string;
+  type: 'result' | 'error';
+  error?: StanzaError;
 }
 
 /** A message from the room or an occupant, fanned out to each of `to`. */
@@ -82,6 +93,7 @@ export interface RoomPort {
   archive(a: ArchiveIntent): void;
   /** An archived message sent again as history on join, with its original time (§2.4). */
   replay(r: ReplayIntent): void;
+  iq(i: IqIntent): void;
   /** Something worth a log line (a hook that failed, an event that makes no sense). */
   warn(msg: string, data?: Record<string, unknown>): void;
 }
@@ -106,6 +118,9 @@ export interface ArchivedMessage {
   /** The stanza as archived, without `to`. */
   xml: string;
 }
+
+/** Input of the `callHook` actor. */
+export interface HookInput { room: RoomRef; call: import('./events.ts').HookCall; participant: import('./events.ts').ParticipantInit | null }
 
 /** Input of the `history` actor. */
 export interface HistoryInput { room: RoomRef; request: HistoryRequest; now: string }

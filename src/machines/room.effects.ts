@@ -7,7 +7,7 @@ import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
 import {
-  speakerOf, userNick, type JoinEvent, type Participant, type RoomContext, type RoomEvent, type SendTextOutput,
+  speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent, type SendTextOutput,
   type UserMessageEvent,
 } from './room.ts';
 
@@ -80,6 +80,22 @@ function errorPresence(c: RoomContext, join: JoinEvent, error: StanzaError): Pre
 }
 
 export function roomEffects(port: RoomPort) {
+  function reply(c: RoomContext, e: RequestEvent, error: StanzaError): void {
+    if (e.reply === 'iq') port.iq({ to: e.from, from: c.jid, type: 'error', error, ...(e.id ? { id: e.id } : {}) });
+    else port.message({ to: [e.from], room: c.jid, nick: null, type: 'error', error, ...(e.id ? { id: e.id } : {}) });
+  }
+
+  function removeUser(c: RoomContext, reason: string): void {
+    const anonymous = isAnonymous(c);
+    for (const to of c.resources) {
+      port.presence({
+        to, room: c.jid, nick: userNick(c), type: 'unavailable',
+        item: { affiliation: c.self.affiliation, role: c.self.role, reason, ...(!anonymous ? { jid: c.user } : {}) },
+        codes: anonymous ? [307, 110] : [307, 110, 100], occupantId: c.self.occupantId,
+      });
+    }
+  }
+
   return {
     refuseMalformedJoin: ({ context, event }: Args) => {
       // XEP-0045 §7.2.1 via spec §2.3.4; DECISIONS: validated first, leaves no trace
@@ -220,6 +236,49 @@ export function roomEffects(port: RoomPort) {
         const before = occupantPresence(c, p, to);
         port.presence({ ...before, type: 'unavailable', item: { ...before.item!, nick: e.to }, codes: [303] });
         port.presence(occupantPresence(c, { ...p, nick: e.to }, to));
+      }
+    },
+
+    /** §2.6: the room imposes the nickname; a change is refused. */
+    refuseNickChange: ({ context: c, event }: Args) => {
+      const e = event as Extract<RoomEvent, { type: 'xmpp.presence' }>;
+      port.presence({
+        to: e.from, room: c.jid, nick: e.nick, type: 'error', ...(e.id ? { id: e.id } : {}),
+        error: { condition: 'not-acceptable', type: 'cancel', by: c.jid, text: 'This gateway does not let you change your nickname in this room.' },
+      });
+    },
+
+    refuseRequest: ({ context: c, event }: Args, { error }: { error: StanzaError }) => {
+      const e = (c.request ?? event) as RequestEvent;
+      reply(c, e, error);
+    },
+
+    answerRequest: ({ context: c }: Args) => {
+      const e = c.request!;
+      if (e.reply === 'iq') port.iq({ to: e.from, from: c.jid, type: 'result', ...(e.id ? { id: e.id } : {}) });
+    },
+
+    /** §2.11: every joined resource is told the room goes away for now (332). */
+    announceShutdown: ({ context: c }: Args) => {
+      for (const to of c.resources) {
+        port.presence({ to, room: c.jid, nick: userNick(c), type: 'unavailable', item: { affiliation: 'none', role: 'none' }, codes: [110, 332] });
+      }
+    },
+
+    /** §2.13: the user is out of the group: 307 + 110 (+100) with the reason, to every joined resource. */
+    announceRemoval: ({ context: c }: Args, { reason, kick }: { reason: string; kick: boolean }) => {
+      if (kick) removeUser(c, reason);
+    },
+
+    /** The room ends by the user's request: destroyed (XEP-0045 §10.9) or left for good (§2.12). */
+    announceEnd: ({ context: c }: Args) => {
+      const call = c.request!.call;
+      if (call.hook === 'leaveGroup') return removeUser(c, 'You left this chat from an XMPP client.');
+      for (const to of c.resources) {
+        port.presence({
+          to, room: c.jid, nick: userNick(c), type: 'unavailable', item: { affiliation: 'none', role: 'none' }, codes: [110],
+          destroy: call.hook === 'destroy' && call.reason ? { reason: call.reason } : {},
+        });
       }
     },
 

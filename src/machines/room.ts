@@ -11,12 +11,12 @@
  * Pure: hooks are invoked actors and effects are actions, both bound with `provide` by the
  * worker (`roomEffects`); the placeholders below throw so a missed binding is loud.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, setup } from 'xstate';
 import type { RoomInfo } from '../legacy/muc.ts';
 import type { MucAffiliation, MucRole, Show, Hat } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
-import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest } from './events.ts';
-import type { ArchivedMessage, FillOutput, HistoryInput, RoomRef } from './ports.ts';
+import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest, HookCall, ParticipantInit } from './events.ts';
+import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 
 /** How many applied event ids a room remembers to drop replays (at-least-once delivery). */
 export const APPLIED_EVENTS_KEPT = 256;
@@ -36,6 +36,7 @@ export interface Participant {
 
 export type JoinEvent = Extract<XmppRoomEvent, { type: 'xmpp.join' }>;
 export type UserMessageEvent = Extract<XmppRoomEvent, { type: 'xmpp.message' }>;
+export type RequestEvent = Extract<XmppRoomEvent, { type: 'xmpp.request' }>;
 
 export interface RoomContext extends RoomRef {
   /** The nickname the user gets when the room has none of its own (bookmarks.userNick). */
@@ -52,6 +53,8 @@ export interface RoomContext extends RoomRef {
   pendingJoins: JoinEvent[];
   /** The user's message waiting for the legacy network's answer. */
   sending: UserMessageEvent | null;
+  /** The user's request waiting for a plugin hook. */
+  request: RequestEvent | null;
   historyFilled: boolean;
   applied: string[];
   /** Why the room failed to initialise. */
@@ -66,7 +69,10 @@ export interface RoomInput extends RoomRef {
   flags?: { hasSubject: boolean };
 }
 
-export type RoomEvent = RoomInputEvent | { type: 'runtime.destroy'; eventId: string; at: string };
+/** Events from the runtime itself (not replayed from a mailbox). */
+export type RuntimeEvent = { type: 'runtime.shutdown'; eventId: string; at: string };
+
+export type RoomEvent = RoomInputEvent | RuntimeEvent;
 
 const notBound = (name: string) => () => {
   throw new Error(`room machine: '${name}' is not bound; use roomMachine.provide(roomEffects(...))`);
@@ -88,6 +94,7 @@ export const roomMachine = setup({
     fill: unboundActor('fill') as unknown as ReturnType<typeof fromPromise<FillOutput, RoomRef>>,
     backfill: unboundActor('backfill') as unknown as ReturnType<typeof fromPromise<LegacyRoomEvent[], RoomRef>>,
     history: unboundActor('history') as unknown as ReturnType<typeof fromPromise<ArchivedMessage[], HistoryInput>>,
+    callHook: unboundActor('callHook') as unknown as ReturnType<typeof fromPromise<void, HookInput>>,
     sendText: unboundActor('sendText') as unknown as ReturnType<typeof fromPromise<SendTextOutput, { room: RoomRef; message: UserMessageEvent }>>,
   },
   actions: {
@@ -106,6 +113,13 @@ export const roomMachine = setup({
     announceSubject: notBound('announceSubject'),
     announceRename: notBound('announceRename'),
     warn: notBound('warn') as (_: unknown, params: { msg: string }) => void,
+    refuseNickChange: notBound('refuseNickChange'),
+    refuseRequest: notBound('refuseRequest') as (_: unknown, params: { error: StanzaError }) => void,
+    answerRequest: notBound('answerRequest'),
+    announceShutdown: notBound('announceShutdown'),
+    announceRemoval: notBound('announceRemoval') as (_: unknown, params: { reason: string; kick: boolean }) => void,
+    announceEnd: notBound('announceEnd'),
+    keepRequest: assign(({ event }) => ({ request: event as RequestEvent })),
     markApplied: assign(({ context, event }) => ({
       applied: 'eventId' in event
         ? [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId]
@@ -161,6 +175,15 @@ export const roomMachine = setup({
     pendingWantsBackfill: ({ context }) =>
       !context.historyFilled && context.pendingJoins.some((j) => wantsHistory(j.history)),
     hasPendingJoin: ({ context }) => context.pendingJoins.length > 0,
+    isFilled: ({ context }) => context.info !== null,
+    isNickChange: ({ context, event }) => (event as { nick: string }).nick !== userNick(context),
+    isLeaveGroup: ({ event }) => (event as RequestEvent).call.hook === 'leaveGroup',
+    requestEndsRoom: ({ context }) => context.request?.call.hook === 'destroy' || context.request?.call.hook === 'leaveGroup',
+    // §2.8: a groupchat request (a subject change) must come from a joined resource
+    requestFromJoined: ({ context, event }) => {
+      const e = event as RequestEvent;
+      return e.reply === 'iq' || context.resources.includes(e.from);
+    },
     fromJoinedResource: ({ context, event }) => context.resources.includes((event as { from: string }).from),
   },
 }).createMachine({
@@ -177,6 +200,7 @@ export const roomMachine = setup({
     resources: [],
     pendingJoins: [],
     sending: null,
+    request: null,
     historyFilled: false,
     applied: [],
     error: null,
@@ -192,7 +216,13 @@ export const roomMachine = setup({
         'xmpp.message': { actions: ['refuseNotJoined', 'markApplied'] },
         // Live messages before anyone joined are kept for history; the rest is fetched by fill.
         'legacy.message': { actions: ['archiveLegacyMessage', 'markApplied'] },
-        'runtime.destroy': 'destroyed',
+        'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
+        'xmpp.request': [
+          { guard: 'isLeaveGroup', target: 'calling', actions: ['keepRequest', 'markApplied'] },
+          {
+            actions: [{ type: 'refuseRequest', params: { error: { condition: 'not-acceptable', type: 'modify', text: 'Join the room first' } } }, 'markApplied'],
+          },
+        ],
       },
     },
     filling: {
@@ -250,7 +280,20 @@ export const roomMachine = setup({
         'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant', 'markApplied'] },
         'legacy.subject': { actions: ['announceSubject', 'applySubject', 'markApplied'] },
         'legacy.rename': { actions: ['announceRename', 'applyRename', 'markApplied'] },
-        'runtime.destroy': 'destroyed',
+        'legacy.removed': {
+          target: 'destroyed',
+          actions: [{ type: 'announceRemoval', params: ({ event }) => ({ reason: event.reason, kick: event.kick }) }, 'markApplied'],
+        },
+        'xmpp.presence': [
+          { guard: and(['fromJoinedResource', 'isNickChange']), actions: ['refuseNickChange', 'markApplied'] },
+          { actions: 'markApplied' }, // §2.6: status changes are not propagated
+        ],
+        'xmpp.bounce': { actions: ['removeResource', 'markApplied'] },
+        'xmpp.request': [
+          { guard: 'requestFromJoined', target: 'calling', actions: ['keepRequest', 'markApplied'] },
+          { actions: ['refuseNotJoined', 'markApplied'] },
+        ],
+        'runtime.shutdown': { actions: ['announceShutdown', assign({ resources: [] })] },
       },
       states: {
         idle: {
@@ -320,10 +363,50 @@ export const roomMachine = setup({
         },
       },
     },
+    // A plugin hook decides the user's request (subject, kick, affiliation, destroy, leave).
+    calling: {
+      tags: 'busy',
+      invoke: {
+        src: 'callHook',
+        input: ({ context }) => ({
+          room: { user: context.user, legacyId: context.legacyId, jid: context.jid },
+          call: context.request!.call,
+          participant: participantOf(context, context.request!.call),
+        }),
+        onDone: [
+          {
+            guard: 'requestEndsRoom',
+            target: 'destroyed',
+            actions: ['answerRequest', 'announceEnd'],
+          },
+          { guard: 'isFilled', target: 'joined', actions: ['answerRequest', assign({ request: null })] },
+          { target: 'uninitialised', actions: ['answerRequest', assign({ request: null })] },
+        ],
+        onError: [
+          {
+            guard: 'isFilled',
+            target: 'joined',
+            actions: [{ type: 'refuseRequest', params: ({ event }) => ({ error: event.error as StanzaError }) }, assign({ request: null })],
+          },
+          {
+            target: 'uninitialised',
+            actions: [{ type: 'refuseRequest', params: ({ event }) => ({ error: event.error as StanzaError }) }, assign({ request: null })],
+          },
+        ],
+      },
+    },
     failed: { type: 'final' },
     destroyed: { type: 'final' },
   },
 });
+
+/** The participant a request is about (kick, affiliation), as plain data. */
+function participantOf(context: RoomContext, call: HookCall): ParticipantInit | null {
+  if (call.hook !== 'kick' && call.hook !== 'setAffiliation') return null;
+  const p = context.participants.find((q) => q.nick === call.nick);
+  if (!p) return null;
+  return { nick: p.nick, role: p.role, affiliation: p.affiliation, ...(p.contactId ? { contactId: p.contactId } : {}) };
+}
 
 /** Context after a successful fill: info, participants in fill order, the user's own item. */
 function fromFill(out: FillOutput): Partial<RoomContext> {

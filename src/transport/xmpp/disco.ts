@@ -2,7 +2,9 @@
  * Service discovery (XEP-0030) of the gateway itself: identity and features, so clients offer
  * registration and know rooms live here. Room disco (spec §3.1) comes with the room actor work.
  */
-import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS } from './ns.ts';
+import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_XDATA } from './ns.ts';
+import { MucType } from '../../legacy/types.ts';
+import type { RoomInfo } from '../../legacy/muc.ts';
 import { xml, type Element } from './stanza.ts';
 
 export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING];
@@ -12,6 +14,35 @@ export function writeGatewayInfo(name: string): Element {
     xml('identity', { category: 'conference', type: 'text', name }),
     xml('identity', { category: 'gateway', type: 'legacy', name }),
     ...GATEWAY_FEATURES.map((v) => xml('feature', { var: v })),
+  );
+}
+
+/** The room features that follow its type (spec §4). */
+const TYPE_FEATURES: Record<MucType, string[]> = {
+  [MucType.GROUP]: ['muc_membersonly', 'muc_nonanonymous', 'muc_hidden'],
+  [MucType.CHANNEL]: ['muc_open', 'muc_semianonymous', 'muc_public'],
+  [MucType.CHANNEL_NON_ANONYMOUS]: ['muc_open', 'muc_nonanonymous', 'muc_public'],
+};
+
+/** A room's disco#info (spec §3.1): identity, features by type, and the roominfo form. */
+export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: string): Element {
+  const type = info?.type ?? MucType.CHANNEL;
+  const features = [NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, 'muc_persistent', 'muc_unsecured', ...TYPE_FEATURES[type]];
+  const field = (v: string, value: string | number | null | undefined) =>
+    value === null || value === undefined ? null : xml('field', { var: v }, xml('value', null, String(value)));
+  return xml('query', { xmlns: NS_DISCO_INFO },
+    xml('identity', { category: 'conference', type: 'text', name: info?.name ?? legacyId }),
+    ...features.map((v) => xml('feature', { var: v })),
+    xml('x', { xmlns: NS_XDATA, type: 'result' },
+      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', null, 'http://jabber.org/protocol/muc#roominfo')),
+      field('muc#roominfo_description', info?.description || null),
+      field('muc#roominfo_subject', info?.subject || null),
+      field('muc#roominfo_occupants', info?.nParticipants),
+      field('muc#roomconfig_roomname', info?.name ?? legacyId),
+      field('muc#roomconfig_membersonly', type === MucType.GROUP ? 1 : 0),
+      field('muc#roomconfig_whois', type === MucType.CHANNEL ? 'moderators' : 'anyone'),
+      field('muc#roomconfig_publicroom', type === MucType.GROUP ? 0 : 1),
+    ),
   );
 }
 

@@ -26,6 +26,7 @@ export function writePresence(p: PresenceIntent): Element {
     const x = xml('x', { xmlns: NS_MUC_USER },
       xml('item', attrs, reason ? xml('reason', null, reason) : null));
     for (const code of p.codes ?? []) x.cnode(xml('status', { code }));
+    if (p.destroy) x.cnode(xml('destroy', null, p.destroy.reason ? xml('reason', null, p.destroy.reason) : null));
     el.cnode(x);
   }
   if (p.hats?.length) {

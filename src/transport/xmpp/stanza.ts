@@ -39,6 +39,11 @@ export function errorReply(stanza: Element, e: StanzaError): Element {
   return xml(stanza.name, { from: stanza.attrs.to, to: stanza.attrs.from, id: stanza.attrs.id, type: 'error' }, errorElement(e));
 }
 
+/** An iq answer; an error carries no payload. */
+export function writeIq(i: { to: string; from: string; id?: string; type: 'result' | 'error'; error?: StanzaError }): Element {
+  return xml('iq', { from: i.from, to: i.to, id: i.id, type: i.type }, i.error ? errorElement(i.error) : null);
+}
+
 export function bareJid(jid: string): string {
   return jid.split('/')[0]!;
 }

@@ -34,6 +34,7 @@ function harness(opts: Options = {}) {
     echo: (e) => sent.push(['echo', e]),
     archive: (a) => sent.push(['archive', a]),
     replay: (r) => sent.push(['replay', r]),
+    iq: (i) => sent.push(['iq', i]),
     warn: (msg) => sent.push(['warn', msg]),
   };
   const machine = roomMachine.provide({
@@ -216,4 +217,119 @@ test('the persisted snapshot survives JSON and restores a joined room without ru
   await waitFor(restored, (s) => !s.hasTag('busy'));
   assert.deepEqual(again.calls, ['history'], 'neither fill nor backfill again');
   assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+});
+
+test('a nickname change from a joined resource is refused; a status change is ignored', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.presence', from: GAJIM, nick: 'romeo', id: 'p1' });
+  assert.deepEqual(h.sent, []);
+  await h.send({ type: 'xmpp.presence', from: GAJIM, nick: 'montague', id: 'p2' });
+  assert.deepEqual(h.sent, [['presence', {
+    to: GAJIM, room: R, nick: 'montague', type: 'error', id: 'p2',
+    error: { condition: 'not-acceptable', type: 'cancel', by: R, text: 'This gateway does not let you change your nickname in this room.' },
+  }]]);
+});
+
+test('a bounced error removes the resource silently', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.bounce', from: GAJIM });
+  assert.deepEqual(h.sent, []);
+  assert.deepEqual(h.actor.getSnapshot().context.resources, []);
+});
+
+test('shutdown tells every joined resource 110+332 and forgets them', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  h.sent.length = 0;
+  await h.send({ type: 'runtime.shutdown' });
+  assert.deepEqual(kinds(h.sent), ['presence:romeo:unavailable:110,332', 'presence:romeo:unavailable:110,332']);
+  assert.deepEqual(h.actor.getSnapshot().context.resources, []);
+});
+
+function hookHarness(result: () => Promise<void>) {
+  const calls: unknown[] = [];
+  const h = harness();
+  const machine = h.machine.provide({ actors: { callHook: fromPromise(async ({ input }) => { calls.push(input); return result(); }) } });
+  const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  actor.start();
+  let n = 0;
+  const send = async (event: Record<string, unknown>) => {
+    actor.send({ eventId: `k${++n}`, at: AT, ...event } as unknown as RoomInputEvent);
+    await waitFor(actor, (s) => !s.hasTag('busy'));
+  };
+  return { ...h, actor, send, calls };
+}
+
+test('a kick request goes to the plugin with the participant, and the iq is answered', async () => {
+  const h = hookHarness(async () => undefined);
+  await h.send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'k1', reply: 'iq', call: { hook: 'kick', nick: 'nurse', reason: 'noise' } });
+  assert.deepEqual(h.calls, [{
+    room: { user: U, legacyId: 'room-private', jid: R }, call: { hook: 'kick', nick: 'nurse', reason: 'noise' },
+    participant: { nick: 'nurse', role: 'participant', affiliation: 'member' },
+  }]);
+  assert.deepEqual(h.sent, [['iq', { to: GAJIM, from: R, type: 'result', id: 'k1' }]]);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+});
+
+test('a refused subject change gets the plugin error as a message error', async () => {
+  const h = hookHarness(async () => { throw { condition: 'forbidden', type: 'auth', text: 'not an op' }; });
+  await h.send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 's1', reply: 'message', call: { hook: 'setSubject', subject: 'new' } });
+  assert.deepEqual(h.sent, [['message', {
+    to: [GAJIM], room: R, nick: null, type: 'error', id: 's1', error: { condition: 'forbidden', type: 'auth', text: 'not an op' },
+  }]]);
+});
+
+test('destroying answers the iq, sends the destroy presence and ends the room', async () => {
+  const h = hookHarness(async () => undefined);
+  await h.send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'd1', reply: 'iq', call: { hook: 'destroy', reason: 'bye' } });
+  assert.deepEqual(h.sent, [
+    ['iq', { to: GAJIM, from: R, type: 'result', id: 'd1' }],
+    ['presence', { to: GAJIM, room: R, nick: 'romeo', type: 'unavailable', item: { affiliation: 'none', role: 'none' }, codes: [110], destroy: { reason: 'bye' } }],
+  ]);
+  assert.ok(h.actor.getSnapshot().matches('destroyed'));
+});
+
+test('leaving a group for good answers first, then kicks every joined resource with 307', async () => {
+  const h = hookHarness(async () => undefined);
+  await h.send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'l1', reply: 'iq', call: { hook: 'leaveGroup' } });
+  assert.deepEqual(h.sent, [
+    ['iq', { to: GAJIM, from: R, type: 'result', id: 'l1' }],
+    ['presence', {
+      to: GAJIM, room: R, nick: 'romeo', type: 'unavailable', codes: [307, 110, 100], occupantId: 'user',
+      item: { affiliation: 'member', role: 'participant', reason: 'You left this chat from an XMPP client.', jid: U },
+    }],
+  ]);
+  assert.ok(h.actor.getSnapshot().matches('destroyed'));
+});
+
+test('the plugin removing the user kicks every joined resource and ends the room', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.removed', reason: 'You left this group from the official client.', kick: true });
+  assert.deepEqual(kinds(h.sent), ['presence:romeo:unavailable:307,110,100']);
+  assert.ok(h.actor.getSnapshot().matches('destroyed'));
+});
+
+test('a request before the room was ever joined is refused, except leaving the group', async () => {
+  const h = hookHarness(async () => undefined);
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'k0', reply: 'iq', call: { hook: 'kick', nick: 'nurse', reason: null } });
+  assert.deepEqual(h.sent, [['iq', { to: GAJIM, from: R, type: 'error', id: 'k0', error: { condition: 'not-acceptable', type: 'modify', text: 'Join the room first' } }]]);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'l0', reply: 'iq', call: { hook: 'leaveGroup' } });
+  assert.deepEqual(h.sent, [['iq', { to: GAJIM, from: R, type: 'result', id: 'l0' }]]);
+  assert.ok(h.actor.getSnapshot().matches('destroyed'));
 });
