@@ -28,6 +28,10 @@ export const configSchema = z.object({
   }).default({ url: 'redis://127.0.0.1:6379', prefix: 'roomgate' }),
   /** Number of partition mailboxes (users are spread over them; fixed for the life of the data). */
   partitions: z.number().int().min(1).max(4096).default(16),
+  rooms: z.object({
+    /** A room with no event for this long is dropped from memory; its snapshot stays in Redis. */
+    idleBeforeHibernateMs: z.number().int().min(1000).default(300_000),
+  }).default({ idleBeforeHibernateMs: 300_000 }),
   plugin: z.object({
     name: z.string().min(1),
     options: z.record(z.string(), z.unknown()).default({}),
@@ -49,6 +53,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; number?: boolean }>
   ROOMGATE_REDIS_PREFIX: { path: ['redis', 'prefix'] },
   ROOMGATE_PARTITIONS: { path: ['partitions'], number: true },
   ROOMGATE_PLUGIN: { path: ['plugin', 'name'] },
+  ROOMGATE_IDLE_BEFORE_HIBERNATE_MS: { path: ['rooms', 'idleBeforeHibernateMs'], number: true },
   ROOMGATE_LOG_LEVEL: { path: ['log', 'level'] },
 };
 

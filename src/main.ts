@@ -13,6 +13,17 @@ import { startEdge, type Edge } from './transport/edge.ts';
 import { Mailboxes } from './transport/mailbox.ts';
 import { Outbox } from './transport/outbox.ts';
 
+/** How long a stopping gateway waits for the outbox to empty. */
+export const OUTBOX_DRAIN_TIMEOUT_MS = 5000;
+
+async function waitForDrained(outbox: Outbox, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await outbox.pending().catch(() => 0)) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export interface Gateway {
   worker: RunningWorker;
   edge: Edge;
@@ -53,7 +64,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   const mailboxes = new Mailboxes(keys, connection);
   const outbox = new Outbox(keys, connection);
   const gatewayJid = config.component.jid;
-  const worker = await startWorker({ gatewayJid, plugin, shared, redis, connection, keys, mailboxes, outbox, log: log.child({ module: 'worker' }) });
+  const worker = await startWorker({
+    gatewayJid, plugin, shared, redis, connection, keys, mailboxes, outbox, log: log.child({ module: 'worker' }),
+    idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
+  });
   let edge: Edge;
   try {
     edge = await startEdge({
@@ -71,8 +85,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Gateway
   return {
     worker, edge, plugin, shared,
     async stop() {
-      await edge.stop();
+      // the worker's last words (332 to joined resources) still go out before the edge closes
       await worker.stop();
+      await waitForDrained(outbox, OUTBOX_DRAIN_TIMEOUT_MS);
+      await edge.stop();
       await plugin.stop?.(shared);
       await Promise.all([mailboxes.close(), outbox.close()]);
       await redis.quit().catch(() => redis.disconnect());

@@ -23,6 +23,8 @@ export interface Keys {
   archive(user: string, legacyId: string): string;
   /** Hash stanza-id → 1: makes archive appends idempotent. */
   archiveIds(user: string, legacyId: string): string;
+  /** Set of the partition's rooms that have joined resources (JSON [user, legacyId]): told at shutdown. */
+  joinedRooms(partition: number): string;
   /** List of events that could not be processed, with the reason (JSON). */
   deadLetters(): string;
 }
@@ -41,6 +43,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
+    joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,
   };
 }

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
-import type { RoomInputEvent } from '../machines/events.ts';
+import type { RoomEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import type { Outbox } from '../transport/outbox.ts';
 import { writePresence } from '../transport/xmpp/muc-presence.ts';
@@ -38,6 +38,8 @@ export type JobHandler = (job: MailboxJob, ctx: PartitionRuntime) => Promise<voi
 export class PartitionRuntime {
   readonly rooms: Rooms;
   private batch: Batch = emptyBatch();
+  /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: PartitionDeps) {
     const port: RoomPort = {
@@ -61,7 +63,7 @@ export class PartitionRuntime {
   }
 
   /** Applies one event to a room; the room is written back when the job commits. */
-  async deliver(handle: RoomHandle, event: RoomInputEvent): Promise<void> {
+  async deliver(handle: RoomHandle, event: RoomEvent): Promise<void> {
     this.batch.touched.add(handle);
     await this.rooms.deliver(handle, event);
   }
@@ -71,15 +73,54 @@ export class PartitionRuntime {
    * process dies after sending and before the snapshot is written, the replayed job's stanzas
    * are recognised as already queued; archive appends are idempotent by stanza-id.
    */
-  async run(jobId: string, job: MailboxJob, handler: JobHandler): Promise<void> {
-    this.batch = emptyBatch();
-    try {
-      await handler(job, this);
-    } finally {
+  run(jobId: string, job: MailboxJob, handler: JobHandler): Promise<void> {
+    return this.exclusive(async () => {
+      this.batch = emptyBatch();
+      try {
+        await handler(job, this);
+      } finally {
+        const batch = this.batch;
+        this.batch = emptyBatch();
+        await this.commit(jobId, batch);
+      }
+    });
+  }
+
+  /** §2.11: every room with joined resources tells them it goes away (332), in memory or not. */
+  shutdown(): Promise<void> {
+    return this.exclusive(async () => {
+      const { redis, keys, sessions, partition } = this.deps;
+      this.batch = emptyBatch();
+      for (const member of await redis.smembers(keys.joinedRooms(partition))) {
+        const [user, legacyId] = JSON.parse(member) as [string, string];
+        const session = sessions.peek(user);
+        const handle = session ? await this.rooms.get(session, legacyId, false) : null;
+        if (!handle) continue;
+        this.batch.touched.add(handle);
+        await this.rooms.deliver(handle, { type: 'runtime.shutdown', eventId: `shutdown-${Date.now()}`, at: new Date().toISOString() });
+      }
       const batch = this.batch;
       this.batch = emptyBatch();
-      await this.commit(jobId, batch);
-    }
+      await this.commit(`shutdown-${Date.now()}`, batch);
+    });
+  }
+
+  /**
+   * Drops from memory the rooms idle for `idleMs`: their snapshot is already in Redis (written
+   * after every job), and the next event for them restores it. Memory follows the active rooms.
+   */
+  hibernateIdle(idleMs: number): Promise<number> {
+    return this.exclusive(async () => {
+      const idle = this.rooms.idleSince(Date.now() - idleMs);
+      for (const handle of idle) this.rooms.drop(handle);
+      return idle.length;
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(work, work);
+    this.turn = next.catch(() => undefined);
+    return next;
   }
 
   private async commit(jobId: string, batch: Batch): Promise<void> {
@@ -99,6 +140,9 @@ export class PartitionRuntime {
       } else {
         multi.set(keys.roomSnapshot(handle.user, handle.legacyId), json).sadd(keys.userRooms(handle.user), handle.legacyId);
       }
+      const member = JSON.stringify([handle.user, handle.legacyId]);
+      if (!ended && handle.actor.getSnapshot().context.resources.length) multi.sadd(keys.joinedRooms(this.deps.partition), member);
+      else multi.srem(keys.joinedRooms(this.deps.partition), member);
     }
     await multi.exec();
   }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { BaseSession } from '../legacy/session.ts';
 import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
 import type { LegacyParticipant } from '../legacy/participant.ts';
-import type { LegacyRoomEvent, RoomInputEvent } from '../machines/events.ts';
+import type { LegacyRoomEvent } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import { roomMachine, type RoomEvent, type SendTextOutput, type UserMessageEvent } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
@@ -22,7 +22,13 @@ import type { Sessions } from './sessions.ts';
 export const HOOK_TIMEOUT_MS = 60_000;
 
 export type RoomActor = Actor<typeof roomMachine>;
-export interface RoomHandle { user: string; legacyId: string; actor: RoomActor }
+export interface RoomHandle {
+  user: string;
+  legacyId: string;
+  actor: RoomActor;
+  /** When it last got an event (ms since epoch), for hibernation. */
+  lastActiveMs: number;
+}
 
 export interface RoomsDeps {
   redis: Redis;
@@ -71,7 +77,7 @@ export class Rooms {
     if (snapshot?.context?.info) muc.applyInfo(snapshot.context.info);
     const actor = createActor(this.machine, snapshot ? { input, snapshot } : { input });
     actor.start();
-    const handle = { user, legacyId, actor };
+    const handle = { user, legacyId, actor, lastActiveMs: Date.now() };
     this.live.set(key, handle);
     return handle;
   }
@@ -80,9 +86,10 @@ export class Rooms {
    * Applies one event and waits until the room is no longer busy with a hook. Events already
    * applied (a replayed job) are dropped here, by id.
    */
-  async deliver(handle: RoomHandle, event: RoomInputEvent): Promise<void> {
+  async deliver(handle: RoomHandle, event: RoomEvent): Promise<void> {
     if (handle.actor.getSnapshot().context.applied.includes(event.eventId)) return;
-    handle.actor.send(event as RoomEvent);
+    handle.lastActiveMs = Date.now();
+    handle.actor.send(event);
     try {
       await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });
     } catch {
@@ -101,6 +108,14 @@ export class Rooms {
     handle.actor.stop();
     this.live.delete(`${handle.user}\n${handle.legacyId}`);
   }
+
+  /** Live rooms with no event since `sinceMs` and no hook in progress. */
+  idleSince(sinceMs: number): RoomHandle[] {
+    return [...this.live.values()].filter((h) => h.lastActiveMs < sinceMs && !h.actor.getSnapshot().hasTag('busy'));
+  }
+
+  /** How many room actors are in memory. */
+  get liveCount(): number { return this.live.size; }
 
   dropUser(user: string): void {
     for (const [key, handle] of this.live) if (key.startsWith(`${user}\n`)) this.drop(handle);

@@ -29,11 +29,17 @@ export interface WorkerOptions {
   mailboxes: Mailboxes;
   outbox: Outbox;
   log: Logger;
+  /** A room with no event for this long leaves memory (its snapshot stays in Redis). */
+  idleBeforeHibernateMs: number;
 }
 
 export interface RunningWorker {
   users: UserStore;
   sessions: Sessions;
+  /** Room actors in memory, all partitions together. */
+  liveRooms(): number;
+  /** Hibernates idle rooms now (the timer does it every so often); returns how many. */
+  hibernateIdle(idleMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -77,11 +83,26 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }
   log.info({ partitions: partitions.length }, 'worker started');
 
+  const hibernateIdle = async (idleMs = opts.idleBeforeHibernateMs) => {
+    const counts = await Promise.all(runtimes.map((r) => r.hibernateIdle(idleMs)));
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total) log.debug({ rooms: total }, 'rooms hibernated');
+    return total;
+  };
+  const sweep = setInterval(() => {
+    hibernateIdle().catch((err: Error) => log.warn({ err: err.message }, 'hibernation sweep failed'));
+  }, Math.max(1000, Math.floor(opts.idleBeforeHibernateMs / 4)));
+  sweep.unref();
+
   return {
     users,
     sessions,
+    liveRooms: () => runtimes.reduce((n, r) => n + r.rooms.liveCount, 0),
+    hibernateIdle,
     async stop() {
+      clearInterval(sweep);
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(runtimes.map((r) => r.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'shutdown notice failed'))));
       await sessions.logoutAll();
     },
   };

@@ -26,6 +26,9 @@ export class Outbox {
 
   async depth(): Promise<number> { return this.queue.getWaitingCount(); }
 
+  /** Jobs not written yet: waiting or being written. */
+  async pending(): Promise<number> { return this.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized'); }
+
   async close(): Promise<void> { await this.queue.close(); }
 }
 

@@ -22,11 +22,11 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startTestGateway(stack: TestStack, opts: { world: unknown; partitions?: number }): Promise<TestGateway> {
+export async function startTestGateway(stack: TestStack, opts: { world: unknown; partitions?: number; prefix?: string }): Promise<TestGateway> {
   const dir = makeTempDir('rg-gw-');
   const worldPath = join(dir, 'world.json');
   await writeFile(worldPath, JSON.stringify(opts.world));
-  const prefix = `test:${randomUUID()}`;
+  const prefix = opts.prefix ?? `test:${randomUUID()}`;
   const config = parseConfig({
     component: { jid: stack.component.jid, secret: stack.component.secret },
     xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },

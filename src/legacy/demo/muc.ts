@@ -1,5 +1,6 @@
-import { LegacyMUC, MucType, XmppError, type BaseSession, type HoleBound, type LegacyParticipant } from '../index.ts';
+import { LegacyMUC, MucType, XmppError, type BaseSession, type HoleBound, type LegacyContact, type LegacyParticipant, type MucAffiliation } from '../index.ts';
 import type { DemoMessage, DemoRoomInfo } from './types.ts';
+import { toXmppError } from './session.ts';
 import type { DemoShared } from './plugin.ts';
 import type { RoomType } from './world.ts';
 
@@ -55,6 +56,28 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
   override async onSetSubject(subject: string): Promise<void> {
     this.roomInfo();
     this.session.shared.network.setSubject(this.legacyId, { subject, by: this.nick });
+  }
+
+  /** Called when the user kicks someone: the network removes them and reports the kick back. */
+  override async onKick(contact: LegacyContact, reason: string | null): Promise<void> {
+    this.roomInfo();
+    try {
+      this.session.shared.network.remove(this.legacyId, contact.name ?? contact.legacyId, { kick: true, ...(reason ? { reason } : {}) });
+    } catch (err) {
+      throw toXmppError(err);
+    }
+  }
+
+  /** Called when the user changes someone's affiliation: outcast bans, anything else re-ranks. */
+  override async onSetAffiliation(contact: LegacyContact, affiliation: MucAffiliation, reason: string | null): Promise<void> {
+    this.roomInfo();
+    const nick = contact.name ?? contact.legacyId;
+    try {
+      if (affiliation === 'outcast') this.session.shared.network.remove(this.legacyId, nick, { ban: true, ...(reason ? { reason } : {}) });
+      else this.session.shared.network.join(this.legacyId, { nick, affiliation });
+    } catch (err) {
+      throw toXmppError(err);
+    }
   }
 
   private get nick(): string { return this.userNick ?? this.session.bookmarks.userNick; }
