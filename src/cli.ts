@@ -1,6 +1,9 @@
 /**
  * `roomgate` command line: start the gateway, manage registered users.
- *   roomgate start --config FILE
+ *   roomgate start --config FILE      edge + worker in one process (the default deployment)
+ *   roomgate edge --config FILE       the component connection only (one active, others stand by)
+ *   roomgate worker --config FILE     a worker only: takes its share of the partitions
+ *   roomgate status --config FILE     workers, partition owners, queue depths, dead letters
  *   roomgate users add JID [--field key=value ...] --config FILE
  *   roomgate users remove JID --config FILE
  *   roomgate users list --config FILE
@@ -8,15 +11,19 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
-import { connectRedis, findPlugin, startGateway } from './main.ts';
+import { connectRedis, findPlugin, startGateway, type Roles } from './main.ts';
+import { formatStatus, readStatus } from './status.ts';
+import { Mailboxes } from './transport/mailbox.ts';
 import { createKeys } from './actors/keys.ts';
 import { userStore } from './actors/users.ts';
-import { Mailboxes } from './transport/mailbox.ts';
-import { validateRegistration } from './transport/xmpp/register.ts';
+import { addUser, removeUser } from './admin.ts';
 import { XmppError } from './transport/xmpp/errors.ts';
 
 const USAGE = `usage:
   roomgate start --config FILE
+  roomgate edge --config FILE
+  roomgate worker --config FILE
+  roomgate status [--json] --config FILE
   roomgate users add JID [--field key=value ...] --config FILE
   roomgate users remove JID --config FILE
   roomgate users list --config FILE
@@ -27,7 +34,10 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, field: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' }, field: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' },
+    },
   });
   if (values.help || !positionals.length) {
     console.log(USAGE);
@@ -35,7 +45,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = await configFrom(values.config);
   const [command, sub, jid] = positionals;
-  if (command === 'start') return start(config);
+  if (command === 'start') return start(config, { edge: true, worker: true });
+  if (command === 'edge') return start(config, { edge: true, worker: false });
+  if (command === 'worker') return start(config, { edge: false, worker: true });
+  if (command === 'status') return status(config, values.json ?? false);
   if (command === 'users') return users(config, sub, jid, values.field ?? []);
   throw new UsageError(`unknown command '${command}'`);
 }
@@ -46,9 +59,9 @@ async function configFrom(path: string | undefined): Promise<Config> {
   return loadConfig(file);
 }
 
-async function start(config: Config): Promise<number> {
+async function start(config: Config, roles: Roles): Promise<number> {
   const log = createLogger(config.log.level);
-  const gateway = await startGateway(config, log);
+  const gateway = await startGateway(config, log, roles);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => { log.info({ signal }, 'stopping'); resolve(); };
     process.once('SIGINT', () => stop('SIGINT'));
@@ -56,6 +69,21 @@ async function start(config: Config): Promise<number> {
   });
   await gateway.stop();
   return 0;
+}
+
+async function status(config: Config, json: boolean): Promise<number> {
+  const log = createLogger('warn');
+  const keys = createKeys(config.redis.prefix, config.partitions);
+  const redis = connectRedis(config.redis.url, log, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const mailboxes = new Mailboxes(keys, redis);
+  try {
+    const s = await readStatus(redis, keys, mailboxes);
+    console.log(json ? JSON.stringify(s, null, 2) : formatStatus(s));
+    return 0;
+  } finally {
+    await mailboxes.close();
+    redis.disconnect();
+  }
 }
 
 async function users(config: Config, sub: string | undefined, jid: string | undefined, fields: string[]): Promise<number> {
@@ -69,28 +97,20 @@ async function users(config: Config, sub: string | undefined, jid: string | unde
       return 0;
     }
     if (!jid || !/^[^@/\s]+@[^@/\s]+$/.test(jid)) throw new UsageError('a bare JID (user@domain) is required');
-    const mailboxes = new Mailboxes(keys, redis);
-    try {
-      if (sub === 'add') {
-        const submitted = Object.fromEntries(fields.map((f) => {
-          const i = f.indexOf('=');
-          if (i < 1) throw new UsageError(`--field takes key=value, got '${f}'`);
-          return [f.slice(0, i), f.slice(i + 1)];
-        }));
-        const registration = validateRegistration(findPlugin(config.plugin.name).registration.fields, submitted);
-        await store.put({ jid, registration });
-        await mailboxes.add({ kind: 'control', user: jid, action: 'login' });
-        console.log(`registered ${jid}`);
-        return 0;
-      }
-      if (sub === 'remove') {
-        await mailboxes.add({ kind: 'control', user: jid, action: 'logout' });
-        await store.remove(jid);
-        console.log(`removed ${jid}`);
-        return 0;
-      }
-    } finally {
-      await mailboxes.close();
+    if (sub === 'add') {
+      const submitted = Object.fromEntries(fields.map((f) => {
+        const i = f.indexOf('=');
+        if (i < 1) throw new UsageError(`--field takes key=value, got '${f}'`);
+        return [f.slice(0, i), f.slice(i + 1)];
+      }));
+      await addUser({ redis, keys, plugin: findPlugin(config.plugin.name) }, jid, submitted);
+      console.log(`registered ${jid}`);
+      return 0;
+    }
+    if (sub === 'remove') {
+      await removeUser({ redis, keys }, jid);
+      console.log(`removed ${jid}`);
+      return 0;
     }
     throw new UsageError(`unknown users command '${sub}'`);
   } finally {

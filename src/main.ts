@@ -1,35 +1,33 @@
 /**
  * The composition root: the only file that opens real connections (Redis, XMPP, the plugin's
- * network). `startGateway` runs an edge and a worker in one process, the default deployment.
+ * network). A process runs an edge, a worker, or both (`roomgate start`, the default).
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { createKeys } from './actors/keys.ts';
+import { createKeys, type Keys } from './actors/keys.ts';
 import { startWorker, type RunningWorker } from './actors/runtime.ts';
 import { BUNDLED_PLUGINS } from './legacy/plugins.ts';
 import type { AnyPlugin } from './legacy/plugin.ts';
 import { startEdge, type Edge } from './transport/edge.ts';
 import { Mailboxes } from './transport/mailbox.ts';
-import { Outbox } from './transport/outbox.ts';
+import { pendingOutbound } from './transport/outbox.ts';
 
-/** How long a stopping gateway waits for the outbox to empty. */
+/** How long a stopping gateway waits for its last stanzas to be written. */
 export const OUTBOX_DRAIN_TIMEOUT_MS = 5000;
 
-async function waitForDrained(outbox: Outbox, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if ((await outbox.pending().catch(() => 0)) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 export interface Gateway {
-  worker: RunningWorker;
-  edge: Edge;
-  plugin: AnyPlugin;
+  keys: Keys;
+  worker: RunningWorker | null;
+  edge: Edge | null;
+  plugin: AnyPlugin | null;
   shared: unknown;
   stop(): Promise<void>;
+}
+
+export interface Roles {
+  edge: boolean;
+  worker: boolean;
 }
 
 export function findPlugin(name: string): AnyPlugin {
@@ -41,7 +39,7 @@ export function findPlugin(name: string): AnyPlugin {
 /** A Redis client that reports trouble as log lines and retries, instead of crashing. */
 export function connectRedis(url: string, log: Logger, extra: Record<string, unknown> = {}): Redis {
   // BullMQ needs maxRetriesPerRequest null on the connections it blocks on
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false, ...extra });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, ...extra });
   let down = false;
   redis.on('error', (err) => {
     if (!down) log.error({ err: err.message }, 'redis unreachable, retrying');
@@ -54,44 +52,65 @@ export function connectRedis(url: string, log: Logger, extra: Record<string, unk
   return redis;
 }
 
-export async function startGateway(config: Config, log: Logger): Promise<Gateway> {
-  const plugin = findPlugin(config.plugin.name);
+async function waitForDrained(redis: Redis, keys: Keys, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await pendingOutbound(redis, keys).catch(() => 0)) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function startGateway(config: Config, log: Logger, roles: Roles = { edge: true, worker: true }): Promise<Gateway> {
   const keys = createKeys(config.redis.prefix, config.partitions);
   const redis = connectRedis(config.redis.url, log.child({ module: 'redis' }));
   await redis.ping();
-  const connection = redis; // BullMQ duplicates it for its blocking connections
-  const shared = await plugin.start({ options: config.plugin.options, log: log.child({ module: 'plugin', plugin: plugin.name }) });
-  const mailboxes = new Mailboxes(keys, connection);
-  const outbox = new Outbox(keys, connection);
+  const mailboxes = new Mailboxes(keys, redis); // BullMQ duplicates it for blocking reads
   const gatewayJid = config.component.jid;
-  const worker = await startWorker({
-    gatewayJid, plugin, shared, redis, connection, keys, mailboxes, outbox, log: log.child({ module: 'worker' }),
-    idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
-  });
-  let edge: Edge;
+  let plugin: AnyPlugin | null = null;
+  let shared: unknown = null;
+  let worker: RunningWorker | null = null;
+  let edge: Edge | null = null;
+
+  const closeAll = async () => {
+    await plugin?.stop?.(shared);
+    await mailboxes.close();
+    await redis.quit().catch(() => redis.disconnect());
+  };
+
   try {
-    edge = await startEdge({
-      service: `xmpp://${config.xmpp.host}:${config.xmpp.port}`, domain: gatewayJid, secret: config.component.secret,
-      keys, connection, mailboxes, log: log.child({ module: 'edge' }),
-    });
+    if (roles.worker) {
+      plugin = findPlugin(config.plugin.name);
+      shared = await plugin.start({ options: config.plugin.options, log: log.child({ module: 'plugin', plugin: plugin.name }) });
+      worker = await startWorker({
+        gatewayJid, plugin, shared, redis, connection: redis, keys, mailboxes, log: log.child({ module: 'worker' }),
+        idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
+      });
+    }
+    if (roles.edge) {
+      edge = await startEdge({
+        service: `xmpp://${config.xmpp.host}:${config.xmpp.port}`, domain: gatewayJid, secret: config.component.secret,
+        keys, redis, mailboxes, log: log.child({ module: 'edge' }),
+      }).catch((err: Error) => {
+        throw new Error(`cannot connect the component to ${config.xmpp.host}:${config.xmpp.port}: ${err.message}`);
+      });
+    }
   } catch (err) {
-    await worker.stop();
-    await plugin.stop?.(shared);
-    await Promise.all([mailboxes.close(), outbox.close()]);
-    redis.disconnect();
-    throw new Error(`cannot connect the component to ${config.xmpp.host}:${config.xmpp.port}: ${(err as Error).message}`);
+    await worker?.stop();
+    await closeAll();
+    throw err;
   }
-  log.info({ jid: gatewayJid, plugin: plugin.name }, 'roomgate started');
+  log.info({ jid: gatewayJid, edge: roles.edge, worker: roles.worker, plugin: plugin?.name }, 'roomgate started');
+
   return {
-    worker, edge, plugin, shared,
+    keys, worker, edge, plugin, shared,
     async stop() {
-      // the worker's last words (332 to joined resources) still go out before the edge closes
-      await worker.stop();
-      await waitForDrained(outbox, OUTBOX_DRAIN_TIMEOUT_MS);
-      await edge.stop();
-      await plugin.stop?.(shared);
-      await Promise.all([mailboxes.close(), outbox.close()]);
-      await redis.quit().catch(() => redis.disconnect());
+      // a whole gateway stopping tells joined resources (332) and lets the edge write that out
+      await worker?.stop({ shutdown: roles.edge });
+      if (edge) {
+        await waitForDrained(redis, keys, OUTBOX_DRAIN_TIMEOUT_MS);
+        await edge.stop();
+      }
+      await closeAll();
     },
   };
 }

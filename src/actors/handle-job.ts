@@ -3,7 +3,6 @@
  * legacy event for a room, or session control. Errors a requester should see become stanza
  * errors; anything else is a log line, and the partition goes on.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import type { BaseSession, GatewayUser } from '../legacy/session.ts';
@@ -37,7 +36,7 @@ export function createJobHandler(deps: HandlerDeps) {
   const { gatewayJid, log } = deps;
 
   return async function handleJob(job: MailboxJob, ctx: PartitionRuntime): Promise<void> {
-    if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, ctx);
+    if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, job.eventId, ctx);
     if (job.kind === 'legacy') return handleLegacy(job, ctx);
     const user = await deps.users.get(job.user);
     if (job.action === 'login' && user) await deps.sessions.get(user).catch(() => undefined);
@@ -45,16 +44,18 @@ export function createJobHandler(deps: HandlerDeps) {
   };
 
   async function handleLegacy(job: Extract<MailboxJob, { kind: 'legacy' }>, ctx: PartitionRuntime): Promise<void> {
-    const session = deps.sessions.peek(job.user);
-    if (!session) {
-      log.warn({ user: job.user, room: job.legacyId, event: job.event.type }, 'legacy event for a user without a session, dropped');
+    const user = await deps.users.get(job.user);
+    if (!user) {
+      log.warn({ user: job.user, room: job.legacyId, event: job.event.type }, 'legacy event for an unregistered user, dropped');
       return;
     }
+    // a session that is still logging in (a partition just moved here) is waited for
+    const session = await deps.sessions.get(user);
     const room = await ctx.rooms.get(session, job.legacyId, true);
     await ctx.deliver(room!, job.event);
   }
 
-  async function handleStanza(text: string, at: string, ctx: PartitionRuntime): Promise<void> {
+  async function handleStanza(text: string, at: string, eventId: string, ctx: PartitionRuntime): Promise<void> {
     let stanza: Element;
     try {
       stanza = parseStanza(text);
@@ -68,7 +69,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (!from || domainOf(from) === gatewayJid) return;
     try {
       if (bareJid(to) === gatewayJid) await toGateway(stanza, ctx);
-      else await toRoom(stanza, at, ctx);
+      else await toRoom(stanza, { eventId, at }, ctx);
     } catch (err) {
       if (!isExpected(err)) log.error({ err, stanza: stanza.name, id: stanza.attrs.id, from: bareJid(from) }, 'stanza handler failed');
       replyError(stanza, toStanzaError(err), ctx);
@@ -144,14 +145,13 @@ export function createJobHandler(deps: HandlerDeps) {
   }
 
   /** Stanzas to a room or an occupant (spec §2). */
-  async function toRoom(stanza: Element, at: string, ctx: PartitionRuntime): Promise<void> {
+  async function toRoom(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
     const from = String(stanza.attrs.from);
     const to = String(stanza.attrs.to);
     const type = stanza.attrs.type;
     const user = await registered(bareJid(from));
     const session = await deps.sessions.get(user);
     const legacyId = await session.bookmarks.jidUsernameToLegacyId(localOf(to));
-    const meta = { eventId: randomUUID(), at };
     const id = stanza.attrs.id ? { id: String(stanza.attrs.id) } : {};
     /** The room if it exists (in memory or as a snapshot): stanzas that only make sense for a known room. */
     const existing = () => ctx.rooms.get(session, legacyId, false);

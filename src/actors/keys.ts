@@ -10,8 +10,17 @@ export interface Keys {
   partitionOf(user: string): number;
   /** BullMQ prefix of partition N's mailbox queue. */
   mailboxPrefix(partition: number): string;
-  /** BullMQ prefix of the outbound stanza queue the edge drains. */
-  outboxPrefix(): string;
+  /** Stream of a partition's outbound stanzas, written by the commit, drained by the edge. */
+  outStream(partition: number): string;
+  /** A partition's lease ("<worker>#<token>") and its fencing counter. */
+  partitionLease(partition: number): string;
+  partitionFence(partition: number): string;
+  /** Set of the registered users of a partition (logged in by whoever owns it). */
+  partitionUsers(partition: number): string;
+  /** Sorted set of live workers: member worker id, score the time its registration expires. */
+  workers(): string;
+  /** The edge's lease: one active component connection, standbys wait for it. */
+  edgeLease(): string;
   /** Set of every registered user's bare JID. */
   usersIndex(): string;
   /** Hash: a registered user's registration fields (JSON). */
@@ -36,7 +45,12 @@ export function createKeys(prefix: string, partitions: number): Keys {
     partitions,
     partitionOf: (user) => partitionOf(user, partitions),
     mailboxPrefix: (n) => `${prefix}:{p:${n}}`,
-    outboxPrefix: () => `${prefix}:{out}`,
+    outStream: (n) => `${prefix}:{p:${n}}:out`,
+    partitionLease: (n) => `${prefix}:{p:${n}}:lease`,
+    partitionFence: (n) => `${prefix}:{p:${n}}:fence`,
+    partitionUsers: (n) => `${prefix}:{p:${n}}:users`,
+    workers: () => `${prefix}:workers`,
+    edgeLease: () => `${prefix}:edge-lease`,
     usersIndex: () => `${prefix}:users`,
     user: (user) => `${tag(user)}:user:${user}`,
     userRooms: (user) => `${tag(user)}:rooms:${user}`,

@@ -7,11 +7,10 @@ import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
 import type { RoomEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
-import type { Outbox } from '../transport/outbox.ts';
 import { writePresence } from '../transport/xmpp/muc-presence.ts';
 import { writeEcho, writeMessage, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
-import { appendArchive } from './archive.ts';
+import type { ScriptCommands } from './scripts.ts';
 import type { Keys } from './keys.ts';
 import { Rooms, type RoomHandle } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
@@ -25,10 +24,9 @@ export interface Batch {
 
 export interface PartitionDeps {
   partition: number;
-  redis: Redis;
+  redis: Redis & ScriptCommands;
   keys: Keys;
   sessions: Sessions;
-  outbox: Outbox;
   log: Logger;
 }
 
@@ -37,6 +35,8 @@ export type JobHandler = (job: MailboxJob, ctx: PartitionRuntime) => Promise<voi
 
 export class PartitionRuntime {
   readonly rooms: Rooms;
+  /** The lease value this worker holds for the partition; commits are fenced with it. */
+  lease: string | null = null;
   private batch: Batch = emptyBatch();
   /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
   private turn: Promise<unknown> = Promise.resolve();
@@ -73,7 +73,12 @@ export class PartitionRuntime {
    * process dies after sending and before the snapshot is written, the replayed job's stanzas
    * are recognised as already queued; archive appends are idempotent by stanza-id.
    */
-  run(jobId: string, job: MailboxJob, handler: JobHandler): Promise<void> {
+  /**
+   * Runs a job and commits its batch. If the process dies before the commit, the job runs
+   * again on the partition's next owner from the last committed snapshots: the events it
+   * carries have stable ids, so nothing is applied, archived or sent twice.
+   */
+  run(job: MailboxJob, handler: JobHandler): Promise<void> {
     return this.exclusive(async () => {
       this.batch = emptyBatch();
       try {
@@ -81,7 +86,7 @@ export class PartitionRuntime {
       } finally {
         const batch = this.batch;
         this.batch = emptyBatch();
-        await this.commit(jobId, batch);
+        await this.commit(batch);
       }
     });
   }
@@ -101,7 +106,7 @@ export class PartitionRuntime {
       }
       const batch = this.batch;
       this.batch = emptyBatch();
-      await this.commit(`shutdown-${Date.now()}`, batch);
+      await this.commit(batch);
     });
   }
 
@@ -123,28 +128,79 @@ export class PartitionRuntime {
     return next;
   }
 
-  private async commit(jobId: string, batch: Batch): Promise<void> {
-    const { redis, keys, outbox } = this.deps;
-    await outbox.add(batch.stanzas, `${this.deps.partition}-${jobId}`);
-    if (!batch.archive.length && !batch.touched.size) return;
-    const multi = redis.multi();
-    for (const a of batch.archive) appendArchive(multi, keys, a.user, a.roomId, a.entry);
-    for (const handle of batch.touched) {
-      const { ended, json } = this.rooms.persisted(handle);
-      if (ended) {
-        // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
-        multi.del(keys.roomSnapshot(handle.user, handle.legacyId), keys.archive(handle.user, handle.legacyId), keys.archiveIds(handle.user, handle.legacyId))
-          .srem(keys.userRooms(handle.user), handle.legacyId);
-        this.rooms.drop(handle);
-        this.deps.sessions.forgetRoom(handle.user, handle.legacyId);
-      } else {
-        multi.set(keys.roomSnapshot(handle.user, handle.legacyId), json).sadd(keys.userRooms(handle.user), handle.legacyId);
-      }
-      const member = JSON.stringify([handle.user, handle.legacyId]);
-      if (!ended && handle.actor.getSnapshot().context.resources.length) multi.sadd(keys.joinedRooms(this.deps.partition), member);
-      else multi.srem(keys.joinedRooms(this.deps.partition), member);
+  /**
+   * Writes the batch in one fenced step (`commit-partition-n.lua`): snapshots, archive, indexes
+   * and the outbound stanzas, or nothing at all if the lease is no longer ours. Only then are
+   * ended rooms forgotten in memory.
+   */
+  private async commit(batch: Batch): Promise<void> {
+    const { redis, keys, partition } = this.deps;
+    if (!batch.stanzas.length && !batch.archive.length && !batch.touched.size) return;
+    if (!this.lease) throw new LeaseLost(partition);
+    const commit = new CommitBuilder();
+    for (const a of batch.archive) {
+      commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, JSON.stringify(a.entry));
     }
-    await multi.exec();
+    const ended: RoomHandle[] = [];
+    for (const handle of batch.touched) {
+      const { user, legacyId } = handle;
+      const { ended: isEnded, json } = this.rooms.persisted(handle);
+      const member = JSON.stringify([user, legacyId]);
+      if (isEnded) {
+        // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
+        for (const key of [keys.roomSnapshot(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId)]) commit.del(key);
+        commit.srem(keys.userRooms(user), legacyId).srem(keys.joinedRooms(partition), member);
+        ended.push(handle);
+        continue;
+      }
+      commit.set(keys.roomSnapshot(user, legacyId), json).sadd(keys.userRooms(user), legacyId);
+      if (handle.actor.getSnapshot().context.resources.length) commit.sadd(keys.joinedRooms(partition), member);
+      else commit.srem(keys.joinedRooms(partition), member);
+    }
+    const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.join('')));
+    if (result === -1) throw new LeaseLost(partition);
+    for (const handle of ended) {
+      this.rooms.drop(handle);
+      this.deps.sessions.forgetRoom(handle.user, handle.legacyId);
+    }
+  }
+}
+
+/** The partition's lease is gone: this worker must stop applying its jobs; the new owner replays them. */
+export class LeaseLost extends Error {
+  readonly code = 'LEASE_LOST';
+  constructor(readonly partition: number) {
+    super(`lease of partition ${partition} lost`);
+    this.name = 'LeaseLost';
+  }
+}
+
+/** Collects the ops of one commit, naming each key once by its index in KEYS. */
+class CommitBuilder {
+  private readonly keyIndex = new Map<string, number>();
+  private readonly ops: Record<string, string | number>[] = [];
+
+  private k(key: string): number {
+    let i = this.keyIndex.get(key);
+    if (i === undefined) {
+      i = this.keyIndex.size + 3; // KEYS[1] lease, KEYS[2] outbound stream
+      this.keyIndex.set(key, i);
+    }
+    return i;
+  }
+
+  set(key: string, value: string): this { this.ops.push({ o: 'set', k: this.k(key), v: value }); return this; }
+  del(key: string): this { this.ops.push({ o: 'del', k: this.k(key) }); return this; }
+  sadd(key: string, member: string): this { this.ops.push({ o: 'sadd', k: this.k(key), m: member }); return this; }
+  srem(key: string, member: string): this { this.ops.push({ o: 'srem', k: this.k(key), m: member }); return this; }
+  archive(list: string, ids: string, stanzaId: string, entry: string): this {
+    this.ops.push({ o: 'archive', k: this.k(list), i: this.k(ids), id: stanzaId, v: entry });
+    return this;
+  }
+
+  args(leaseKey: string, outStream: string, lease: string, stanzas: string): [number, ...string[]] {
+    const keys = [leaseKey, outStream, ...this.keyIndex.keys()];
+    return [keys.length, ...keys, lease, stanzas, JSON.stringify(this.ops)];
   }
 }
 

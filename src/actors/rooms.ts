@@ -117,6 +117,11 @@ export class Rooms {
   /** How many room actors are in memory. */
   get liveCount(): number { return this.live.size; }
 
+  /** Forgets every room (the partition moved away; snapshots are in Redis). */
+  dropAll(): void {
+    for (const handle of [...this.live.values()]) this.drop(handle);
+  }
+
   dropUser(user: string): void {
     for (const [key, handle] of this.live) if (key.startsWith(`${user}\n`)) this.drop(handle);
   }

@@ -1,18 +1,21 @@
 /**
- * A worker: the sessions of its users and the room actors of its partitions, fed by the
- * partition mailboxes. Here a worker owns every partition; leases that share them among
- * several workers come with the scale-out work.
+ * A worker: it owns some partitions (leases, `ownership.ts`), consumes their mailboxes, and
+ * holds the sessions of their users and the room actors of their rooms. Start more workers
+ * against the same Redis and the partitions spread over them; stop or lose one and the others
+ * take its partitions over, restoring rooms from their snapshots and logging sessions in again.
  */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Worker as BullWorker, ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
-import { consumeMailboxes, type Mailboxes } from '../transport/mailbox.ts';
-import type { Outbox } from '../transport/outbox.ts';
-import { defineArchiveCommands } from './archive.ts';
+import { consumeMailbox, mailboxListKeys, type Mailboxes } from '../transport/mailbox.ts';
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
-import { PartitionRuntime } from './partition.ts';
+import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
+import { LeaseLost, PartitionRuntime } from './partition.ts';
+import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import { userStore, type UserStore } from './users.ts';
 
@@ -27,42 +30,49 @@ export interface WorkerOptions {
   connection: ConnectionOptions;
   keys: Keys;
   mailboxes: Mailboxes;
-  outbox: Outbox;
   log: Logger;
   /** A room with no event for this long leaves memory (its snapshot stays in Redis). */
   idleBeforeHibernateMs: number;
+  ownership?: OwnershipOptions;
+  workerId?: string;
 }
 
 export interface RunningWorker {
+  workerId: string;
   users: UserStore;
   sessions: Sessions;
+  ownedPartitions(): number[];
   /** Room actors in memory, all partitions together. */
   liveRooms(): number;
   /** Hibernates idle rooms now (the timer does it every so often); returns how many. */
   hibernateIdle(idleMs?: number): Promise<number>;
-  stop(): Promise<void>;
+  /**
+   * Stops consuming and gives the partitions back. With `shutdown` (the whole gateway stops),
+   * joined resources are told first (332); without it (one worker of many leaves), the rooms
+   * simply move to the other workers.
+   */
+  stop(opts?: { shutdown?: boolean }): Promise<void>;
 }
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const { redis, keys, log } = opts;
-  defineArchiveCommands(redis);
+  const { keys, log } = opts;
+  const redis = withScripts(opts.redis);
+  const workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const users = userStore(redis, keys);
-  const sessions: Sessions = new Sessions({
+  const sessions = new Sessions({
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,
     mailboxes: opts.mailboxes, log: log.child({ module: 'sessions' }),
   });
   const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log });
-  const partitions = Array.from({ length: keys.partitions }, (_, p) => p);
-  const runtimes = partitions.map((partition) => new PartitionRuntime({
-    partition, redis, keys, sessions, outbox: opts.outbox, log: log.child({ module: 'partition', partition }),
-  }));
+  const runtimes = new Map<number, PartitionRuntime>();
+  const consumers = new Map<number, BullWorker>();
 
-  const workers: BullWorker[] = consumeMailboxes(keys, partitions, opts.connection, async (job, partition, jobId) => {
-    const runtime = runtimes[partition]!;
+  const runJob = async (partition: number, runtime: PartitionRuntime, job: Parameters<PartitionRuntime['run']>[0], jobId: string) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await runtime.run(jobId, job, handler);
+        return await runtime.run(job, handler);
       } catch (err) {
+        if (err instanceof LeaseLost) throw err;
         if (attempt >= JOB_TRIES) {
           // poison job: parked with its reason, so the partition goes on in order
           log.error({ err, partition, jobId, kind: job.kind }, 'job failed, moved to dead letters');
@@ -73,18 +83,54 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
-  });
-  for (const w of workers) w.on('error', (err) => log.error({ err: err.message }, 'mailbox worker error'));
+  };
 
-  // §2.1: every registered user is logged in at start-up
-  for (const jid of await users.all()) {
-    const user = await users.get(jid);
-    if (user) sessions.login(user);
-  }
-  log.info({ partitions: partitions.length }, 'worker started');
+  const ownership: Ownership = new Ownership(redis, keys, workerId, {
+    async gain(partition, lease) {
+      const runtime = new PartitionRuntime({ partition, redis, keys, sessions, log: log.child({ module: 'partition', partition }) });
+      runtime.lease = lease;
+      runtimes.set(partition, runtime);
+      // jobs a dead owner left active run again first, in order
+      const lists = mailboxListKeys(keys, partition);
+      const moved = await redis.recoverActive(keys.partitionLease(partition), lists.active, lists.wait, lease, lists.jobPrefix);
+      if (moved > 0) log.info({ partition, jobs: moved }, 'recovered jobs of the previous owner');
+      // §2.1: the partition's users are logged in (their rooms come back lazily from snapshots)
+      for (const jid of await users.ofPartition(partition)) {
+        const user = await users.get(jid);
+        if (user && !sessions.peek(jid)) sessions.login(user);
+      }
+      const consumer = consumeMailbox(keys, partition, opts.connection, async (job, jobId) => {
+        try {
+          await runJob(partition, runtime, job, jobId);
+        } catch (err) {
+          if (!(err instanceof LeaseLost)) throw err;
+          // the next owner replays this job: leave it active, stop consuming, never complete it
+          void ownership.lost(partition);
+          await new Promise(() => undefined);
+        }
+      });
+      consumer.on('error', (err) => log.error({ err: err.message, partition }, 'mailbox consumer error'));
+      consumers.set(partition, consumer);
+    },
+    async lose(partition, lost) {
+      const consumer = consumers.get(partition);
+      consumers.delete(partition);
+      // drained: the job in progress finishes and commits before the lease is given back
+      if (consumer) await consumer.close(lost).catch(() => undefined);
+      const runtime = runtimes.get(partition);
+      runtimes.delete(partition);
+      if (runtime) {
+        runtime.lease = null;
+        runtime.rooms.dropAll();
+      }
+      for (const jid of await users.ofPartition(partition).catch(() => [] as string[])) await sessions.logout(jid);
+    },
+  }, log.child({ module: 'ownership', worker: workerId }), opts.ownership ?? DEFAULT_OWNERSHIP);
+  await ownership.start();
+  log.info({ worker: workerId, partitions: ownership.heldPartitions().length }, 'worker started');
 
   const hibernateIdle = async (idleMs = opts.idleBeforeHibernateMs) => {
-    const counts = await Promise.all(runtimes.map((r) => r.hibernateIdle(idleMs)));
+    const counts = await Promise.all([...runtimes.values()].map((r) => r.hibernateIdle(idleMs)));
     const total = counts.reduce((a, b) => a + b, 0);
     if (total) log.debug({ rooms: total }, 'rooms hibernated');
     return total;
@@ -95,14 +141,21 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   sweep.unref();
 
   return {
+    workerId,
     users,
     sessions,
-    liveRooms: () => runtimes.reduce((n, r) => n + r.rooms.liveCount, 0),
+    ownedPartitions: () => ownership.heldPartitions(),
+    liveRooms: () => [...runtimes.values()].reduce((n, r) => n + r.rooms.liveCount, 0),
     hibernateIdle,
-    async stop() {
+    async stop({ shutdown = false } = {}) {
       clearInterval(sweep);
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(runtimes.map((r) => r.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'shutdown notice failed'))));
+      await Promise.all([...consumers.values()].map((c) => c.close()));
+      consumers.clear();
+      if (shutdown) {
+        // §2.11: before the gateway goes, joined resources are told (332)
+        await Promise.all([...runtimes.values()].map((r) => r.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'shutdown notice failed'))));
+      }
+      await ownership.stop();
       await sessions.logoutAll();
     },
   };

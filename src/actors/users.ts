@@ -9,6 +9,8 @@ export interface UserStore {
   /** Deletes the user and every room of theirs (snapshots, archives). */
   remove(jid: string): Promise<void>;
   all(): Promise<string[]>;
+  /** The users of one partition. */
+  ofPartition(partition: number): Promise<string[]>;
 }
 
 export function userStore(redis: Redis, keys: Keys): UserStore {
@@ -21,11 +23,13 @@ export function userStore(redis: Redis, keys: Keys): UserStore {
       await redis.multi()
         .set(keys.user(user.jid), JSON.stringify(user.registration))
         .sadd(keys.usersIndex(), user.jid)
+        .sadd(keys.partitionUsers(keys.partitionOf(user.jid)), user.jid)
         .exec();
     },
     async remove(jid) {
       const rooms = await redis.smembers(keys.userRooms(jid));
-      const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid)).srem(keys.usersIndex(), jid);
+      const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid)).srem(keys.usersIndex(), jid)
+        .srem(keys.partitionUsers(keys.partitionOf(jid)), jid);
       for (const legacyId of rooms) {
         multi.del(keys.roomSnapshot(jid, legacyId), keys.archive(jid, legacyId), keys.archiveIds(jid, legacyId));
       }
@@ -33,6 +37,9 @@ export function userStore(redis: Redis, keys: Keys): UserStore {
     },
     async all() {
       return (await redis.smembers(keys.usersIndex())).sort();
+    },
+    async ofPartition(partition) {
+      return (await redis.smembers(keys.partitionUsers(partition))).sort();
     },
   };
 }

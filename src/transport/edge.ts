@@ -1,20 +1,26 @@
 /**
  * The edge: the one XEP-0114 component connection. Inbound stanzas go to their sender's
- * partition mailbox untouched; the outbox is drained in order onto the connection.
+ * partition mailbox untouched; the partitions' outbound streams are drained onto the connection.
+ *
+ * Prosody accepts one connection per component JID (FACTS), so one edge is active at a time:
+ * it holds the edge lease; standbys wait for it and take over when it expires. What the dead
+ * edge read but did not write is still pending in the streams, so nothing accepted is lost.
  *
  * Built on @xmpp/component-core, the core of @xmpp/component without its iq middleware, which
- * would answer every iq itself with service-unavailable before a worker saw it.
- * xmpp.js reconnects every second, throws while offline and does not buffer (FACTS): the
- * outbox is our buffer. A job waits until the connection is online and stays in the queue
- * until written, so nothing accepted is dropped across a reconnect; reconnects back off.
+ * would answer every iq itself with service-unavailable before a worker saw it. xmpp.js
+ * reconnects every second, throws while offline and does not buffer (FACTS): the streams are
+ * our buffer, and a write waits for the connection; reconnects back off.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Component } from '@xmpp/component-core';
-import reconnect, { type Reconnect } from '@xmpp/reconnect';
-import type { ConnectionOptions } from 'bullmq';
+import reconnect from '@xmpp/reconnect';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
+import { withScripts } from '../actors/scripts.ts';
 import type { Mailboxes } from './mailbox.ts';
-import { drainOutbox } from './outbox.ts';
+import { drainOutbox, type OutboxDrain } from './outbox.ts';
 import { bareJid, type Element } from './xmpp/stanza.ts';
 
 export interface EdgeOptions {
@@ -22,33 +28,99 @@ export interface EdgeOptions {
   domain: string;
   secret: string;
   keys: Keys;
-  connection: ConnectionOptions;
+  redis: Redis;
   mailboxes: Mailboxes;
   log: Logger;
+  /** The edge lease's life without renewal; a standby takes over after it. */
+  leaseTtlMs?: number;
 }
 
 /** Reconnect delays: doubling from 1 s up to 30 s, back to 1 s once online. */
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
+export const DEFAULT_EDGE_LEASE_TTL_MS = 3000;
 
 export interface Edge {
-  xmpp: Component;
-  reconnect: Reconnect;
+  edgeId: string;
+  /** Resolves once this edge is the active one and online. */
+  active: Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Starts an edge: active at once when the lease is free, standby until then otherwise. */
 export async function startEdge(opts: EdgeOptions): Promise<Edge> {
+  const { log, keys } = opts;
+  const redis = withScripts(opts.redis);
+  const edgeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const ttlMs = opts.leaseTtlMs ?? DEFAULT_EDGE_LEASE_TTL_MS;
+  let stopped = false;
+  let lease: string | null = null;
+  let connection: ActiveConnection | null = null;
+  let becameActive: () => void = () => undefined;
+  const active = new Promise<void>((resolve) => { becameActive = resolve; });
+
+  const tick = async (): Promise<void> => {
+    if (stopped) return;
+    if (lease) {
+      if (await redis.renewLease(keys.edgeLease(), lease, ttlMs)) return;
+      log.warn('edge lease lost: going back to standby');
+      lease = null;
+      await connection?.close();
+      connection = null;
+      return;
+    }
+    lease = await redis.acquireLease(keys.edgeLease(), `${keys.edgeLease()}:fence`, edgeId, ttlMs);
+    if (!lease) return;
+    log.info({ edge: edgeId }, 'edge active');
+    try {
+      connection = await connect(opts);
+      becameActive();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'component connection failed');
+      await redis.releaseLease(keys.edgeLease(), lease);
+      lease = null;
+      throw err;
+    }
+  };
+
+  await tick();
+  let timer: NodeJS.Timeout;
+  const loop = () => {
+    timer = setTimeout(() => {
+      tick().catch((err: Error) => log.warn({ err: err.message }, 'edge lease tick failed')).finally(() => { if (!stopped) loop(); });
+    }, Math.floor(ttlMs / 3));
+  };
+  loop();
+  if (!lease) log.info({ edge: edgeId }, 'edge standing by');
+
+  return {
+    edgeId,
+    active,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await connection?.close();
+      if (lease) await redis.releaseLease(keys.edgeLease(), lease).catch(() => undefined);
+    },
+  };
+}
+
+interface ActiveConnection { close(): Promise<void> }
+
+/** The component connection of the active edge, with its inbound routing and outbound drain. */
+async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   const { log } = opts;
   const xmpp = new Component({ service: opts.service, domain: opts.domain });
   const retry = reconnect({ entity: xmpp });
-  xmpp.on('open', (el: Element) => {
-    xmpp.authenticate(String(el.attrs.id), opts.secret).catch((err: Error) => xmpp.emit('error', err));
-  });
+  let closing = false;
   let online: Promise<void>;
   let setOnline: () => void = () => undefined;
   const waitOnline = () => { online = new Promise((resolve) => { setOnline = resolve; }); };
   waitOnline();
 
+  xmpp.on('open', (el: Element) => {
+    xmpp.authenticate(String(el.attrs.id), opts.secret).catch((err: Error) => xmpp.emit('error', err));
+  });
   xmpp.on('error', (err: Error) => log.warn({ err: err.message }, 'xmpp connection error'));
   xmpp.on('connect', () => xmpp.socket?.setNoDelay?.(true)); // FACTS: Nagle adds ~40 ms stalls
   xmpp.on('online', () => {
@@ -57,10 +129,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     setOnline();
   });
   xmpp.on('offline', () => waitOnline());
-  let stopping = false;
   xmpp.on('disconnect', () => {
     waitOnline();
-    if (stopping) return;
+    if (closing) return;
     log.warn({ retryInMs: retry.delay }, 'component disconnected, reconnecting');
     retry.delay = Math.min(retry.delay * 2, RECONNECT_MAX_MS);
   });
@@ -70,33 +141,33 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     if (!from) return;
     // Only what a worker must answer is queued: replies to our own iqs have no taker yet.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
-    opts.mailboxes.add({ kind: 'xmpp', user: bareJid(String(from)), xml: stanza.toString(), at: new Date().toISOString() })
-      .catch((err: Error) => log.error({ err: err.message, from: bareJid(String(from)) }, 'could not queue inbound stanza'));
+    const user = bareJid(String(from));
+    opts.mailboxes.add({ kind: 'xmpp', user, xml: stanza.toString(), at: new Date().toISOString(), eventId: randomUUID() })
+      .catch((err: Error) => log.error({ err: err.message, from: user }, 'could not queue inbound stanza'));
   });
 
   await xmpp.start();
 
-  const drain = drainOutbox(opts.keys, opts.connection, async (stanzas) => {
+  const drain: OutboxDrain = await drainOutbox(opts.redis, opts.keys, async (stanzas) => {
     for (;;) {
       await online;
       try {
-        // one write per job: the batch is already in order, and the callback means it was flushed
-        await xmpp.write(stanzas.join(''));
+        // one write per batch: already in order, and the callback means it was flushed
+        await xmpp.write(stanzas);
         return;
       } catch (err) {
+        if (closing) throw err;
         log.warn({ err: (err as Error).message }, 'outbound write failed, waiting for the connection');
         waitOnline();
       }
     }
-  });
-  drain.on('error', (err) => log.error({ err: err.message }, 'outbox worker error'));
+  }, log);
 
   return {
-    xmpp,
-    reconnect: retry,
-    async stop() {
-      stopping = true;
-      await drain.close();
+    async close() {
+      closing = true;
+      setOnline(); // a write waiting for the connection gives up now
+      await drain.stop();
       retry.stop();
       await xmpp.stop().catch(() => undefined);
     },

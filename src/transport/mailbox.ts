@@ -12,7 +12,7 @@ export const MAILBOX_QUEUE = 'mailbox';
 
 export type MailboxJob =
   /** A stanza from a user, as the edge received it; `user` is its sender's bare JID. */
-  | { kind: 'xmpp'; user: string; xml: string; at: string }
+  | { kind: 'xmpp'; user: string; xml: string; at: string; eventId: string }
   /** A legacy event for one room of a user, stamped with its id and time. */
   | { kind: 'legacy'; user: string; legacyId: string; event: LegacyRoomEvent }
   /** Runtime work for a user's session. */
@@ -42,11 +42,9 @@ export class Mailboxes {
     });
   }
 
-  /** Jobs waiting in every partition, for the operator. */
-  async depth(): Promise<number> {
-    let total = 0;
-    for (let p = 0; p < this.keys.partitions; p++) total += await this.queue(p).getWaitingCount();
-    return total;
+  /** Jobs waiting in each partition, for the operator. */
+  async depths(): Promise<number[]> {
+    return Promise.all(Array.from({ length: this.keys.partitions }, (_, p) => this.queue(p).getWaitingCount()));
   }
 
   async close(): Promise<void> {
@@ -54,16 +52,25 @@ export class Mailboxes {
   }
 }
 
-/** Consumes the given partitions, one job at a time each, in order. */
-export function consumeMailboxes(
+/** BullMQ's own list keys of a partition's mailbox, for recovering a dead owner's active jobs. */
+export function mailboxListKeys(keys: Keys, partition: number): { active: string; wait: string; jobPrefix: string } {
+  const base = `${keys.mailboxPrefix(partition)}:${MAILBOX_QUEUE}:`;
+  return { active: `${base}active`, wait: `${base}wait`, jobPrefix: base };
+}
+
+/**
+ * Consumes one partition's mailbox, one job at a time, in order. Stalled-job recovery is ours
+ * (`recover-active-3.lua` when a partition is taken), so BullMQ never fails a job for stalling.
+ */
+export function consumeMailbox(
   keys: Keys,
-  partitions: number[],
+  partition: number,
   connection: ConnectionOptions,
-  handle: (job: MailboxJob, partition: number, jobId: string) => Promise<void>,
-): Worker<MailboxJob>[] {
-  return partitions.map((p) => new Worker<MailboxJob>(
+  handle: (job: MailboxJob, jobId: string) => Promise<void>,
+): Worker<MailboxJob> {
+  return new Worker<MailboxJob>(
     MAILBOX_QUEUE,
-    async (job: Job<MailboxJob>) => handle(job.data, p, String(job.id)),
-    { connection, prefix: keys.mailboxPrefix(p), concurrency: 1, autorun: true },
-  ));
+    async (job: Job<MailboxJob>) => handle(job.data, String(job.id)),
+    { connection, prefix: keys.mailboxPrefix(partition), concurrency: 1, maxStalledCount: Number.MAX_SAFE_INTEGER },
+  );
 }

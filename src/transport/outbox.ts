@@ -1,40 +1,85 @@
 /**
- * The outbound stanza queue: workers add the stanzas one mailbox job produced as one outbox
- * job; the edge drains it in order. The job id is the mailbox event's id, so a replayed event
- * does not send its stanzas twice while the completed job is remembered.
+ * The outbound stanzas: each partition has a Redis stream that its owner's commit appends to
+ * (atomically with the room state, under the partition's fencing token) and the edge drains.
+ * One entry holds the stanzas one mailbox job produced, in order. The edge reads through a
+ * consumer group: an entry is acknowledged and deleted once written to the XMPP connection,
+ * so an edge that dies mid-way leaves it pending for the next active edge (at least once).
  */
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
 
-export const OUTBOX_QUEUE = 'xmpp-out';
+export const EDGE_GROUP = 'edge';
+/** One consumer name for every edge: only the lease holder reads, and it inherits what is pending. */
+const CONSUMER = 'active-edge';
+const BATCH = 512;
+const BLOCK_MS = 1000;
 
-export interface OutboxJob { stanzas: string[] }
-
-export class Outbox {
-  private readonly queue: Queue<OutboxJob>;
-
-  constructor(keys: Keys, connection: ConnectionOptions) {
-    this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE, { connection, prefix: keys.outboxPrefix() });
-  }
-
-  async add(stanzas: string[], jobId?: string): Promise<void> {
-    if (!stanzas.length) return;
-    await this.queue.add('out', { stanzas }, {
-      attempts: 1, removeOnComplete: { count: 5000 }, removeOnFail: false, ...(jobId ? { jobId } : {}),
-    });
-  }
-
-  async depth(): Promise<number> { return this.queue.getWaitingCount(); }
-
-  /** Jobs not written yet: waiting or being written. */
-  async pending(): Promise<number> { return this.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized'); }
-
-  async close(): Promise<void> { await this.queue.close(); }
+/** Entries not yet written to XMPP, all partitions together. */
+export async function pendingOutbound(redis: Redis, keys: Keys): Promise<number> {
+  const pipeline = redis.pipeline();
+  for (let p = 0; p < keys.partitions; p++) pipeline.xlen(keys.outStream(p));
+  const results = (await pipeline.exec()) ?? [];
+  return results.reduce((n, [, len]) => n + Number(len ?? 0), 0);
 }
 
-/** Drains the outbox in order (concurrency 1): `send` resolves once the stanzas are written. */
-export function drainOutbox(keys: Keys, connection: ConnectionOptions, send: (stanzas: string[]) => Promise<void>): Worker<OutboxJob> {
-  return new Worker<OutboxJob>(OUTBOX_QUEUE, async (job: Job<OutboxJob>) => send(job.data.stanzas), {
-    connection, prefix: keys.outboxPrefix(), concurrency: 1,
-  });
+export interface OutboxDrain { stop(): Promise<void> }
+
+/**
+ * Drains every partition's stream in order: first what a previous edge left unacknowledged,
+ * then new entries. `send` resolves once the stanzas are written to the connection.
+ */
+export async function drainOutbox(redis: Redis, keys: Keys, send: (stanzas: string) => Promise<void>, log: Logger): Promise<OutboxDrain> {
+  const streams = Array.from({ length: keys.partitions }, (_, p) => keys.outStream(p));
+  for (const stream of streams) {
+    await redis.xgroup('CREATE', stream, EDGE_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
+      if (!/BUSYGROUP/.test(err.message)) throw err;
+    });
+  }
+  const reader = redis.duplicate(); // XREADGROUP BLOCK holds its connection
+  let running = true;
+
+  const read = async (from: '0' | '>'): Promise<[string, [string, string[]][]][] | null> => {
+    const args = ['GROUP', EDGE_GROUP, CONSUMER, 'COUNT', BATCH, ...(from === '>' ? ['BLOCK', BLOCK_MS] : []), 'STREAMS', ...streams, ...streams.map(() => from)];
+    return (await (reader as unknown as { xreadgroup(...a: unknown[]): Promise<unknown> }).xreadgroup(...args)) as [string, [string, string[]][]][] | null;
+  };
+
+  const deliver = async (result: [string, [string, string[]][]][] | null): Promise<number> => {
+    let count = 0;
+    for (const [stream, entries] of result ?? []) {
+      if (!entries.length) continue;
+      const ids: string[] = [];
+      let chunk = '';
+      for (const [id, fields] of entries) {
+        ids.push(id);
+        if (fields?.[1]) chunk += fields[1];
+      }
+      if (chunk) await send(chunk);
+      await redis.multi().xack(stream, EDGE_GROUP, ...ids).xdel(stream, ...ids).exec();
+      count += ids.length;
+    }
+    return count;
+  };
+
+  const loop = (async () => {
+    // what an edge before us read but did not acknowledge goes out first (at least once)
+    while (running && (await deliver(await read('0'))) > 0);
+    while (running) {
+      try {
+        await deliver(await read('>'));
+      } catch (err) {
+        if (!running) break;
+        log.warn({ err: (err as Error).message }, 'outbox read failed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      running = false;
+      reader.disconnect();
+      await loop.catch(() => undefined);
+    },
+  };
 }

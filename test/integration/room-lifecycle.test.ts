@@ -106,15 +106,15 @@ describe('room lifecycle', () => {
 
   test('a hibernated room leaves memory and comes back on the next event, as it was', async () => {
     const first = await join('j2');
-    assert.ok(gw.gateway.worker.liveRooms() >= 1);
-    assert.equal(await gw.gateway.worker.hibernateIdle(0), 1);
-    assert.equal(gw.gateway.worker.liveRooms(), 0);
+    assert.ok(gw.gateway.worker!.liveRooms() >= 1);
+    assert.equal(await gw.gateway.worker!.hibernateIdle(0), 1);
+    assert.equal(gw.gateway.worker!.liveRooms(), 0);
     await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'carol', body: 'still here?' });
     const msg = await romeo.next((el) => el.getChildText('body') === 'still here?');
     assert.equal(msg.attrs.from, `${LOBBY}/carol`);
     const carolId = occupantIds(first)[`${LOBBY}/carol`];
     assert.equal(msg.getChild('occupant-id', OID)!.attrs.id, carolId);
-    assert.equal(gw.gateway.worker.liveRooms(), 1);
+    assert.equal(gw.gateway.worker!.liveRooms(), 1);
   });
 
   test('after a restart the room answers a join as before, without filling it again', async () => {

@@ -1,0 +1,23 @@
+/**
+ * Partition leases: a worker owns a partition while it holds the lease, an expiring key that
+ * it renews. Every acquisition gets a new fencing token, and commits check it
+ * (`commit-partition-n.lua`), so a worker that lost its lease cannot write.
+ */
+import type { Keys } from './keys.ts';
+import type { ScriptCommands } from './scripts.ts';
+
+export type LeaseRedis = Pick<ScriptCommands, 'acquireLease' | 'renewLease' | 'releaseLease'>;
+
+/** The lease value ("<worker>#<token>") when taken or already held, null when someone else holds it. */
+export function acquireLease(redis: LeaseRedis, keys: Keys, partition: number, workerId: string, ttlMs: number): Promise<string | null> {
+  return redis.acquireLease(keys.partitionLease(partition), keys.partitionFence(partition), workerId, ttlMs);
+}
+
+/** True when the lease was still ours and is extended. */
+export async function renewLease(redis: LeaseRedis, keys: Keys, partition: number, value: string, ttlMs: number): Promise<boolean> {
+  return (await redis.renewLease(keys.partitionLease(partition), value, ttlMs)) === 1;
+}
+
+export async function releaseLease(redis: LeaseRedis, keys: Keys, partition: number, value: string): Promise<boolean> {
+  return (await redis.releaseLease(keys.partitionLease(partition), value)) === 1;
+}

@@ -1,0 +1,124 @@
+/**
+ * Who owns which partition. Workers register in Redis with an expiring heartbeat; each worker
+ * computes the same assignment from the live set (rendezvous hashing: a partition goes to the
+ * worker with the highest hash of (worker, partition), so a joining or leaving worker moves
+ * only its share) and takes or gives back leases to match it. A worker that stops renewing
+ * (dead, partitioned away) loses its leases when they expire, and the others take over.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Keys } from './keys.ts';
+import { acquireLease, releaseLease, renewLease } from './lease.ts';
+import type { ScriptCommands } from './scripts.ts';
+
+export interface OwnershipOptions {
+  /** How long a lease (and a worker's registration) lives without renewal. */
+  leaseTtlMs: number;
+  /** How often leases are renewed and the assignment is checked. */
+  tickMs: number;
+}
+
+export const DEFAULT_OWNERSHIP: OwnershipOptions = { leaseTtlMs: 3000, tickMs: 1000 };
+
+export function rendezvousOwner(partition: number, workers: string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = '';
+  for (const w of workers) {
+    const score = createHash('sha1').update(`${w}\n${partition}`).digest('hex');
+    if (score > bestScore) { bestScore = score; best = w; }
+  }
+  return best;
+}
+
+export interface PartitionHooks {
+  /** The partition is ours (lease value given): start consuming it. */
+  gain(partition: number, lease: string): Promise<void>;
+  /** The partition is no longer ours; `lost` when the lease expired under us (no graceful drain). */
+  lose(partition: number, lost: boolean): Promise<void>;
+}
+
+export class Ownership {
+  private readonly held = new Map<number, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly redis: Redis & ScriptCommands,
+    private readonly keys: Keys,
+    readonly workerId: string,
+    private readonly hooks: PartitionHooks,
+    private readonly log: Logger,
+    private readonly opts: OwnershipOptions = DEFAULT_OWNERSHIP,
+  ) {}
+
+  /** Registers, takes this worker's share of the partitions, and keeps it up to date. */
+  async start(): Promise<void> {
+    await this.tick();
+    const loop = () => {
+      this.timer = setTimeout(() => {
+        this.ticking = this.tick().catch((err: Error) => this.log.warn({ err: err.message }, 'ownership tick failed')).then(() => {
+          if (!this.stopped) loop();
+        });
+      }, this.opts.tickMs);
+    };
+    loop();
+  }
+
+  heldPartitions(): number[] { return [...this.held.keys()].sort((a, b) => a - b); }
+
+  /** The lease of a partition was found lost while working on it. */
+  async lost(partition: number): Promise<void> {
+    if (!this.held.delete(partition)) return;
+    this.log.warn({ partition }, 'partition lease lost');
+    await this.hooks.lose(partition, true);
+  }
+
+  /** Gives every partition back (drained) and leaves the worker set. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    for (const [partition, lease] of [...this.held]) {
+      this.held.delete(partition);
+      await this.hooks.lose(partition, false);
+      await releaseLease(this.redis, this.keys, partition, lease);
+    }
+    await this.redis.zrem(this.keys.workers(), this.workerId);
+  }
+
+  private async liveWorkers(): Promise<string[]> {
+    const now = Date.now();
+    await this.redis.multi()
+      .zadd(this.keys.workers(), now + this.opts.leaseTtlMs, this.workerId)
+      .zremrangebyscore(this.keys.workers(), '-inf', now)
+      .exec();
+    return this.redis.zrangebyscore(this.keys.workers(), now, '+inf');
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const workers = await this.liveWorkers();
+    const { leaseTtlMs } = this.opts;
+    for (let p = 0; p < this.keys.partitions; p++) {
+      const mine = rendezvousOwner(p, workers) === this.workerId;
+      const lease = this.held.get(p);
+      if (lease && !mine) {
+        // a new worker's share: drain, then hand over
+        this.held.delete(p);
+        await this.hooks.lose(p, false);
+        await releaseLease(this.redis, this.keys, p, lease);
+        this.log.info({ partition: p }, 'partition handed over');
+      } else if (lease) {
+        if (!(await renewLease(this.redis, this.keys, p, lease, leaseTtlMs))) await this.lost(p);
+      } else if (mine) {
+        const value = await acquireLease(this.redis, this.keys, p, this.workerId, leaseTtlMs);
+        if (!value || this.stopped) continue; // the previous owner still drains, or its lease has not expired
+        this.held.set(p, value);
+        await this.hooks.gain(p, value);
+        this.log.info({ partition: p }, 'partition taken');
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/** The Lua scripts of `actors/scripts/`, loaded once per Redis client as custom commands. */
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const read = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+
+/** Name → [lua, number of KEYS] (`null`: the caller passes the count, as the script's name says n). */
+const SCRIPTS: Record<string, [string, number | null]> = {
+  appendArchive: [read('append-archive-2'), 2],
+  acquireLease: [read('acquire-lease-2'), 2],
+  renewLease: [read('renew-lease-1'), 1],
+  releaseLease: [read('release-lease-1'), 1],
+  recoverActive: [read('recover-active-3'), 3],
+  commitPartition: [read('commit-partition-n'), null],
+};
+
+export interface ScriptCommands {
+  appendArchive(list: string, ids: string, stanzaId: string, entry: string): Promise<number>;
+  acquireLease(lease: string, fence: string, workerId: string, ttlMs: number): Promise<string | null>;
+  renewLease(lease: string, value: string, ttlMs: number): Promise<number>;
+  releaseLease(lease: string, value: string): Promise<number>;
+  recoverActive(lease: string, active: string, wait: string, value: string, jobPrefix: string): Promise<number>;
+  commitPartition(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+/** The client with roomgate's scripts defined on it. */
+export function withScripts(redis: Redis): Redis & ScriptCommands {
+  for (const [name, [lua, numberOfKeys]] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, numberOfKeys === null ? { lua } : { lua, numberOfKeys });
+  }
+  return redis as Redis & ScriptCommands;
+}
