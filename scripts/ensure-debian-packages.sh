@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests run (redis-server, prosody, inspircd)
 # when their binaries are missing. Never prompts; no-op when all are present.
+#   ensure-debian-packages.sh                   all of them (scripts/test.sh)
+#   ensure-debian-packages.sh redis-server ...  only these packages, plus util-linux (scripts/demo.sh)
 set -euo pipefail
 
 # binary:package (setpriv lets test daemons die with the test process; util-linux is essential
 # on Debian, listed for minimal images).
 wanted=(redis-server:redis-server prosody:prosody prosodyctl:prosody inspircd:inspircd setpriv:util-linux)
+if [ $# -gt 0 ]; then
+  selected=()
+  for entry in "${wanted[@]}"; do
+    pkg=${entry#*:}
+    if [ "$pkg" = util-linux ] || [[ " $* " == *" $pkg "* ]]; then selected+=("$entry"); fi
+  done
+  wanted=("${selected[@]}")
+fi
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 

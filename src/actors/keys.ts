@@ -28,6 +28,8 @@ export interface Keys {
   /** Set of a user's room legacy ids that have a snapshot. */
   userRooms(user: string): string;
   roomSnapshot(user: string, legacyId: string): string;
+  /** A session's resume point on its legacy network. */
+  sessionCursor(user: string): string;
   /** List of archived messages (JSON), oldest first. */
   archive(user: string, legacyId: string): string;
   /** Hash stanza-id → 1: makes archive appends idempotent. */
@@ -54,6 +56,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     usersIndex: () => `${prefix}:users`,
     user: (user) => `${tag(user)}:user:${user}`,
     userRooms: (user) => `${tag(user)}:rooms:${user}`,
+    sessionCursor: (user) => `${tag(user)}:cursor:${user}`,
     roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,

@@ -60,6 +60,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const users = userStore(redis, keys);
   const sessions = new Sessions({
+    redis, keys,
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,
     mailboxes: opts.mailboxes, log: log.child({ module: 'sessions' }),
   });

@@ -13,8 +13,12 @@ import { escapeLocalPart } from '../legacy/escape.ts';
 import { NotImplemented, XmppError } from '../transport/xmpp/errors.ts';
 import type { Mailboxes } from '../transport/mailbox.ts';
 import type { UserStore } from './users.ts';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
 
 export interface SessionsDeps {
+  redis: Redis;
+  keys: Keys;
   plugin: AnyPlugin;
   shared: unknown;
   gatewayJid: string;
@@ -28,6 +32,8 @@ interface Entry { session: BaseSession; ready: Promise<void>; error: unknown }
 export class Sessions implements SessionHost {
   private readonly entries = new Map<string, Entry>();
   private readonly rooms = new Map<string, LegacyMUC>();
+  /** Mailbox adds in flight, per user: `queued()` waits for them. */
+  private readonly inFlight = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly deps: SessionsDeps) {}
 
@@ -97,7 +103,11 @@ export class Sessions implements SessionHost {
     if (!muc) {
       // room JIDs use the default XEP-0106 form (LegacyBookmarks.legacyIdToJidUsername)
       muc = new session.plugin.muc(session, legacyId, `${escapeLocalPart(legacyId)}@${this.deps.gatewayJid}`, (event) => {
-        void this.queue(session, legacyId, event);
+        const jid = session.user.jid;
+        const pending = this.inFlight.get(jid) ?? new Set<Promise<void>>();
+        this.inFlight.set(jid, pending);
+        const add = this.queue(session, legacyId, event).finally(() => pending.delete(add));
+        pending.add(add);
       });
       this.rooms.set(key, muc);
     }
@@ -115,9 +125,23 @@ export class Sessions implements SessionHost {
     this.peek(user)?.bookmarks.forget(legacyId);
   }
 
-  /** Gives an event its id, time and XMPP message id, as it enters the mailbox. */
+  async queued(session: BaseSession): Promise<void> {
+    const pending = this.inFlight.get(session.user.jid);
+    if (pending?.size) await Promise.all([...pending]);
+  }
+
+  async loadCursor(session: BaseSession): Promise<string | null> {
+    return this.deps.redis.get(this.deps.keys.sessionCursor(session.user.jid));
+  }
+
+  async saveCursor(session: BaseSession, cursor: string): Promise<void> {
+    await this.deps.redis.set(this.deps.keys.sessionCursor(session.user.jid), cursor);
+  }
+
+  /** Gives an event its id (stable inside `delivering`), time and XMPP message id. */
   stamp(session: BaseSession, event: UnstampedLegacyEvent): LegacyRoomEvent {
-    const stamped = { ...event, eventId: randomUUID(), at: new Date().toISOString() } as LegacyRoomEvent;
+    const eventId = session.nextEventId() ?? randomUUID();
+    const stamped = { ...event, eventId, at: new Date().toISOString() } as LegacyRoomEvent;
     if (stamped.type === 'legacy.message' && stamped.legacyId !== undefined) {
       stamped.xmppId = session.legacyToXmppMsgId(stamped.legacyId);
     }

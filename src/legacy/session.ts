@@ -16,6 +16,16 @@ export interface SessionHost {
   openRoom(session: BaseSession, legacyId: string): LegacyMUC;
   /** Deletes a room of this user (after kicking the user when `kick`). */
   removeRoom(session: BaseSession, legacyId: string, reason: string, kick: boolean): Promise<void>;
+  /**
+   * Optional: the legacy ids of this user's rooms that the gateway keeps (room snapshots), so a
+   * plugin whose network forgets memberships on disconnect (IRC) can rejoin them after a restart.
+   */
+  storedRoomIds?(session: BaseSession): Promise<string[]>;
+  /** Resolves once every event this session emitted so far is durably queued. */
+  queued(session: BaseSession): Promise<void>;
+  /** The session's resume point on its network, kept in Redis across restarts and moves. */
+  loadCursor(session: BaseSession): Promise<string | null>;
+  saveCursor(session: BaseSession, cursor: string): Promise<void>;
 }
 
 /** Options of `onText` (spec §1.5). */
@@ -37,6 +47,7 @@ export class BaseSession<Shared = unknown> {
   readonly bookmarks: LegacyBookmarks;
   logged = false;
   private readonly host: SessionHost;
+  private delivery: { id: string; n: number } | null = null;
 
   constructor(user: GatewayUser, plugin: AnyPlugin, shared: Shared, host: SessionHost) {
     this.user = user;
@@ -68,11 +79,55 @@ export class BaseSession<Shared = unknown> {
   async onModerate(_chat: LegacyMUC, _legacyMsgId: string, _reason: string | null): Promise<void> { throw new NotImplemented('onModerate'); }
   /** Called when the user leaves a group for good (registration `<remove/>` on the room). */
   async onLeaveGroup(_legacyId: string): Promise<void> { throw new NotImplemented('onLeaveGroup'); }
+  /**
+   * Called when the user changes their nickname in a room (XEP-0045 §7.6). Change it on the
+   * network, or throw an `XmppError` (`conflict` when the nickname is taken). The network's
+   * answer comes back as a rename of the user (`muc.renameParticipant(old, new)` with the
+   * user's nick), in every room the new nickname applies to.
+   */
+  async onNickChange(_chat: LegacyMUC, _nickname: string): Promise<void> { throw new NotImplemented('onNickChange'); }
+  /**
+   * Called when the user sends a private message to a participant of a room (`room@gw/nick`,
+   * type chat; rooms whose class sets `PRIVATE_MESSAGES`). Return the legacy id of the message.
+   */
+  async onPrivateText(_chat: LegacyMUC, _nickname: string, _text: string, _opts: TextOptions): Promise<string | null> {
+    throw new NotImplemented('onPrivateText');
+  }
+
+  /** The legacy ids of the rooms roomgate keeps for this user; empty when the runtime does not say. */
+  async storedRoomIds(): Promise<string[]> { return (await this.host.storedRoomIds?.(this)) ?? []; }
 
   /** Legacy message id → XMPP id (stanza-id and message id). Default: the same string. */
   legacyToXmppMsgId(legacyId: string): string { return legacyId; }
   /** XMPP id → legacy message id. Default: the same string. */
   xmppToLegacyMsgId(xmppId: string): string { return xmppId; }
+
+  /**
+   * Applies one event of the network with a stable delivery id: the room events it produces get
+   * ids derived from it, so the same network event delivered again (after a restart or a move
+   * to another worker) is recognised and dropped. Resolves once they are durably queued; then
+   * it is safe to `saveCursor`.
+   * @example await this.delivering(`net:${seq}`, () => this.apply(event)); await this.saveCursor(String(seq));
+   */
+  async delivering(deliveryId: string, apply: () => Promise<void>): Promise<void> {
+    this.delivery = { id: deliveryId, n: 0 };
+    try {
+      await apply();
+    } finally {
+      this.delivery = null;
+    }
+    await this.host.queued(this);
+  }
+
+  /** The id of the next room event emitted inside `delivering`, or null outside it. */
+  nextEventId(): string | null {
+    return this.delivery ? `${this.delivery.id}#${this.delivery.n++}` : null;
+  }
+
+  /** Where this session resumes on its network (e.g. the last event applied), or null. */
+  loadCursor(): Promise<string | null> { return this.host.loadCursor(this); }
+  /** Remembers the resume point; call after `delivering` resolved. */
+  saveCursor(cursor: string): Promise<void> { return this.host.saveCursor(this, cursor); }
 
   /** The room object for a legacy group id (used by `bookmarks.byLegacyId`). */
   openRoom(legacyId: string): LegacyMUC { return this.host.openRoom(this, legacyId); }

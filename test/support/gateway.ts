@@ -1,5 +1,6 @@
 // roomgate itself, in the test process, against a private stack: demo network on a free port,
-// its own Redis key prefix, a world written for the test.
+// its own Redis key prefix, a world written for the test; or another plugin with its options
+// (`plugin: { name: 'irc', options }`).
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { TestStack } from './stack.ts';
 
 export interface TestGateway {
   gateway: Gateway;
-  /** Base URL of the demo network's HTTP API. */
+  /** Base URL of the demo network's HTTP API ('' with another plugin). */
   demoUrl: string;
   prefix: string;
   /** The configuration as a JSON file, for the CLI. */
@@ -22,23 +23,35 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startTestGateway(stack: TestStack, opts: { world: unknown; partitions?: number; prefix?: string }): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  /** The demo world (demo plugin only). */
+  world?: unknown;
+  /** Another plugin than demo, with its options. */
+  plugin?: { name: string; options?: Record<string, unknown> };
+  partitions?: number;
+  prefix?: string;
+}
+
+export async function startTestGateway(stack: TestStack, opts: TestGatewayOptions): Promise<TestGateway> {
   const dir = makeTempDir('rg-gw-');
   const worldPath = join(dir, 'world.json');
-  await writeFile(worldPath, JSON.stringify(opts.world));
+  if (!opts.plugin) await writeFile(worldPath, JSON.stringify(opts.world ?? { rooms: [] }));
+  const plugin = opts.plugin
+    ? { name: opts.plugin.name, options: opts.plugin.options ?? {} }
+    : { name: 'demo', options: { world: worldPath, httpPort: 0, shiftTimestamps: false } };
   const prefix = opts.prefix ?? `test:${randomUUID()}`;
   const config = parseConfig({
     component: { jid: stack.component.jid, secret: stack.component.secret },
     xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },
     redis: { url: stack.redis.url, prefix },
     partitions: opts.partitions ?? 4,
-    plugin: { name: 'demo', options: { world: worldPath, httpPort: 0, shiftTimestamps: false } },
+    plugin,
     log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },
   }, {});
   const configPath = join(dir, 'roomgate.json');
   await writeFile(configPath, JSON.stringify(config));
   const gateway = await startGateway(config, createLogger(config.log.level));
-  const demoUrl = `http://127.0.0.1:${(gateway.shared as DemoShared).http.port}`;
+  const demoUrl = plugin.name === 'demo' ? `http://127.0.0.1:${(gateway.shared as DemoShared).http.port}` : '';
   return {
     gateway, demoUrl, prefix, configPath,
     async demo(method, path, body) {

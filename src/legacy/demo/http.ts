@@ -78,6 +78,13 @@ export function startDemoHttp(network: DemoNetwork, opts: DemoHttpOptions): Prom
 
 async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://demo');
+  // replication: gateway workers in other processes keep a replica of the network (replica.ts)
+  if (req.method === 'GET' && url.pathname === '/demo/world') return reply(res, 200, { world: network.initialWorld });
+  if (req.method === 'GET' && url.pathname === '/demo/journal') {
+    const after = Number(url.searchParams.get('after') ?? 0);
+    const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), MAX_JOURNAL_WAIT_MS);
+    return reply(res, 200, { entries: await network.journalAfter(Number.isFinite(after) ? after : 0, JOURNAL_PAGE, waitMs) });
+  }
   const [demo, rooms, roomId, sub, nick, ...rest] = url.pathname.split('/').slice(1).map(decodeSegment);
   if (demo !== 'demo' || rooms !== 'rooms' || rest.length > 0 || [roomId, sub, nick].includes('')) {
     throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
@@ -94,6 +101,10 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
       network.remove(roomId!, nick!, { kick: flag(q.get('kick')), ban: flag(q.get('ban')), reason: q.get('reason') ?? undefined });
       return reply(res, 204);
     }
+    case 'POST {id}/from-user': {
+      const { jid, nick, body, id } = parse(fromUserBody, await readJson(req));
+      return reply(res, 201, network.sendFromUser(roomId!, jid, nick, body, id));
+    }
     case 'POST {id}/subject': network.setSubject(roomId!, parse(subjectBody, await readJson(req))); return reply(res, 204);
     case 'POST {id}/rename': {
       const { from, to } = parse(renameBody, await readJson(req));
@@ -105,6 +116,11 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
   if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
 }
+
+/** A journal request waits at most this long for a new event (long polling). */
+const MAX_JOURNAL_WAIT_MS = 25_000;
+const JOURNAL_PAGE = 2000;
+const fromUserBody = z.object({ jid: z.string().min(1), nick: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional() });
 
 function summary(network: DemoNetwork, id: string) {
   const { name, type, members, participants } = network.info(id);

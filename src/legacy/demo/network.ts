@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { MucAffiliation, MucRole } from '../types.ts';
 import {
-  DemoError, type DemoEvent, type DemoListener, type DemoMessage, type DemoParticipant, type DemoRoomInfo,
+  DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoRoomInfo,
   type DemoRoomView, type DemoSentMessage,
 } from './types.ts';
 import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
@@ -39,12 +39,19 @@ export class DemoNetwork {
   private counter = 0;
   // A listener that calls the network while being told of an event must not overtake it:
   // events wait here and the outermost call delivers them in order.
-  private readonly pending: { event: DemoEvent; exceptJid: string | undefined }[] = [];
+  private readonly pending: { event: DemoEvent; exceptJid: string | undefined; seq: number }[] = [];
   private delivering = false;
+  /** Every delivered event, numbered: users resume from it and replicas copy it. */
+  private readonly journal: DemoJournalEntry[] = [];
+  private seq = 0;
+  private readonly journalWaiters = new Set<() => void>();
+  /** The world as loaded, before any event: a replica starts from it and replays the journal. */
+  readonly initialWorld: World;
 
   constructor(world: World, opts: DemoNetworkOptions = {}) {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.now = opts.now ?? (() => new Date());
+    this.initialWorld = structuredClone(world);
     for (const room of world.rooms) this.addRoom(room);
   }
 
@@ -81,21 +88,85 @@ export class DemoNetwork {
   /** The rooms the user is a member of, in world order. */
   roomsOf(userJid: string): string[] { return this.roomIds().filter((id) => this.isMember(id, userJid)); }
 
-  /** Logs a user in: `listener` hears of everything in the rooms they are a member of. */
-  connect(userJid: string, nick: string, listener: DemoListener): { disconnect(): void } {
+  /**
+   * Logs a user in: `listener` hears of everything in the rooms they are a member of. With
+   * `after`, it first hears what it missed since that event number (a session that resumes).
+   */
+  connect(userJid: string, nick: string, listener: DemoListener, opts: { after?: number } = {}): { disconnect(): void } {
     const connection: Connection = { jid: userJid.toLowerCase(), nick, listener };
+    if (opts.after !== undefined) {
+      for (const entry of this.journal) {
+        if (entry.seq > opts.after) this.tell(connection, entry.event, entry.exceptJid, entry.seq);
+      }
+    }
     this.connections.add(connection);
     return { disconnect: () => { this.connections.delete(connection); } };
   }
+
+  /** The number of the last event. */
+  lastSeq(): number { return this.seq; }
+
+  /** Journal entries after `after` (at most `limit`); waits up to `waitMs` for one when none. */
+  async journalAfter(after: number, limit = 1000, waitMs = 0): Promise<DemoJournalEntry[]> {
+    if (this.seq <= after && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(timer); this.journalWaiters.delete(done); resolve(); };
+        const timer = setTimeout(done, waitMs);
+        this.journalWaiters.add(done);
+      });
+    }
+    const start = this.journal.findIndex((e) => e.seq > after);
+    return start < 0 ? [] : this.journal.slice(start, start + limit);
+  }
+
+  /**
+   * A replica applies an event the authoritative network journaled: the same state change,
+   * delivered to the replica's own connected users under the same number.
+   */
+  applyJournal(entry: DemoJournalEntry): void {
+    if (entry.seq <= this.seq) return; // already applied
+    const e = entry.event;
+    const room = e.type === 'roomCreated' ? null : this.get(e.roomId);
+    switch (e.type) {
+      case 'message': {
+        const message = Object.freeze({ id: e.id, from: e.from, body: e.body, timestamp: e.timestamp });
+        room!.messages.push(message);
+        room!.messageIds.add(message.id);
+        if (entry.exceptJid) room!.sent.push(Object.freeze({ ...message, jid: entry.exceptJid }));
+        break;
+      }
+      case 'participantJoined':
+        room!.participants.set(e.nick, { nick: e.nick, role: e.role, affiliation: e.affiliation });
+        break;
+      case 'participantLeft':
+        room!.participants.delete(e.nick);
+        break;
+      case 'subject':
+        Object.assign(room!.info, { subject: e.subject, subjectSetter: e.by ?? null, subjectDate: e.date });
+        break;
+      case 'rename':
+        room!.participants = new Map([...room!.participants].map(([nick, p]): [string, DemoParticipant] => (nick === e.from ? [e.to, { ...p, nick: e.to }] : [nick, p])));
+        break;
+      case 'roomCreated':
+        this.addRoom(roomSchema.parse(entry.room));
+        break;
+      default:
+        this.applyOther(entry);
+    }
+    this.deliver(e, entry.exceptJid, entry.room, entry.seq);
+  }
+
+  /** Events a subclass adds (reactions, corrections ...) are applied here by a replica. */
+  protected applyOther(_entry: DemoJournalEntry): void { /* nothing to change for the base events */ }
 
   /**
    * An XMPP user's message entering the network. Every other connected member hears of it;
    * the sender does not, because the gateway echoes it to the user itself.
    */
-  sendFromUser(roomId: string, userJid: string, nick: string, body: string): { id: string } {
+  sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string): { id: string } {
     const room = this.get(roomId);
     if (!this.isMember(roomId, userJid)) throw new DemoError(403, `${userJid} is not a member of room "${roomId}"`);
-    const message = this.record(room, { from: requireText(nick, 'nick'), body });
+    const message = this.record(room, { from: requireText(nick, 'nick'), body, ...(id ? { id } : {}) });
     room.sent.push(Object.freeze({ ...message, jid: userJid.toLowerCase() }));
     this.deliver({ type: 'message', roomId, ...message }, userJid.toLowerCase());
     return { id: message.id };
@@ -157,7 +228,7 @@ export class DemoNetwork {
     if (!parsed.success) throw new DemoError(400, formatIssues(parsed.error));
     if (this.rooms.has(parsed.data.id)) throw new DemoError(409, `room "${parsed.data.id}" exists`);
     this.addRoom(parsed.data);
-    this.deliver({ type: 'roomCreated', roomId: parsed.data.id, name: parsed.data.name });
+    this.deliver({ type: 'roomCreated', roomId: parsed.data.id, name: parsed.data.name }, undefined, spec);
     return this.room(parsed.data.id);
   }
 
@@ -198,28 +269,41 @@ export class DemoNetwork {
     return id;
   }
 
-  private deliver(event: DemoEvent, exceptJid?: string): void {
-    this.pending.push({ event, exceptJid });
+  /** Numbers an event (or keeps a replica's number), journals it and tells connected members. */
+  protected deliver(event: DemoEvent, exceptJid?: string, room?: unknown, seq?: number): void {
+    const entry: DemoJournalEntry = {
+      seq: seq ?? this.seq + 1, event, ...(exceptJid ? { exceptJid } : {}), ...(room !== undefined ? { room } : {}),
+    };
+    this.seq = entry.seq;
+    this.journal.push(entry);
+    if (this.journal.length > JOURNAL_MAX) this.journal.splice(0, this.journal.length - JOURNAL_MAX);
+    for (const wake of [...this.journalWaiters]) wake();
+    this.pending.push({ event, exceptJid, seq: entry.seq });
     if (this.delivering) return;
     this.delivering = true;
     try {
-      for (let next = this.pending.shift(); next; next = this.pending.shift()) this.fanOut(next.event, next.exceptJid);
+      for (let next = this.pending.shift(); next; next = this.pending.shift()) this.fanOut(next.event, next.exceptJid, next.seq);
     } finally {
       this.delivering = false;
     }
   }
 
-  private fanOut(event: DemoEvent, exceptJid: string | undefined): void {
-    for (const c of [...this.connections]) {
-      if (c.jid === exceptJid || !this.isMember(event.roomId, c.jid)) continue;
-      try {
-        c.listener(event);
-      } catch (err) {
-        this.log.error({ err, user: c.jid, room: event.roomId }, 'demo listener failed');
-      }
+  private fanOut(event: DemoEvent, exceptJid: string | undefined, seq: number): void {
+    for (const c of [...this.connections]) this.tell(c, event, exceptJid, seq);
+  }
+
+  private tell(c: Connection, event: DemoEvent, exceptJid: string | undefined, seq: number): void {
+    if (c.jid === exceptJid || !this.isMember(event.roomId, c.jid)) return;
+    try {
+      c.listener(event, seq);
+    } catch (err) {
+      this.log.error({ err, user: c.jid, room: event.roomId }, 'demo listener failed');
     }
   }
 }
+
+/** How many events the journal keeps (a user offline for longer misses the older ones). */
+export const JOURNAL_MAX = 200_000;
 
 function requireText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw new DemoError(400, `${field}: expected a non-empty string`);

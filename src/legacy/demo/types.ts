@@ -13,7 +13,18 @@ export type DemoEvent =
   /** A room the user is a member of was created. */
   | { type: 'roomCreated'; roomId: string; name: string };
 
-export type DemoListener = (event: DemoEvent) => void;
+/** Hears the network's events; `seq` numbers them network-wide, for resuming (`connect`'s `after`). */
+export type DemoListener = (event: DemoEvent, seq: number) => void;
+
+/** One delivered event as the network's journal keeps it (a replica applies these in order). */
+export interface DemoJournalEntry {
+  seq: number;
+  event: DemoEvent;
+  /** The user who caused it (their own message): not told of it. */
+  exceptJid?: string;
+  /** For `roomCreated`: the room as created, so a replica can create it too. */
+  room?: unknown;
+}
 export interface DemoParticipant { nick: string; role: MucRole; affiliation: MucAffiliation }
 export interface DemoMessage { id: string; from: string; body: string; timestamp: string }
 /** A message an XMPP user sent into the network through the gateway. */

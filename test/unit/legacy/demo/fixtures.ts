@@ -51,10 +51,14 @@ export function harness(jid = 'romeo@montague.lit', nickname = 'romeo') {
   const network = new DemoNetwork(parseWorld(testWorld()), { log: silent, now: steppingClock() });
   const shared: DemoShared = { network, http: { port: 0, close: async () => {} }, chatter: null, log: silent };
   const events: RoomEventRecord[] = [];
+  let cursor: string | null = null;
   const host: SessionHost = {
     openRoom: (session, legacyId) =>
       new demoPlugin.muc(session as DemoSession, legacyId, `${escapeLocalPart(legacyId)}@gw.montague.lit`, (event) => events.push({ room: legacyId, event })),
     removeRoom: async () => {},
+    queued: async () => {},
+    loadCursor: async () => cursor,
+    saveCursor: async (_session, value) => { cursor = value; },
   };
   const session = new DemoSession({ jid, registration: { nickname } }, demoPlugin, shared, host);
   return { network, shared, session, events, host };
