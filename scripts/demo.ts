@@ -148,7 +148,7 @@ function prettyLogStream(out: NodeJS.WriteStream): Writable {
 // --- the banner -----------------------------------------------------------------------------
 
 function banner(stack: DevStack, shared: DemoShared, chatter: boolean): string {
-  const http = `http://127.0.0.1:${shared.http.port}`;
+  const http = `http://127.0.0.1:${shared.http!.port}`;
   const net = shared.network;
   const rooms = net.roomIds().map((id) => {
     const info = net.info(id);

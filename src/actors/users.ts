@@ -28,7 +28,7 @@ export function userStore(redis: Redis, keys: Keys): UserStore {
     },
     async remove(jid) {
       const rooms = await redis.smembers(keys.userRooms(jid));
-      const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid)).srem(keys.usersIndex(), jid)
+      const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid), keys.sessionCursor(jid)).srem(keys.usersIndex(), jid)
         .srem(keys.partitionUsers(keys.partitionOf(jid)), jid);
       for (const legacyId of rooms) {
         multi.del(keys.roomSnapshot(jid, legacyId), keys.archive(jid, legacyId), keys.archiveIds(jid, legacyId));

@@ -33,6 +33,11 @@ export interface TextOptions {
   replyTo?: MessageReference;
   /** The client's message id (XEP-0359 origin-id or `id`). */
   xmppId?: string;
+  /**
+   * The quote the client put before the text of a reply (XEP-0428 fallback), removed from the
+   * text, e.g. `> Anna wrote:\n> We should bake a cake\n` (spec §3.18).
+   */
+  replyToFallbackText?: string;
 }
 
 /**
@@ -75,6 +80,21 @@ export class BaseSession<Shared = unknown> {
   async onRetract(_chat: LegacyMUC, _legacyMsgId: string): Promise<void> { throw new NotImplemented('onRetract'); }
   /** Called when the user reacts to a message (XEP-0444); an empty list removes all. */
   async onReact(_chat: LegacyMUC, _legacyMsgId: string, _emojis: string[]): Promise<void> { throw new NotImplemented('onReact'); }
+  /**
+   * Called when the user sends an attachment (XEP-0066 OOB URL) to a room. Return its legacy id.
+   * Not implemented: the URL is sent as text with `onText` (spec §3.19).
+   */
+  async onFile(_chat: LegacyMUC, _url: string, _opts: TextOptions): Promise<string | null> { throw new NotImplemented('onFile'); }
+  /** Called when the user has seen a message in a room (XEP-0333 displayed marker). */
+  async onDisplayed(_chat: LegacyMUC, _legacyMsgId: string): Promise<void> { throw new NotImplemented('onDisplayed'); }
+  /**
+   * Called when the user starts typing in a room (XEP-0085); `onPaused`, `onActive` and
+   * `onInactive` likewise. Not implemented: nothing is sent, and the user is not told.
+   */
+  async onComposing(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onComposing'); }
+  async onPaused(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onPaused'); }
+  async onActive(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onActive'); }
+  async onInactive(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onInactive'); }
   /** Called when the user moderates a message (XEP-0425). */
   async onModerate(_chat: LegacyMUC, _legacyMsgId: string, _reason: string | null): Promise<void> { throw new NotImplemented('onModerate'); }
   /** Called when the user leaves a group for good (registration `<remove/>` on the room). */
@@ -103,21 +123,25 @@ export class BaseSession<Shared = unknown> {
   xmppToLegacyMsgId(xmppId: string): string { return xmppId; }
 
   /**
-   * Applies one event of the network with a stable delivery id: the room events it produces get
+   * Applies one event of the network with a stable delivery id (no ':' in it: it becomes a queue
+   * job id): the room events it produces get
    * ids derived from it, so the same network event delivered again (after a restart or a move
    * to another worker) is recognised and dropped. Resolves once they are durably queued; then
    * it is safe to `saveCursor`.
-   * @example await this.delivering(`net:${seq}`, () => this.apply(event)); await this.saveCursor(String(seq));
+   * @example await this.delivering(`net-${seq}`, () => this.apply(event)); await this.saveCursor(String(seq));
    */
-  async delivering(deliveryId: string, apply: () => Promise<void>): Promise<void> {
+  async delivering(deliveryId: string, apply: () => Promise<void>, opts: { waitQueued?: boolean } = {}): Promise<void> {
     this.delivery = { id: deliveryId, n: 0 };
     try {
       await apply();
     } finally {
       this.delivery = null;
     }
-    await this.host.queued(this);
+    if (opts.waitQueued ?? true) await this.host.queued(this);
   }
+
+  /** Resolves once every room event emitted so far is durably queued (for a later `saveCursor`). */
+  queuedEvents(): Promise<void> { return this.host.queued(this); }
 
   /** The id of the next room event emitted inside `delivering`, or null outside it. */
   nextEventId(): string | null {

@@ -51,7 +51,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
   const configPath = join(dir, 'roomgate.json');
   await writeFile(configPath, JSON.stringify(config));
   const gateway = await startGateway(config, createLogger(config.log.level));
-  const demoUrl = plugin.name === 'demo' ? `http://127.0.0.1:${(gateway.shared as DemoShared).http.port}` : '';
+  const demoUrl = plugin.name === 'demo' ? `http://127.0.0.1:${(gateway.shared as DemoShared).http!.port}` : '';
   return {
     gateway, demoUrl, prefix, configPath,
     async demo(method, path, body) {

@@ -103,6 +103,9 @@ export class DemoNetwork {
     return { disconnect: () => { this.connections.delete(connection); } };
   }
 
+  /** Resolves once this network accepted every write so far (a replica forwards them). */
+  async settled(): Promise<void> { /* a local network applies writes at once */ }
+
   /** The number of the last event. */
   lastSeq(): number { return this.seq; }
 

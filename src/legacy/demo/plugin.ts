@@ -12,6 +12,7 @@ import { startChatter } from './chatter.ts';
 import { startDemoHttp, type DemoHttp } from './http.ts';
 import { DemoMUC } from './muc.ts';
 import { DemoNetwork } from './network.ts';
+import { ReplicaDemoNetwork } from './replica.ts';
 import { DemoSession } from './session.ts';
 import { formatIssues, loadWorld, shiftTimestamps } from './world.ts';
 
@@ -32,6 +33,11 @@ const optionsSchema = z.object({
   httpPort: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
   /** Interface of the HTTP API; it has no authentication, so keep it on loopback. */
   httpHost: z.string().min(1).default('127.0.0.1'),
+  /**
+   * URL of a demo network served by another process (`roomgate demo-network`): this process
+   * keeps a replica of it instead of its own world. Needed when several workers share users.
+   */
+  networkUrl: z.string().url().optional(),
   /** Background chatter; none when absent. */
   chatter: z.object({
     messagesPerSecond: z.number().positive(),
@@ -45,7 +51,8 @@ export type DemoOptions = z.input<typeof optionsSchema>;
 /** What every demo session shares: the network and what serves it. */
 export interface DemoShared {
   network: DemoNetwork;
-  http: DemoHttp;
+  /** The HTTP API, when this process serves the network (not with `networkUrl`). */
+  http: DemoHttp | null;
   chatter: { stop(): void } | null;
   log: Logger;
 }
@@ -76,6 +83,11 @@ export const demoPlugin = definePlugin<DemoShared>({
     const unknown = Object.keys(options).filter((key) => !(key in optionsSchema.shape));
     if (unknown.length) log.warn({ keys: unknown }, 'unknown demo plugin options ignored');
 
+    if (opts.networkUrl) {
+      const network = await ReplicaDemoNetwork.open(opts.networkUrl, log);
+      log.info({ network: opts.networkUrl, rooms: network.roomIds().length }, 'demo network replica ready');
+      return { network, http: null, chatter: null, log };
+    }
     const world = await loadWorld(opts.world);
     const network = new DemoNetwork(opts.shiftTimestamps ? shiftTimestamps(world, new Date()) : world, { log });
     const chatter = opts.chatter ? startChatter(network, opts.chatter) : null;
@@ -91,6 +103,7 @@ export const demoPlugin = definePlugin<DemoShared>({
 
   async stop(shared) {
     shared.chatter?.stop();
-    await shared.http.close();
+    if (shared.network instanceof ReplicaDemoNetwork) shared.network.close();
+    await shared.http?.close();
   },
 });

@@ -12,17 +12,32 @@ export class DemoSession extends BaseSession<DemoShared> {
   // The network calls listeners synchronously but turning an event into room calls awaits
   // (`byLegacyId`, `getParticipant`): one chain keeps the room events in network order.
   private handling: Promise<void> = Promise.resolve();
+  private heardSeq = 0;
+  private savedSeq = 0;
+  private checkpoints: NodeJS.Timeout | null = null;
   private readonly log: Logger = this.shared.log.child({ module: 'demo', user: this.user.jid });
 
-  /** Called at start-up and after registration: connects with the user's nickname. */
+  /**
+   * Called at start-up, after registration, and on the worker a user's partition moved to:
+   * connects with the user's nickname and resumes after the last event it applied (the cursor
+   * in Redis), so nothing said while the session was away or moving is lost. Each network
+   * event becomes room events with ids derived from its number: heard twice, applied once.
+   */
   override async login(): Promise<string> {
     this.connection?.disconnect();
     const nick = this.bookmarks.userNick;
-    this.connection = this.shared.network.connect(this.user.jid, nick, (event) => {
-      this.handling = this.handling.then(() => this.apply(event)).catch((err: unknown) => {
-        this.log.error({ err, room: event.roomId, event: event.type }, 'demo event not applied');
-      });
-    });
+    const { network } = this.shared;
+    const cursor = Number((await this.loadCursor()) ?? Number.NaN);
+    const after = Number.isFinite(cursor) ? cursor : network.lastSeq();
+    if (!Number.isFinite(cursor)) await this.saveCursor(String(after));
+    this.connection = network.connect(this.user.jid, nick, (event, seq) => {
+      this.handling = this.handling
+        .then(() => this.delivering(`demo-${seq}`, () => this.apply(event), { waitQueued: false }))
+        .then(() => { this.heardSeq = seq; })
+        .catch((err: unknown) => this.log.error({ err, room: event.roomId, event: event.type }, 'demo event not applied'));
+    }, { after });
+    this.checkpoints ??= setInterval(() => void this.checkpoint(), CHECKPOINT_EVERY_MS);
+    this.checkpoints.unref?.();
     return `Connected to the demo network as ${nick}`;
   }
 
@@ -30,13 +45,31 @@ export class DemoSession extends BaseSession<DemoShared> {
   override async logout(): Promise<void> {
     this.connection?.disconnect();
     this.connection = null;
+    if (this.checkpoints) clearInterval(this.checkpoints);
+    this.checkpoints = null;
     await this.flushed();
+    await this.checkpoint();
+  }
+
+  /** Saves the resume point once what was heard up to it is durably queued. */
+  private async checkpoint(): Promise<void> {
+    const seq = this.heardSeq;
+    if (seq <= this.savedSeq) return;
+    try {
+      await this.queuedEvents();
+      await this.saveCursor(String(seq));
+      this.savedSeq = seq;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'demo cursor not saved');
+    }
   }
 
   /** Called when the user sends a message to a room: it enters the network under the user's nickname. */
   override async onText(chat: LegacyMUC, text: string, _opts: TextOptions): Promise<string> {
     try {
-      return this.shared.network.sendFromUser(chat.legacyId, this.user.jid, this.nickIn(chat), text).id;
+      const { id } = this.shared.network.sendFromUser(chat.legacyId, this.user.jid, this.nickIn(chat), text);
+      await this.shared.network.settled();
+      return id;
     } catch (err) {
       throw toXmppError(err);
     }
@@ -75,6 +108,9 @@ export class DemoSession extends BaseSession<DemoShared> {
 
   private nickIn(muc: LegacyMUC): string { return muc.userNick ?? this.bookmarks.userNick; }
 }
+
+/** How often a session saves how far it got on the network. */
+const CHECKPOINT_EVERY_MS = 200;
 
 /** The XMPP error a refusal of the network becomes. */
 export function toXmppError(err: unknown): unknown {

@@ -194,13 +194,13 @@ test('start loads the sample world and serves it over HTTP; stop closes it', asy
     assert.deepEqual(shared.network.roomIds(), ['lobby', 'family', 'dev team', 'big']);
     const newest = Math.max(...shared.network.roomIds().flatMap((id) => shared.network.messages(id).map((m) => Date.parse(m.timestamp))));
     assert.ok(Date.now() - newest < 10 * 60_000, 'the sample world was shifted to look recent');
-    const res = await fetch(`http://127.0.0.1:${shared.http.port}/demo/rooms/family`);
+    const res = await fetch(`http://127.0.0.1:${shared.http!.port}/demo/rooms/family`);
     assert.equal(res.status, 200);
     assert.deepEqual((await res.json()).members, ['romeo@localhost', 'juliet@localhost']);
   } finally {
     await demoPlugin.stop!(shared);
   }
-  await assert.rejects(fetch(`http://127.0.0.1:${shared.http.port}/demo/rooms`));
+  await assert.rejects(fetch(`http://127.0.0.1:${shared.http!.port}/demo/rooms`));
 });
 
 test('start refuses a world file that does not validate, naming it', async () => {

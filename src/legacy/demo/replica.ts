@@ -1,0 +1,137 @@
+/**
+ * A replica of a demo network that runs in another process (`roomgate demo-network`), for
+ * gateways with several worker processes: every worker's sessions must see one shared world.
+ * The replica starts from the network's initial world and applies its journal (long polling),
+ * so reads stay local and synchronous and sessions hear events exactly as from a local network,
+ * numbered the same. Writes go to the authoritative network, in order, and come back through
+ * the journal.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { MucAffiliation, MucRole } from '../types.ts';
+import { DemoNetwork } from './network.ts';
+import { DemoError, type DemoJournalEntry, type DemoParticipant, type DemoRoomView } from './types.ts';
+import { parseWorld } from './world.ts';
+
+const POLL_WAIT_MS = 20_000;
+const RETRY_MS = 500;
+
+export class ReplicaDemoNetwork extends DemoNetwork {
+  private outgoing: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private following = true;
+  private poll: AbortController | null = null;
+
+  private constructor(world: ReturnType<typeof parseWorld>, private readonly url: string, private readonly replicaLog: Logger) {
+    super(world, { log: replicaLog });
+  }
+
+  /** Connects to the network at `url` (its HTTP API) and catches up with its journal. */
+  static async open(url: string, log: Logger): Promise<ReplicaDemoNetwork> {
+    const base = url.replace(/\/$/, '');
+    const { world } = await request<{ world: unknown }>('GET', `${base}/demo/world`);
+    const replica = new ReplicaDemoNetwork(parseWorld(world), base, log);
+    while ((await replica.pull(0)) > 0);
+    void replica.follow();
+    return replica;
+  }
+
+  close(): void {
+    this.following = false;
+    this.poll?.abort();
+  }
+
+  override sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string): { id: string } {
+    if (!this.isMember(roomId, userJid)) throw new DemoError(403, `${userJid} is not a member of room "${roomId}"`);
+    const messageId = id ?? `u-${randomUUID()}`;
+    this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/from-user`, { jid: userJid, nick, body, id: messageId });
+    return { id: messageId };
+  }
+
+  override post(roomId: string, msg: { from: string; body: string; id?: string }): { id: string } {
+    this.info(roomId);
+    const id = msg.id ?? `m-${randomUUID()}`;
+    this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/messages`, { ...msg, id });
+    return { id };
+  }
+
+  override join(roomId: string, p: { nick: string; role?: MucRole; affiliation?: MucAffiliation }): DemoParticipant {
+    const previous = this.info(roomId).participants.find((q) => q.nick === p.nick);
+    this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/participants`, p);
+    return { nick: p.nick, role: p.role ?? previous?.role ?? 'participant', affiliation: p.affiliation ?? previous?.affiliation ?? 'member' };
+  }
+
+  override remove(roomId: string, nick: string, opts: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
+    if (!this.info(roomId).participants.some((p) => p.nick === nick)) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
+    const q = new URLSearchParams({ ...(opts.kick ? { kick: '1' } : {}), ...(opts.ban ? { ban: '1' } : {}), ...(opts.reason ? { reason: opts.reason } : {}) });
+    this.forward('DELETE', `/demo/rooms/${encodeURIComponent(roomId)}/participants/${encodeURIComponent(nick)}?${q}`);
+  }
+
+  override setSubject(roomId: string, change: { subject: string; by?: string }): void {
+    this.info(roomId);
+    this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/subject`, change);
+  }
+
+  override rename(roomId: string, from: string, to: string): void {
+    this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/rename`, { from, to });
+  }
+
+  override createRoom(spec: unknown): DemoRoomView {
+    this.forward('POST', '/demo/rooms', spec);
+    throw new DemoError(409, 'the room is being created on the network; it appears once replicated');
+  }
+
+  /** Resolves once every write so far reached the network; throws the first refusal since the last call. */
+  override async settled(): Promise<void> {
+    await this.outgoing;
+    const failure = this.failure;
+    this.failure = null;
+    if (failure) throw failure;
+  }
+
+  private forward(method: string, path: string, body?: unknown): void {
+    this.outgoing = this.outgoing.then(async () => {
+      try {
+        await request(method, `${this.url}${path}`, body);
+      } catch (err) {
+        this.failure ??= err;
+        this.replicaLog.warn({ err: (err as Error).message, path }, 'demo network refused a write');
+      }
+    });
+  }
+
+  /** Applies the journal entries after what is applied; returns how many. */
+  private async pull(waitMs: number): Promise<number> {
+    this.poll = new AbortController();
+    const { entries } = await request<{ entries: DemoJournalEntry[] }>(
+      'GET', `${this.url}/demo/journal?after=${this.lastSeq()}&waitMs=${waitMs}`, undefined, this.poll.signal);
+    for (const entry of entries) this.applyJournal(entry);
+    return entries.length;
+  }
+
+  private async follow(): Promise<void> {
+    while (this.following) {
+      try {
+        await this.pull(POLL_WAIT_MS);
+      } catch (err) {
+        if (!this.following) return;
+        this.replicaLog.warn({ err: (err as Error).message }, 'demo network unreachable, retrying');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+}
+
+async function request<T = unknown>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, {
+    method, ...(signal ? { signal } : {}),
+    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const status = [400, 403, 404, 409].includes(res.status) ? (res.status as 400 | 403 | 404 | 409) : 400;
+    throw new DemoError(status, json?.error ?? `${method} ${url}: ${res.status}`);
+  }
+  return json as T;
+}
