@@ -4,6 +4,7 @@
  *   roomgate edge --config FILE       the component connection only (one active, others stand by)
  *   roomgate worker --config FILE     a worker only: takes its share of the partitions
  *   roomgate status --config FILE     workers, partition owners, queue depths, dead letters
+ *   roomgate demo-network --config FILE   the demo network alone, for workers with `networkUrl`
  *   roomgate users add JID [--field key=value ...] --config FILE
  *   roomgate users remove JID --config FILE
  *   roomgate users list --config FILE
@@ -13,6 +14,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
 import { connectRedis, findPlugin, startGateway, type Roles } from './main.ts';
 import { formatStatus, readStatus } from './status.ts';
+import { demoPlugin } from './legacy/demo/plugin.ts';
 import { Mailboxes } from './transport/mailbox.ts';
 import { createKeys } from './actors/keys.ts';
 import { userStore } from './actors/users.ts';
@@ -21,6 +23,7 @@ import { XmppError } from './transport/xmpp/errors.ts';
 
 const USAGE = `usage:
   roomgate start --config FILE
+  roomgate demo-network --config FILE
   roomgate edge --config FILE
   roomgate worker --config FILE
   roomgate status [--json] --config FILE
@@ -49,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'edge') return start(config, { edge: true, worker: false });
   if (command === 'worker') return start(config, { edge: false, worker: true });
   if (command === 'status') return status(config, values.json ?? false);
+  if (command === 'demo-network') return demoNetwork(config);
   if (command === 'users') return users(config, sub, jid, values.field ?? []);
   throw new UsageError(`unknown command '${command}'`);
 }
@@ -68,6 +72,19 @@ async function start(config: Config, roles: Roles): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await gateway.stop();
+  return 0;
+}
+
+/** Serves the demo network alone, for gateways whose workers keep replicas of it (`networkUrl`). */
+async function demoNetwork(config: Config): Promise<number> {
+  const log = createLogger(config.log.level);
+  const { networkUrl: _replicaOf, ...options } = config.plugin.options;
+  const shared = await demoPlugin.start({ options, log });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await demoPlugin.stop!(shared);
   return 0;
 }
 

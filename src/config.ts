@@ -28,6 +28,12 @@ export const configSchema = z.object({
   }).default({ url: 'redis://127.0.0.1:6379', prefix: 'roomgate' }),
   /** Number of partition mailboxes (users are spread over them; fixed for the life of the data). */
   partitions: z.number().int().min(1).max(4096).default(16),
+  workers: z.object({
+    /** A worker's partition leases (and registration) live this long without renewal: the failover time. */
+    leaseTtlMs: z.number().int().min(500).default(3000),
+    /** How often leases are renewed and the partition assignment is checked. */
+    tickMs: z.number().int().min(100).default(1000),
+  }).default({ leaseTtlMs: 3000, tickMs: 1000 }),
   rooms: z.object({
     /** A room with no event for this long is dropped from memory; its snapshot stays in Redis. */
     idleBeforeHibernateMs: z.number().int().min(1000).default(300_000),

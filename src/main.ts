@@ -84,12 +84,13 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
       worker = await startWorker({
         gatewayJid, plugin, shared, redis, connection: redis, keys, mailboxes, log: log.child({ module: 'worker' }),
         idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
+        ownership: config.workers,
       });
     }
     if (roles.edge) {
       edge = await startEdge({
         service: `xmpp://${config.xmpp.host}:${config.xmpp.port}`, domain: gatewayJid, secret: config.component.secret,
-        keys, redis, mailboxes, log: log.child({ module: 'edge' }),
+        keys, redis, mailboxes, log: log.child({ module: 'edge' }), leaseTtlMs: config.workers.leaseTtlMs,
       }).catch((err: Error) => {
         throw new Error(`cannot connect the component to ${config.xmpp.host}:${config.xmpp.port}: ${err.message}`);
       });

@@ -5,12 +5,15 @@
  */
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
-import type { BaseSession, GatewayUser } from '../legacy/session.ts';
+import { BaseSession, type GatewayUser } from '../legacy/session.ts';
+import type { LegacyMUC } from '../legacy/muc.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
 import { readRoomRequest } from '../transport/xmpp/muc-admin.ts';
+import { readGroupchat } from '../transport/xmpp/muc-message.ts';
+import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
 import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
 import { bareJid, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
@@ -188,11 +191,19 @@ export function createJobHandler(deps: HandlerDeps) {
           ...meta, type: 'xmpp.request', from, ...id, reply: 'message', call: { hook: 'setSubject', subject: subject.getText() },
         });
       }
-      if (type === 'groupchat' && body !== null && !stanza.getChild('x', NS_MUC_USER)) {
-        return ctx.deliver(await room(), { ...meta, type: 'xmpp.message', from, body, xml: stanza.toString(), ...id });
+      if (type === 'groupchat' && !stanza.getChild('x', NS_MUC_USER)) {
+        const read = readGroupchat(stanza);
+        if (read) return ctx.deliver(await room(), { ...meta, from, ...id, ...read });
+        return;
+      }
+      if (type === 'chat' && resourceOf(to) && hasPrivateMessages(session)) {
+        if (body === null) return; // chat states and markers of a private chat are not forwarded
+        const known = await existing();
+        if (!known) throw new XmppError('not-acceptable', 'You are not connected to this chat');
+        return ctx.deliver(known, { ...meta, type: 'xmpp.privateMessage', from, ...id, nick: resourceOf(to), body });
       }
       if (type === 'chat') throw new XmppError('feature-not-implemented', 'Private messages are not supported in this room');
-      return; // chat states, markers and the like: not forwarded yet
+      return;
     }
 
     if (stanza.name !== 'iq' || (type !== 'get' && type !== 'set')) return;
@@ -200,11 +211,23 @@ export function createJobHandler(deps: HandlerDeps) {
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
       const known = await existing();
       const info = known?.actor.getSnapshot().context.info ?? null;
-      return ctx.send(result(stanza, writeRoomInfo(bareJid(to), info, legacyId)));
+      const muc = session.plugin.muc as typeof LegacyMUC;
+      return ctx.send(result(stanza, writeRoomInfo(bareJid(to), info, legacyId, {
+        allowPm: hasPrivateMessages(session), reactionsSingleEmoji: muc.REACTIONS_SINGLE_EMOJI,
+      })));
     }
-    const call = readRoomRequest(stanza);
+    const call = readRoomRequest(stanza) ?? readModeration(stanza);
     if (!call) throw new XmppError('service-unavailable');
     return ctx.deliver(await room(), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
+  }
+
+  /**
+   * DECISIONS: MUC private messages where the plugin supports them, i.e. its rooms set
+   * `PRIVATE_MESSAGES` or its session implements `onPrivateText`.
+   */
+  function hasPrivateMessages(session: BaseSession): boolean {
+    return (session.plugin.muc as unknown as { PRIVATE_MESSAGES?: boolean }).PRIVATE_MESSAGES === true
+      || session.onPrivateText !== BaseSession.prototype.onPrivateText;
   }
 
   /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */

@@ -1,8 +1,7 @@
 /**
  * Who owns which partition. Workers register in Redis with an expiring heartbeat; each worker
- * computes the same assignment from the live set (rendezvous hashing: a partition goes to the
- * worker with the highest hash of (worker, partition), so a joining or leaving worker moves
- * only its share) and takes or gives back leases to match it. A worker that stops renewing
+ * computes the same assignment from the live set (`assignPartitions`) and takes or gives back
+ * leases to match it. A worker that stops renewing
  * (dead, partitioned away) loses its leases when they expire, and the others take over.
  */
 import { createHash } from 'node:crypto';
@@ -21,14 +20,26 @@ export interface OwnershipOptions {
 
 export const DEFAULT_OWNERSHIP: OwnershipOptions = { leaseTtlMs: 3000, tickMs: 1000 };
 
-export function rendezvousOwner(partition: number, workers: string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = '';
-  for (const w of workers) {
-    const score = createHash('sha1').update(`${w}\n${partition}`).digest('hex');
-    if (score > bestScore) { bestScore = score; best = w; }
+/**
+ * Rendezvous hashing with bounded load: each partition goes to the highest-ranked worker (by
+ * hash of worker and partition) that has fewer than ceil(P / W) partitions, so the spread is
+ * even however few partitions there are, and a change of workers moves few of them. Every
+ * worker computes the same answer from the same set.
+ */
+export function assignPartitions(partitions: number, workers: string[]): (string | undefined)[] {
+  const sorted = [...workers].sort();
+  const cap = Math.ceil(partitions / Math.max(1, sorted.length));
+  const load = new Map(sorted.map((w) => [w, 0]));
+  const owners: (string | undefined)[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const ranked = sorted
+      .map((w) => ({ w, score: createHash('sha1').update(`${w}\n${p}`).digest('hex') }))
+      .sort((a, b) => (a.score < b.score ? 1 : -1));
+    const owner = ranked.find(({ w }) => load.get(w)! < cap)?.w;
+    if (owner) load.set(owner, load.get(owner)! + 1);
+    owners.push(owner);
   }
-  return best;
+  return owners;
 }
 
 export interface PartitionHooks {
@@ -99,10 +110,10 @@ export class Ownership {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    const workers = await this.liveWorkers();
+    const assignment = assignPartitions(this.keys.partitions, await this.liveWorkers());
     const { leaseTtlMs } = this.opts;
     for (let p = 0; p < this.keys.partitions; p++) {
-      const mine = rendezvousOwner(p, workers) === this.workerId;
+      const mine = assignment[p] === this.workerId;
       const lease = this.held.get(p);
       if (lease && !mine) {
         // a new worker's share: drain, then hand over

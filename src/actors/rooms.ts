@@ -1,17 +1,19 @@
 /**
  * Room actors of one partition: created on first use, restored from their Redis snapshot,
  * fed one event at a time, and written back after each mailbox job. Also binds the machine's
- * hooks (fill, backfill, history, sendText) to the plugin's room objects.
+ * hooks (fill, backfill, history, sendText, userAction) to the plugin's room objects.
  */
 import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BaseSession } from '../legacy/session.ts';
+import type { BaseSession, TextOptions } from '../legacy/session.ts';
 import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
 import type { LegacyParticipant } from '../legacy/participant.ts';
-import type { LegacyRoomEvent } from '../machines/events.ts';
+import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
-import { roomMachine, type RoomEvent, type SendTextOutput, type UserMessageEvent } from '../machines/room.ts';
+import {
+  roomMachine, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
+} from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
@@ -54,6 +56,8 @@ export class Rooms {
         callHook: fromPromise(({ input }: { input: HookInput }) => rejectAsStanzaError(this.callHook(input), deps.log, input.room)),
         sendText: fromPromise(({ input }: { input: { room: RoomRef; message: UserMessageEvent } }) =>
           rejectAsStanzaError(this.sendText(input.room, input.message), deps.log, input.room)),
+        userAction: fromPromise(({ input }: { input: UserActionInput }) =>
+          rejectAsStanzaError(this.userAction(input), deps.log, input.room)),
       },
     });
   }
@@ -70,7 +74,10 @@ export class Rooms {
     const input = {
       user, legacyId, jid: muc.jid,
       defaultUserNick: session.bookmarks.userNick,
-      flags: { hasSubject: (muc.constructor as typeof LegacyMUC).HAS_SUBJECT },
+      flags: {
+        hasSubject: (muc.constructor as typeof LegacyMUC).HAS_SUBJECT,
+        reactionsSingleEmoji: (muc.constructor as typeof LegacyMUC).REACTIONS_SINGLE_EMOJI,
+      },
     };
     const snapshot = raw ? JSON.parse(raw) : null;
     // a fresh room object learns what the actor already knows (name, type, the user's nick ...)
@@ -196,18 +203,105 @@ export class Rooms {
         return muc.onDestroyRequest(call.reason);
       case 'leaveGroup':
         return muc.session.onLeaveGroup(room.legacyId);
+      case 'moderate':
+        return muc.session.onModerate(muc, toLegacyId(muc.session, call.id), call.reason);
     }
   }
 
-  /** The user's message to the legacy network (spec §3.13.2). */
+  /** The user's message to the legacy network (spec §3.13.2), an attachment (§3.19) or a reply (§3.18). */
   private async sendText(room: RoomRef, message: UserMessageEvent): Promise<SendTextOutput> {
     const muc = this.muc(room);
-    const legacyId = await muc.session.onText(muc, message.body, message.id ? { xmppId: message.id } : {});
-    return {
-      legacyId: legacyId ?? null,
-      stanzaId: legacyId ? muc.session.legacyToXmppMsgId(legacyId) : null,
-    };
+    const { session } = muc;
+    const reply = replyOptions(muc, message.replyTo);
+    const opts: TextOptions = { ...(message.id ? { xmppId: message.id } : {}), ...reply };
+    if (message.oob) {
+      try {
+        return sent(session, await session.onFile(muc, message.oob, opts));
+      } catch (err) {
+        if (!(err instanceof NotImplemented)) throw err; // §3.19: then the URL goes as text
+      }
+    }
+    // §3.18: a reply whose target the network does not know goes as the client wrote it
+    const text = message.replyTo && !reply ? (message.replyTo.fallbackText ?? '') + message.body : message.body;
+    return sent(session, await session.onText(muc, text, opts));
   }
+
+  /** What the user does besides writing (spec §3.14–§3.22), through the session's hook for it. */
+  private async userAction({ room, action, legacyId }: UserActionInput): Promise<UserActionOutput> {
+    const muc = this.muc(room);
+    const { session } = muc;
+    const target = (xmppId: string) => legacyId ?? toLegacyId(session, xmppId);
+    switch (action.type) {
+      case 'xmpp.correction': {
+        try {
+          return sent(session, await session.onCorrect(muc, action.body, target(action.replaceId)));
+        } catch (err) {
+          if (!(err instanceof NotImplemented)) throw err;
+        }
+        // §3.14: without corrections on the network, the new text goes as a new message
+        return { ...sent(session, await session.onText(muc, `Correction: ${action.body}`, {})), notice: CORRECTION_NOTICE };
+      }
+      case 'xmpp.retraction':
+        await session.onRetract(muc, target(action.targetId));
+        return sent(session, null);
+      case 'xmpp.reaction':
+        await session.onReact(muc, target(action.targetId), action.emojis);
+        return sent(session, null);
+      case 'xmpp.displayed':
+        // §3.21: the marker is echoed to the user's other clients even if the network has none
+        await session.onDisplayed(muc, target(action.targetId)).catch(ignoreNotImplemented);
+        return sent(session, null);
+      case 'xmpp.chatState': {
+        const hook = { active: session.onActive, composing: session.onComposing, paused: session.onPaused, inactive: session.onInactive }[action.state];
+        // §3.20: a chat state is a hint; its failure is never an error for the user
+        await hook.call(session, muc).catch((err: unknown) => {
+          if (!(err instanceof NotImplemented)) this.deps.log.warn({ user: room.user, room: room.legacyId, err }, 'chat state not sent');
+        });
+        return sent(session, null);
+      }
+      case 'xmpp.privateMessage':
+        return sent(session, await session.onPrivateText(muc, action.nick, action.body, action.id ? { xmppId: action.id } : {}));
+    }
+  }
+}
+
+/** What the user is told when a correction went as a new message (spec §3.14). */
+export const CORRECTION_NOTICE = 'Last message correction is not supported by this legacy service. Your correction was sent as a new message.';
+
+/** The legacy id and stanza-id of what the network accepted. */
+function sent(session: BaseSession, legacyId: string | null | undefined): SendTextOutput {
+  return { legacyId: legacyId ?? null, stanzaId: legacyId ? session.legacyToXmppMsgId(legacyId) : null };
+}
+
+/** An id from the user's client as a legacy id (spec §3.12): the plugin's conversion may refuse it. */
+function toLegacyId(session: BaseSession, xmppId: string): string {
+  try {
+    return session.xmppToLegacyMsgId(xmppId);
+  } catch (err) {
+    if (err instanceof XmppError) throw err;
+    throw new XmppError('internal-server-error', "Couldn't convert xmpp msg ID to legacy ID.");
+  }
+}
+
+/** `onText`'s reply options (spec §3.18), or null when the replied message has no legacy id. */
+function replyOptions(muc: LegacyMUC, reply: XmppReply | undefined): Pick<TextOptions, 'replyTo' | 'replyToFallbackText'> | null {
+  if (!reply) return {};
+  let legacyId: string;
+  try {
+    legacyId = muc.session.xmppToLegacyMsgId(reply.id);
+  } catch {
+    return null;
+  }
+  const userNick = muc.userNick ?? muc.session.bookmarks.userNick;
+  const author = reply.nick === undefined ? {} : { author: reply.nick === userNick ? 'user' : reply.nick };
+  return {
+    replyTo: { legacyId, ...author },
+    ...(reply.fallbackText !== undefined ? { replyToFallbackText: reply.fallbackText } : {}),
+  };
+}
+
+function ignoreNotImplemented(err: unknown): void {
+  if (!(err instanceof NotImplemented)) throw err;
 }
 
 /** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */

@@ -142,9 +142,16 @@ export class Sessions implements SessionHost {
   stamp(session: BaseSession, event: UnstampedLegacyEvent): LegacyRoomEvent {
     const eventId = session.nextEventId() ?? randomUUID();
     const stamped = { ...event, eventId, at: new Date().toISOString() } as LegacyRoomEvent;
-    if (stamped.type === 'legacy.message' && stamped.legacyId !== undefined) {
-      stamped.xmppId = session.legacyToXmppMsgId(stamped.legacyId);
+    const xmppId = (legacyId: string) => session.legacyToXmppMsgId(legacyId);
+    if ((stamped.type === 'legacy.message' || stamped.type === 'legacy.privateMessage') && stamped.legacyId !== undefined) {
+      stamped.xmppId = xmppId(stamped.legacyId);
     }
+    // the messages an event points at, as the user's clients know them (spec §3.12)
+    if (stamped.type === 'legacy.message') {
+      if (stamped.replaces) stamped.replaces = { ...stamped.replaces, xmppId: xmppId(stamped.replaces.legacyId) };
+      if (stamped.replyTo) stamped.replyTo = { ...stamped.replyTo, xmppId: xmppId(stamped.replyTo.legacyId) };
+    }
+    if ('target' in stamped) stamped.target = { ...stamped.target, xmppId: xmppId(stamped.target.legacyId) };
     return stamped;
   }
 

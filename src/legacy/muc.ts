@@ -2,10 +2,23 @@ import { NotImplemented } from '../transport/xmpp/errors.ts';
 import type { UnstampedLegacyEvent } from '../machines/events.ts';
 import type { BaseSession } from './session.ts';
 import { LegacyParticipant, type ParticipantOptions } from './participant.ts';
-import { MucType, type HoleBound, type LegacyContact, type MucAffiliation } from './types.ts';
+import { MucType, type HoleBound, type LegacyContact, type MucAffiliation, type MucRole } from './types.ts';
+import type { ParticipantInit } from '../machines/events.ts';
 
 /** Where a room's legacy events go: the runtime binds it to the user's partition mailbox. */
 export type RoomEventSink = (event: UnstampedLegacyEvent) => void;
+
+/**
+ * A participant's private message to the user (a MUC PM, from `room/nick`), as
+ * `LegacyMUC.sendPrivateText` emits it. Not yet in `LegacyRoomEvent` (machines/events.ts).
+ */
+export interface PrivateMessageEvent {
+  type: 'legacy.privateMessage';
+  participant: ParticipantInit;
+  body: string;
+  legacyId?: string;
+  when?: string;
+}
 
 /** Room information a plugin fills in `updateInfo()`, as the room actor keeps it. */
 export interface RoomInfo {
@@ -37,6 +50,11 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
   static HAS_SUBJECT = true;
   /** Set to true when a user may only react with one emoji per message. */
   static REACTIONS_SINGLE_EMOJI = false;
+  /**
+   * Set to true when the user can exchange private messages with participants (MUC PMs,
+   * `muc#roominfo_allowpm`): the session's `onPrivateText` and `sendPrivateText` below.
+   */
+  static PRIVATE_MESSAGES = false;
 
   readonly session: S;
   readonly legacyId: string;
@@ -110,6 +128,11 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
   async onDestroyRequest(_reason: string | null): Promise<void> { throw new NotImplemented('onDestroyRequest'); }
   /** Called when the user changes the subject; report the change back with `setRoomSubject`. */
   async onSetSubject(_subject: string): Promise<void> { throw new NotImplemented('onSetSubject'); }
+  /**
+   * Called when the user changes a participant's role by nickname (XEP-0045 §8.3-8.6, §9.6-9.7:
+   * grant or revoke voice, grant or revoke moderator). Kicks (role `none`) go to `onKick`.
+   */
+  async onSetRole(_nickname: string, _role: MucRole, _reason: string | null): Promise<void> { throw new NotImplemented('onSetRole'); }
 
   /** The participant with this nickname (created when unknown; nothing is sent until it acts). */
   async getParticipant(nickname: string, opts: ParticipantOptions = {}): Promise<LegacyParticipant> {
@@ -149,6 +172,20 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
       type: 'legacy.subject', subject, setter: opts.setter ?? null,
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
     });
+  }
+
+  /**
+   * Call when a participant sent the user a private message through this room (rooms whose
+   * class sets `PRIVATE_MESSAGES`).
+   */
+  sendPrivateText(p: LegacyParticipant, body: string, legacyMsgId?: string, opts: { when?: Date } = {}): void {
+    const event: PrivateMessageEvent = {
+      type: 'legacy.privateMessage', participant: p.toInit(), body,
+      ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
+      ...(opts.when ? { when: opts.when.toISOString() } : {}),
+    };
+    // not yet a member of LegacyRoomEvent: room actors that do not know it ignore it
+    this.emit(event as unknown as UnstampedLegacyEvent);
   }
 
   /** Sends one legacy event to this room's actor. Plugins use the helpers above instead. */

@@ -1,5 +1,5 @@
 import type { LegacyMUC } from './muc.ts';
-import type { Hat, LegacyContact, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
+import type { ChatState, CorrectOptions, Hat, LegacyContact, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
 import type { ParticipantInit } from '../machines/events.ts';
 
 /** Constructor options of a participant (Slidge's keyword arguments). */
@@ -65,7 +65,79 @@ export class LegacyParticipant {
       ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
+      ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
     });
+  }
+
+  /**
+   * Call when this participant sent a file: its URL becomes the body and a XEP-0066 link.
+   * A caption is a separate `sendText`.
+   * @example participant.sendFile('https://files.example/cat.jpg', 'msg-43')
+   */
+  sendFile(url: string, legacyMsgId?: string, opts: SendTextOptions = {}): void {
+    this.muc.emit({
+      type: 'legacy.message', participant: this.toInit(), body: url, url,
+      ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
+      ...(opts.when ? { when: opts.when.toISOString() } : {}),
+      ...(opts.archiveOnly ? { archiveOnly: true } : {}),
+      ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
+    });
+  }
+
+  /**
+   * Call when this participant edited one of their messages (XEP-0308). The user's clients
+   * replace the message they know, the user's own included.
+   * @example participant.correct('msg-42', 'hello, world')
+   */
+  correct(legacyMsgId: string, newText: string, opts: CorrectOptions = {}): void {
+    this.muc.emit({
+      type: 'legacy.message', participant: this.toInit(), body: newText, replaces: { legacyId: String(legacyMsgId) },
+      ...(opts.correctionEventId !== undefined ? { legacyId: String(opts.correctionEventId) } : {}),
+      ...(opts.when ? { when: opts.when.toISOString() } : {}),
+      ...(opts.archiveOnly ? { archiveOnly: true } : {}),
+    });
+  }
+
+  /** Call when this participant deleted one of their messages for everyone (XEP-0424). */
+  retract(legacyMsgId: string): void {
+    this.muc.emit({ type: 'legacy.retraction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) } });
+  }
+
+  /**
+   * Call when this participant's reactions to a message changed: `emojis` is all of them
+   * (XEP-0444), an empty list none.
+   * @example participant.react('msg-42', ['👍'])
+   */
+  react(legacyMsgId: string, emojis: string[]): void {
+    this.muc.emit({ type: 'legacy.reaction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) }, emojis: [...emojis] });
+  }
+
+  /**
+   * Call when this participant, a moderator, deleted someone's message for everyone (XEP-0425).
+   * Also what a plugin calls once the network accepted the user's `onModerate`.
+   */
+  moderate(legacyMsgId: string, reason?: string): void {
+    this.muc.emit({
+      type: 'legacy.moderation', moderator: this.isSystem ? null : this.toInit(), target: { legacyId: String(legacyMsgId) },
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  /** Call when this participant has seen a message (XEP-0333 displayed marker). */
+  displayed(legacyMsgId: string): void {
+    this.muc.emit({ type: 'legacy.displayed', participant: this.toInit(), target: { legacyId: String(legacyMsgId) } });
+  }
+
+  /** Call when this participant's XEP-0085 chat state changed; repeats are dropped, except composing. */
+  active(): void { this.chatState('active'); }
+  composing(): void { this.chatState('composing'); }
+  paused(): void { this.chatState('paused'); }
+  inactive(): void { this.chatState('inactive'); }
+  gone(): void { this.chatState('gone'); }
+
+  /** Call when this participant sent the user a private message through the room. */
+  sendPrivateText(body: string, legacyMsgId?: string, opts: { when?: Date } = {}): void {
+    this.muc.sendPrivateText(this, body, legacyMsgId, opts);
   }
 
   /** Call when this participant is (or came back) online; makes them appear if they were not. */
@@ -94,6 +166,10 @@ export class LegacyParticipant {
       type: 'legacy.subject', subject, setter: this.nickname,
       ...(when ? { when: when.toISOString() } : {}),
     });
+  }
+
+  private chatState(state: ChatState): void {
+    this.muc.emit({ type: 'legacy.chatState', participant: this.toInit(), state });
   }
 
   private presence(show?: Show, status?: string): void {

@@ -16,6 +16,8 @@ export type MucRole = 'moderator' | 'participant' | 'visitor' | 'none';
 export interface Hat { uri: string; title: string }
 /** XMPP presence `<show/>` values; absent means plain available. */
 export type Show = 'away' | 'chat' | 'dnd' | 'xa';
+/** XEP-0085 chat state: what a participant is doing in the conversation. */
+export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
 
 /** Bound of an archive gap passed to `backfill()` (spec §2.4): a legacy message id and its UTC time. */
 export interface HoleBound { id: string; timestamp: Date }
@@ -39,6 +41,14 @@ export interface SendTextOptions {
   archiveOnly?: boolean;
   /** XEP-0461 reply target. */
   replyTo?: MessageReference;
+}
+
+/** Options of `LegacyParticipant.correct`. */
+export interface CorrectOptions {
+  /** The legacy id of the correction itself, when the network gives it one. */
+  correctionEventId?: string;
+  when?: Date;
+  archiveOnly?: boolean;
 }
 
 /** A field of the registration form (XEP-0077 with a XEP-0004 data form). */

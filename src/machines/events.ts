@@ -4,7 +4,7 @@
  * drop what it has already applied, and `at`, the UTC time it entered the mailbox (machines
  * never read a clock).
  */
-import type { Hat, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { ChatState, Hat, MessageReference, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
 
 export interface EventMeta { eventId: string; at: string }
 
@@ -18,6 +18,19 @@ export interface ParticipantInit {
   contactId?: string;
 }
 
+/** A legacy message id, and its XMPP id (the session's `legacyToXmppMsgId`) stamped by the runtime. */
+export interface MessageRef { legacyId: string; xmppId?: string }
+
+/** What the user's message replies to (XEP-0461), as the client said it. */
+export interface XmppReply {
+  /** The id the client knows the message by (its stanza-id in a room). */
+  id: string;
+  /** The author's nickname, from `<reply to='R/nick'>`. */
+  nick?: string;
+  /** The quote the client put before the text (XEP-0428 fallback), removed from `body`. */
+  fallbackText?: string;
+}
+
 /** Old-school MUC history request on join (XEP-0045 §7.2.15). */
 export interface HistoryRequest { maxchars?: number; maxstanzas?: number; seconds?: number; since?: string }
 
@@ -27,7 +40,9 @@ export type HookCall =
   | { hook: 'kick'; nick: string; reason: string | null }
   | { hook: 'setAffiliation'; nick: string; affiliation: MucAffiliation; reason: string | null }
   | { hook: 'destroy'; reason: string | null }
-  | { hook: 'leaveGroup' };
+  | { hook: 'leaveGroup' }
+  /** XEP-0425: remove a message for everyone; `id` is its stanza-id (spec §3.3). */
+  | { hook: 'moderate'; id: string; reason: string | null };
 
 export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.join'; from: string; nick: string; presenceId?: string; history: HistoryRequest })
@@ -42,7 +57,22 @@ export type XmppRoomEvent =
       type: 'xmpp.message'; from: string; id?: string; body: string;
       /** The client's stanza as received, so the echo keeps its payload (spec §3.13). */
       xml: string;
-    });
+      replyTo?: XmppReply;
+      /** XEP-0066: the URL of an attachment (spec §3.19). */
+      oob?: string;
+    })
+  /** A correction (XEP-0308) of the message the client knows as `replaceId` (spec §3.14). */
+  | (EventMeta & { type: 'xmpp.correction'; from: string; id?: string; replaceId: string; body: string; xml: string })
+  /** A retraction (XEP-0424, or an empty correction, spec §3.14–§3.15). */
+  | (EventMeta & { type: 'xmpp.retraction'; from: string; id?: string; targetId: string; xml: string })
+  /** The user's reactions to a message (XEP-0444); none left when `emojis` is empty. */
+  | (EventMeta & { type: 'xmpp.reaction'; from: string; id?: string; targetId: string; emojis: string[]; xml: string })
+  /** A XEP-0333 displayed marker (spec §3.21). */
+  | (EventMeta & { type: 'xmpp.displayed'; from: string; id?: string; targetId: string; xml: string })
+  /** A XEP-0085 chat state without a body (spec §3.20); `gone` never gets here. */
+  | (EventMeta & { type: 'xmpp.chatState'; from: string; state: Exclude<ChatState, 'gone'> })
+  /** A private message to an occupant, `type=chat` to `R/nick` (DECISIONS: beyond Slidge). */
+  | (EventMeta & { type: 'xmpp.privateMessage'; from: string; id?: string; nick: string; body: string });
 
 export type LegacyRoomEvent =
   | (EventMeta & {
@@ -50,7 +80,22 @@ export type LegacyRoomEvent =
       /** The XMPP id of `legacyId` (the session's `legacyToXmppMsgId`), stamped by the runtime. */
       xmppId?: string;
       when?: string; archiveOnly?: boolean;
+      /** XEP-0308: the message this one corrects (spec §1.4 `correct`). */
+      replaces?: MessageRef;
+      /** XEP-0461: the message this one replies to, its author and the body to quote. */
+      replyTo?: MessageReference & { xmppId?: string };
+      /** XEP-0066: an attachment; `body` is its URL (spec §1.4 `send_file`). */
+      url?: string;
     })
+  | (EventMeta & { type: 'legacy.retraction'; participant: ParticipantInit; target: MessageRef })
+  /** A participant's reactions to a message; an empty list removes them. */
+  | (EventMeta & { type: 'legacy.reaction'; participant: ParticipantInit; target: MessageRef; emojis: string[] })
+  /** A message removed for everyone by a moderator (`null`: the room itself), XEP-0425. */
+  | (EventMeta & { type: 'legacy.moderation'; moderator: ParticipantInit | null; target: MessageRef; reason?: string })
+  | (EventMeta & { type: 'legacy.chatState'; participant: ParticipantInit; state: ChatState })
+  | (EventMeta & { type: 'legacy.displayed'; participant: ParticipantInit; target: MessageRef })
+  /** A participant's private message to the user (XEP-0045 §7.5). */
+  | (EventMeta & { type: 'legacy.privateMessage'; participant: ParticipantInit; body: string; legacyId?: string; xmppId?: string; when?: string })
   | (EventMeta & { type: 'legacy.presence'; participant: ParticipantInit; show?: Show; status?: string })
   | (EventMeta & { type: 'legacy.participantLeft'; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string })
   | (EventMeta & { type: 'legacy.subject'; subject: string; setter?: string | null; when?: string })

@@ -2,7 +2,7 @@
  * The narrow port through which machines act on the world. Intents are plain data: the
  * transport turns them into stanzas, the runtime into Redis writes. Nothing here knows XML.
  */
-import type { Hat, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { ChatState, Hat, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { HistoryRequest, ParticipantInit } from './events.ts';
 import type { RoomInfo } from '../legacy/muc.ts';
@@ -43,12 +43,16 @@ export interface IqIntent {
   error?: StanzaError;
 }
 
-/** A message from the room or an occupant, fanned out to each of `to`. */
+/**
+ * A message from the room or an occupant, fanned out to each of `to`. Ids of other messages
+ * (`replace`, `retract`, `reactions.id` ...) are XMPP ids, as the user's clients know them.
+ */
 export interface MessageIntent {
   to: string[];
   room: string;
   nick: string | null;
-  type: 'groupchat' | 'normal' | 'error';
+  /** `chat`: a private message from an occupant, or a notice from the gateway (`room` its JID). */
+  type: 'groupchat' | 'normal' | 'error' | 'chat';
   id?: string;
   body?: string;
   subject?: string;
@@ -57,6 +61,26 @@ export interface MessageIntent {
   /** XEP-0203 delay: when the message was really sent. */
   delay?: { stamp: string; from?: string };
   error?: StanzaError;
+  /** XEP-0461 reply to `id` by `nick`; the body starts with a quote of `quoteLength` code points. */
+  reply?: { id: string; nick?: string; quoteLength?: number };
+  /** XEP-0308: this message corrects `replace`. */
+  replace?: string;
+  /** XEP-0424: this message retracts `retract` (its body is the fallback). */
+  retract?: string;
+  /** XEP-0425: `id` was removed by `by` (an occupant's nick; null: the room). */
+  moderated?: { id: string; by: string | null; reason?: string };
+  /** XEP-0444: the sender's reactions to `id`. */
+  reactions?: { id: string; emojis: string[] };
+  /** XEP-0066: the URL of an attachment. */
+  oob?: string;
+  /** XEP-0333: the sender has seen `id`. */
+  displayed?: string;
+  markable?: boolean;
+  chatState?: ChatState;
+  /** XEP-0334 storage hint. */
+  hint?: 'store' | 'no-store';
+  /** XEP-0045 §7.5: a private message from an occupant carries an empty muc#user `<x/>`. */
+  private?: boolean;
 }
 
 /** The reflection of a user's own groupchat message (spec §3.13), keeping the client's payload. */

@@ -1,18 +1,19 @@
 /**
  * What the room machine's actions send, decided from context and event, said through a
  * `RoomPort`. Bound once per worker: `roomMachine.provide({ actions: roomEffects(port) })`.
+ * Messages and what is fastened to them are in `room.messages.ts`.
  */
 import { MucType } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
+import { messageEffects } from './room.messages.ts';
 import {
-  speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent, type SendTextOutput,
+  isUser, speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
   type UserMessageEvent,
 } from './room.ts';
 
 type Args = { context: RoomContext; event: RoomEvent };
-type LegacyMessage = Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
 
 /** Only CHANNEL rooms hide real JIDs (spec §4). */
 const isAnonymous = (c: RoomContext) => (c.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
@@ -52,26 +53,6 @@ function subjectMessage(c: RoomContext, to: string[], stanzaId: string): Message
   };
 }
 
-function legacyMessage(c: RoomContext, e: LegacyMessage, to: string[]): MessageIntent {
-  const p = speakerOf(c, e.participant, e.eventId);
-  const xmppId = e.xmppId ?? e.legacyId;
-  return {
-    to, room: c.jid, nick: p.nick, type: 'groupchat', body: e.body,
-    ...(xmppId ? { id: xmppId } : {}),
-    stanzaId: xmppId ?? e.eventId,
-    occupantId: p.occupantId,
-    ...(e.when ? { delay: { stamp: e.when, from: c.jid.split('@')[1]! } } : {}),
-  };
-}
-
-function archiveLegacy(port: RoomPort, c: RoomContext, e: LegacyMessage, source: 'live' | 'backfill'): void {
-  const { to: _to, ...message } = legacyMessage(c, e, []);
-  port.archive({
-    user: c.user, roomId: c.legacyId, room: c.jid, stanzaId: message.stanzaId!, at: e.when ?? e.at, source, message,
-    ...(e.legacyId ? { legacyId: e.legacyId } : {}),
-  });
-}
-
 function errorPresence(c: RoomContext, join: JoinEvent, error: StanzaError): PresenceIntent {
   return {
     to: join.from, room: c.jid, nick: join.nick || null, type: 'error', error,
@@ -97,6 +78,8 @@ export function roomEffects(port: RoomPort) {
   }
 
   return {
+    ...messageEffects(port, occupantPresence),
+
     refuseMalformedJoin: ({ context, event }: Args) => {
       // XEP-0045 §7.2.1 via spec §2.3.4; DECISIONS: validated first, leaves no trace
       port.presence(errorPresence(context, event as JoinEvent, {
@@ -148,48 +131,9 @@ export function roomEffects(port: RoomPort) {
       });
     },
 
-    /** §3.13: the echo goes to every joined resource, sender included, and is archived. */
-    echoUserMessage: ({ context: c }: Args, out: SendTextOutput) => {
-      const e = c.sending!;
-      const stanzaId = out.stanzaId ?? e.eventId;
-      const echo = { room: c.jid, nick: userNick(c), xml: e.xml, stanzaId, occupantId: c.self.occupantId };
-      port.echo({ ...echo, to: c.resources });
-      port.archive({
-        user: c.user, roomId: c.legacyId, room: c.jid, stanzaId, at: e.at, source: 'live', message: echo,
-        ...(out.legacyId ? { legacyId: out.legacyId } : {}),
-      });
-    },
-
-    refuseUserMessage: ({ context: c }: Args, { error }: { error: StanzaError }) => {
-      const e = c.sending!;
-      port.message({ to: [e.from], room: c.jid, nick: null, type: 'error', ...(e.id ? { id: e.id } : {}), error });
-    },
-
-    /** A participant's message, after its lazy presence if joined resources never saw them (§2.15). */
-    deliverLegacyMessage: ({ context: c, event }: Args) => {
-      const e = event as LegacyMessage;
-      if (e.archiveOnly) return archiveLegacy(port, c, e, 'backfill');
-      const p = speakerOf(c, e.participant, e.eventId);
-      if (!p.presenceSent) {
-        // DECISIONS 6.2 #18: every joined resource gets the lazy presence
-        for (const to of c.resources) port.presence(occupantPresence(c, p, to));
-      }
-      if (c.resources.length) port.message(legacyMessage(c, e, c.resources));
-      archiveLegacy(port, c, e, 'live');
-    },
-
-    archiveLegacyMessage: ({ context: c, event }: Args) => {
-      const e = event as LegacyMessage;
-      archiveLegacy(port, c, e, e.archiveOnly ? 'backfill' : 'live');
-    },
-
-    archiveBackfill: ({ context: c, event }: Args) => {
-      const events = (event as unknown as { output: LegacyRoomEvent[] }).output;
-      for (const e of events) if (e.type === 'legacy.message') archiveLegacy(port, c, e, 'backfill');
-    },
-
     announcePresence: ({ context: c, event }: Args) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
+      if (isUser(c, e.participant)) return; // the user's own presence is theirs to send
       const old = speakerOf(c, e.participant, e.eventId);
       const p: Participant = {
         ...old,

@@ -1,7 +1,7 @@
 /**
  * The room actor (LegacyMUC): one legacy group as one user sees it.
  *
- *   uninitialised ─join→ filling ─→ backfilling ─→ joined ⇄ (greeting | sending)
+ *   uninitialised ─join→ filling ─→ backfilling ─→ joined ⇄ (greeting | sending | acting)
  *                            └──────────────────→ joined
  *   filling ─error→ failed                              (ends: failed, destroyed)
  *
@@ -11,15 +11,17 @@
  * Pure: hooks are invoked actors and effects are actions, both bound with `provide` by the
  * worker (`roomEffects`); the placeholders below throw so a missed binding is loud.
  */
-import { and, assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, not, setup } from 'xstate';
 import type { RoomInfo } from '../legacy/muc.ts';
-import type { MucAffiliation, MucRole, Show, Hat } from '../legacy/types.ts';
+import type { ChatState, MucAffiliation, MucRole, Show, Hat } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
-import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest, HookCall, ParticipantInit } from './events.ts';
+import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 
 /** How many applied event ids a room remembers to drop replays (at-least-once delivery). */
 export const APPLIED_EVENTS_KEPT = 256;
+/** How many of the user's own messages a room remembers the client's id of (spec §3.12). */
+export const OWN_IDS_KEPT = 256;
 
 export interface Participant {
   nick: string;
@@ -32,17 +34,23 @@ export interface Participant {
   presenceSent: boolean;
   show?: Show;
   status?: string;
+  /** The last XEP-0085 state sent for this participant, to drop repeats (spec §1.4). */
+  chatState?: ChatState;
 }
 
 export type JoinEvent = Extract<XmppRoomEvent, { type: 'xmpp.join' }>;
 export type UserMessageEvent = Extract<XmppRoomEvent, { type: 'xmpp.message' }>;
 export type RequestEvent = Extract<XmppRoomEvent, { type: 'xmpp.request' }>;
+/** What the user does in the room, besides writing, that a session hook carries to the network. */
+export type UserActionEvent = Extract<XmppRoomEvent, {
+  type: 'xmpp.correction' | 'xmpp.retraction' | 'xmpp.reaction' | 'xmpp.displayed' | 'xmpp.chatState' | 'xmpp.privateMessage';
+}>;
 
 export interface RoomContext extends RoomRef {
   /** The nickname the user gets when the room has none of its own (bookmarks.userNick). */
   defaultUserNick: string;
   /** Class flags of the plugin's LegacyMUC that change behaviour. */
-  flags: { hasSubject: boolean };
+  flags: RoomFlags;
   info: RoomInfo | null;
   participants: Participant[];
   /** The user's own participant. */
@@ -55,6 +63,13 @@ export interface RoomContext extends RoomRef {
   sending: UserMessageEvent | null;
   /** The user's request waiting for a plugin hook. */
   request: RequestEvent | null;
+  /** The user's correction, retraction, reaction ... waiting for the legacy network's answer. */
+  action?: UserActionEvent | null;
+  /**
+   * The user's own messages: the legacy id the network gave each, and the id the client sent
+   * it with, which corrections and retractions refer to (spec §3.12). Newest last.
+   */
+  ownIds?: { legacyId: string; xmppId: string }[];
   historyFilled: boolean;
   applied: string[];
   /** Why the room failed to initialise. */
@@ -64,9 +79,21 @@ export interface RoomContext extends RoomRef {
 /** What the legacy network answered to the user's message: its id there and its stanza-id. */
 export interface SendTextOutput { legacyId: string | null; stanzaId: string | null }
 
+/** Input of the `userAction` actor: the action, and its target's legacy id when the room knows it. */
+export interface UserActionInput { room: RoomRef; action: UserActionEvent; legacyId: string | null }
+/** The network's answer to a user action; `notice` is told to the user by the gateway (spec §3.14). */
+export interface UserActionOutput extends SendTextOutput { notice?: string }
+
+/** Class flags of the plugin's LegacyMUC that change behaviour. */
+export interface RoomFlags {
+  hasSubject: boolean;
+  /** REACTIONS_SINGLE_EMOJI: one reaction per user and message (spec §3.17). */
+  reactionsSingleEmoji?: boolean;
+}
+
 export interface RoomInput extends RoomRef {
   defaultUserNick: string;
-  flags?: { hasSubject: boolean };
+  flags?: RoomFlags;
 }
 
 /** Events from the runtime itself (not replayed from a mailbox). */
@@ -78,6 +105,9 @@ const notBound = (name: string) => () => {
   throw new Error(`room machine: '${name}' is not bound; use roomMachine.provide(roomEffects(...))`);
 };
 const unboundActor = (name: string) => fromPromise<never, unknown>(async () => notBound(name)());
+
+const NOT_JOINED: StanzaError = { condition: 'not-acceptable', type: 'modify', text: 'You are not connected to this chat' };
+const NO_SUCH_OCCUPANT: StanzaError = { condition: 'item-not-found', type: 'cancel', text: 'No such occupant' };
 
 /** History on join is skipped, and backfill not triggered, for maxchars=0 or maxstanzas=0 (§2.4). */
 export function wantsHistory(h: HistoryRequest): boolean {
@@ -96,6 +126,7 @@ export const roomMachine = setup({
     history: unboundActor('history') as unknown as ReturnType<typeof fromPromise<ArchivedMessage[], HistoryInput>>,
     callHook: unboundActor('callHook') as unknown as ReturnType<typeof fromPromise<void, HookInput>>,
     sendText: unboundActor('sendText') as unknown as ReturnType<typeof fromPromise<SendTextOutput, { room: RoomRef; message: UserMessageEvent }>>,
+    userAction: unboundActor('userAction') as unknown as ReturnType<typeof fromPromise<UserActionOutput, UserActionInput>>,
   },
   actions: {
     refuseMalformedJoin: notBound('refuseMalformedJoin'),
@@ -105,7 +136,17 @@ export const roomMachine = setup({
     refuseNotJoined: notBound('refuseNotJoined'),
     echoUserMessage: notBound('echoUserMessage') as (_: unknown, params: SendTextOutput) => void,
     refuseUserMessage: notBound('refuseUserMessage') as (_: unknown, params: { error: StanzaError }) => void,
+    echoUserAction: notBound('echoUserAction') as (_: unknown, params: UserActionOutput) => void,
+    refuseUserAction: notBound('refuseUserAction') as (_: unknown, params: { error: StanzaError }) => void,
+    refuseReaction: notBound('refuseReaction') as (_: unknown, params: { text: string }) => void,
+    refusePrivateMessage: notBound('refusePrivateMessage') as (_: unknown, params: { error: StanzaError }) => void,
     deliverLegacyMessage: notBound('deliverLegacyMessage'),
+    deliverRetraction: notBound('deliverRetraction'),
+    deliverReaction: notBound('deliverReaction'),
+    deliverModeration: notBound('deliverModeration'),
+    deliverChatState: notBound('deliverChatState'),
+    deliverDisplayed: notBound('deliverDisplayed'),
+    deliverPrivateMessage: notBound('deliverPrivateMessage'),
     archiveLegacyMessage: notBound('archiveLegacyMessage'),
     archiveBackfill: notBound('archiveBackfill'),
     announcePresence: notBound('announcePresence'),
@@ -120,6 +161,11 @@ export const roomMachine = setup({
     announceRemoval: notBound('announceRemoval') as (_: unknown, params: { reason: string; kick: boolean }) => void,
     announceEnd: notBound('announceEnd'),
     keepRequest: assign(({ event }) => ({ request: event as RequestEvent })),
+    keepAction: assign(({ event }) => ({ action: event as UserActionEvent })),
+    recordOwnId: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) => (
+      legacyId && xmppId
+        ? { ownIds: [...(context.ownIds ?? []).slice(-(OWN_IDS_KEPT - 1)), { legacyId, xmppId }] }
+        : {})),
     markApplied: assign(({ context, event }) => ({
       applied: 'eventId' in event
         ? [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId]
@@ -130,12 +176,14 @@ export const roomMachine = setup({
     })),
     noteSpeaker: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
+      if (isUser(context, e.participant)) return {}; // the user is no occupant of their own room
       const p = { ...speakerOf(context, e.participant, e.eventId) };
       p.presenceSent ||= context.resources.length > 0;
       return { participants: upsert(context.participants, p) };
     }),
     upsertParticipant: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
+      if (isUser(context, e.participant)) return {};
       const old = speakerOf(context, e.participant, e.eventId);
       const p: Participant = {
         ...old,
@@ -147,6 +195,13 @@ export const roomMachine = setup({
       if (e.show) p.show = e.show; else delete p.show;
       if (e.status) p.status = e.status; else delete p.status;
       return { participants: upsert(context.participants, p) };
+    }),
+    /** A participant's message implies `active` (spec §1.4), a chat state says itself; the user's are not kept. */
+    noteChatState: assign(({ context, event }) => {
+      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' | 'legacy.chatState' }>;
+      if (e.type === 'legacy.message' && e.archiveOnly) return {};
+      const state: ChatState = e.type === 'legacy.chatState' ? e.state : 'active';
+      return { participants: context.participants.map((p) => (p.nick === e.participant.nick ? { ...p, chatState: state } : p)) };
     }),
     dropParticipant: assign(({ context, event }) => ({
       participants: context.participants.filter((p) => p.nick !== (event as { nick: string }).nick),
@@ -185,6 +240,9 @@ export const roomMachine = setup({
       return e.reply === 'iq' || context.resources.includes(e.from);
     },
     fromJoinedResource: ({ context, event }) => context.resources.includes((event as { from: string }).from),
+    breaksReactionRule: ({ context, event }) =>
+      !!context.flags.reactionsSingleEmoji && (event as Extract<UserActionEvent, { type: 'xmpp.reaction' }>).emojis.length > 1,
+    isKnownNick: ({ context, event }) => context.participants.some((p) => p.nick === (event as { nick: string }).nick),
   },
 }).createMachine({
   id: 'room',
@@ -201,6 +259,8 @@ export const roomMachine = setup({
     pendingJoins: [],
     sending: null,
     request: null,
+    action: null,
+    ownIds: [],
     historyFilled: false,
     applied: [],
     error: null,
@@ -214,8 +274,21 @@ export const roomMachine = setup({
           { target: 'filling', actions: ['queueJoin', 'markApplied'] },
         ],
         'xmpp.message': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.correction': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.retraction': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.reaction': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.displayed': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.chatState': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.privateMessage': {
+          actions: [{ type: 'refusePrivateMessage', params: { error: NOT_JOINED } }, 'markApplied'],
+        },
         // Live messages before anyone joined are kept for history; the rest is fetched by fill.
         'legacy.message': { actions: ['archiveLegacyMessage', 'markApplied'] },
+        // with nobody joined these are only archived; a private message goes to the bare JID
+        'legacy.retraction': { actions: ['deliverRetraction', 'markApplied'] },
+        'legacy.reaction': { actions: ['deliverReaction', 'markApplied'] },
+        'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
+        'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
         'xmpp.request': [
           { guard: 'isLeaveGroup', target: 'calling', actions: ['keepRequest', 'markApplied'] },
@@ -275,7 +348,13 @@ export const roomMachine = setup({
           { guard: 'fromJoinedResource', actions: ['sendLeave', 'removeResource', 'markApplied'] },
           { actions: 'markApplied' },
         ],
-        'legacy.message': { actions: ['deliverLegacyMessage', 'noteSpeaker', 'markApplied'] },
+        'legacy.message': { actions: ['deliverLegacyMessage', 'noteSpeaker', 'noteChatState', 'markApplied'] },
+        'legacy.retraction': { actions: ['deliverRetraction', 'noteSpeaker', 'markApplied'] },
+        'legacy.reaction': { actions: ['deliverReaction', 'noteSpeaker', 'markApplied'] },
+        'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
+        'legacy.chatState': { actions: ['deliverChatState', 'noteSpeaker', 'noteChatState', 'markApplied'] },
+        'legacy.displayed': { actions: ['deliverDisplayed', 'noteSpeaker', 'markApplied'] },
+        'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'noteSpeaker', 'markApplied'] },
         'legacy.presence': { actions: ['announcePresence', 'upsertParticipant', 'markApplied'] },
         'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant', 'markApplied'] },
         'legacy.subject': { actions: ['announceSubject', 'applySubject', 'markApplied'] },
@@ -306,6 +385,34 @@ export const roomMachine = setup({
                 actions: [assign({ sending: ({ event }) => event as UserMessageEvent }), 'markApplied'],
               },
               { actions: ['refuseNotJoined', 'markApplied'] },
+            ],
+            // §2.8: every groupchat stanza needs a joined resource
+            'xmpp.correction': [
+              { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+            ],
+            'xmpp.retraction': [
+              { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+            ],
+            'xmpp.reaction': [
+              { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
+              { guard: 'breaksReactionRule', actions: [{ type: 'refuseReaction', params: { text: 'Maximum 1 emoji/message' } }, 'markApplied'] },
+              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+            ],
+            'xmpp.displayed': [
+              { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+            ],
+            'xmpp.chatState': [
+              { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+            ],
+            // XEP-0045 §7.5: only an occupant sends private messages, to an occupant
+            'xmpp.privateMessage': [
+              { guard: not('fromJoinedResource'), actions: [{ type: 'refusePrivateMessage', params: { error: NOT_JOINED } }, 'markApplied'] },
+              { guard: not('isKnownNick'), actions: [{ type: 'refusePrivateMessage', params: { error: NO_SUCH_OCCUPANT } }, 'markApplied'] },
+              { target: 'acting', actions: ['keepAction', 'markApplied'] },
             ],
           },
         },
@@ -349,6 +456,7 @@ export const roomMachine = setup({
               target: 'idle',
               actions: [
                 { type: 'echoUserMessage', params: ({ event }) => event.output },
+                { type: 'recordOwnId', params: ({ context, event }) => ({ legacyId: event.output.legacyId, xmppId: context.sending!.id }) },
                 assign({ sending: null }),
               ],
             },
@@ -357,6 +465,41 @@ export const roomMachine = setup({
               actions: [
                 { type: 'refuseUserMessage', params: ({ event }) => ({ error: event.error as StanzaError }) },
                 assign({ sending: null }),
+              ],
+            },
+          },
+        },
+        // A correction, retraction, reaction, marker, chat state or private message is with the
+        // legacy network; its echo, if it has one, waits for the answer (spec §3.14–§3.21).
+        acting: {
+          tags: 'busy',
+          invoke: {
+            src: 'userAction',
+            input: ({ context }) => ({
+              room: { user: context.user, legacyId: context.legacyId, jid: context.jid },
+              action: context.action!,
+              legacyId: ownLegacyId(context, actionTarget(context.action!)),
+            }),
+            onDone: {
+              target: 'idle',
+              actions: [
+                { type: 'echoUserAction', params: ({ event }) => event.output },
+                {
+                  type: 'recordOwnId',
+                  // a corrected message the network gave a new id is still known by the original's
+                  params: ({ context, event }) => ({
+                    legacyId: event.output.legacyId,
+                    xmppId: context.action!.type === 'xmpp.correction' ? context.action!.replaceId : undefined,
+                  }),
+                },
+                assign({ action: null }),
+              ],
+            },
+            onError: {
+              target: 'idle',
+              actions: [
+                { type: 'refuseUserAction', params: ({ event }) => ({ error: event.error as StanzaError }) },
+                assign({ action: null }),
               ],
             },
           },
@@ -400,6 +543,35 @@ export const roomMachine = setup({
   },
 });
 
+/** The id of the message a user action is about, as the client sent it. */
+function actionTarget(action: UserActionEvent): string | null {
+  switch (action.type) {
+    case 'xmpp.correction': return action.replaceId;
+    case 'xmpp.retraction': case 'xmpp.reaction': case 'xmpp.displayed': return action.targetId;
+    default: return null;
+  }
+}
+
+/** The legacy id of one of the user's own messages, from the id the client sent it with (spec §3.12). */
+export function ownLegacyId(context: RoomContext, xmppId: string | null): string | null {
+  if (xmppId === null) return null;
+  return (context.ownIds ?? []).findLast((o) => o.xmppId === xmppId)?.legacyId ?? null;
+}
+
+/**
+ * The XMPP id the user knows a message by: for the user's own messages, the id their client
+ * sent it with (what XEP-0308 and XEP-0424 refer to, spec §3.12); else its stanza-id.
+ */
+export function knownXmppId(context: RoomContext, ref: MessageRef, own: boolean): string {
+  const mine = own ? (context.ownIds ?? []).findLast((o) => o.legacyId === ref.legacyId) : undefined;
+  return mine?.xmppId ?? ref.xmppId ?? ref.legacyId;
+}
+
+/** Whether a legacy participant is the user (the room imposes the user's nick, spec §2.2). */
+export function isUser(context: RoomContext, init: { nick: string }): boolean {
+  return init.nick === userNick(context);
+}
+
 /** The participant a request is about (kick, affiliation), as plain data. */
 function participantOf(context: RoomContext, call: HookCall): ParticipantInit | null {
   if (call.hook !== 'kick' && call.hook !== 'setAffiliation') return null;
@@ -434,8 +606,15 @@ function joinDone(context: RoomContext): Partial<RoomContext> {
   return { pendingJoins: rest, resources, participants };
 }
 
-/** The known participant with this nick, or the one the event introduces (occupant-id from the event). */
+/**
+ * The known participant with this nick, or the one the event introduces (occupant-id from the
+ * event). The user's own nick is the user, whose presence every joined resource has seen.
+ */
 export function speakerOf(context: RoomContext, init: { nick: string }, eventId: string): Participant {
+  if (isUser(context, init)) {
+    const { role, affiliation, occupantId } = context.self;
+    return { nick: init.nick, role, affiliation, hats: [], occupantId, presenceSent: true };
+  }
   return context.participants.find((p) => p.nick === init.nick) ?? newParticipant(init, eventId);
 }
 

@@ -48,7 +48,9 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
     const wanted = byTime.filter((m) => (!after || isAfter(m, after)) && (!before || isAfter(before, m)));
     for (const m of wanted.slice(-(this.constructor as typeof DemoMUC).BACKFILL_MAX)) {
       const from = m.from === this.nick ? await this.getUserParticipant() : await this.getParticipant(m.from);
-      from.sendText(m.body, m.id, { archiveOnly: true, when: new Date(m.timestamp) });
+      const opts = { archiveOnly: true, when: new Date(m.timestamp), ...(m.replyTo ? { replyTo: { legacyId: m.replyTo } } : {}) };
+      if (m.url) from.sendFile(m.url, m.id, opts);
+      else from.sendText(m.body, m.id, opts);
     }
   }
 

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { MucAffiliation, MucRole } from '../types.ts';
+import type { ChatState, MucAffiliation, MucRole, Show } from '../types.ts';
 import {
-  DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoRoomInfo,
-  type DemoRoomView, type DemoSentMessage,
+  DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoPrivateMessage,
+  type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
 } from './types.ts';
 import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
 
@@ -18,9 +18,18 @@ interface Room {
   messages: DemoMessage[];
   messageIds: Set<string>;
   sent: DemoSentMessage[];
+  /** Message id → nick → emojis. */
+  reactions: Map<string, Map<string, string[]>>;
+  privateMessages: DemoPrivateMessage[];
+  chatStates: Map<string, ChatState>;
+  displayed: Map<string, string>;
+  presences: Map<string, { show?: Show; status?: string }>;
 }
 
 interface Connection { jid: string; nick: string; listener: DemoListener }
+
+/** The events that change a room beyond its messages and members. */
+type Change = Extract<DemoEvent, { type: 'correction' | 'retraction' | 'reactions' | 'moderation' | 'presence' | 'chatState' | 'displayed' | 'privateMessage' }>;
 
 /** Options of `new DemoNetwork()`. */
 export interface DemoNetworkOptions {
@@ -76,6 +85,11 @@ export class DemoNetwork {
       messages: room.messages.map((m) => ({ ...m })),
       sent: room.sent.map((m) => ({ ...m })),
       online: [...this.connections].filter((c) => this.isMember(roomId, c.jid)).map(({ jid, nick }) => ({ jid, nick })),
+      reactions: Object.fromEntries([...room.reactions].map(([id, byNick]) => [id, Object.fromEntries(byNick)])),
+      privateMessages: room.privateMessages.map((m) => ({ ...m })),
+      chatStates: Object.fromEntries(room.chatStates),
+      displayed: Object.fromEntries(room.displayed),
+      presences: Object.fromEntries([...room.presences].map(([nick, p]) => [nick, { ...p }])),
     };
   }
 
@@ -132,7 +146,8 @@ export class DemoNetwork {
     const room = e.type === 'roomCreated' ? null : this.get(e.roomId);
     switch (e.type) {
       case 'message': {
-        const message = Object.freeze({ id: e.id, from: e.from, body: e.body, timestamp: e.timestamp });
+        const { type: _type, roomId: _roomId, ...fields } = e;
+        const message = Object.freeze(fields);
         room!.messages.push(message);
         room!.messageIds.add(message.id);
         if (entry.exceptJid) room!.sent.push(Object.freeze({ ...message, jid: entry.exceptJid }));
@@ -153,6 +168,10 @@ export class DemoNetwork {
       case 'roomCreated':
         this.addRoom(roomSchema.parse(entry.room));
         break;
+      case 'correction': case 'retraction': case 'reactions': case 'moderation': case 'presence':
+      case 'chatState': case 'displayed': case 'privateMessage':
+        this.applyChange(room!, e, entry.exceptJid);
+        break;
       default:
         this.applyOther(entry);
     }
@@ -166,20 +185,110 @@ export class DemoNetwork {
    * An XMPP user's message entering the network. Every other connected member hears of it;
    * the sender does not, because the gateway echoes it to the user itself.
    */
-  sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string): { id: string } {
+  sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string, extra: { url?: string; replyTo?: string } = {}): { id: string } {
     const room = this.get(roomId);
     if (!this.isMember(roomId, userJid)) throw new DemoError(403, `${userJid} is not a member of room "${roomId}"`);
-    const message = this.record(room, { from: requireText(nick, 'nick'), body, ...(id ? { id } : {}) });
+    if (extra.replyTo !== undefined) this.message(room, extra.replyTo);
+    const message = this.record(room, {
+      from: requireText(nick, 'nick'), body, ...(id ? { id } : {}),
+      ...(extra.url ? { url: extra.url } : {}), ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
+    });
     room.sent.push(Object.freeze({ ...message, jid: userJid.toLowerCase() }));
     this.deliver({ type: 'message', roomId, ...message }, userJid.toLowerCase());
     return { id: message.id };
   }
 
-  /** Someone on the network says something. `from` need not be a current participant. */
-  post(roomId: string, msg: { from: string; body: string; id?: string }): { id: string } {
-    const message = this.record(this.get(roomId), { from: requireText(msg.from, 'from'), body: msg.body, id: msg.id });
+  /**
+   * Someone on the network says something, sends a file (`url`) or replies (`replyTo`, a
+   * message id). `from` need not be a current participant.
+   */
+  post(roomId: string, msg: { from: string; body?: string; id?: string; url?: string; replyTo?: string }): { id: string } {
+    const room = this.get(roomId);
+    if (msg.replyTo !== undefined) this.message(room, msg.replyTo);
+    const message = this.record(room, {
+      from: requireText(msg.from, 'from'), body: msg.body ?? msg.url ?? '', id: msg.id,
+      ...(msg.url ? { url: msg.url } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
+    });
     this.deliver({ type: 'message', roomId, ...message });
     return { id: message.id };
+  }
+
+  /*
+   * What people do to messages and in rooms besides writing. `jid` names the XMPP user who did
+   * it through the gateway: that user is not told of it, the gateway already echoes it.
+   */
+
+  /** `from` edits one of their messages. */
+  correct(roomId: string, c: { id: string; from: string; body: string; jid?: string }): void {
+    const room = this.get(roomId);
+    const message = this.message(room, c.id);
+    if (message.from !== c.from) throw new DemoError(403, `only ${message.from} can edit message "${c.id}"`);
+    requireText(c.body, 'body');
+    this.change(room, { type: 'correction', roomId, id: c.id, from: c.from, body: c.body }, lower(c.jid));
+  }
+
+  /** `by` deletes one of their messages (a moderator deletes others' with `moderate`). */
+  retract(roomId: string, id: string, by: string, jid?: string): void {
+    const room = this.get(roomId);
+    const message = this.message(room, id);
+    if (message.from !== by) throw new DemoError(403, `only ${message.from} can delete message "${id}"; a moderator moderates it`);
+    this.change(room, { type: 'retraction', roomId, id, by }, lower(jid));
+  }
+
+  /** `from`'s reactions to a message become `emojis` (all of them; none when empty). */
+  react(roomId: string, id: string, from: string, emojis: string[], jid?: string): void {
+    const room = this.get(roomId);
+    this.message(room, id);
+    this.change(room, { type: 'reactions', roomId, id, from: requireText(from, 'from'), emojis: [...emojis] }, lower(jid));
+  }
+
+  /** A moderator deletes someone's message; everybody hears of it, the moderator included. */
+  moderate(roomId: string, id: string, by: string, reason?: string): void {
+    const room = this.get(roomId);
+    this.message(room, id);
+    if (room.participants.get(by)?.role !== 'moderator') throw new DemoError(403, `${by} is not a moderator of room "${roomId}"`);
+    this.change(room, { type: 'moderation', roomId, id, by, ...(reason ? { reason } : {}) });
+  }
+
+  /** A participant goes away, busy ... or back online (no `show`). */
+  setPresence(roomId: string, nick: string, p: { show?: Show; status?: string }): void {
+    const room = this.get(roomId);
+    const participant = room.participants.get(nick);
+    if (!participant) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
+    this.change(room, {
+      type: 'presence', roomId, nick, role: participant.role, affiliation: participant.affiliation,
+      ...(p.show ? { show: p.show } : {}), ...(p.status ? { status: p.status } : {}),
+    });
+  }
+
+  /** `nick` starts typing, stops ... */
+  chatState(roomId: string, nick: string, state: ChatState, jid?: string): void {
+    const room = this.get(roomId);
+    if (!jid && !room.participants.has(nick)) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
+    this.change(room, { type: 'chatState', roomId, nick, state }, lower(jid));
+  }
+
+  /** `nick` has seen message `id`. */
+  displayed(roomId: string, nick: string, id: string, jid?: string): void {
+    const room = this.get(roomId);
+    this.message(room, id);
+    this.change(room, { type: 'displayed', roomId, nick: requireText(nick, 'nick'), id }, lower(jid));
+  }
+
+  /**
+   * A private message through the room: from a participant to a member user (`to`, a bare JID),
+   * or, with `jid`, from that XMPP user to a participant (`to`, a nick). Only the recipient hears it.
+   */
+  sendPrivate(roomId: string, pm: { from: string; to: string; body: string; jid?: string; id?: string }): { id: string } {
+    const room = this.get(roomId);
+    if (pm.jid ? !room.participants.has(pm.to) : !room.participants.has(pm.from)) {
+      throw new DemoError(404, `no participant "${pm.jid ? pm.to : pm.from}" in room "${roomId}"`);
+    }
+    if (!pm.jid && !this.isMember(roomId, pm.to)) throw new DemoError(404, `${pm.to} is not a member of room "${roomId}"`);
+    const id = pm.id ?? this.newId(room);
+    const to = pm.jid ? pm.to : pm.to.toLowerCase();
+    this.change(room, { type: 'privateMessage', roomId, id, from: requireText(pm.from, 'from'), to, body: requireText(pm.body, 'body') }, lower(pm.jid));
+    return { id };
   }
 
   /** A participant joins, or an existing one changes role or affiliation. */
@@ -246,7 +355,61 @@ export class DemoNetwork {
       messages: messages.map((m) => Object.freeze({ ...m })),
       messageIds: new Set(messages.map((m) => m.id)),
       sent: [],
+      reactions: new Map(),
+      privateMessages: [],
+      chatStates: new Map(),
+      displayed: new Map(),
+      presences: new Map(),
     });
+  }
+
+  /** Applies one of the changes above and tells who must hear. */
+  private change(room: Room, e: Change, exceptJid?: string): void {
+    this.applyChange(room, e, exceptJid);
+    this.deliver(e, exceptJid);
+  }
+
+  /** The state change of a change (a replica applies the network's copy of it). */
+  private applyChange(room: Room, e: Change, exceptJid?: string): void {
+    switch (e.type) {
+      case 'correction': {
+        const i = room.messages.findIndex((m) => m.id === e.id);
+        if (i >= 0) room.messages[i] = Object.freeze({ ...room.messages[i]!, body: e.body });
+        break;
+      }
+      case 'retraction': case 'moderation':
+        room.messages = room.messages.filter((m) => m.id !== e.id);
+        room.reactions.delete(e.id);
+        break;
+      case 'reactions': {
+        const byNick = room.reactions.get(e.id) ?? new Map<string, string[]>();
+        if (e.emojis.length) byNick.set(e.from, e.emojis); else byNick.delete(e.from);
+        if (byNick.size) room.reactions.set(e.id, byNick); else room.reactions.delete(e.id);
+        break;
+      }
+      case 'presence':
+        room.presences.set(e.nick, { ...(e.show ? { show: e.show } : {}), ...(e.status ? { status: e.status } : {}) });
+        break;
+      case 'chatState':
+        room.chatStates.set(e.nick, e.state);
+        break;
+      case 'displayed':
+        room.displayed.set(e.nick, e.id);
+        break;
+      case 'privateMessage':
+        room.messageIds.add(e.id);
+        room.privateMessages.push({
+          id: e.id, from: e.from, to: e.to, body: e.body, timestamp: this.now().toISOString(), ...(exceptJid ? { jid: exceptJid } : {}),
+        });
+        break;
+    }
+  }
+
+  /** A message of the room, or 404. */
+  private message(room: Room, id: string): DemoMessage {
+    const message = room.messages.find((m) => m.id === id);
+    if (!message) throw new DemoError(404, `no message "${id}" in room "${room.info.id}"`);
+    return message;
   }
 
   private get(roomId: string): Room {
@@ -255,10 +418,13 @@ export class DemoNetwork {
     return room;
   }
 
-  private record(room: Room, msg: { from: string; body: string; id?: string }): DemoMessage {
+  private record(room: Room, msg: { from: string; body: string; id?: string; url?: string; replyTo?: string }): DemoMessage {
     if (typeof msg.body !== 'string' || msg.body === '') throw new DemoError(400, 'body: a message needs a non-empty body');
     if (msg.id !== undefined && room.messageIds.has(msg.id)) throw new DemoError(409, `message id "${msg.id}" exists in room "${room.info.id}"`);
-    const message = Object.freeze({ id: msg.id ?? this.newId(room), from: msg.from, body: msg.body, timestamp: this.now().toISOString() });
+    const message = Object.freeze({
+      id: msg.id ?? this.newId(room), from: msg.from, body: msg.body, timestamp: this.now().toISOString(),
+      ...(msg.url ? { url: msg.url } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
+    });
     room.messages.push(message);
     room.messageIds.add(message.id);
     return message;
@@ -297,6 +463,7 @@ export class DemoNetwork {
 
   private tell(c: Connection, event: DemoEvent, exceptJid: string | undefined, seq: number): void {
     if (c.jid === exceptJid || !this.isMember(event.roomId, c.jid)) return;
+    if (event.type === 'privateMessage' && c.jid !== event.to && c.nick !== event.to) return;
     try {
       c.listener(event, seq);
     } catch (err) {
@@ -307,6 +474,10 @@ export class DemoNetwork {
 
 /** How many events the journal keeps (a user offline for longer misses the older ones). */
 export const JOURNAL_MAX = 200_000;
+
+function lower(jid: string | undefined): string | undefined {
+  return jid?.toLowerCase();
+}
 
 function requireText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw new DemoError(400, `${field}: expected a non-empty string`);

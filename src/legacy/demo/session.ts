@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
-import { BaseSession, XmppError, type LegacyMUC, type LegacyParticipant, type ParticipantOptions, type TextOptions } from '../index.ts';
+import {
+  BaseSession, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
+} from '../index.ts';
+import type { ChatState } from '../types.ts';
 import { DemoError, type DemoEvent } from './types.ts';
 import type { DemoShared } from './plugin.ts';
 
@@ -65,14 +68,88 @@ export class DemoSession extends BaseSession<DemoShared> {
   }
 
   /** Called when the user sends a message to a room: it enters the network under the user's nickname. */
-  override async onText(chat: LegacyMUC, text: string, _opts: TextOptions): Promise<string> {
+  override async onText(chat: LegacyMUC, text: string, opts: TextOptions): Promise<string> {
+    // the client's message id makes a resend (a job replayed after a crash) the same message
+    const id = opts.xmppId ? `x-${this.user.jid}-${opts.xmppId}` : undefined;
     try {
-      const { id } = this.shared.network.sendFromUser(chat.legacyId, this.user.jid, this.nickIn(chat), text);
+      const sent = this.shared.network.sendFromUser(chat.legacyId, this.user.jid, this.nickIn(chat), text, id, this.replyOf(chat, opts));
       await this.shared.network.settled();
-      return id;
+      return sent.id;
+    } catch (err) {
+      if (id && err instanceof DemoError && err.status === 409) return id; // already on the network
+      throw toXmppError(err);
+    }
+  }
+
+  /** Called when the user sends a file: the network gets its URL. */
+  override async onFile(chat: LegacyMUC, url: string, opts: TextOptions): Promise<string> {
+    const id = opts.xmppId ? `x-${this.user.jid}-${opts.xmppId}` : undefined;
+    try {
+      const sent = this.shared.network.sendFromUser(chat.legacyId, this.user.jid, this.nickIn(chat), url, id, { url, ...this.replyOf(chat, opts) });
+      await this.shared.network.settled();
+      return sent.id;
+    } catch (err) {
+      if (id && err instanceof DemoError && err.status === 409) return id;
+      throw toXmppError(err);
+    }
+  }
+
+  /** Called when the user edits a message; the network keeps its id, so there is no new one. */
+  override async onCorrect(chat: LegacyMUC, text: string, legacyMsgId: string): Promise<null> {
+    await this.write(() => this.shared.network.correct(chat.legacyId, { id: legacyMsgId, from: this.nickIn(chat), body: text, jid: this.user.jid }));
+    return null;
+  }
+
+  override async onRetract(chat: LegacyMUC, legacyMsgId: string): Promise<void> {
+    await this.write(() => this.shared.network.retract(chat.legacyId, legacyMsgId, this.nickIn(chat), this.user.jid));
+  }
+
+  override async onReact(chat: LegacyMUC, legacyMsgId: string, emojis: string[]): Promise<void> {
+    await this.write(() => this.shared.network.react(chat.legacyId, legacyMsgId, this.nickIn(chat), emojis, this.user.jid));
+  }
+
+  /** Called when the user moderates a message: the network checks the user is a moderator, and tells everyone. */
+  override async onModerate(chat: LegacyMUC, legacyMsgId: string, reason: string | null): Promise<void> {
+    await this.write(() => this.shared.network.moderate(chat.legacyId, legacyMsgId, this.nickIn(chat), reason ?? undefined));
+  }
+
+  override async onDisplayed(chat: LegacyMUC, legacyMsgId: string): Promise<void> {
+    await this.write(() => this.shared.network.displayed(chat.legacyId, this.nickIn(chat), legacyMsgId, this.user.jid));
+  }
+
+  override async onComposing(chat: LegacyMUC): Promise<void> { await this.chatState(chat, 'composing'); }
+  override async onPaused(chat: LegacyMUC): Promise<void> { await this.chatState(chat, 'paused'); }
+  override async onActive(chat: LegacyMUC): Promise<void> { await this.chatState(chat, 'active'); }
+  override async onInactive(chat: LegacyMUC): Promise<void> { await this.chatState(chat, 'inactive'); }
+
+  /** Called when the user writes privately to a participant; only that participant hears it. */
+  override async onPrivateText(chat: LegacyMUC, nickname: string, text: string, opts: TextOptions): Promise<string> {
+    const id = opts.xmppId ? `x-${this.user.jid}-${opts.xmppId}` : undefined;
+    let sent = { id: id ?? '' };
+    await this.write(() => {
+      sent = this.shared.network.sendPrivate(chat.legacyId, { from: this.nickIn(chat), to: nickname, body: text, jid: this.user.jid, ...(id ? { id } : {}) });
+    });
+    return sent.id;
+  }
+
+  private chatState(chat: LegacyMUC, state: ChatState): Promise<void> {
+    return this.write(() => this.shared.network.chatState(chat.legacyId, this.nickIn(chat), state, this.user.jid));
+  }
+
+  /** One write to the network, accepted once `settled`; refusals become XMPP errors. */
+  private async write(change: () => void): Promise<void> {
+    try {
+      change();
+      await this.shared.network.settled();
     } catch (err) {
       throw toXmppError(err);
     }
+  }
+
+  /** The network's reply target of a message: only a message it knows. */
+  private replyOf(chat: LegacyMUC, opts: TextOptions): { replyTo?: string } {
+    const target = opts.replyTo?.legacyId;
+    return target !== undefined && this.shared.network.messages(chat.legacyId).some((m) => m.id === target) ? { replyTo: target } : {};
   }
 
   /** Resolves once every network event heard so far has been passed to its room. */
@@ -81,8 +158,41 @@ export class DemoSession extends BaseSession<DemoShared> {
   private async apply(event: DemoEvent): Promise<void> {
     const muc = await this.bookmarks.byLegacyId(event.roomId);
     switch (event.type) {
-      case 'message':
-        (await this.participant(muc, event.from)).sendText(event.body, event.id, { when: new Date(event.timestamp) });
+      case 'message': {
+        const from = await this.participant(muc, event.from);
+        const opts = { when: new Date(event.timestamp), ...(event.replyTo ? { replyTo: this.reference(muc, event.replyTo) } : {}) };
+        if (event.url) from.sendFile(event.url, event.id, opts);
+        else from.sendText(event.body, event.id, opts);
+        break;
+      }
+      case 'correction':
+        (await this.participant(muc, event.from)).correct(event.id, event.body);
+        break;
+      case 'retraction':
+        (await this.participant(muc, event.by)).retract(event.id);
+        break;
+      case 'reactions':
+        (await this.participant(muc, event.from)).react(event.id, event.emojis);
+        break;
+      case 'moderation':
+        (await this.participant(muc, event.by)).moderate(event.id, event.reason);
+        break;
+      case 'presence': {
+        const p = await this.participant(muc, event.nick, { role: event.role, affiliation: event.affiliation });
+        if (event.show === 'away') p.away(event.status);
+        else if (event.show === 'xa') p.extendedAway(event.status);
+        else if (event.show === 'dnd') p.busy(event.status);
+        else p.online(event.status);
+        break;
+      }
+      case 'chatState':
+        (await this.participant(muc, event.nick))[event.state]();
+        break;
+      case 'displayed':
+        (await this.participant(muc, event.nick)).displayed(event.id);
+        break;
+      case 'privateMessage':
+        (await this.participant(muc, event.from)).sendPrivateText(event.body, event.id);
         break;
       case 'participantJoined':
         (await this.participant(muc, event.nick, { role: event.role, affiliation: event.affiliation })).online();
@@ -99,6 +209,13 @@ export class DemoSession extends BaseSession<DemoShared> {
       case 'roomCreated':
         break; // byLegacyId above made the room known: that is all a new group needs
     }
+  }
+
+  /** A message as a reply target: its author (`user` for the user's own) and body to quote. */
+  private reference(muc: LegacyMUC, legacyId: string): MessageReference {
+    const target = this.shared.network.messages(muc.legacyId).find((m) => m.id === legacyId);
+    if (!target) return { legacyId };
+    return { legacyId, author: target.from === this.nickIn(muc) ? 'user' : target.from, body: target.body };
   }
 
   /** The user's own nickname is the user participant: its messages from elsewhere are the user's. */

@@ -1,10 +1,26 @@
 /** The demo network's plain data: its events, its room views and its one error. */
-import type { MucAffiliation, MucRole } from '../types.ts';
+import type { ChatState, MucAffiliation, MucRole, Show } from '../types.ts';
 import type { RoomType } from './world.ts';
 
 /** What happens in a room, as a connected user's listener receives it. */
 export type DemoEvent =
-  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string }
+  /** A message; with `url`, a file (`body` is the URL); with `replyTo`, a reply to that message. */
+  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; replyTo?: string }
+  /** A participant edited one of their messages. */
+  | { type: 'correction'; roomId: string; id: string; from: string; body: string }
+  /** A participant deleted one of their messages. */
+  | { type: 'retraction'; roomId: string; id: string; by: string }
+  /** `from`'s reactions to a message are now `emojis` (none when empty). */
+  | { type: 'reactions'; roomId: string; id: string; from: string; emojis: string[] }
+  /** A moderator deleted someone's message. */
+  | { type: 'moderation'; roomId: string; id: string; by: string; reason?: string }
+  /** A participant's availability changed (no `show`: plain online). */
+  | { type: 'presence'; roomId: string; nick: string; role: MucRole; affiliation: MucAffiliation; show?: Show; status?: string }
+  | { type: 'chatState'; roomId: string; nick: string; state: ChatState }
+  /** `nick` has seen message `id`. */
+  | { type: 'displayed'; roomId: string; nick: string; id: string }
+  /** A private message through the room, to a user (`to`: a bare JID) or a participant (a nick). */
+  | { type: 'privateMessage'; roomId: string; id: string; from: string; to: string; body: string }
   /** A participant appeared, or an existing one got a new role or affiliation. */
   | { type: 'participantJoined'; roomId: string; nick: string; role: MucRole; affiliation: MucAffiliation }
   | { type: 'participantLeft'; roomId: string; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string }
@@ -26,7 +42,15 @@ export interface DemoJournalEntry {
   room?: unknown;
 }
 export interface DemoParticipant { nick: string; role: MucRole; affiliation: MucAffiliation }
-export interface DemoMessage { id: string; from: string; body: string; timestamp: string }
+export interface DemoMessage {
+  id: string; from: string; body: string; timestamp: string;
+  /** A file: `body` is its URL too. */
+  url?: string;
+  /** The id of the message this one replies to. */
+  replyTo?: string;
+}
+/** A private message through a room; `jid`: an XMPP user sent it through the gateway. */
+export interface DemoPrivateMessage { id: string; from: string; to: string; body: string; timestamp: string; jid?: string }
 /** A message an XMPP user sent into the network through the gateway. */
 export interface DemoSentMessage extends DemoMessage { jid: string }
 
@@ -52,6 +76,14 @@ export interface DemoRoomView extends DemoRoomInfo {
   sent: DemoSentMessage[];
   /** The XMPP users connected now who are members. */
   online: { jid: string; nick: string }[];
+  /** Reactions by message id, then by nick. */
+  reactions: Record<string, Record<string, string[]>>;
+  /** Private messages through the room, oldest first. */
+  privateMessages: DemoPrivateMessage[];
+  /** By nick: the last chat state, the last message seen, the presence (show, status). */
+  chatStates: Record<string, ChatState>;
+  displayed: Record<string, string>;
+  presences: Record<string, { show?: Show; status?: string }>;
 }
 
 /** A refused call, with the HTTP status the demo API answers it with. */

@@ -1,8 +1,11 @@
 /**
  * Service discovery (XEP-0030) of the gateway itself: identity and features, so clients offer
- * registration and know rooms live here. Room disco (spec §3.1) comes with the room actor work.
+ * registration and know rooms live here; of rooms (spec §3.1): identity, features by type, the
+ * roominfo form, and the XEP-0444 §2.2 restrictions form when reactions are restricted.
  */
 import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_XDATA } from './ns.ts';
+import { NS_MODERATE } from './message-moderate.ts';
+import { NS_REACTIONS } from './reactions.ts';
 import { MucType } from '../../legacy/types.ts';
 import type { RoomInfo } from '../../legacy/muc.ts';
 import { xml, type Element } from './stanza.ts';
@@ -24,10 +27,20 @@ const TYPE_FEATURES: Record<MucType, string[]> = {
   [MucType.CHANNEL_NON_ANONYMOUS]: ['muc_open', 'muc_nonanonymous', 'muc_public'],
 };
 
+/** What a room's disco says of its plugin. */
+export interface RoomDiscoOptions {
+  /** DECISIONS: `muc#roomconfig_allowpm` follows the plugin (`anyone` or `none`). */
+  allowPm?: boolean;
+  /** REACTIONS_SINGLE_EMOJI: announced as `max_reactions_per_user` 1 (spec §3.1). */
+  reactionsSingleEmoji?: boolean;
+}
+
 /** A room's disco#info (spec §3.1): identity, features by type, and the roominfo form. */
-export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: string): Element {
+export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: string, opts: RoomDiscoOptions = {}): Element {
   const type = info?.type ?? MucType.CHANNEL;
-  const features = [NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, 'muc_persistent', 'muc_unsecured', ...TYPE_FEATURES[type]];
+  const features = [
+    NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, NS_MODERATE, 'muc_persistent', 'muc_unsecured', ...TYPE_FEATURES[type],
+  ];
   const field = (v: string, value: string | number | null | undefined) =>
     value === null || value === undefined ? null : xml('field', { var: v }, xml('value', null, String(value)));
   return xml('query', { xmlns: NS_DISCO_INFO },
@@ -42,7 +55,13 @@ export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: stri
       field('muc#roomconfig_membersonly', type === MucType.GROUP ? 1 : 0),
       field('muc#roomconfig_whois', type === MucType.CHANNEL ? 'moderators' : 'anyone'),
       field('muc#roomconfig_publicroom', type === MucType.GROUP ? 0 : 1),
+      field('muc#roomconfig_allowpm', opts.allowPm ? 'anyone' : 'none'),
     ),
+    opts.reactionsSingleEmoji
+      ? xml('x', { xmlns: NS_XDATA, type: 'result' },
+        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', null, `${NS_REACTIONS}:restrictions`)),
+        field('max_reactions_per_user', 1))
+      : null,
   );
 }
 

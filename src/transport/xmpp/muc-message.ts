@@ -1,12 +1,70 @@
 /**
  * Groupchat messages from rooms and occupants (XEP-0045 §7.4, §8.1 subject), with XEP-0359
  * stanza-id, XEP-0421 occupant-id and XEP-0203 delay; the echo of the user's own messages
- * (spec §3.13) and history replay (§2.4).
+ * (spec §3.13) and history replay (§2.4). Composes the message XEPs of spec §3.14–§3.21, each
+ * in its own file: what a user's groupchat message asks for (`readGroupchat`), and the
+ * payloads of a participant's (`writeMessage`).
  */
 import type { EchoIntent, MessageIntent, ReplayIntent } from '../../machines/ports.ts';
-import { NS_DELAY, NS_OCCUPANT_ID, NS_SID } from './ns.ts';
+import type { XmppRoomEvent } from '../../machines/events.ts';
+import { NS_DELAY, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID } from './ns.ts';
 import { occupantJid } from './muc-presence.ts';
-import { errorElement, parseStanza, xml, type Element } from './stanza.ts';
+import { readChatState, writeChatState } from './chat-states.ts';
+import { readDisplayed, writeDisplayed, writeMarkable } from './chat-markers.ts';
+import { writeHint } from './hints.ts';
+import { readReplace, writeReplace } from './message-correct.ts';
+import { writeModerated } from './message-moderate.ts';
+import { readRetract, writeRetract } from './message-retract.ts';
+import { readOobUrl, writeOob } from './oob.ts';
+import { readReactions, writeReactions } from './reactions.ts';
+import { readReply, writeReply } from './reply.ts';
+import { errorElement, parseStanza, resourceOf, xml, type Element } from './stanza.ts';
+
+type Read<T extends XmppRoomEvent['type']> = Omit<Extract<XmppRoomEvent, { type: T }>, 'eventId' | 'at' | 'from' | 'id'>;
+/** What a user's groupchat message asks the room for, without sender and event metadata. */
+export type GroupchatRead =
+  | Read<'xmpp.message'> | Read<'xmpp.correction'> | Read<'xmpp.retraction'> | Read<'xmpp.reaction'>
+  | Read<'xmpp.displayed'> | Read<'xmpp.chatState'>;
+
+/**
+ * Reads a groupchat message from the user (not a subject change). A retraction or reaction is
+ * never text, even with a fallback body (spec §3.15); an empty correction is a retraction
+ * (spec §3.14); a chat state counts only without a body, and `gone` not at all (spec §3.20).
+ * Null: nothing to do (spec §3.13.2).
+ */
+export function readGroupchat(el: Element): GroupchatRead | null {
+  const xmlText = el.toString();
+  const body = el.getChildText('body');
+  const retracted = readRetract(el);
+  if (retracted !== null) return { type: 'xmpp.retraction', targetId: retracted, xml: xmlText };
+  const replaced = readReplace(el);
+  if (replaced !== null) {
+    if (!body?.trim()) return { type: 'xmpp.retraction', targetId: replaced, xml: xmlText };
+    return { type: 'xmpp.correction', replaceId: replaced, body, xml: xmlText };
+  }
+  const reactions = readReactions(el);
+  if (reactions) return { type: 'xmpp.reaction', targetId: reactions.id, emojis: reactions.emojis, xml: xmlText };
+  const oob = readOobUrl(el);
+  if (body !== null || oob !== null) {
+    const reply = readReply(el, body ?? '');
+    return {
+      type: 'xmpp.message', body: reply ? reply.text : body ?? oob!, xml: xmlText,
+      ...(reply ? {
+        replyTo: {
+          id: reply.id,
+          ...(reply.to && resourceOf(reply.to) ? { nick: resourceOf(reply.to) } : {}),
+          ...(reply.fallback !== undefined ? { fallbackText: reply.fallback } : {}),
+        },
+      } : {}),
+      ...(oob ? { oob } : {}),
+    };
+  }
+  const displayed = readDisplayed(el);
+  if (displayed !== null) return { type: 'xmpp.displayed', targetId: displayed, xml: xmlText };
+  const state = readChatState(el);
+  if (state && state !== 'gone') return { type: 'xmpp.chatState', state };
+  return null;
+}
 
 /** One stanza per recipient; `to` omitted builds the archived form. */
 export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element {
@@ -17,6 +75,23 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
   }
   if (m.subject !== undefined) el.cnode(xml('subject', null, m.subject));
   if (m.body !== undefined) el.cnode(xml('body', null, m.body));
+  if (m.reply) {
+    const to = m.reply.nick !== undefined ? occupantJid(m.room, m.reply.nick) : undefined;
+    for (const c of writeReply(m.reply.id, to, m.reply.quoteLength)) el.cnode(c);
+  }
+  if (m.retract) for (const c of writeRetract(m.retract)) el.cnode(c);
+  if (m.replace) el.cnode(writeReplace(m.replace));
+  if (m.reactions) el.cnode(writeReactions(m.reactions.id, m.reactions.emojis));
+  if (m.oob) el.cnode(writeOob(m.oob));
+  if (m.moderated) {
+    const { id, by, reason } = m.moderated;
+    el.cnode(writeModerated(id, occupantJid(m.room, by), reason));
+  }
+  if (m.displayed) el.cnode(writeDisplayed(m.displayed));
+  if (m.chatState) el.cnode(writeChatState(m.chatState));
+  if (m.markable) el.cnode(writeMarkable());
+  if (m.hint) el.cnode(writeHint(m.hint));
+  if (m.private) el.cnode(xml('x', { xmlns: NS_MUC_USER }));
   if (m.delay) el.cnode(xml('delay', { xmlns: NS_DELAY, stamp: m.delay.stamp, from: m.delay.from }));
   if (m.stanzaId) el.cnode(xml('stanza-id', { xmlns: NS_SID, by: m.room, id: m.stanzaId }));
   if (m.occupantId) el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: m.occupantId }));

@@ -1,0 +1,92 @@
+// Minimal typings for the parts of irc-framework (4.x, CommonJS, no bundled types) that the IRC
+// plugin uses. Event payloads are described in src/legacy/irc/events.ts.
+declare module 'irc-framework' {
+  import type { EventEmitter } from 'node:events';
+
+  export interface IrcPrefix { symbol: string; mode: string }
+
+  export interface NetworkInfo {
+    name: string;
+    server: string;
+    options: Record<string, unknown> & {
+      CASEMAPPING?: string;
+      PREFIX?: IrcPrefix[];
+      CHANTYPES?: string[] | string;
+      CHANMODES?: string[];
+    };
+    cap: { enabled: string[]; available: Map<string, string>; isEnabled(cap: string): boolean };
+    supports(name: string): unknown;
+    isChannelName(name: string): boolean;
+  }
+
+  export interface ParsedMessage {
+    command: string;
+    params: string[];
+    tags: Record<string, string>;
+    prefix: string;
+    nick: string;
+    ident: string;
+    hostname: string;
+  }
+
+  export interface Transport extends EventEmitter {
+    writeLine(line: string, cb?: () => void): void;
+  }
+
+  export interface ClientOptions {
+    host: string;
+    port: number;
+    tls?: boolean;
+    rejectUnauthorized?: boolean;
+    nick: string;
+    username?: string;
+    gecos?: string;
+    password?: string;
+    account?: Record<string, never> | { account: string; password: string };
+    encoding?: string;
+    version?: string | null;
+    auto_reconnect?: boolean;
+    auto_reconnect_max_retries?: number;
+    ping_interval?: number;
+    ping_timeout?: number;
+    message_max_length?: number;
+    enable_echomessage?: boolean;
+    transport?: unknown;
+  }
+
+  export class Client extends EventEmitter {
+    constructor(options?: ClientOptions);
+    options: ClientOptions;
+    user: { nick: string; username: string; host: string };
+    network: NetworkInfo;
+    connected: boolean;
+    connection: EventEmitter & {
+      connected: boolean;
+      registered: number | false;
+      transport: (Transport & { socket?: import('node:net').Socket | null; disposeSocket(): void }) | null;
+      end(rawLine?: string, force?: boolean): void;
+      write(line: string, cb?: () => void): boolean;
+    };
+    requestCap(cap: string | string[]): void;
+    connect(options?: ClientOptions): void;
+    raw(...args: (string | number)[]): void;
+    quit(message?: string): void;
+    changeNick(nick: string): void;
+    caseCompare(a: string, b: string): boolean;
+    caseLower(s: string): string;
+  }
+
+  const irc: { Client: typeof Client };
+  export default irc;
+}
+
+declare module 'irc-framework/src/transports/net.js' {
+  import { EventEmitter } from 'node:events';
+  /** irc-framework's TCP/TLS transport (decodes each line with one fixed encoding). */
+  export default class NetTransport extends EventEmitter {
+    constructor(options: Record<string, unknown>);
+    encoding: string;
+    incoming_buffer: Buffer;
+    onSocketData(data: Buffer): void;
+  }
+}
