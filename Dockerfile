@@ -6,4 +6,5 @@ COPY bin ./bin
 COPY src ./src
 COPY deploy ./deploy
 ENTRYPOINT ["node", "bin/roomgate.js"]
-CMD ["start", "--config", "deploy/roomgate.toml"]
+# ROOMGATE_CONFIG names the config file; the command is start, edge, worker or demo-network
+CMD ["start"]
