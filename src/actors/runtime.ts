@@ -19,6 +19,14 @@ import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import { userStore, type UserStore } from './users.ts';
 
+/** Errors of the connection to Redis, as opposed to errors of the job itself. */
+export function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string } | null;
+  if (!e) return false;
+  return e.name === 'MaxRetriesPerRequestError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
+    || /Connection is closed|Stream isn't writeable|LOADING|READONLY/.test(e.message ?? '');
+}
+
 /** How often a failing job is tried again inside the handler before it is dead-lettered. */
 export const JOB_TRIES = 3;
 
@@ -74,6 +82,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         return await runtime.run(job, handler);
       } catch (err) {
         if (err instanceof LeaseLost) throw err;
+        if (isRedisUnavailable(err)) {
+          // not the job's fault: it waits for Redis (its lease decides whether it may go on)
+          if (attempt === 1) log.warn({ partition, jobId, err: (err as Error).message }, 'redis unavailable, job waits');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
+          continue;
+        }
         if (attempt >= JOB_TRIES) {
           // poison job: parked with its reason, so the partition goes on in order
           log.error({ err, partition, jobId, kind: job.kind }, 'job failed, moved to dead letters');

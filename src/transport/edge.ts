@@ -44,6 +44,8 @@ export interface Edge {
   edgeId: string;
   /** Resolves once this edge is the active one and online. */
   active: Promise<void>;
+  /** The component connection's socket while active (diagnostics; tests cut it). */
+  connectionSocket(): import('node:net').Socket | null;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   return {
     edgeId,
     active,
+    connectionSocket: () => connection?.socket() ?? null,
     async stop() {
       stopped = true;
       clearTimeout(timer);
@@ -105,7 +108,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   };
 }
 
-interface ActiveConnection { close(): Promise<void> }
+interface ActiveConnection { socket(): import('node:net').Socket | null; close(): Promise<void> }
 
 /** The component connection of the active edge, with its inbound routing and outbound drain. */
 async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
@@ -164,6 +167,7 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   }, log);
 
   return {
+    socket: () => xmpp.socket,
     async close() {
       closing = true;
       setOnline(); // a write waiting for the connection gives up now

@@ -1,0 +1,57 @@
+// Servers going away under a running gateway: Redis restarts (data kept), the XMPP server's
+// component connection drops. The gateway logs, waits, reconnects, and loses nothing accepted.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, type TestStack } from '../support/stack.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
+
+const MUC = 'http://jabber.org/protocol/muc';
+const REGISTER = 'jabber:iq:register';
+const GW = 'gw.localhost';
+const LOBBY = `lobby@${GW}`;
+const WORLD = { rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] };
+
+describe('robustness', () => {
+  let stack: TestStack;
+  let gw: TestGateway;
+  let romeo: TestClient;
+
+  before(async () => {
+    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }], redis: { appendOnly: true } });
+    gw = await startTestGateway(stack, { world: WORLD });
+    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
+    await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
+    await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    await romeo.next((el) => el.name === 'message' && !!el.getChild('subject'));
+  });
+
+  after(async () => {
+    await romeo?.stop();
+    await gw?.stop();
+    await stack?.stop();
+  });
+
+  test('messages accepted while Redis restarts are delivered once it is back', async () => {
+    await stack.redis.restart({ crash: true });
+    // the legacy network speaks while the gateway's Redis was just restarted
+    for (let i = 1; i <= 5; i++) await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: `after restart ${i}`, id: `r-${i}` });
+    const got: string[] = [];
+    while (got.length < 5) got.push((await romeo.next((el) => el.getChildText('body')?.startsWith('after restart') ?? false, 20_000)).getChildText('body')!);
+    assert.deepEqual(got, [1, 2, 3, 4, 5].map((i) => `after restart ${i}`));
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'rr1' }, xml('body', {}, 'still there')));
+    const echo = await romeo.next((el) => el.attrs.id === 'rr1', 20_000);
+    assert.equal(echo.getChildText('body'), 'still there');
+  });
+
+  test('a dropped component connection is reconnected, and what was queued meanwhile goes out', async () => {
+    // Prosody drops the component when its stream breaks: simulate it by closing the socket under it
+    const edge = gw.gateway.edge!;
+    const socket = edge.connectionSocket();
+    assert.ok(socket, 'the edge is connected');
+    socket.destroy();
+    await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'during reconnect', id: 'd-1' });
+    const msg = await romeo.next((el) => el.getChildText('body') === 'during reconnect', 20_000);
+    assert.equal(msg.attrs.from, `${LOBBY}/bob`);
+  });
+});
