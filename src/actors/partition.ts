@@ -78,15 +78,26 @@ export class PartitionRuntime {
    * again on the partition's next owner from the last committed snapshots: the events it
    * carries have stable ids, so nothing is applied, archived or sent twice.
    */
-  run(job: MailboxJob, handler: JobHandler): Promise<void> {
+  run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>): Promise<void> {
     return this.exclusive(async () => {
       this.batch = emptyBatch();
       try {
-        await handler(job, this);
+        for (const job of jobs) {
+          try {
+            await handler(job, this);
+          } catch (err) {
+            if (err instanceof LeaseLost || isRedisUnavailable(err)) throw err;
+            await poison(job, err); // this job alone is parked; the others go on, in order
+          }
+        }
+        await this.commit(this.batch);
+      } catch (err) {
+        // nothing of this run is committed: rooms go back to their last committed snapshots,
+        // so the replay applies the same events again instead of skipping them as applied
+        for (const handle of this.batch.touched) this.rooms.drop(handle);
+        throw err;
       } finally {
-        const batch = this.batch;
         this.batch = emptyBatch();
-        await this.commit(batch);
       }
     });
   }
@@ -104,9 +115,11 @@ export class PartitionRuntime {
         this.batch.touched.add(handle);
         await this.rooms.deliver(handle, { type: 'runtime.shutdown', eventId: `shutdown-${Date.now()}`, at: new Date().toISOString() });
       }
-      const batch = this.batch;
-      this.batch = emptyBatch();
-      await this.commit(batch);
+      try {
+        await this.commit(this.batch);
+      } finally {
+        this.batch = emptyBatch();
+      }
     });
   }
 
@@ -164,6 +177,14 @@ export class PartitionRuntime {
       this.deps.sessions.forgetRoom(handle.user, handle.legacyId);
     }
   }
+}
+
+/** Errors of the connection to Redis, as opposed to errors of the job itself. */
+export function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string } | null;
+  if (!e) return false;
+  return e.name === 'MaxRetriesPerRequestError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
+    || /Connection is closed|Stream isn't writeable|LOADING|READONLY/.test(e.message ?? '');
 }
 
 /** The partition's lease is gone: this worker must stop applying its jobs; the new owner replays them. */

@@ -10,25 +10,14 @@ import type { Worker as BullWorker, ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
-import { consumeMailbox, mailboxListKeys, type Mailboxes } from '../transport/mailbox.ts';
+import { consumeMailbox, mailboxListKeys, type MailboxJob, type Mailboxes } from '../transport/mailbox.ts';
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
 import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
-import { LeaseLost, PartitionRuntime } from './partition.ts';
+import { isRedisUnavailable, LeaseLost, PartitionRuntime } from './partition.ts';
 import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import { userStore, type UserStore } from './users.ts';
-
-/** Errors of the connection to Redis, as opposed to errors of the job itself. */
-export function isRedisUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; message?: string } | null;
-  if (!e) return false;
-  return e.name === 'MaxRetriesPerRequestError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
-    || /Connection is closed|Stream isn't writeable|LOADING|READONLY/.test(e.message ?? '');
-}
-
-/** How often a failing job is tried again inside the handler before it is dead-lettered. */
-export const JOB_TRIES = 3;
 
 export interface WorkerOptions {
   gatewayJid: string;
@@ -76,26 +65,21 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const runtimes = new Map<number, PartitionRuntime>();
   const consumers = new Map<number, BullWorker>();
 
-  const runJob = async (partition: number, runtime: PartitionRuntime, job: Parameters<PartitionRuntime['run']>[0], jobId: string) => {
+  /** A job that cannot be applied is parked with its reason, visible to the operator. */
+  const deadLetter = (partition: number, jobId: string) => async (job: MailboxJob, err: unknown) => {
+    log.error({ err, partition, jobId, kind: job.kind, user: job.user }, 'job failed, moved to dead letters');
+    await redis.rpush(keys.deadLetters(), JSON.stringify({ partition, jobId, job, reason: String((err as Error)?.message ?? err), at: new Date().toISOString() }));
+  };
+
+  /** Runs a queue job; while Redis is away it waits and tries again (its lease decides whether it may). */
+  const runJob = async (partition: number, runtime: PartitionRuntime, jobs: MailboxJob[], jobId: string) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await runtime.run(job, handler);
+        return await runtime.run(jobs, handler, deadLetter(partition, jobId));
       } catch (err) {
-        if (err instanceof LeaseLost) throw err;
-        if (isRedisUnavailable(err)) {
-          // not the job's fault: it waits for Redis (its lease decides whether it may go on)
-          if (attempt === 1) log.warn({ partition, jobId, err: (err as Error).message }, 'redis unavailable, job waits');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
-          continue;
-        }
-        if (attempt >= JOB_TRIES) {
-          // poison job: parked with its reason, so the partition goes on in order
-          log.error({ err, partition, jobId, kind: job.kind }, 'job failed, moved to dead letters');
-          await redis.rpush(keys.deadLetters(), JSON.stringify({ partition, jobId, job, reason: String((err as Error)?.message ?? err), at: new Date().toISOString() }))
-            .catch(() => undefined);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        if (err instanceof LeaseLost || !isRedisUnavailable(err)) throw err;
+        if (attempt === 1) log.warn({ partition, jobId, err: (err as Error).message }, 'redis unavailable, job waits');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
       }
     }
   };
@@ -114,9 +98,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         const user = await users.get(jid);
         if (user && !sessions.peek(jid)) sessions.login(user);
       }
-      const consumer = consumeMailbox(keys, partition, opts.connection, async (job, jobId) => {
+      const consumer = consumeMailbox(keys, partition, opts.connection, async (jobs, jobId) => {
         try {
-          await runJob(partition, runtime, job, jobId);
+          await runJob(partition, runtime, jobs, jobId);
         } catch (err) {
           if (!(err instanceof LeaseLost)) throw err;
           // the next owner replays this job: leave it active, stop consuming, never complete it

@@ -18,28 +18,69 @@ export type MailboxJob =
   /** Runtime work for a user's session. */
   | { kind: 'control'; user: string; action: 'login' | 'logout' };
 
+/** What a partition queue holds: one job, or several of one partition added in the same tick. */
+export type MailboxEntry = MailboxJob | { kind: 'batch'; user: string; jobs: MailboxJob[] };
+
+/** The most jobs one batch carries. */
+export const MAX_BATCH = 500;
+
 /** Completed jobs kept so a re-added job id is recognised as a duplicate. */
 const KEEP_COMPLETED = { count: 2000 };
 
+interface Pending { jobs: MailboxJob[]; jobIds: (string | undefined)[]; done: Promise<void>; resolve(): void; reject(err: unknown): void }
+
+/**
+ * Adds to the partition queues. Jobs added in the same tick for one partition travel as one
+ * queue job (a batch, in order): a burst of legacy events or stanzas costs one queue round
+ * trip instead of one each, and the worker commits it in one step.
+ */
 export class Mailboxes {
-  private readonly queues = new Map<number, Queue<MailboxJob>>();
+  private readonly queues = new Map<number, Queue<MailboxEntry>>();
+  private readonly pending = new Map<number, Pending>();
 
   constructor(private readonly keys: Keys, private readonly connection: ConnectionOptions) {}
 
-  private queue(partition: number): Queue<MailboxJob> {
+  private queue(partition: number): Queue<MailboxEntry> {
     let q = this.queues.get(partition);
     if (!q) {
-      q = new Queue<MailboxJob>(MAILBOX_QUEUE, { connection: this.connection, prefix: this.keys.mailboxPrefix(partition) });
+      q = new Queue<MailboxEntry>(MAILBOX_QUEUE, { connection: this.connection, prefix: this.keys.mailboxPrefix(partition) });
       this.queues.set(partition, q);
     }
     return q;
   }
 
-  /** Adds a job to its user's partition; `jobId` makes a repeated add a no-op. */
-  async add(job: MailboxJob, jobId?: string): Promise<void> {
-    await this.queue(this.keys.partitionOf(job.user)).add(job.kind, job, {
+  /**
+   * Adds a job to its user's partition; resolves once it is in Redis. `jobId` makes a repeated
+   * add of a lone job a no-op (in a batch, rooms drop repeated events by their ids).
+   */
+  add(job: MailboxJob, jobId?: string): Promise<void> {
+    const partition = this.keys.partitionOf(job.user);
+    let batch = this.pending.get(partition);
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      batch = { jobs: [], jobIds: [], done, resolve, reject };
+      this.pending.set(partition, batch);
+      setImmediate(() => this.flush(partition, batch!));
+    }
+    batch.jobs.push(job);
+    batch.jobIds.push(jobId);
+    const done = batch.done;
+    if (batch.jobs.length >= MAX_BATCH) this.flush(partition, batch);
+    return done;
+  }
+
+  private flush(partition: number, batch: Pending): void {
+    if (this.pending.get(partition) !== batch) return; // already flushed
+    this.pending.delete(partition);
+    const [first] = batch.jobs;
+    const lone = batch.jobs.length === 1;
+    const entry: MailboxEntry = lone ? first! : { kind: 'batch', user: first!.user, jobs: batch.jobs };
+    const jobId = lone ? batch.jobIds[0] : undefined;
+    this.queue(partition).add(entry.kind, entry, {
       attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: false, ...(jobId ? { jobId } : {}),
-    });
+    }).then(() => batch.resolve(), (err) => batch.reject(err));
   }
 
   /** Jobs waiting in each partition, for the operator. */
@@ -66,11 +107,11 @@ export function consumeMailbox(
   keys: Keys,
   partition: number,
   connection: ConnectionOptions,
-  handle: (job: MailboxJob, jobId: string) => Promise<void>,
-): Worker<MailboxJob> {
-  return new Worker<MailboxJob>(
+  handle: (jobs: MailboxJob[], jobId: string) => Promise<void>,
+): Worker<MailboxEntry> {
+  return new Worker<MailboxEntry>(
     MAILBOX_QUEUE,
-    async (job: Job<MailboxJob>) => handle(job.data, String(job.id)),
+    async (job: Job<MailboxEntry>) => handle(job.data.kind === 'batch' ? job.data.jobs : [job.data], String(job.id)),
     { connection, prefix: keys.mailboxPrefix(partition), concurrency: 1, maxStalledCount: Number.MAX_SAFE_INTEGER },
   );
 }
