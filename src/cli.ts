@@ -22,6 +22,7 @@ import { addUser, removeUser } from './admin.ts';
 import { XmppError } from './transport/xmpp/errors.ts';
 
 const USAGE = `usage:
+  roomgate machines [--json]
   roomgate start --config FILE
   roomgate demo-network --config FILE
   roomgate edge --config FILE
@@ -46,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const config = await configFrom(values.config);
   const [command, sub, jid] = positionals;
+  if (command === 'machines') return machines(values.json ?? false);
+  const config = await configFrom(values.config);
   if (command === 'start') return start(config, { edge: true, worker: true });
   if (command === 'edge') return start(config, { edge: true, worker: false });
   if (command === 'worker') return start(config, { edge: false, worker: true });
@@ -72,6 +74,15 @@ async function start(config: Config, roles: Roles): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await gateway.stop();
+  return 0;
+}
+
+/** The machine definitions, for the Stately visualizer (`--json`) or a quick look at the states. */
+async function machines(json: boolean): Promise<number> {
+  const { roomMachine } = await import('./machines/room.ts');
+  const definitions = { room: roomMachine.toJSON() };
+  if (json) console.log(JSON.stringify(definitions, null, 2));
+  else console.log(`room: ${Object.keys(definitions.room.states ?? {}).join(' → ')}`);
   return 0;
 }
 
