@@ -125,6 +125,11 @@ export class Sessions implements SessionHost {
     this.peek(user)?.bookmarks.forget(legacyId);
   }
 
+  /** SessionHost: the legacy ids of the user's rooms that have a snapshot. */
+  async storedRoomIds(session: BaseSession): Promise<string[]> {
+    return (await this.deps.redis.smembers(this.deps.keys.userRooms(session.user.jid))).sort();
+  }
+
   async queued(session: BaseSession): Promise<void> {
     const pending = this.inFlight.get(session.user.jid);
     if (pending?.size) await Promise.all([...pending]);

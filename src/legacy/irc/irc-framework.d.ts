@@ -1,5 +1,5 @@
 // Minimal typings for the parts of irc-framework (4.x, CommonJS, no bundled types) that the IRC
-// plugin uses. Event payloads are described in src/legacy/irc/events.ts.
+// plugin uses. The event payloads it reads are typed where they are used (src/legacy/irc/session.ts).
 declare module 'irc-framework' {
   import type { EventEmitter } from 'node:events';
 

@@ -3,7 +3,7 @@
  * mapping, ban masks, line splitting, text cleaning, stable message ids. No I/O here, so all of
  * it is unit tested (test/unit/legacy/irc/).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ErrorCondition } from '../../transport/xmpp/errors.ts';
 import type { MucAffiliation, MucRole } from '../types.ts';
 
@@ -372,7 +372,7 @@ export function oneLine(text: string): string {
  */
 export function messageId(m: { msgid?: string | undefined; time?: number | undefined; nick: string; target: string; text: string; action?: boolean }): string {
   if (m.msgid) return m.msgid;
-  if (m.time === undefined) return `rg-${createHash('sha1').update(`${Math.random()}${process.hrtime.bigint()}`).digest('hex').slice(0, 20)}`;
+  if (m.time === undefined) return `rg-${randomUUID()}`;
   const second = Math.floor(m.time / 1000);
   const digest = createHash('sha1')
     .update([second, m.nick, m.target.toLowerCase(), m.action ? 'action' : 'text', m.text].join('\0'))

@@ -102,7 +102,7 @@ export class IrcSession extends BaseSession<IrcShared> {
   override async login(): Promise<string> {
     await this.link?.quit('Reconnecting');
     const server = this.shared.serverFor(this.user.registration);
-    const wanted = this.bookmarks.userNick;
+    const wanted = this.user.registration['nickname'] || this.bookmarks.userNick;
     const { options } = this.shared;
     const link = new IrcLink({
       server, nick: wanted, username: identFor(wanted), realname: options.realname,
@@ -238,7 +238,8 @@ export class IrcSession extends BaseSession<IrcShared> {
     const ch = this.joinedChannel(id);
     const m = this.member(ch, nick);
     if (!m) throw new XmppError('item-not-found', `${nick} is not in ${ch.name}`);
-    await this.command([`KICK ${ch.name} ${m.nick} :${oneLine(reason ?? '')}`]);
+    // without a reason the server puts its default (usually the kicker's nick)
+    await this.command([`KICK ${ch.name} ${m.nick}${reason ? ` :${oneLine(reason)}` : ''}`]);
   }
 
   /** An affiliation from XMPP: outcast is a ban (+b then KICK), the others are prefix modes. */
@@ -361,7 +362,9 @@ export class IrcSession extends BaseSession<IrcShared> {
     }
     for (const ch of this.channels.values()) {
       ch.rejoin = { topic: ch.topic };
-      void this.join(ch).catch((err: unknown) => this.lostChannel(ch, err));
+      void this.join(ch)
+        .catch((err: unknown) => this.lostChannel(ch, err))
+        .catch((err: unknown) => this.log.error({ err, channel: ch.name }, 'rejoin failed'));
     }
   }
 
@@ -687,7 +690,7 @@ export class IrcSession extends BaseSession<IrcShared> {
         if (err instanceof XmppError && err.type !== 'wait') {
           await this.bookmarks.remove(await this.bookmarks.byLegacyId(id), `Could not rejoin ${id}: ${text}`);
         }
-      });
+      }).catch((err: unknown) => this.log.error({ err, channel: id }, 'rejoin after login failed'));
     }
   }
 
