@@ -74,9 +74,13 @@ export class BaseSession<Shared = unknown> {
   async onText(_chat: LegacyMUC, _text: string, _opts: TextOptions): Promise<string | null> {
     throw new NotImplemented('onText');
   }
-  /** Called when the user corrects a message (XEP-0308). */
+  /**
+   * Called when the user corrects a message (XEP-0308). Return the correction's legacy id, if
+   * the network gives it one. Not implemented: the text goes as a new message, `Correction: …`,
+   * and the user is told (spec §3.14).
+   */
   async onCorrect(_chat: LegacyMUC, _text: string, _legacyMsgId: string): Promise<string | null> { throw new NotImplemented('onCorrect'); }
-  /** Called when the user retracts a message (XEP-0424). */
+  /** Called when the user retracts a message (XEP-0424), or corrects it to an empty text (spec §3.14). */
   async onRetract(_chat: LegacyMUC, _legacyMsgId: string): Promise<void> { throw new NotImplemented('onRetract'); }
   /** Called when the user reacts to a message (XEP-0444); an empty list removes all. */
   async onReact(_chat: LegacyMUC, _legacyMsgId: string, _emojis: string[]): Promise<void> { throw new NotImplemented('onReact'); }

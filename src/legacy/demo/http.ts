@@ -5,14 +5,26 @@
  *   POST   /demo/rooms                            create a room (a world room)      201 room
  *   GET    /demo/rooms                            list rooms                        200 {rooms}
  *   GET    /demo/rooms/{id}                       one room, messages included       200 room
- *   POST   /demo/rooms/{id}/messages              {from, body, id?}                 201 {id}
+ *   POST   /demo/rooms/{id}/messages              {from, body, id?, replyTo?}       201 {id}
+ *                                                  {from, url, id?, replyTo?}: a file
+ *                                                  {from, body, correct: msg}: an edit 201 {id}
+ *   DELETE /demo/rooms/{id}/messages/{msg}        ?by=nick: its author deletes it   204
+ *   POST   /demo/rooms/{id}/messages/{msg}/reactions  {from, emojis}                204
+ *   POST   /demo/rooms/{id}/messages/{msg}/moderate   {by, reason?}                 204
  *   POST   /demo/rooms/{id}/participants          {nick, role?, affiliation?}       201 participant
  *   DELETE /demo/rooms/{id}/participants/{nick}   ?kick=1 | ?ban=1, &reason=...     204
+ *   POST   /demo/rooms/{id}/participants/{nick}/presence   {show?, status?}         204
+ *   POST   /demo/rooms/{id}/participants/{nick}/chatstate  {state}                  204
+ *   POST   /demo/rooms/{id}/participants/{nick}/displayed  {id}                     204
+ *   POST   /demo/rooms/{id}/private               {from, to: user JID, body}        201 {id}
  *   POST   /demo/rooms/{id}/subject               {subject, by?}                    204
  *   POST   /demo/rooms/{id}/rename                {from, to}                        204
  *
- * Path segments are URL-encoded. Errors are `{ "error": text }` with 400 (bad JSON or fields),
- * 404 (unknown room, nick or route), 405, 409 (taken id or nick) or 413 (body over 1 MiB).
+ * The edit, deletion, reaction, chat state, marker and private message writes take an optional
+ * `jid` (`?jid=` for DELETE): an XMPP user did it through the gateway, and is not told of it
+ * (`to` of a private message is then a nick). Path segments are URL-encoded. Errors are
+ * `{ "error": text }` with 400 (bad JSON or fields), 403 (not the author, not a moderator),
+ * 404 (unknown room, message, nick or route), 405, 409 (taken id or nick) or 413 (body over 1 MiB).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,7 +54,21 @@ export interface DemoHttp {
   close(): Promise<void>;
 }
 
-const messageBody = z.object({ from: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional() });
+const jid = z.string().min(1).optional();
+const messageBody = z.object({
+  from: z.string().min(1), body: z.string().min(1).optional(), id: z.string().min(1).optional(),
+  url: z.url().optional(), replyTo: z.string().min(1).optional(), correct: z.string().min(1).optional(), jid,
+}).superRefine((m, ctx) => {
+  if (m.body === undefined && (m.url === undefined || m.correct !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['body'], message: m.correct ? 'an edit needs a body' : 'a message needs a body or a url' });
+  }
+});
+const reactionsBody = z.object({ from: z.string().min(1), emojis: z.array(z.string().min(1)), jid });
+const moderateBody = z.object({ by: z.string().min(1), reason: z.string().min(1).optional() });
+const presenceBody = z.object({ show: z.enum(['away', 'chat', 'dnd', 'xa']).optional(), status: z.string().optional() });
+const chatStateBody = z.object({ state: z.enum(['active', 'composing', 'paused', 'inactive', 'gone']), jid });
+const displayedBody = z.object({ id: z.string().min(1), jid });
+const privateBody = z.object({ from: z.string().min(1), to: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional(), jid });
 const subjectBody = z.object({ subject: z.string(), by: z.string().min(1).optional() });
 const renameBody = z.object({ from: z.string().min(1), to: z.string().min(1) });
 
@@ -85,19 +111,53 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
     const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), MAX_JOURNAL_WAIT_MS);
     return reply(res, 200, { entries: await network.journalAfter(Number.isFinite(after) ? after : 0, JOURNAL_PAGE, waitMs) });
   }
-  const [demo, rooms, roomId, sub, nick, ...rest] = url.pathname.split('/').slice(1).map(decodeSegment);
-  if (demo !== 'demo' || rooms !== 'rooms' || rest.length > 0 || [roomId, sub, nick].includes('')) {
+  const [demo, rooms, roomId, sub, key, action, ...rest] = url.pathname.split('/').slice(1).map(decodeSegment);
+  if (demo !== 'demo' || rooms !== 'rooms' || rest.length > 0 || [roomId, sub, key, action].includes('')) {
     throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
   }
-  const route = `${req.method} ${[roomId && '{id}', sub, nick && '{nick}'].filter(Boolean).join('/')}`;
+  const nick = key;
+  const route = `${req.method} ${[roomId && '{id}', sub, key && (sub === 'messages' ? '{msg}' : '{nick}'), action].filter(Boolean).join('/')}`;
+  const q = url.searchParams;
   switch (route) {
     case 'GET ': return reply(res, 200, { rooms: network.roomIds().map((id) => summary(network, id)) });
     case 'POST ': return reply(res, 201, network.createRoom(await readJson(req)));
     case 'GET {id}': return reply(res, 200, network.room(roomId!));
-    case 'POST {id}/messages': return reply(res, 201, network.post(roomId!, parse(messageBody, await readJson(req))));
+    case 'POST {id}/messages': {
+      const { correct, jid: by, ...m } = parse(messageBody, await readJson(req));
+      if (correct === undefined) return reply(res, 201, network.post(roomId!, m));
+      network.correct(roomId!, { id: correct, from: m.from, body: m.body!, ...(by ? { jid: by } : {}) });
+      return reply(res, 201, { id: correct });
+    }
+    case 'DELETE {id}/messages/{msg}': {
+      const by = q.get('by');
+      if (!by) throw new HttpError(400, 'by: the nickname of the author is required');
+      network.retract(roomId!, key!, by, q.get('jid') ?? undefined);
+      return reply(res, 204);
+    }
+    case 'POST {id}/messages/{msg}/reactions': {
+      const { from, emojis, jid: by } = parse(reactionsBody, await readJson(req));
+      network.react(roomId!, key!, from, emojis, by);
+      return reply(res, 204);
+    }
+    case 'POST {id}/messages/{msg}/moderate': {
+      const { by, reason } = parse(moderateBody, await readJson(req));
+      network.moderate(roomId!, key!, by, reason);
+      return reply(res, 204);
+    }
+    case 'POST {id}/participants/{nick}/presence': network.setPresence(roomId!, key!, parse(presenceBody, await readJson(req))); return reply(res, 204);
+    case 'POST {id}/participants/{nick}/chatstate': {
+      const { state, jid: by } = parse(chatStateBody, await readJson(req));
+      network.chatState(roomId!, key!, state, by);
+      return reply(res, 204);
+    }
+    case 'POST {id}/participants/{nick}/displayed': {
+      const { id, jid: by } = parse(displayedBody, await readJson(req));
+      network.displayed(roomId!, key!, id, by);
+      return reply(res, 204);
+    }
+    case 'POST {id}/private': return reply(res, 201, network.sendPrivate(roomId!, parse(privateBody, await readJson(req))));
     case 'POST {id}/participants': return reply(res, 201, network.join(roomId!, parse(participantSchema.partial({ role: true, affiliation: true }), await readJson(req))));
     case 'DELETE {id}/participants/{nick}': {
-      const q = url.searchParams;
       network.remove(roomId!, nick!, { kick: flag(q.get('kick')), ban: flag(q.get('ban')), reason: q.get('reason') ?? undefined });
       return reply(res, 204);
     }
@@ -112,7 +172,11 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
       return reply(res, 204);
     }
   }
-  const known = ['', '{id}', '{id}/messages', '{id}/participants', '{id}/participants/{nick}', '{id}/subject', '{id}/rename'];
+  const known = [
+    '', '{id}', '{id}/messages', '{id}/messages/{msg}', '{id}/messages/{msg}/reactions', '{id}/messages/{msg}/moderate',
+    '{id}/participants', '{id}/participants/{nick}', '{id}/participants/{nick}/presence', '{id}/participants/{nick}/chatstate',
+    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/rename', '{id}/from-user',
+  ];
   if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
 }

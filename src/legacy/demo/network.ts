@@ -285,6 +285,7 @@ export class DemoNetwork {
       throw new DemoError(404, `no participant "${pm.jid ? pm.to : pm.from}" in room "${roomId}"`);
     }
     if (!pm.jid && !this.isMember(roomId, pm.to)) throw new DemoError(404, `${pm.to} is not a member of room "${roomId}"`);
+    if (pm.id !== undefined && room.messageIds.has(pm.id)) throw new DemoError(409, `message id "${pm.id}" exists in room "${roomId}"`);
     const id = pm.id ?? this.newId(room);
     const to = pm.jid ? pm.to : pm.to.toLowerCase();
     this.change(room, { type: 'privateMessage', roomId, id, from: requireText(pm.from, 'from'), to, body: requireText(pm.body, 'body') }, lower(pm.jid));

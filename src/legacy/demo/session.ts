@@ -125,11 +125,14 @@ export class DemoSession extends BaseSession<DemoShared> {
   /** Called when the user writes privately to a participant; only that participant hears it. */
   override async onPrivateText(chat: LegacyMUC, nickname: string, text: string, opts: TextOptions): Promise<string> {
     const id = opts.xmppId ? `x-${this.user.jid}-${opts.xmppId}` : undefined;
-    let sent = { id: id ?? '' };
-    await this.write(() => {
-      sent = this.shared.network.sendPrivate(chat.legacyId, { from: this.nickIn(chat), to: nickname, body: text, jid: this.user.jid, ...(id ? { id } : {}) });
-    });
-    return sent.id;
+    try {
+      const sent = this.shared.network.sendPrivate(chat.legacyId, { from: this.nickIn(chat), to: nickname, body: text, jid: this.user.jid, ...(id ? { id } : {}) });
+      await this.shared.network.settled();
+      return sent.id;
+    } catch (err) {
+      if (id && err instanceof DemoError && err.status === 409) return id; // already on the network
+      throw toXmppError(err);
+    }
   }
 
   private chatState(chat: LegacyMUC, state: ChatState): Promise<void> {
@@ -233,7 +236,7 @@ const CHECKPOINT_EVERY_MS = 200;
 export function toXmppError(err: unknown): unknown {
   if (!(err instanceof DemoError)) return err;
   switch (err.status) {
-    case 404: return new XmppError('item-not-found', 'No such group');
+    case 404: return new XmppError('item-not-found', err.message.startsWith('no room') ? 'No such group' : err.message);
     case 403: return new XmppError('forbidden', err.message);
     case 409: return new XmppError('conflict', err.message);
     default: return new XmppError('bad-request', err.message);

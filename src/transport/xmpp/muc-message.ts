@@ -7,11 +7,11 @@
  */
 import type { EchoIntent, MessageIntent, ReplayIntent } from '../../machines/ports.ts';
 import type { XmppRoomEvent } from '../../machines/events.ts';
-import { NS_DELAY, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID } from './ns.ts';
+import { NS_CHATSTATES, NS_DELAY, NS_MARKERS, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID } from './ns.ts';
 import { occupantJid } from './muc-presence.ts';
 import { readChatState, writeChatState } from './chat-states.ts';
 import { readDisplayed, writeDisplayed, writeMarkable } from './chat-markers.ts';
-import { writeHint } from './hints.ts';
+import { NS_HINTS, writeHint } from './hints.ts';
 import { readReplace, writeReplace } from './message-correct.ts';
 import { writeModerated } from './message-moderate.ts';
 import { readRetract, writeRetract } from './message-retract.ts';
@@ -66,6 +66,9 @@ export function readGroupchat(el: Element): GroupchatRead | null {
   return null;
 }
 
+/** Namespaces of what an archived form leaves out (spec §3.2): chat states, hints, `<markable/>`. */
+const NOT_ARCHIVED = new Set([NS_CHATSTATES, NS_HINTS, NS_MARKERS]);
+
 /** One stanza per recipient; `to` omitted builds the archived form. */
 export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element {
   const el = xml('message', { from: occupantJid(m.room, m.nick), to, id: m.id, type: m.type });
@@ -100,7 +103,8 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
 
 /**
  * The client's message reflected from the room: original payload and id kept, addressing
- * replaced, with the room's stanza-id and the user's occupant-id (spec §3.13.3).
+ * replaced, with the room's stanza-id and the user's occupant-id (spec §3.13.3). `to` omitted
+ * builds the archived form, without chat states, marker requests or hints (spec §3.2).
  */
 export function writeEcho(e: Omit<EchoIntent, 'to'>, to?: string): Element {
   const el = parseStanza(e.xml);
@@ -109,7 +113,8 @@ export function writeEcho(e: Omit<EchoIntent, 'to'>, to?: string): Element {
   delete el.attrs.xmlns;
   // a client must not be able to forge the room's ids (XEP-0359 §3.1, XEP-0421 §4)
   el.children = el.children.filter((c) => typeof c === 'string' || !(
-    (c.name === 'stanza-id' && c.attrs.by === e.room) || c.name === 'occupant-id'));
+    (c.name === 'stanza-id' && c.attrs.by === e.room) || c.name === 'occupant-id'
+    || (!to && NOT_ARCHIVED.has(String(c.attrs.xmlns)) && (c.attrs.xmlns !== NS_MARKERS || c.name === 'markable'))));
   el.cnode(xml('stanza-id', { xmlns: NS_SID, by: e.room, id: e.stanzaId }));
   el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: e.occupantId }));
   return el;
