@@ -162,8 +162,8 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
       return reply(res, 204);
     }
     case 'POST {id}/from-user': {
-      const { jid, nick, body, id } = parse(fromUserBody, await readJson(req));
-      return reply(res, 201, network.sendFromUser(roomId!, jid, nick, body, id));
+      const { jid, nick, body, id, url, replyTo } = parse(fromUserBody, await readJson(req));
+      return reply(res, 201, network.sendFromUser(roomId!, jid, nick, body, id, { ...(url ? { url } : {}), ...(replyTo ? { replyTo } : {}) }));
     }
     case 'POST {id}/subject': network.setSubject(roomId!, parse(subjectBody, await readJson(req))); return reply(res, 204);
     case 'POST {id}/rename': {
@@ -184,7 +184,10 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
 /** A journal request waits at most this long for a new event (long polling). */
 const MAX_JOURNAL_WAIT_MS = 25_000;
 const JOURNAL_PAGE = 2000;
-const fromUserBody = z.object({ jid: z.string().min(1), nick: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional() });
+const fromUserBody = z.object({
+  jid: z.string().min(1), nick: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional(),
+  url: z.string().min(1).optional(), replyTo: z.string().min(1).optional(),
+});
 
 function summary(network: DemoNetwork, id: string) {
   const { name, type, members, participants } = network.info(id);

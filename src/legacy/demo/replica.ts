@@ -41,12 +41,50 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     this.poll?.abort();
   }
 
-  override sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string): { id: string } {
+  override sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string, extra: { url?: string; replyTo?: string } = {}): { id: string } {
     if (!this.isMember(roomId, userJid)) throw new DemoError(403, `${userJid} is not a member of room "${roomId}"`);
     const messageId = id ?? `u-${randomUUID()}`;
-    this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/from-user`, { jid: userJid, nick, body, id: messageId });
+    this.forward('POST', `${this.path(roomId)}/from-user`, { jid: userJid, nick, body, id: messageId, ...extra });
     return { id: messageId };
   }
+
+  override correct(roomId: string, c: { id: string; from: string; body: string; jid?: string }): void {
+    this.info(roomId);
+    this.forward('POST', `${this.path(roomId)}/messages`, { from: c.from, body: c.body, correct: c.id, ...(c.jid ? { jid: c.jid } : {}) });
+  }
+
+  override retract(roomId: string, id: string, by: string, jid?: string): void {
+    const q = new URLSearchParams({ by, ...(jid ? { jid } : {}) });
+    this.forward('DELETE', `${this.path(roomId)}/messages/${encodeURIComponent(id)}?${q}`);
+  }
+
+  override react(roomId: string, id: string, from: string, emojis: string[], jid?: string): void {
+    this.forward('POST', `${this.path(roomId)}/messages/${encodeURIComponent(id)}/reactions`, { from, emojis, ...(jid ? { jid } : {}) });
+  }
+
+  override moderate(roomId: string, id: string, by: string, reason?: string): void {
+    this.forward('POST', `${this.path(roomId)}/messages/${encodeURIComponent(id)}/moderate`, { by, ...(reason ? { reason } : {}) });
+  }
+
+  override setPresence(roomId: string, nick: string, p: { show?: 'away' | 'chat' | 'dnd' | 'xa'; status?: string }): void {
+    this.forward('POST', `${this.path(roomId)}/participants/${encodeURIComponent(nick)}/presence`, p);
+  }
+
+  override chatState(roomId: string, nick: string, state: Parameters<DemoNetwork['chatState']>[2], jid?: string): void {
+    this.forward('POST', `${this.path(roomId)}/participants/${encodeURIComponent(nick)}/chatstate`, { state, ...(jid ? { jid } : {}) });
+  }
+
+  override displayed(roomId: string, nick: string, id: string, jid?: string): void {
+    this.forward('POST', `${this.path(roomId)}/participants/${encodeURIComponent(nick)}/displayed`, { id, ...(jid ? { jid } : {}) });
+  }
+
+  override sendPrivate(roomId: string, pm: { from: string; to: string; body: string; jid?: string; id?: string }): { id: string } {
+    const id = pm.id ?? `p-${randomUUID()}`;
+    this.forward('POST', `${this.path(roomId)}/private`, { ...pm, id });
+    return { id };
+  }
+
+  private path(roomId: string): string { return `/demo/rooms/${encodeURIComponent(roomId)}`; }
 
   override post(roomId: string, msg: { from: string; body: string; id?: string }): { id: string } {
     this.info(roomId);
