@@ -1,0 +1,210 @@
+/**
+ * W6 scale-out: the same traffic with 1, 2 and 4 worker processes (plus one edge process) on
+ * one Redis, with the demo network served from this process and replicated by the workers;
+ * then the failover time: a worker is SIGKILLed while a room it owns receives a message every
+ * 10 ms, and the time from the kill to the first message posted after it reaching the client.
+ *
+ *   node --import tsx bench/workloads/w6-scale.ts [--messages N] [--workers 1,2,4] [--runs N]
+ *
+ * Prints one JSON line per measurement and writes bench/results/w6.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createKeys } from '../../src/actors/keys.ts';
+import { userStore } from '../../src/actors/users.ts';
+import { DemoNetwork, parseWorld, startDemoHttp } from '../../src/legacy/demo/index.ts';
+import { Mailboxes } from '../../src/transport/mailbox.ts';
+import { startStack, type DevStack } from '../../src/devstack/stack.ts';
+import { makeTempDir, removeTempDir } from '../../src/devstack/daemon.ts';
+import { connectClient, xml, type TestClient } from '../../test/support/xmpp-client.ts';
+import { spawnRoomgate, type RoomgateProcess } from '../../test/support/processes.ts';
+import { spread, type Spread } from '../lib/stats.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const GW = 'gw.localhost';
+const MUC = 'http://jabber.org/protocol/muc';
+const PARTITIONS = 16;
+const USERS = Array.from({ length: 8 }, (_, i) => `w6u${i}`);
+const ROOMS_PER_USER = 4;
+const roomsOf = (user: string) => Array.from({ length: ROOMS_PER_USER }, (_, i) => `${user}-r${i}`);
+const silent = pino({ level: 'silent' });
+
+export interface W6Result {
+  throughput: { workers: number; msgPerS: Spread }[];
+  failoverMs: Spread;
+  cores: number;
+}
+
+interface Deployment {
+  procs: RoomgateProcess[];
+  /** Worker id → its process. */
+  workers: Map<string, RoomgateProcess>;
+  clients: Map<string, TestClient>;
+  redis: Redis;
+  keys: ReturnType<typeof createKeys>;
+  stop(): Promise<void>;
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`W6: timed out waiting for ${what}`);
+}
+
+/** An edge and `workers` workers on a fresh key prefix, every user joined to their rooms. */
+async function deploy(stack: DevStack, networkUrl: string, workers: number, dir: string): Promise<Deployment> {
+  const prefix = `bench:${randomUUID()}`;
+  const config = {
+    component: { jid: GW, secret: stack.component.secret },
+    xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },
+    redis: { url: stack.redis.url, prefix }, partitions: PARTITIONS,
+    workers: { leaseTtlMs: 1500, tickMs: 300 },
+    plugin: { name: 'demo', options: { networkUrl, shiftTimestamps: false, httpPort: 0 } },
+    log: { level: 'info' },
+  };
+  const run = `w6-${workers}-${prefix.slice(-6)}`;
+  const configPath = join(dir, `${run}.json`);
+  writeFileSync(configPath, JSON.stringify(config));
+  const keys = createKeys(prefix, PARTITIONS);
+  const redis = new Redis(stack.redis.url);
+  const procs = [spawnRoomgate('edge', configPath, dir, `${run}-edge`)];
+  await procs[0]!.waitForLog(/"component online"/);
+  for (let i = 0; i < workers; i++) procs.push(spawnRoomgate('worker', configPath, dir, `${run}-worker${i}`));
+  const workerIds = new Map<string, RoomgateProcess>();
+  for (const p of procs.slice(1)) workerIds.set(String((await p.waitForLog(/"worker started"/)).worker), p);
+  const owners = async () => Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.get(keys.partitionLease(p))));
+  await until(`${workers} workers owning every partition`, async () => {
+    const o = await owners();
+    return !o.includes(null) && new Set(o.map((v) => v!.split('#')[0])).size === workers;
+  });
+  const users = userStore(redis, keys);
+  const mailboxes = new Mailboxes(keys, redis);
+  for (const user of USERS) {
+    await users.put({ jid: `${user}@localhost`, registration: { nickname: user } });
+    await mailboxes.add({ kind: 'control', user: `${user}@localhost`, action: 'login' });
+  }
+  await mailboxes.close();
+  const clients = new Map<string, TestClient>();
+  for (const user of USERS) {
+    const client = await connectClient({ service: stack.c2sService, domain: stack.domain, username: user, password: `${user}-pw`, resource: 'bench' });
+    clients.set(user, client);
+    for (const room of roomsOf(user)) {
+      await client.send(xml('presence', { to: `${room}@${GW}/${user}` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+      await client.next((el) => el.name === 'message' && el.attrs.from?.startsWith(`${room}@${GW}`) === true && !!el.getChild('subject'), 30_000);
+    }
+  }
+  return {
+    procs, workers: workerIds, clients, redis, keys,
+    async stop() {
+      for (const c of clients.values()) await c.stop().catch(() => undefined);
+      for (const p of procs.reverse()) await p.kill('SIGTERM').catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
+
+const received = (client: TestClient, prefix: string) =>
+  client.unconsumed().filter((el) => el.name === 'message' && el.getChildText('body')?.startsWith(prefix)).length;
+
+/** Posts `count` messages spread over every room; resolves with messages/s until all delivered. */
+async function throughput(network: DemoNetwork, d: Deployment, count: number, tag: string): Promise<number> {
+  const rooms = USERS.flatMap((user) => roomsOf(user).map((room) => ({ user, room })));
+  const perUser = new Map(USERS.map((u) => [u, 0]));
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const { user, room } = rooms[i % rooms.length]!;
+    network.post(room, { from: 'bob', body: `${tag} ${i}` });
+    perUser.set(user, perUser.get(user)! + 1);
+    if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve)); // let the journal be read
+  }
+  await until('every message delivered', () => USERS.every((u) => received(d.clients.get(u)!, `${tag} `) >= perUser.get(u)!), 120_000);
+  const seconds = (performance.now() - start) / 1000;
+  for (const c of d.clients.values()) c.unconsumed().splice(0); // keep the buffers small between runs
+  return count / seconds;
+}
+
+/** Kill the owner of a room's partition mid-stream: ms from the kill to the first message posted after it. */
+async function failover(network: DemoNetwork, d: Deployment): Promise<number> {
+  const user = USERS[0]!;
+  const room = roomsOf(user)[0]!;
+  const lease = await d.redis.get(d.keys.partitionLease(d.keys.partitionOf(`${user}@localhost`)));
+  const ownerId = lease!.split('#')[0]!;
+  const victim = d.workers.get(ownerId)!;
+  let i = 0;
+  let killedAt = 0;
+  let firstAfter = -1;
+  const client = d.clients.get(user)!;
+  const timer = setInterval(() => {
+    network.post(room, { from: 'bob', body: `fo ${i}` });
+    if (killedAt && firstAfter < 0) firstAfter = i;
+    i++;
+  }, 10);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  killedAt = performance.now();
+  await victim.kill('SIGKILL');
+  await until('a message posted after the kill', () => firstAfter >= 0 && client.unconsumed().some((el) => {
+    const n = Number(el.getChildText('body')?.replace(/^fo /, '') ?? Number.NaN);
+    return Number.isFinite(n) && n >= firstAfter;
+  }), 30_000);
+  const ms = performance.now() - killedAt;
+  clearInterval(timer);
+  return ms;
+}
+
+export async function w6(opts: { messages: number; workers: number[]; runs: number }): Promise<W6Result> {
+  const stack = await startStack({ accounts: USERS.map((user) => ({ user, password: `${user}-pw` })) });
+  const dir = makeTempDir('w6');
+  const world = parseWorld({
+    rooms: USERS.flatMap((user) => roomsOf(user).map((id) => ({ id, name: id, type: 'channel', members: [`${user}@localhost`], participants: [{ nick: 'bob' }] }))),
+  });
+  const network = new DemoNetwork(world, { log: silent });
+  const http = await startDemoHttp(network, { host: '127.0.0.1', port: 0, log: silent });
+  const networkUrl = `http://127.0.0.1:${http.port}`;
+  const result: W6Result = { throughput: [], failoverMs: spread([]), cores: (await import('node:os')).cpus().length };
+  try {
+    for (const workers of opts.workers) {
+      const d = await deploy(stack, networkUrl, workers, dir);
+      try {
+        await throughput(network, d, Math.floor(opts.messages / 10), `warm${workers}`);
+        const rates: number[] = [];
+        for (let r = 0; r < opts.runs; r++) rates.push(await throughput(network, d, opts.messages, `w${workers}r${r}`));
+        result.throughput.push({ workers, msgPerS: spread(rates) });
+        console.log(JSON.stringify({ workload: 'W6', workers, msgPerS: spread(rates) }));
+      } finally {
+        await d.stop();
+      }
+    }
+    const times: number[] = [];
+    for (let r = 0; r < opts.runs; r++) {
+      const d = await deploy(stack, networkUrl, 2, dir);
+      try {
+        times.push(await failover(network, d));
+      } finally {
+        await d.stop();
+      }
+    }
+    result.failoverMs = spread(times);
+    console.log(JSON.stringify({ workload: 'W6', failoverMs: result.failoverMs }));
+  } finally {
+    await http.close();
+    await stack.stop();
+    await removeTempDir(dir);
+  }
+  return result;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { messages: { type: 'string', default: '4000' }, workers: { type: 'string', default: '1,2,4' }, runs: { type: 'string', default: '3' } } });
+  const res = await w6({ messages: Number(values.messages), workers: values.workers!.split(',').map(Number), runs: Number(values.runs) });
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/w6.json'), JSON.stringify({ date: new Date().toISOString(), ...res }, null, 2));
+  process.exit(0);
+}
