@@ -1,12 +1,12 @@
 /**
  * Room actors of one partition: created on first use, restored from their Redis snapshot,
  * fed one event at a time, and written back after each mailbox job. Also binds the machine's
- * hooks (fill, backfill, history, sendText, userAction) to the plugin's room objects.
+ * hooks (fill, backfill, history, callHook, sendText, userAction) to the plugin's room objects.
  */
 import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BaseSession, TextOptions } from '../legacy/session.ts';
+import { BaseSession, type TextOptions } from '../legacy/session.ts';
 import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
 import type { LegacyParticipant } from '../legacy/participant.ts';
 import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
@@ -77,9 +77,13 @@ export class Rooms {
       flags: {
         hasSubject: (muc.constructor as typeof LegacyMUC).HAS_SUBJECT,
         reactionsSingleEmoji: (muc.constructor as typeof LegacyMUC).REACTIONS_SINGLE_EMOJI,
+        // DECISIONS: a nick change from XMPP is for plugins that implement the hook
+        nickChange: session.onNickChange !== BaseSession.prototype.onNickChange,
       },
     };
     const snapshot = raw ? JSON.parse(raw) : null;
+    // class flags describe the plugin running now, not the one that wrote the snapshot
+    if (snapshot?.context) snapshot.context.flags = input.flags;
     // a fresh room object learns what the actor already knows (name, type, the user's nick ...)
     if (snapshot?.context?.info) muc.applyInfo(snapshot.context.info);
     const actor = createActor(this.machine, snapshot ? { input, snapshot } : { input });
@@ -199,6 +203,11 @@ export class Rooms {
       case 'setAffiliation':
         if (!contact) throw new XmppError('item-not-found', `No participant named ${call.nick}`);
         return muc.onSetAffiliation(contact, call.affiliation, call.reason, call.nick);
+      case 'setRole':
+        if (!contact) throw new XmppError('item-not-found', `No participant named ${call.nick}`);
+        return muc.onSetRole(call.nick, call.role, call.reason);
+      case 'nickChange':
+        return muc.session.onNickChange(muc, call.nick);
       case 'destroy':
         return muc.onDestroyRequest(call.reason);
       case 'leaveGroup':

@@ -161,8 +161,13 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     this.emit({ type: 'legacy.participantLeft', nick: p.nickname, kind, ...(opts.reason ? { reason: opts.reason } : {}) });
   }
 
-  /** Call when a participant changed nickname on the network (the 303 presence pair). */
+  /**
+   * Call when a participant changed nickname on the network (the 303 presence pair). With the
+   * user's own nickname as `oldNickname`, the user was renamed (110 too), and this room's
+   * `userNick` follows.
+   */
   renameParticipant(oldNickname: string, newNickname: string): void {
+    if (this.userNick !== null && this.userNick === oldNickname) this.userNick = newNickname;
     this.emit({ type: 'legacy.rename', from: oldNickname, to: newNickname });
   }
 

@@ -50,6 +50,8 @@ export class LegacyParticipant {
       affiliation: this.affiliation,
       ...(this.hats.length ? { hats: this.hats } : {}),
       ...(this.contact ? { contactId: this.contact.legacyId } : {}),
+      ...(this.isUser ? { isUser: true as const } : {}),
+      ...(this.isSystem ? { isSystem: true as const } : {}),
     };
   }
 
@@ -163,7 +165,7 @@ export class LegacyParticipant {
   /** Call when this participant changed the room's subject. */
   setRoomSubject(subject: string, when?: Date): void {
     this.muc.emit({
-      type: 'legacy.subject', subject, setter: this.nickname,
+      type: 'legacy.subject', subject, setter: this.isSystem ? null : this.nickname,
       ...(when ? { when: when.toISOString() } : {}),
     });
   }

@@ -16,6 +16,10 @@ export interface ParticipantInit {
   hats?: Hat[];
   /** Real identity on the network, shown as `jid` in non-anonymous rooms. */
   contactId?: string;
+  /** The user's own participant (`getUserParticipant`), whatever nick the plugin still knows it by. */
+  isUser?: true;
+  /** The room itself (`getSystemParticipant`, nick ''): it speaks from the bare room JID. */
+  isSystem?: true;
 }
 
 /** A legacy message id, and its XMPP id (the session's `legacyToXmppMsgId`) stamped by the runtime. */
@@ -39,6 +43,10 @@ export type HookCall =
   | { hook: 'setSubject'; subject: string }
   | { hook: 'kick'; nick: string; reason: string | null }
   | { hook: 'setAffiliation'; nick: string; affiliation: MucAffiliation; reason: string | null }
+  /** XEP-0045 §8.3–8.6, §9.6–9.7: voice and moderator granted or revoked (`none` is a kick). */
+  | { hook: 'setRole'; nick: string; role: Exclude<MucRole, 'none'>; reason: string | null }
+  /** XEP-0045 §7.6: the user's new nickname, for plugins that implement `onNickChange` (DECISIONS). */
+  | { hook: 'nickChange'; nick: string }
   | { hook: 'destroy'; reason: string | null }
   | { hook: 'leaveGroup' }
   /** XEP-0425: remove a message for everyone; `id` is its stanza-id (spec §3.3). */
@@ -51,8 +59,11 @@ export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.presence'; from: string; nick: string; id?: string })
   /** An error the user's server bounced for a resource that is gone (spec §2.9). */
   | (EventMeta & { type: 'xmpp.bounce'; from: string })
-  /** An iq or message that asks the plugin for something; answered on `reply`. */
-  | (EventMeta & { type: 'xmpp.request'; from: string; id?: string; reply: 'iq' | 'message'; call: HookCall })
+  /**
+   * An iq or message that asks the plugin for something; answered on `reply`. The room makes
+   * the `presence` ones itself, from a nick change (spec §2.6).
+   */
+  | (EventMeta & { type: 'xmpp.request'; from: string; id?: string; reply: 'iq' | 'message' | 'presence'; call: HookCall })
   | (EventMeta & {
       type: 'xmpp.message'; from: string; id?: string; body: string;
       /** The client's stanza as received, so the echo keeps its payload (spec §3.13). */

@@ -9,7 +9,7 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
 import { messageEffects } from './room.messages.ts';
 import {
-  isUser, speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
+  speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
   type UserMessageEvent,
 } from './room.ts';
 
@@ -41,15 +41,30 @@ function subjectText(c: RoomContext): string {
   return text || info.name;
 }
 
+/** §3.5: from the setter's occupant JID, or from the room itself (bare JID, occupant-id `room`). */
 function subjectMessage(c: RoomContext, to: string[], stanzaId: string): MessageIntent {
-  const setter = c.info?.subjectSetter ? c.participants.find((p) => p.nick === c.info!.subjectSetter) : undefined;
+  const nick = c.info?.subjectSetter || null;
+  const setter = nick === null ? undefined : nick === userNick(c) ? c.self : c.participants.find((p) => p.nick === nick);
   return {
     to, room: c.jid, type: 'groupchat',
-    nick: c.info?.subjectSetter ?? null,
+    nick,
     subject: subjectText(c),
     stanzaId,
     occupantId: setter?.occupantId ?? 'room',
     ...(c.info?.subjectDate ? { delay: { stamp: c.info.subjectDate, from: c.jid } } : {}),
+  };
+}
+
+/**
+ * The user's own presence to one joined resource: 110 (only ever on the self-presence), with
+ * 100 and the resource's full JID where real JIDs are shown (spec §2.3, §4).
+ */
+function selfPresence(c: RoomContext, to: string, nick: string): PresenceIntent {
+  const anonymous = isAnonymous(c);
+  return {
+    to, room: c.jid, nick,
+    item: { affiliation: c.self.affiliation, role: c.self.role, ...(!anonymous ? { jid: to } : {}) },
+    codes: anonymous ? [110] : [110, 100], occupantId: c.self.occupantId,
   };
 }
 
@@ -62,8 +77,13 @@ function errorPresence(c: RoomContext, join: JoinEvent, error: StanzaError): Pre
 
 export function roomEffects(port: RoomPort) {
   function reply(c: RoomContext, e: RequestEvent, error: StanzaError): void {
-    if (e.reply === 'iq') port.iq({ to: e.from, from: c.jid, type: 'error', error, ...(e.id ? { id: e.id } : {}) });
-    else port.message({ to: [e.from], room: c.jid, nick: null, type: 'error', error, ...(e.id ? { id: e.id } : {}) });
+    const id = e.id ? { id: e.id } : {};
+    if (e.reply === 'iq') port.iq({ to: e.from, from: c.jid, type: 'error', error, ...id });
+    else if (e.reply === 'message') port.message({ to: [e.from], room: c.jid, nick: null, type: 'error', error, ...id });
+    // XEP-0045 §7.6: a refused nick change is an error presence from the nick asked for
+    else if (e.call.hook === 'nickChange') {
+      port.presence({ to: e.from, room: c.jid, nick: e.call.nick, type: 'error', ...id, error: { by: c.jid, ...error } });
+    }
   }
 
   function removeUser(c: RoomContext, reason: string): void {
@@ -96,14 +116,10 @@ export function roomEffects(port: RoomPort) {
       const join = c.pendingJoins[0]!;
       for (const p of c.participants) port.presence(occupantPresence(c, p, join.from));
       const nick = userNick(c);
-      const codes = [110];
-      if (!isAnonymous(c)) codes.push(100);
-      if (join.nick !== nick) codes.push(210);
+      const self = selfPresence(c, join.from, nick);
       port.presence({
-        to: join.from, room: c.jid, nick,
-        ...(join.presenceId ? { id: join.presenceId } : {}),
-        item: { affiliation: c.self.affiliation, role: c.self.role, ...(!isAnonymous(c) ? { jid: join.from } : {}) },
-        codes, occupantId: c.self.occupantId,
+        ...self, ...(join.presenceId ? { id: join.presenceId } : {}),
+        codes: join.nick !== nick ? [...self.codes!, 210] : self.codes!, // §2.3: the room imposed its nick
       });
       for (const m of history) port.replay({ to: join.from, xml: m.xml, stamp: m.at, room: c.jid });
       port.message(subjectMessage(c, [join.from], `subject-${join.eventId}`));
@@ -133,7 +149,6 @@ export function roomEffects(port: RoomPort) {
 
     announcePresence: ({ context: c, event }: Args) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
-      if (isUser(c, e.participant)) return; // the user's own presence is theirs to send
       const old = speakerOf(c, e.participant, e.eventId);
       const p: Participant = {
         ...old,
@@ -183,7 +198,27 @@ export function roomEffects(port: RoomPort) {
       }
     },
 
-    /** §2.6: the room imposes the nickname; a change is refused. */
+    /** The network changed the user's role or affiliation: every joined resource sees its self-presence again. */
+    announceSelfPresence: ({ context: c, event }: Args) => {
+      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
+      const status = { ...(e.show ? { show: e.show } : {}), ...(e.status ? { status: e.status } : {}) };
+      for (const to of c.resources) port.presence({ ...selfPresence(c, to, userNick(c)), ...status });
+    },
+
+    /**
+     * XEP-0045 §7.6: the user was renamed: unavailable from the old nick with the new one in the
+     * item and 303+110, then the self-presence from the new nick, to every joined resource.
+     */
+    announceSelfRename: ({ context: c, event }: Args) => {
+      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
+      for (const to of c.resources) {
+        const before = selfPresence(c, to, e.from);
+        port.presence({ ...before, type: 'unavailable', item: { ...before.item!, nick: e.to }, codes: [303, 110] });
+        port.presence({ ...selfPresence(c, to, e.to), codes: [110] });
+      }
+    },
+
+    /** §2.6: the room imposes the nickname; without the plugin's `onNickChange` a change is refused. */
     refuseNickChange: ({ context: c, event }: Args) => {
       const e = event as Extract<RoomEvent, { type: 'xmpp.presence' }>;
       port.presence({
@@ -197,6 +232,7 @@ export function roomEffects(port: RoomPort) {
       reply(c, e, error);
     },
 
+    /** Only an iq gets a result; a subject or nick change shows as what the network reports back. */
     answerRequest: ({ context: c }: Args) => {
       const e = c.request!;
       if (e.reply === 'iq') port.iq({ to: e.from, from: c.jid, type: 'result', ...(e.id ? { id: e.id } : {}) });

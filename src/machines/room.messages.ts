@@ -9,8 +9,8 @@ import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { LegacyRoomEvent } from './events.ts';
 import type { MessageIntent, PresenceIntent, RoomPort } from './ports.ts';
 import {
-  isUser, knownXmppId, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent, type SendTextOutput,
-  type UserActionEvent, type UserActionOutput,
+  isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
+  type SendTextOutput, type UserActionEvent, type UserActionOutput,
 } from './room.ts';
 
 type Args = { context: RoomContext; event: RoomEvent };
@@ -30,7 +30,8 @@ export function legacyMessage(c: RoomContext, e: Legacy<'legacy.message'>): Outg
   // §3.18: attachments never get the quote, only <reply>
   const reply = e.replyTo ? replyOf(c, e.replyTo, e.url === undefined) : null;
   return {
-    room: c.jid, nick: p.nick, type: 'groupchat', body: (reply?.quote ?? '') + e.body,
+    // spec §3.11: the room itself speaks from its bare JID
+    room: c.jid, nick: occupantNick(p), type: 'groupchat', body: (reply?.quote ?? '') + e.body,
     ...(xmppId ? { id: xmppId } : {}),
     stanzaId: xmppId ?? e.eventId,
     occupantId: p.occupantId,
@@ -161,7 +162,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const p = speakerOf(c, e.participant, e.eventId);
       const id = knownXmppId(c, e.target, true);
       const m: Outgoing = {
-        room: c.jid, nick: p.nick, type: 'groupchat', body: `/me retracted the message ${e.target.legacyId}`,
+        room: c.jid, nick: occupantNick(p), type: 'groupchat', body: `/me retracted the message ${e.target.legacyId}`,
         stanzaId: e.eventId, occupantId: p.occupantId, retract: id, replace: id, chatState: 'active', hint: 'store',
       };
       send(c, p, m);
@@ -173,7 +174,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const e = event as Legacy<'legacy.reaction'>;
       const p = speakerOf(c, e.participant, e.eventId);
       const m: Outgoing = {
-        room: c.jid, nick: p.nick, type: 'groupchat', stanzaId: e.eventId, occupantId: p.occupantId,
+        room: c.jid, nick: occupantNick(p), type: 'groupchat', stanzaId: e.eventId, occupantId: p.occupantId,
         reactions: { id: knownXmppId(c, e.target, false), emojis: e.emojis }, hint: 'store',
       };
       send(c, p, m);
@@ -186,7 +187,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const by = e.moderator ? speakerOf(c, e.moderator, e.eventId) : null;
       const m: Outgoing = {
         room: c.jid, nick: null, type: 'groupchat', stanzaId: e.eventId, occupantId: by?.occupantId ?? 'room',
-        moderated: { id: knownXmppId(c, e.target, false), by: by?.nick ?? null, ...(e.reason ? { reason: e.reason } : {}) },
+        moderated: { id: knownXmppId(c, e.target, false), by: by ? occupantNick(by) : null, ...(e.reason ? { reason: e.reason } : {}) },
       };
       if (c.resources.length) port.message({ ...m, to: c.resources });
       archive(c, m, e.at, 'live');
@@ -195,6 +196,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     /** §3.20: never archived; a repeated state is dropped, except `composing` (§1.4). */
     deliverChatState: ({ context: c, event }: Args) => {
       const e = event as Legacy<'legacy.chatState'>;
+      if (isSystem(e.participant)) return; // the room itself neither types nor reads
       const p = speakerOf(c, e.participant, e.eventId);
       if (e.state === p.chatState && e.state !== 'composing') return;
       send(c, p, { room: c.jid, nick: p.nick, type: 'groupchat', occupantId: p.occupantId, chatState: e.state, hint: 'no-store' });
@@ -203,6 +205,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     /** §3.21: the participant has seen a message (by stanza-id); not archived. */
     deliverDisplayed: ({ context: c, event }: Args) => {
       const e = event as Legacy<'legacy.displayed'>;
+      if (isSystem(e.participant)) return;
       const p = speakerOf(c, e.participant, e.eventId);
       send(c, p, { room: c.jid, nick: p.nick, type: 'groupchat', occupantId: p.occupantId, displayed: knownXmppId(c, e.target, false) });
     },
@@ -214,6 +217,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     deliverPrivateMessage: ({ context: c, event }: Args) => {
       const e = event as Legacy<'legacy.privateMessage'>;
       if (isUser(c, e.participant)) return port.warn('private message from the user to themselves, dropped', { room: c.jid });
+      if (isSystem(e.participant)) return port.warn('private message from the room itself, dropped', { room: c.jid });
       const p = speakerOf(c, e.participant, e.eventId);
       const xmppId = e.xmppId ?? e.legacyId;
       const m: Outgoing = {

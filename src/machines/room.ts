@@ -41,6 +41,8 @@ export interface Participant {
 export type JoinEvent = Extract<XmppRoomEvent, { type: 'xmpp.join' }>;
 export type UserMessageEvent = Extract<XmppRoomEvent, { type: 'xmpp.message' }>;
 export type RequestEvent = Extract<XmppRoomEvent, { type: 'xmpp.request' }>;
+/** An available presence to the room that is not a join: a status, or a nick change (§2.6). */
+export type PresenceEvent = Extract<XmppRoomEvent, { type: 'xmpp.presence' }>;
 /** What the user does in the room, besides writing, that a session hook carries to the network. */
 export type UserActionEvent = Extract<XmppRoomEvent, {
   type: 'xmpp.correction' | 'xmpp.retraction' | 'xmpp.reaction' | 'xmpp.displayed' | 'xmpp.chatState' | 'xmpp.privateMessage';
@@ -89,6 +91,8 @@ export interface RoomFlags {
   hasSubject: boolean;
   /** REACTIONS_SINGLE_EMOJI: one reaction per user and message (spec §3.17). */
   reactionsSingleEmoji?: boolean;
+  /** The session implements `onNickChange`: the user may change nick from XMPP (DECISIONS, §2.6). */
+  nickChange?: boolean;
 }
 
 export interface RoomInput extends RoomRef {
@@ -153,6 +157,8 @@ export const roomMachine = setup({
     announceLeave: notBound('announceLeave'),
     announceSubject: notBound('announceSubject'),
     announceRename: notBound('announceRename'),
+    announceSelfPresence: notBound('announceSelfPresence'),
+    announceSelfRename: notBound('announceSelfRename'),
     warn: notBound('warn') as (_: unknown, params: { msg: string }) => void,
     refuseNickChange: notBound('refuseNickChange'),
     refuseRequest: notBound('refuseRequest') as (_: unknown, params: { error: StanzaError }) => void,
@@ -161,6 +167,15 @@ export const roomMachine = setup({
     announceRemoval: notBound('announceRemoval') as (_: unknown, params: { reason: string; kick: boolean }) => void,
     announceEnd: notBound('announceEnd'),
     keepRequest: assign(({ event }) => ({ request: event as RequestEvent })),
+    /** §2.6 with the plugin's hook: the nick change is a request, refused with a presence. */
+    keepNickChange: assign(({ event }) => {
+      const e = event as PresenceEvent;
+      const request: RequestEvent = {
+        type: 'xmpp.request', eventId: e.eventId, at: e.at, from: e.from, ...(e.id ? { id: e.id } : {}),
+        reply: 'presence', call: { hook: 'nickChange', nick: e.nick },
+      };
+      return { request };
+    }),
     keepAction: assign(({ event }) => ({ action: event as UserActionEvent })),
     recordOwnId: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) => (
       legacyId && xmppId
@@ -176,14 +191,14 @@ export const roomMachine = setup({
     })),
     noteSpeaker: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
-      if (isUser(context, e.participant)) return {}; // the user is no occupant of their own room
+      // neither the user nor the room itself is an occupant to remember
+      if (isUser(context, e.participant) || isSystem(e.participant)) return {};
       const p = { ...speakerOf(context, e.participant, e.eventId) };
       p.presenceSent ||= context.resources.length > 0;
       return { participants: upsert(context.participants, p) };
     }),
     upsertParticipant: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
-      if (isUser(context, e.participant)) return {};
       const old = speakerOf(context, e.participant, e.eventId);
       const p: Participant = {
         ...old,
@@ -203,13 +218,29 @@ export const roomMachine = setup({
       const state: ChatState = e.type === 'legacy.chatState' ? e.state : 'active';
       return { participants: context.participants.map((p) => (p.nick === e.participant.nick ? { ...p, chatState: state } : p)) };
     }),
+    /** The user's own role and affiliation, as the network now says (the plugin's `getUserParticipant`). */
+    applySelfPresence: assign(({ context, event }) => {
+      const { participant } = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
+      return {
+        self: {
+          ...context.self,
+          role: participant.role ?? context.self.role,
+          affiliation: participant.affiliation ?? context.self.affiliation,
+        },
+      };
+    }),
+    /** The network renamed the user: later stanzas come from the new nick. */
+    applySelfRename: assign(({ context, event }) => {
+      const { to } = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
+      return context.info ? { info: { ...context.info, userNick: to } } : { defaultUserNick: to };
+    }),
     dropParticipant: assign(({ context, event }) => ({
       participants: context.participants.filter((p) => p.nick !== (event as { nick: string }).nick),
     })),
     applySubject: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.subject' }>;
       if (!context.info) return {};
-      return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter ?? null, subjectDate: e.when ?? e.at } };
+      return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at } };
     }),
     applyRename: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
@@ -232,6 +263,11 @@ export const roomMachine = setup({
     hasPendingJoin: ({ context }) => context.pendingJoins.length > 0,
     isFilled: ({ context }) => context.info !== null,
     isNickChange: ({ context, event }) => (event as { nick: string }).nick !== userNick(context),
+    canChangeNick: ({ context }) => context.flags.nickChange === true,
+    isSelfPresence: ({ context, event }) =>
+      isUser(context, (event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>).participant),
+    isRoomPresence: ({ event }) => isSystem((event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>).participant),
+    isSelfRename: ({ context, event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>).from === userNick(context),
     isLeaveGroup: ({ event }) => (event as RequestEvent).call.hook === 'leaveGroup',
     requestEndsRoom: ({ context }) => context.request?.call.hook === 'destroy' || context.request?.call.hook === 'leaveGroup',
     // §2.8: a groupchat request (a subject change) must come from a joined resource
@@ -355,15 +391,25 @@ export const roomMachine = setup({
         'legacy.chatState': { actions: ['deliverChatState', 'noteSpeaker', 'noteChatState', 'markApplied'] },
         'legacy.displayed': { actions: ['deliverDisplayed', 'noteSpeaker', 'markApplied'] },
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'noteSpeaker', 'markApplied'] },
-        'legacy.presence': { actions: ['announcePresence', 'upsertParticipant', 'markApplied'] },
+        // §2.15; the user's own participant is no occupant: its presence is the self-presence
+        'legacy.presence': [
+          { guard: 'isSelfPresence', actions: ['applySelfPresence', 'announceSelfPresence', 'markApplied'] },
+          { guard: 'isRoomPresence', actions: 'markApplied' },
+          { actions: ['announcePresence', 'upsertParticipant', 'markApplied'] },
+        ],
         'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant', 'markApplied'] },
         'legacy.subject': { actions: ['announceSubject', 'applySubject', 'markApplied'] },
-        'legacy.rename': { actions: ['announceRename', 'applyRename', 'markApplied'] },
+        'legacy.rename': [
+          { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename', 'markApplied'] },
+          { actions: ['announceRename', 'applyRename', 'markApplied'] },
+        ],
         'legacy.removed': {
           target: 'destroyed',
           actions: [{ type: 'announceRemoval', params: ({ event }) => ({ reason: event.reason, kick: event.kick }) }, 'markApplied'],
         },
         'xmpp.presence': [
+          // DECISIONS: a nick change goes to the plugin's hook where it has one; its answer is a rename
+          { guard: and(['fromJoinedResource', 'isNickChange', 'canChangeNick']), target: 'calling', actions: ['keepNickChange', 'markApplied'] },
           { guard: and(['fromJoinedResource', 'isNickChange']), actions: ['refuseNickChange', 'markApplied'] },
           { actions: 'markApplied' }, // §2.6: status changes are not propagated
         ],
@@ -506,7 +552,7 @@ export const roomMachine = setup({
         },
       },
     },
-    // A plugin hook decides the user's request (subject, kick, affiliation, destroy, leave).
+    // A plugin hook decides the user's request (subject, kick, role, affiliation, nick, destroy, leave).
     calling: {
       tags: 'busy',
       invoke: {
@@ -567,14 +613,32 @@ export function knownXmppId(context: RoomContext, ref: MessageRef, own: boolean)
   return mine?.xmppId ?? ref.xmppId ?? ref.legacyId;
 }
 
-/** Whether a legacy participant is the user (the room imposes the user's nick, spec §2.2). */
-export function isUser(context: RoomContext, init: { nick: string }): boolean {
-  return init.nick === userNick(context);
+/**
+ * Whether a legacy participant is the user: the plugin's `getUserParticipant`, or the nick the
+ * room imposes on the user (spec §2.2).
+ */
+export function isUser(context: RoomContext, init: { nick: string; isUser?: true }): boolean {
+  return init.isUser === true || init.nick === userNick(context);
 }
 
-/** The participant a request is about (kick, affiliation), as plain data. */
+/** Whether a legacy participant is the room itself (`getSystemParticipant`, nick ''). */
+export function isSystem(init: { nick: string; isSystem?: true }): boolean {
+  return init.isSystem === true || init.nick === '';
+}
+
+/** The room itself as a speaker: the bare room JID, occupant-id `room` (spec §3.11). */
+export const ROOM_SPEAKER: Participant = {
+  nick: '', role: 'none', affiliation: 'none', hats: [], occupantId: 'room', presenceSent: true,
+};
+
+/** The resource a participant speaks from: null for the room itself (its bare JID). */
+export function occupantNick(p: Participant): string | null {
+  return p.nick === '' ? null : p.nick;
+}
+
+/** The participant a request is about (kick, role, affiliation), as plain data. */
 function participantOf(context: RoomContext, call: HookCall): ParticipantInit | null {
-  if (call.hook !== 'kick' && call.hook !== 'setAffiliation') return null;
+  if (call.hook !== 'kick' && call.hook !== 'setAffiliation' && call.hook !== 'setRole') return null;
   const p = context.participants.find((q) => q.nick === call.nick);
   if (!p) return null;
   return { nick: p.nick, role: p.role, affiliation: p.affiliation, ...(p.contactId ? { contactId: p.contactId } : {}) };
@@ -608,12 +672,14 @@ function joinDone(context: RoomContext): Partial<RoomContext> {
 
 /**
  * The known participant with this nick, or the one the event introduces (occupant-id from the
- * event). The user's own nick is the user, whose presence every joined resource has seen.
+ * event). The user is the user, under the nick the room knows, whose presence every joined
+ * resource has seen; the room itself is `ROOM_SPEAKER`.
  */
-export function speakerOf(context: RoomContext, init: { nick: string }, eventId: string): Participant {
+export function speakerOf(context: RoomContext, init: ParticipantInit, eventId: string): Participant {
+  if (isSystem(init)) return ROOM_SPEAKER;
   if (isUser(context, init)) {
     const { role, affiliation, occupantId } = context.self;
-    return { nick: init.nick, role, affiliation, hats: [], occupantId, presenceSent: true };
+    return { nick: userNick(context), role, affiliation, hats: [], occupantId, presenceSent: true };
   }
   return context.participants.find((p) => p.nick === init.nick) ?? newParticipant(init, eventId);
 }

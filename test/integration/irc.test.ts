@@ -16,6 +16,8 @@ const REGISTER = 'jabber:iq:register';
 const XDATA = 'jabber:x:data';
 const SID = 'urn:xmpp:sid:0';
 const DELAY = 'urn:xmpp:delay';
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const OID = 'urn:xmpp:occupant-id:0';
 const GW = 'gw.localhost';
 const LOBBY = `#lobby@${GW}`;
 const SIDE = `#side@${GW}`;
@@ -250,6 +252,9 @@ describe('IRC plugin end to end', () => {
   test('subject, kick and affiliations from XMPP become TOPIC, KICK and MODE', async () => {
     alice.send('MODE #Lobby +o romeo');
     await bob.next((l) => l.includes('MODE #Lobby +o') && l.includes('romeo'));
+    // the user's own modes are their self-presence (110; an IRC channel shows no real JID)
+    const op = await romeo.next(isPresence(LOBBY, 'romeo'));
+    assert.deepEqual([role(op), codes(op), item(op)!.attrs.jid], ['admin/moderator', [110], undefined]);
 
     await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 's1' }, xml('subject', {}, 'Set from XMPP')));
     assert.match(await alice.next((l) => l.includes('TOPIC #Lobby :Set from XMPP')), /^\S* ?:romeo!/);
@@ -286,10 +291,58 @@ describe('IRC plugin end to end', () => {
   test('a refusal of the server is the XMPP error', async () => {
     alice.send('MODE #Lobby -o romeo');
     await bob.next((l) => l.includes('MODE #Lobby -o') && l.includes('romeo'));
+    const deopped = await romeo.next(isPresence(LOBBY, 'romeo'));
+    assert.deepEqual([role(deopped), codes(deopped)], ['member/participant', [110]]);
     const kick = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MUC_ADMIN },
       xml('item', { nick: 'bob', role: 'none' }))));
     assert.equal(kick.attrs.type, 'error');
-    assert.ok(kick.getChild('error')!.getChild('forbidden', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+    assert.ok(kick.getChild('error')!.getChild('forbidden', STANZAS));
+  });
+
+  test('roles from XMPP become MODE +h and -h (XEP-0045 §8.3, §9.6, §9.7), and come back as presences', async () => {
+    alice.send('MODE #Lobby +o romeo');
+    assert.equal(role(await romeo.next(isPresence(LOBBY, 'romeo'))), 'admin/moderator');
+    const setRole = (nick: string, to: string) => romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MUC_ADMIN },
+      xml('item', { nick, role: to }))));
+
+    assert.equal((await setRole('dave', 'moderator')).attrs.type, 'result');
+    assert.ok(await alice.next((l) => /MODE #Lobby \+h :?dave/.test(l)));
+    assert.equal(role(await romeo.next(isPresence(LOBBY, 'dave'))), 'member/moderator');
+    assert.equal((await setRole('dave', 'participant')).attrs.type, 'result');
+    assert.ok(await alice.next((l) => /MODE #Lobby -h :?dave/.test(l)));
+    assert.equal(role(await romeo.next(isPresence(LOBBY, 'dave'))), 'member/participant');
+
+    const refused = await setRole('bob', 'participant'); // an op: only an affiliation change takes that away
+    assert.equal(refused.attrs.type, 'error');
+    assert.ok(refused.getChild('error')!.getChild('not-allowed', STANZAS));
+  });
+
+  test('a nick change from XMPP is a NICK: the 303/110 pair comes back and later stanzas use the new nick; a nick in use is a conflict', async () => {
+    await romeo.send(xml('presence', { to: `${LOBBY}/montague`, id: 'n1' }));
+    assert.match(await bob.next((l) => / NICK :?montague$/.test(l)), /^:romeo!/);
+    const gone = await romeo.next(isPresence(LOBBY, 'romeo', 'unavailable'));
+    assert.deepEqual([codes(gone), item(gone)!.attrs.nick, role(gone)], [[303, 110], 'montague', 'admin/moderator']);
+    const back = await romeo.next(isPresence(LOBBY, 'montague'));
+    assert.deepEqual([codes(back), item(back)!.attrs.nick, role(back)], [[110], undefined, 'admin/moderator']);
+
+    // (a subject, not a message: the server's history would replay a line of the old nick as someone else's)
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 's9' }, xml('subject', {}, 'Renamed')));
+    assert.match(await bob.next((l) => l.includes('TOPIC #Lobby :Renamed')), /^\S* ?:montague!/);
+    const subject = await romeo.next((el) => el.name === 'message' && el.getChildText('subject') === 'Renamed');
+    assert.deepEqual([subject.attrs.from, subject.getChild('occupant-id', OID)!.attrs.id], [`${LOBBY}/montague`, 'user']);
+    const oldNick = romeo.unconsumed().filter((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/romeo`);
+    assert.deepEqual(oldNick, [], 'no occupant under the old nick');
+
+    await romeo.send(xml('presence', { to: `${LOBBY}/bob`, id: 'n2' }));
+    const conflict = await romeo.next((el) => el.name === 'presence' && el.attrs.id === 'n2');
+    assert.deepEqual([conflict.attrs.from, conflict.attrs.type], [`${LOBBY}/bob`, 'error']);
+    assert.ok(conflict.getChild('error')!.getChild('conflict', STANZAS));
+
+    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'n3' }));
+    assert.deepEqual(codes(await romeo.next(isPresence(LOBBY, 'montague', 'unavailable'))), [303, 110]);
+    assert.deepEqual(codes(await romeo.next(isPresence(LOBBY, 'romeo'))), [110]);
+    alice.send('MODE #Lobby -o romeo');
+    assert.equal(role(await romeo.next(isPresence(LOBBY, 'romeo'))), 'member/participant');
   });
 
   test('when the connection drops, everyone leaves, and comes back after the reconnect and rejoin', async () => {

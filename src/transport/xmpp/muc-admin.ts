@@ -1,10 +1,10 @@
 /**
- * Requests to a room that a plugin hook decides: muc#admin kick and affiliation changes
- * (XEP-0045 §8.2, §9), muc#owner destruction (§10.9) and leaving a group for good with
+ * Requests to a room that a plugin hook decides: muc#admin kick, role and affiliation changes
+ * (XEP-0045 §8.2–§8.6, §9), muc#owner destruction (§10.9) and leaving a group for good with
  * registration `<remove/>` (spec §2.12). Not yet: admin list queries (§9.5), config forms (§10.2).
  */
 import type { HookCall } from '../../machines/events.ts';
-import type { MucAffiliation } from '../../legacy/types.ts';
+import type { MucAffiliation, MucRole } from '../../legacy/types.ts';
 import { XmppError } from './errors.ts';
 import { NS_REGISTER } from './ns.ts';
 import type { Element } from './stanza.ts';
@@ -12,6 +12,8 @@ import type { Element } from './stanza.ts';
 export const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 const AFFILIATIONS: MucAffiliation[] = ['owner', 'admin', 'member', 'outcast', 'none'];
+/** XEP-0045 §8.3–§8.6, §9.6–§9.7: voice and moderator, granted or revoked; `none` is a kick. */
+const ROLES: Exclude<MucRole, 'none'>[] = ['moderator', 'participant', 'visitor'];
 
 /** The hook an iq to a room asks for, or null when it is not such a request. */
 export function readRoomRequest(iq: Element): HookCall | null {
@@ -24,9 +26,11 @@ export function readRoomRequest(iq: Element): HookCall | null {
     const nick = item.attrs.nick;
     if (!nick) throw new XmppError('bad-request', 'The item needs a nick');
     const reason = item.getChildText('reason');
-    if (item.attrs.role === 'none' && !item.attrs.affiliation) return { hook: 'kick', nick, reason };
-    if (AFFILIATIONS.includes(item.attrs.affiliation)) return { hook: 'setAffiliation', nick, affiliation: item.attrs.affiliation, reason };
-    throw new XmppError('feature-not-implemented', 'Only kicks and affiliation changes are supported');
+    const { role, affiliation } = item.attrs;
+    if (role === 'none' && !affiliation) return { hook: 'kick', nick, reason };
+    if (ROLES.includes(role) && !affiliation) return { hook: 'setRole', nick, role, reason };
+    if (AFFILIATIONS.includes(affiliation)) return { hook: 'setAffiliation', nick, affiliation, reason };
+    throw new XmppError('feature-not-implemented', 'Only kicks, role and affiliation changes are supported');
   }
   const owner = iq.getChild('query', NS_MUC_OWNER);
   if (owner) {

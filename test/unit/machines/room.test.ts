@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { roomMachine, type SendTextOutput } from '../../../src/machines/room.ts';
+import { roomMachine, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput, RoomPort } from '../../../src/machines/ports.ts';
 import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
@@ -251,11 +251,11 @@ test('shutdown tells every joined resource 110+332 and forgets them', async () =
   assert.deepEqual(h.actor.getSnapshot().context.resources, []);
 });
 
-function hookHarness(result: () => Promise<void>) {
+function hookHarness(result: () => Promise<void>, flags?: RoomFlags) {
   const calls: unknown[] = [];
   const h = harness();
   const machine = h.machine.provide({ actors: { callHook: fromPromise(async ({ input }) => { calls.push(input); return result(); }) } });
-  const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo', ...(flags ? { flags } : {}) } });
   actor.start();
   let n = 0;
   const send = async (event: Record<string, unknown>) => {
@@ -332,4 +332,145 @@ test('a request before the room was ever joined is refused, except leaving the g
   await h.send({ type: 'xmpp.request', from: GAJIM, id: 'l0', reply: 'iq', call: { hook: 'leaveGroup' } });
   assert.deepEqual(h.sent, [['iq', { to: GAJIM, from: R, type: 'result', id: 'l0' }]]);
   assert.ok(h.actor.getSnapshot().matches('destroyed'));
+});
+
+test("the user's own presence changes their role and re-sends the 110/100 self-presence to every resource, never an occupant", async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.presence', participant: { nick: 'romeo', role: 'moderator', affiliation: 'admin', isUser: true } });
+  assert.deepEqual(h.sent, [GAJIM, MOVIM].map((to) => ['presence', {
+    to, room: R, nick: 'romeo', item: { affiliation: 'admin', role: 'moderator', jid: to }, codes: [110, 100], occupantId: 'user',
+  }]));
+  const { self, participants } = h.actor.getSnapshot().context;
+  assert.deepEqual(self, { role: 'moderator', affiliation: 'admin', occupantId: 'user' });
+  assert.deepEqual(participants.map((p) => p.nick), ['juliet', 'nurse']);
+});
+
+test("in a CHANNEL the user's self-presence has 110 only and no JID; the room itself has no presence", async () => {
+  const h = harness({ fill: async () => ({ info: info(MucType.CHANNEL), participants: [{ nick: 'nurse' }], user: null }) });
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.presence', participant: { nick: 'romeo', role: 'visitor' }, show: 'away' });
+  await h.send({ type: 'legacy.presence', participant: { nick: '', role: 'none', affiliation: 'none', isSystem: true } });
+  assert.deepEqual(h.sent, [['presence', {
+    to: GAJIM, room: R, nick: 'romeo', item: { affiliation: 'member', role: 'visitor' }, codes: [110], occupantId: 'user', show: 'away',
+  }]]);
+  assert.deepEqual(h.actor.getSnapshot().context.participants.map((p) => p.nick), ['nurse']);
+});
+
+test("the user's rename sends 303+110 from the old nick, then 110 from the new one, to every resource; later stanzas use the new nick", async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.rename', from: 'romeo', to: 'montague' });
+  assert.deepEqual(h.sent, [GAJIM, MOVIM].flatMap((to) => [
+    ['presence', {
+      to, room: R, nick: 'romeo', type: 'unavailable', item: { affiliation: 'member', role: 'participant', jid: to, nick: 'montague' },
+      codes: [303, 110], occupantId: 'user',
+    }],
+    ['presence', { to, room: R, nick: 'montague', item: { affiliation: 'member', role: 'participant', jid: to }, codes: [110], occupantId: 'user' }],
+  ]));
+  assert.equal(h.actor.getSnapshot().context.info!.userNick, 'montague');
+  assert.deepEqual(h.actor.getSnapshot().context.participants.map((p) => p.nick), ['juliet', 'nurse']);
+
+  h.sent.length = 0;
+  // the plugin's room object may still know the user by the old nick: the tag says who it is
+  await h.send({ eventId: 'm1', type: 'legacy.message', participant: { nick: 'romeo', isUser: true }, body: 'from the official client' });
+  await h.send({ type: 'xmpp.presence', from: GAJIM, nick: 'montague', id: 'p1' });
+  assert.deepEqual(h.sent, [
+    ['message', {
+      to: [GAJIM, MOVIM], room: R, nick: 'montague', type: 'groupchat', body: 'from the official client', stanzaId: 'm1', occupantId: 'user',
+      chatState: 'active', markable: true,
+    }],
+    ['archive', {
+      user: U, roomId: 'room-private', room: R, stanzaId: 'm1', at: AT, source: 'live',
+      message: { room: R, nick: 'montague', type: 'groupchat', body: 'from the official client', stanzaId: 'm1', occupantId: 'user' },
+    }],
+  ]);
+  assert.deepEqual(h.actor.getSnapshot().context.participants.map((p) => p.nick), ['juliet', 'nurse']);
+  h.sent.length = 0;
+  await h.join(GAJIM, { presenceId: 'j2' });
+  assert.deepEqual(h.sent.find(([, v]) => (v as { id?: string }).id === 'j2'), ['presence', {
+    to: GAJIM, room: R, nick: 'montague', id: 'j2', item: { affiliation: 'member', role: 'participant', jid: GAJIM },
+    codes: [110, 100, 210], occupantId: 'user',
+  }]);
+});
+
+test('with the plugin\'s onNickChange, a nick change goes to the hook: nothing back on success, an error presence from the nick asked for when refused', async () => {
+  const results: (() => Promise<void>)[] = [
+    async () => undefined,
+    async () => { throw { condition: 'conflict', type: 'cancel', text: 'Nickname is already in use' }; },
+  ];
+  const h = hookHarness(() => results.shift()!(), { hasSubject: true, nickChange: true });
+  await h.send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.presence', from: GAJIM, nick: 'romeo', id: 'p0' }); // a status change
+  await h.send({ type: 'xmpp.presence', from: MOVIM, nick: 'montague', id: 'p1' }); // not joined: ignored
+  await h.send({ type: 'xmpp.presence', from: GAJIM, nick: 'montague', id: 'p2' });
+  assert.deepEqual(h.sent, []);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+  await h.send({ type: 'xmpp.presence', from: GAJIM, nick: 'bob', id: 'p3' });
+  assert.deepEqual(h.calls, ['montague', 'bob'].map((nick) => ({
+    room: { user: U, legacyId: 'room-private', jid: R }, call: { hook: 'nickChange', nick }, participant: null,
+  })));
+  assert.deepEqual(h.sent, [['presence', {
+    to: GAJIM, room: R, nick: 'bob', type: 'error', id: 'p3', error: { by: R, condition: 'conflict', type: 'cancel', text: 'Nickname is already in use' },
+  }]]);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+  assert.equal(h.actor.getSnapshot().context.request, null);
+});
+
+test('a role change goes to the plugin with the participant; the iq gets the result, or the plugin error', async () => {
+  const results: (() => Promise<void>)[] = [
+    async () => undefined,
+    async () => { throw { condition: 'feature-not-implemented', type: 'cancel', text: 'Not implemented by the legacy module' }; },
+  ];
+  const h = hookHarness(() => results.shift()!());
+  await h.send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'r1', reply: 'iq', call: { hook: 'setRole', nick: 'nurse', role: 'moderator', reason: 'trusted' } });
+  await h.send({ type: 'xmpp.request', from: GAJIM, id: 'r2', reply: 'iq', call: { hook: 'setRole', nick: 'juliet', role: 'visitor', reason: null } });
+  assert.deepEqual(h.calls, [
+    {
+      room: { user: U, legacyId: 'room-private', jid: R }, call: { hook: 'setRole', nick: 'nurse', role: 'moderator', reason: 'trusted' },
+      participant: { nick: 'nurse', role: 'participant', affiliation: 'member' },
+    },
+    {
+      room: { user: U, legacyId: 'room-private', jid: R }, call: { hook: 'setRole', nick: 'juliet', role: 'visitor', reason: null },
+      participant: { nick: 'juliet', role: 'moderator', affiliation: 'owner' },
+    },
+  ]);
+  assert.deepEqual(h.sent, [
+    ['iq', { to: GAJIM, from: R, type: 'result', id: 'r1' }],
+    ['iq', { to: GAJIM, from: R, type: 'error', id: 'r2', error: { condition: 'feature-not-implemented', type: 'cancel', text: 'Not implemented by the legacy module' } }],
+  ]);
+});
+
+test('the room itself speaks from the bare room JID with occupant-id room, and is no occupant', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  h.sent.length = 0;
+  const room = { nick: '', role: 'none', affiliation: 'none', isSystem: true };
+  await h.send({ eventId: 'n1', type: 'legacy.message', participant: room, body: 'Channel is now moderated' });
+  await h.send({ eventId: 's1', type: 'legacy.subject', subject: 'Set by the server', setter: '' });
+  assert.deepEqual(h.sent, [
+    ['message', {
+      to: [GAJIM], room: R, nick: null, type: 'groupchat', body: 'Channel is now moderated', stanzaId: 'n1', occupantId: 'room',
+      chatState: 'active', markable: true,
+    }],
+    ['archive', {
+      user: U, roomId: 'room-private', room: R, stanzaId: 'n1', at: AT, source: 'live',
+      message: { room: R, nick: null, type: 'groupchat', body: 'Channel is now moderated', stanzaId: 'n1', occupantId: 'room' },
+    }],
+    ['message', {
+      to: [GAJIM], room: R, type: 'groupchat', nick: null, subject: 'Set by the server', stanzaId: 'subject-s1', occupantId: 'room',
+      delay: { stamp: AT, from: R },
+    }],
+  ]);
+  const { participants, info: roomInfo } = h.actor.getSnapshot().context;
+  assert.deepEqual(participants.map((p) => p.nick), ['juliet', 'nurse']);
+  assert.equal(roomInfo!.subjectSetter, null);
 });

@@ -164,7 +164,7 @@ test('the user moderates when the network says they are a moderator, and hears i
   await session.onModerate(balcony, id, 'too soon');
   await session.flushed();
   assert.deepEqual(events.at(-1)!.event, {
-    type: 'legacy.moderation', moderator: { nick: 'romeo', role: 'participant', affiliation: 'member' }, target: { legacyId: id }, reason: 'too soon',
+    type: 'legacy.moderation', moderator: { nick: 'romeo', role: 'participant', affiliation: 'member', isUser: true }, target: { legacyId: id }, reason: 'too soon',
   });
   const coven = host.openRoom(session, 'coven');
   await assert.rejects(session.onModerate(coven, 'c-1', null), (err: unknown) => err instanceof XmppError && err.condition === 'forbidden');

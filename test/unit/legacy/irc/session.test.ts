@@ -92,14 +92,14 @@ describe('IRC session', () => {
       subjectDate: new Date(T0 - 3600_000).toISOString(), type: 1, nParticipants: 6, userNick: 'romeo',
     });
     const participants = [];
-    for await (const p of muc.fillParticipants()) participants.push({ ...p.toInit(), user: p.isUser });
+    for await (const p of muc.fillParticipants()) participants.push(p.toInit());
     assert.deepEqual(participants, [
-      { nick: 'alice', role: 'moderator', affiliation: 'owner', user: false },
-      { nick: 'bob', role: 'moderator', affiliation: 'admin', user: false },
-      { nick: 'carol', role: 'moderator', affiliation: 'member', user: false },
-      { nick: 'dave', role: 'participant', affiliation: 'member', user: false },
-      { nick: 'eve', role: 'participant', affiliation: 'member', user: false },
-      { nick: 'romeo', role: 'participant', affiliation: 'member', user: true },
+      { nick: 'alice', role: 'moderator', affiliation: 'owner' },
+      { nick: 'bob', role: 'moderator', affiliation: 'admin' },
+      { nick: 'carol', role: 'moderator', affiliation: 'member' },
+      { nick: 'dave', role: 'participant', affiliation: 'member' },
+      { nick: 'eve', role: 'participant', affiliation: 'member' },
+      { nick: 'romeo', role: 'participant', affiliation: 'member', isUser: true },
     ]);
   });
 

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readRoomRequest } from '../../../../src/transport/xmpp/muc-admin.ts';
+import { XmppError } from '../../../../src/transport/xmpp/errors.ts';
+import { parseStanza } from '../../../../src/transport/xmpp/stanza.ts';
+
+const admin = (item: string, type = 'set') => parseStanza(
+  `<iq from="crone1@shakespeare.lit/desktop" id="voice2" to="coven@chat.shakespeare.lit" type="${type}">`
+  + `<query xmlns="http://jabber.org/protocol/muc#admin">${item}</query></iq>`);
+
+test('reads voice and moderator grants and revocations as role changes (XEP-0045 §8.3, §8.4, §9.6, §9.7)', () => {
+  assert.deepEqual(readRoomRequest(admin('<item nick="thirdwitch" role="visitor"><reason>Not so worthy after all!</reason></item>')), {
+    hook: 'setRole', nick: 'thirdwitch', role: 'visitor', reason: 'Not so worthy after all!',
+  });
+  assert.deepEqual(readRoomRequest(admin('<item nick="thirdwitch" role="participant"/>')), {
+    hook: 'setRole', nick: 'thirdwitch', role: 'participant', reason: null,
+  });
+  assert.deepEqual(readRoomRequest(admin('<item nick="thirdwitch" role="moderator"/>')), {
+    hook: 'setRole', nick: 'thirdwitch', role: 'moderator', reason: null,
+  });
+});
+
+test('reads a kick (role none) and an affiliation change, which wins over a role in the same item (XEP-0045 §8.2, §9)', () => {
+  assert.deepEqual(readRoomRequest(admin('<item nick="pistol" role="none"><reason>Avaunt, you cullion!</reason></item>')), {
+    hook: 'kick', nick: 'pistol', reason: 'Avaunt, you cullion!',
+  });
+  assert.deepEqual(readRoomRequest(admin('<item nick="thirdwitch" affiliation="member" role="participant"/>')), {
+    hook: 'setAffiliation', nick: 'thirdwitch', affiliation: 'member', reason: null,
+  });
+});
+
+test('refuses an unknown role, an item without a nick, and admin list queries', () => {
+  const is = (condition: string) => (err: unknown) => err instanceof XmppError && err.condition === condition;
+  assert.throws(() => readRoomRequest(admin('<item nick="thirdwitch" role="overlord"/>')), is('feature-not-implemented'));
+  assert.throws(() => readRoomRequest(admin('<item role="moderator"/>')), is('bad-request'));
+  assert.throws(() => readRoomRequest(admin('<item role="moderator"/>', 'get')), is('feature-not-implemented'));
+});
