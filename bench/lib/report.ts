@@ -1,0 +1,288 @@
+/** Machine and versions, and the Markdown of docs/BENCHMARKS.md. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem, availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ProfileSummary } from '../cpuprofile-summary.ts';
+import type { Row } from './types.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Results {
+  meta: {
+    date: string;
+    command: string;
+    quick: boolean;
+    durationS: number;
+    /** Waits for a quiet machine before measured runs (the machine is shared). */
+    quiet?: { waits: number; waitedMs: number; notQuiet: number };
+    machine: Record<string, string | number>;
+    versions: Record<string, string>;
+    options: Record<string, unknown>;
+  };
+  rows: Row[];
+  details: Record<string, unknown>;
+  profiles: Record<string, { file: string; summary: ProfileSummary; what: string; date?: string }>;
+  /** When each workload's figures were measured (--only merges into an earlier run). */
+  measured: Record<string, string>;
+}
+
+function sh(cmd: string, args: string[]): string {
+  try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
+}
+
+function pkgVersion(name: string): string {
+  try { return JSON.parse(readFileSync(`${ROOT}/node_modules/${name}/package.json`, 'utf8')).version as string; } catch { return 'missing'; }
+}
+
+export function machineInfo(): Record<string, string | number> {
+  const model = cpus()[0]?.model?.trim() ?? 'unknown';
+  let os = 'unknown';
+  try { os = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os; } catch { /* */ }
+  return {
+    nproc: availableParallelism(), cpu: model, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os, kernel: sh('uname', ['-r']),
+    loadAtStart: loadavg().map((l) => l.toFixed(2)).join(' / '),
+  };
+}
+
+export function versions(): Record<string, string> {
+  const deb = (p: string) => sh('dpkg-query', ['-W', '-f', '${Version}', p]);
+  const out: Record<string, string> = {
+    node: process.version, 'redis-server': deb('redis-server'), prosody: deb('prosody'),
+  };
+  for (const p of ['bullmq', 'ioredis', 'xstate', '@xmpp/component-core', '@xmpp/client', 'ltx', 'pino', 'tsx']) out[p] = pkgVersion(p);
+  try { out.roomgate = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).version; } catch { /* */ }
+  out['roomgate commit'] = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) + (sh('git', ['-C', ROOT, 'status', '--porcelain', 'src']) ? ' (+ uncommitted changes in src/)' : '');
+  return out;
+}
+
+const fmtNum = (v: number, unit: string): string => {
+  if (!Number.isFinite(v)) return '—';
+  if (unit === 'msg/s' || unit === 'B') return Math.round(v).toLocaleString('en');
+  if (v >= 100) return Math.round(v).toLocaleString('en');
+  if (v >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+};
+
+function targetCell(r: Row): string {
+  if (!r.target) return '';
+  const ok = r.target.op === '>=' ? r.spread.median >= r.target.value : r.spread.median <= r.target.value;
+  const sign = r.target.op === '>=' ? '≥' : '≤';
+  return `${sign} ${r.target.value.toLocaleString('en')} ${ok ? '✅' : '❌'}`;
+}
+
+function checksCell(r: Row): string {
+  if (!r.checks?.length) return '';
+  const bad = r.checks.filter((c) => c !== 'ok');
+  return bad.length ? `⚠ ${[...new Set(bad)].join('; ')}` : `ok ×${r.checks.length}`;
+}
+
+export function resultsTable(rows: Row[]): string {
+  const head = '| workload | variant | metric | median | min–max | runs | target | vs ceiling | peer (FACTS.md) | checks |\n|---|---|---|---:|---:|---:|---|---:|---|---|';
+  const lines = rows.map((r) => {
+    const unit = r.unit;
+    const ratio = r.ceilingRatio === undefined ? '' : `${(r.ceilingRatio * 100).toFixed(r.ceilingRatio < 0.1 ? 1 : 0)} %`;
+    return `| ${r.workload} | ${r.variant} | ${r.metric} | **${fmtNum(r.spread.median, unit)} ${unit}** | ${fmtNum(r.spread.min, unit)}–${fmtNum(r.spread.max, unit)} | ${r.spread.n} | ${targetCell(r)} | ${ratio} | ${r.peer ?? ''} | ${checksCell(r)} |`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+function cpuTable(details: Record<string, unknown>): string {
+  const lines: string[] = [];
+  for (const key of Object.keys(details).filter((k) => /^w[23]-/.test(k)).sort()) {
+    const runs = details[key] as { cpuMs: Record<string, number>; [k: string]: unknown }[];
+    if (!Array.isArray(runs)) continue;
+    const [w, mode, ...room] = key.split('-');
+    const label = `${w!.toUpperCase()}, ${mode === 'inproc' ? 'in-process' : 'child'}${room.length ? `, ${room.join('-')}` : ''}`;
+    for (const [i, run] of runs.entries()) {
+      const wall = Number(run[w === 'w2' ? 'ms' : 'legacyMs']);
+      const cells = ['roomgate', 'prosody', 'redis', 'bench', 'others'].map((p) => {
+        if (p === 'bench' && mode === 'inproc') return '(the same process)';
+        const ms = run.cpuMs[p];
+        if (ms === undefined) return '';
+        return `${(ms / 1000).toFixed(2)} s (${Math.round((ms / wall) * 100)} %)`;
+      });
+      lines.push(`| ${label} | ${i + 1} | ${(wall / 1000).toFixed(2)} s | ${cells.join(' | ')} |`);
+    }
+  }
+  if (!lines.length) return '';
+  return [
+    '| workload | run | wall | roomgate | prosody | redis | bench client | other processes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...lines,
+  ].join('\n');
+}
+
+/** CPU per process during the W1 joins of the largest rooms (median over the runs). */
+function joinCpuTable(details: Record<string, unknown>): string {
+  const samples = details.w1Samples as Record<string, { toSubject: number; cpuMs?: Record<string, number> }[]> | undefined;
+  if (!samples) return '';
+  const med = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN; };
+  const lines: string[] = [];
+  for (const [key, runs] of Object.entries(samples)) {
+    const [variant, n] = key.split('|');
+    if (Number(n) < 1000 || !runs[0]?.cpuMs) continue;
+    const cell = (p: string) => `${Math.round(med(runs.map((r) => r.cpuMs![p] ?? NaN)))} ms`;
+    lines.push(`| N=${Number(n).toLocaleString('en')}, ${variant} | ${Math.round(med(runs.map((r) => r.toSubject)))} ms | ${cell('roomgate')} | ${cell('prosody')} | ${cell('redis')} | ${cell('bench')} | ${cell('others')} |`);
+  }
+  if (!lines.length) return '';
+  return ['| join | wall (to subject) | roomgate | prosody | redis | bench client | other processes |', '|---|---:|---:|---:|---:|---:|---:|', ...lines].join('\n');
+}
+
+/** Redis commands per message in the first measured W2 and W3 runs (child process). */
+function redisTable(details: Record<string, unknown>): string {
+  type R = { redisPerMessage?: { command: string; calls: number; usec: number }[] };
+  const w2 = (details['w2-child'] as R[] | undefined)?.[0]?.redisPerMessage;
+  const w3 = (details['w3-child'] as R[] | undefined)?.[0]?.redisPerMessage;
+  if (!w2 && !w3) return '';
+  const names = new Set([...(w2 ?? []), ...(w3 ?? [])].filter((c) => c.calls >= 0.05).map((c) => c.command));
+  const get = (list: typeof w2, name: string) => list?.find((c) => c.command === name);
+  const cell = (c?: { calls: number; usec: number }) => (c ? `${c.calls.toFixed(2)} | ${c.usec.toFixed(1)}` : ' | ');
+  const total = (list: typeof w2) => list?.reduce((a, c) => a + c.calls, 0).toFixed(1) ?? '';
+  const rows = [...names].sort((a, b) => ((get(w2, b)?.calls ?? 0) + (get(w3, b)?.calls ?? 0)) - ((get(w2, a)?.calls ?? 0) + (get(w3, a)?.calls ?? 0)))
+    .map((n) => `| ${n} | ${cell(get(w2, n))} | ${cell(get(w3, n))} |`);
+  return [
+    '| Redis command | W2 calls/msg | W2 µs/msg | W3 calls/msg | W3 µs/msg |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+    `| **all commands** | **${total(w2)}** | | **${total(w3)}** | |`,
+  ].join('\n');
+}
+
+function profileSection(profiles: Results['profiles']): string {
+  const parts: string[] = [];
+  for (const [name, p] of Object.entries(profiles)) {
+    const s = p.summary;
+    const list = (entries: { name: string; pct: number; ms: number }[], n: number) =>
+      entries.slice(0, n).map((e) => `| ${e.pct.toFixed(1)} % | ${Math.round(e.ms).toLocaleString('en')} ms | \`${e.name.replace(/\|/g, '\\|')}\` |`).join('\n');
+    parts.push([
+      `### ${name}`,
+      '',
+      `${p.what}${p.date ? ` (profiled ${p.date})` : ''}. Sampled ${(s.totalMs / 1000).toFixed(2)} s of roomgate's main thread, busy ${(s.busyMs / 1000).toFixed(2)} s (${Math.round((s.busyMs / s.totalMs) * 100)} %). Percentages are of busy time. Profile: \`${p.file}\`.`,
+      '',
+      '<details><summary>self time by package / file, by function, and inclusive time of roomgate functions</summary>',
+      '',
+      '| self | ms | package / file |', '|---:|---:|---|', list(s.selfByPackage, 15), '',
+      '| self | ms | function |', '|---:|---:|---|', list(s.selfByFunction, 20), '',
+      '| inclusive | ms | roomgate function (src/) |', '|---:|---:|---|', list(s.inclusiveSrc, 15), '',
+      '</details>',
+    ].join('\n'));
+  }
+  return parts.join('\n\n');
+}
+
+const ANALYSIS_START = '<!-- analysis:start (kept when the bench rewrites this file) -->';
+const ANALYSIS_END = '<!-- analysis:end -->';
+
+export function keptAnalysis(docPath: string): string {
+  if (!existsSync(docPath)) return '';
+  const text = readFileSync(docPath, 'utf8');
+  const i = text.indexOf(ANALYSIS_START);
+  const j = text.indexOf(ANALYSIS_END);
+  return i >= 0 && j > i ? text.slice(i + ANALYSIS_START.length, j).trim() : '';
+}
+
+export function renderDoc(res: Results, analysis: string): string {
+  const m = res.meta;
+  const measured = Object.entries(res.measured).map(([w, d]) => `${w} ${d}`).join(', ');
+  return `# roomgate benchmarks
+
+Generated by \`${m.command}\` (bench/run.ts) on ${m.date.slice(0, 16).replace('T', ' ')} UTC, in ${Math.round(m.durationS)} s${m.quick ? ' (--quick smoke run: small counts, do not quote)' : ''}.
+Each figure is the **median** of ${m.options.runs} runs, with the spread (min–max) over those runs; a warm-up run before them is not counted.
+Everything runs on this one machine over loopback: a private Redis and Prosody started by the bench
+(test/support/stack.ts), roomgate with the demo plugin and a generated world, and the XMPP client(s) of the bench.
+Figures measured: ${measured}.
+This machine is shared with other jobs: before each measured run the bench waits (up to 20 s; 5 s for a W1 join) until the
+whole machine is nearly idle${m.quiet ? ` (this run: ${m.quiet.waits} waits, ${Math.round(m.quiet.waitedMs / 1000)} s waited, ${m.quiet.notQuiet} runs started without the machine getting quiet)` : ''}; the CPU tables below show what other processes used during each run.
+
+\`npm run bench\` runs everything (under ~10 minutes); \`npm run bench -- --quick\` is a ~1-minute smoke run
+(small counts, results in bench/results/quick.json, this file untouched); \`npm run bench -- --only W2,W3\` runs some
+workloads (ceiling, W1, W2, W3, W5, W6) and merges them into bench/results/latest.json and this file (W6, bench/workloads/w6-scale.ts,
+runs only when named: its own stack and several roomgate processes);
+\`--profile\` adds CPU profiles of roomgate during W1/W2/W3 (not counted in the table). Raw data: bench/results/latest.json.
+
+## Machine
+
+| nproc | CPU | memory | OS | kernel | load average at start (1 / 5 / 15 min) |
+|---:|---|---:|---|---|---|
+| ${m.machine.nproc} | ${m.machine.cpu} | ${m.machine.memoryGiB} GiB | ${m.machine.os} | ${m.machine.kernel} | ${m.machine.loadAtStart ?? ''} |
+
+## Versions
+
+${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(' · ')}
+
+## How roomgate runs here
+
+roomgate runs **in a child process** (\`node --expose-gc --import tsx bench/gateway-proc.ts CONFIG\`: the same
+\`startGateway\` as \`roomgate start --config FILE\`, from a generated config, log level \`silent\`, ${m.options.partitions} partitions,
+demo plugin with \`shiftTimestamps: false\`, \`httpPort: 0\`), so the bench's client load does not share its event loop. The child
+also holds the demo network, i.e. the legacy side: W2 posts and W3 observes in that process, through IPC
+commands, as a legacy client library living in the gateway would. W2 and W3 are also run with roomgate **in the bench process**
+(rows marked so) for comparison. The ceiling rows use no gateway at all.
+
+- Ceiling: two @xmpp/client sessions through Prosody; the sender writes pre-serialised chat messages, 100 per socket write, as fast as
+  the socket takes them; timed until the receiver has them all. The component rows do the same from a bare XEP-0114 component (the
+  gateway's JID, roomgate stopped): groupchat messages shaped like roomgate's (with \`stanza-id\` and \`occupant-id\`), with a body
+  only, and occupant presences shaped like those of a join. They are the best any gateway can do through Prosody here: the
+  roomgate-shaped messages bound W2, the presences bound W1.
+- W1: the client sends its join presence; the time to its self-presence (110) and to the subject (the end of the join sequence)
+  is taken; presences before the 110 are counted (must be N). *warm*: room active, left and joined again; *cold, fresh*: first join of
+  a never-joined room (fill from the legacy network, backfill, snapshot); *cold, restored*: room filled and left, then hibernated
+  (actor dropped from memory), so the join restores the room actor from its Redis snapshot.
+- W2: \`network.post(room, { from: 'alice', body })\` 10,000 times in a tight loop inside roomgate's process; timed from the first
+  post until the joined client has all 10,000, each numbered body checked (none lost, duplicated or reordered). roomgate archives
+  every message in Redis and snapshots the room after each mailbox job, so the figure is durable. Also in a room of 1,000
+  participants (2,000 messages), where each job's snapshot is ~100× larger.
+- W3: the client writes 10,000 numbered groupchat messages (pre-serialised, 100 per write); timed until another member of the demo
+  network has heard them all (and the room's \`sent\` list holds them in order), and until every echo reached the client.
+- W5: a fresh roomgate child per run; one room of each size joined and hibernated first (so compiled code is in the baseline);
+  heap and RSS after forced GC, before and after joining K rooms of N participants (all active), divided by K; then every room
+  hibernated, K more rooms of 10 joined and hibernated, and the heap read again (per hibernated room: that slope). Snapshot size
+  of one room of each size in Redis: \`STRLEN\` and \`MEMORY USAGE\`.
+- "vs ceiling" is the figure's rate over the client → client ceiling's median (for W1, N+2 stanzas over the time to the subject).
+
+## Results
+
+${resultsTable(res.rows)}
+
+${joinCpuTable(res.details) ? `### CPU per process during a W1 join
+
+CPU time each process used during one join (median over the runs; /proc figures have a 10 ms resolution).
+
+${joinCpuTable(res.details)}
+
+` : ''}${redisTable(res.details) ? `### Redis commands per message
+
+From Redis \`INFO commandstats\` around the first measured run of W2 and W3 (roomgate in a child process). Commands run inside
+Lua scripts (\`evalsha\`: BullMQ's scripts, roomgate's archive append) are counted under their own names too, and their time is
+also inside the \`evalsha\` figure.
+
+${redisTable(res.details)}
+
+` : ''}${cpuTable(res.details) ? `### CPU per process during W2 and W3
+
+CPU time used by each process during the measured window (from /proc; % = share of one core over the wall time). On 2 cores, a
+process at ~100 % is the bottleneck. "Other processes" is the rest of the machine meanwhile (this machine is shared: other jobs'
+test runs disturb the figures when that column is large).
+
+${cpuTable(res.details)}
+` : ''}
+## Where the time goes
+
+${analysis ? `${ANALYSIS_START}\n${analysis}\n${ANALYSIS_END}` : `${ANALYSIS_START}\n_(not written yet: profile with \`npm run bench -- --only W2 --profile\` and describe here)_\n${ANALYSIS_END}`}
+
+${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\`.\n\n${profileSection(res.profiles)}\n` : ''}
+## Not measured yet
+
+- **W4 many rooms** — TODO, not yet measured: one user joining 200 rooms of 5 participants (target under 100 ms; biboumi ≈ 122 ms),
+  and 1,000 users each in 10 rooms with background traffic (events/s sustained, end-to-end latency p50/p99).
+${res.rows.some((r) => r.workload === 'W6') ? '' : `- **W6 scale-out** — TODO, not yet measured in this table: W4's throughput with 1, 2 and 4 worker processes (target: 2 workers
+  ≥ 1.6× one, where 2 cores allow it) and failover time (target under 5 s). A first workload exists
+  (bench/workloads/w6-scale.ts, run with \`npm run bench -- --only W6\`); it is not part of the default run.
+`}- **W1–W3 on IRC (InspIRCd)** — TODO, not yet measured: the same workloads through the IRC plugin and InspIRCd, so the figures
+  compare directly with biboumi's (measured the same way in FACTS.md).
+- **W5, 100,000 known rooms** — TODO, not yet measured: the RSS of a worker holding 100,000 known rooms of which 1,000 are active
+  (needs 100,000 rooms joined once; the per-hibernated-room figure above is its building block).
+`;
+}

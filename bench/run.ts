@@ -1,0 +1,285 @@
+/**
+ * `npm run bench`: roomgate's workloads against a private Redis + Prosody on this machine.
+ *
+ *   npm run bench                      everything (≈ 10 minutes): docs/BENCHMARKS.md + bench/results/latest.json
+ *   npm run bench -- --quick           ≈ 1-minute smoke run, small counts: bench/results/quick.json only
+ *   npm run bench -- --only W2,W3      some workloads (ceiling, W1, W2, W3, W5), merged into latest.json and the doc
+ *   npm run bench -- --profile         also CPU-profile roomgate during W1/W2/W3 (bench/results/profiles/)
+ *   --runs N  --messages N  --modes child,inproc
+ *
+ * Never part of `npm test`. Every wait is bounded (--timeout seconds per step, default 120).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatSummary, summarise, type CpuProfile } from './cpuprofile-summary.ts';
+import type { BenchClient } from './lib/client.ts';
+import { BenchContext, PARTITIONS, type BenchOptions } from './lib/context.ts';
+import type { GatewayHandle, GatewayMode } from './lib/gateway.ts';
+import { keptAnalysis, machineInfo, renderDoc, resultsTable, versions, type Results } from './lib/report.ts';
+import { quietStats, sleep } from './lib/stats.ts';
+import type { Row, WorkloadResult } from './lib/types.ts';
+import { w1Room } from './lib/world.ts';
+import { ceiling, componentCeiling } from './workloads/ceiling.ts';
+import { join as joinRoom, leave, w1 } from './workloads/w1-join.ts';
+import { W2_BIG_ROOM, w2, w3 } from './workloads/w2-w3.ts';
+import { w5 } from './workloads/w5-memory.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(ROOT, 'bench/results');
+const DOC = join(ROOT, 'docs/BENCHMARKS.md');
+const WORKLOADS = ['ceiling', 'W1', 'W2', 'W3', 'W5', 'W6'];
+/** Run only when asked for by --only (own stack, several processes; see bench/workloads/w6-scale.ts). */
+const OPT_IN = new Set(['W6']);
+
+function options(argv: string[]): BenchOptions & { command: string } {
+  const { values } = parseArgs({
+    args: argv, allowPositionals: false,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      runs: { type: 'string' },
+      messages: { type: 'string' },
+      modes: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, ''));
+    process.exit(0);
+  }
+  const quick = values.quick!;
+  const only = values.only ? new Set(values.only.split(',').map((w) => w.trim()).map((w) => (w.toLowerCase() === 'ceiling' ? 'ceiling' : w.toUpperCase()))) : null;
+  for (const w of only ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${w} (known: ${WORKLOADS.join(', ')}; W4 and W6 are not implemented yet)`);
+  const modes = (values.modes ?? (quick ? 'child' : 'child,inproc')).split(',') as GatewayMode[];
+  for (const m of modes) if (m !== 'child' && m !== 'inproc') throw new Error(`--modes: child or inproc, not ${m}`);
+  return {
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    quick, only, modes, profile: values.profile!,
+    runs: Number(values.runs ?? 3) || 3,
+    messages: Number(values.messages ?? (quick ? 2000 : 10_000)),
+    ceilingMessages: Number(values.messages ?? (quick ? 2000 : 10_000)),
+    w1Sizes: quick ? [10, 100, 1000] : [10, 100, 1000, 10_000],
+    w5Rooms: quick ? [[10, 20], [100, 10], [1000, 3]] : [[10, 200], [100, 100], [1000, 20]],
+    timeoutMs: Number(values.timeout ?? 120) * 1000,
+  };
+}
+
+const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function main(): Promise<void> {
+  const opts = options(process.argv.slice(2));
+  const started = Date.now();
+  // Our own temp dir for the servers' dirs and configs: sweeps of /tmp/roomgate-test-* by test
+  // runs elsewhere on the machine must not pull them from under a running bench.
+  const runDir = mkdtempSync(join(tmpdir(), 'roomgate-bench-'));
+  process.env.TMPDIR = runDir;
+  process.on('exit', () => rmSync(runDir, { recursive: true, force: true }));
+  const wants = (w: string) => (opts.only ? opts.only.has(w) : !OPT_IN.has(w));
+  if (opts.quick) opts.runs = Math.min(opts.runs, 2);
+  log(`${opts.command}: ${opts.quick ? 'quick smoke run' : 'full run'}, ${opts.runs} runs per figure`);
+  const machine = machineInfo(); // load average before the bench adds its own
+  const ctx = await BenchContext.start(opts, { runs: opts.runs, w1Sizes: opts.w1Sizes, w5Rooms: opts.w5Rooms });
+  log(`stack up: redis ${ctx.stack.redis.url}, prosody c2s ${ctx.stack.prosody.c2sPort}, component ${ctx.stack.prosody.componentPort}`);
+  const pids = await ctx.serverPids();
+  const done: Record<string, WorkloadResult> = {};
+  const profiles: Results['profiles'] = {};
+  const measured: Record<string, string> = {};
+  const stamp = (w: string) => { measured[w] = new Date().toISOString().slice(0, 10); };
+  let gw: GatewayHandle | null = null;
+  let client: BenchClient | null = null;
+
+  const step = async (name: string, fn: () => Promise<WorkloadResult>) => {
+    const t = Date.now();
+    log(`${name} ...`);
+    try {
+      done[name] = await fn();
+      for (const r of done[name]!.rows) log(`  ${r.workload} ${r.variant} / ${r.metric}: median ${r.spread.median.toFixed(1)} ${r.unit} (${r.spread.min.toFixed(1)}–${r.spread.max.toFixed(1)})${r.checks?.some((c) => c !== 'ok') ? ` CHECKS: ${r.checks.join('; ')}` : ''}`);
+    } catch (err) {
+      log(`  ${name} FAILED: ${(err as Error).stack ?? err}`);
+      done[name] = { rows: [], details: { error: String((err as Error).message ?? err) } };
+    }
+    log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  };
+
+  try {
+    if (wants('ceiling')) {
+      await step('ceiling (client → client)', () => ceiling(ctx));
+      await step('ceiling (component → client)', () => componentCeiling(ctx));
+      stamp('ceiling');
+    }
+
+    const startMain = async (mode: GatewayMode, tag: string) => {
+      const prefix = ctx.newPrefix(tag);
+      gw = await ctx.startGateway(mode, prefix);
+      client = await ctx.connect('bench');
+      await ctx.register(client);
+      await ctx.ping(client);
+      return prefix;
+    };
+    const stopMain = async () => {
+      await (client as BenchClient | null)?.stop();
+      await (gw as GatewayHandle | null)?.stop();
+      client = null;
+      gw = null;
+      await sleep(300);
+    };
+
+    if (wants('W1') || (wants('W2') && opts.modes.includes('child')) || (wants('W3') && opts.modes.includes('child'))) {
+      const prefix = await startMain('child', 'main');
+      if (wants('W1')) {
+        await step('W1 join', async () => {
+          const r = await w1(ctx, {
+            gateway: gw!, client: client!,
+            restart: async () => { await gw!.stop(); await sleep(300); gw = await ctx.startGateway('child', prefix); return gw; },
+          });
+          gw = r.gateway;
+          return r;
+        });
+        stamp('W1');
+      }
+      if (wants('W2') && opts.modes.includes('child')) {
+        await step('W2 legacy → XMPP (child)', () => w2(ctx, gw!, client!, pids));
+        // the same in a room of 1,000: the per-job snapshot grows with the room
+        await step('W2 legacy → XMPP, room of 1,000 (child)', () => w2(ctx, gw!, client!, pids, { room: W2_BIG_ROOM, size: 1000, messages: Math.ceil(opts.messages / 5) }));
+        stamp('W2');
+      }
+      if (wants('W3') && opts.modes.includes('child')) { await step('W3 XMPP → legacy (child)', () => w3(ctx, gw!, client!, pids)); stamp('W3'); }
+      await stopMain();
+    }
+    if (opts.modes.includes('inproc') && (wants('W2') || wants('W3'))) {
+      await startMain('inproc', 'inproc');
+      if (wants('W2')) await step('W2 legacy → XMPP (in-process)', () => w2(ctx, gw!, client!, pids));
+      if (wants('W3')) await step('W3 XMPP → legacy (in-process)', () => w3(ctx, gw!, client!, pids));
+      await stopMain();
+    }
+    if (wants('W5')) { await step('W5 memory', () => w5(ctx)); stamp('W5'); }
+    if (wants('W6')) {
+      await step('W6 scale-out', async () => {
+        const { w6 } = await import('./workloads/w6-scale.ts');
+        const res = await w6({ messages: opts.quick ? 1000 : 4000, workers: [1, 2, 4], runs: opts.runs });
+        const one = res.throughput.find((t) => t.workers === 1)?.msgPerS.median;
+        const rows: Row[] = res.throughput.map((t) => ({
+          workload: 'W6', variant: `${t.workers} worker process${t.workers > 1 ? 'es' : ''} + 1 edge (${res.cores} cores)`,
+          metric: 'legacy → XMPP over 8 users × 4 rooms', unit: 'msg/s', spread: t.msgPerS,
+          ...(t.workers === 2 && one ? { target: { op: '>=' as const, value: Math.round(1.6 * one) } } : {}),
+        }));
+        rows.push({ workload: 'W6', variant: 'a worker SIGKILLed, 2 workers', metric: 'failover: kill → next message delivered', unit: 'ms', spread: res.failoverMs, target: { op: '<=', value: 5000 } });
+        return { rows, details: { w6: res } };
+      });
+      stamp('W6');
+    }
+
+    if (opts.profile && (wants('W1') || wants('W2') || wants('W3'))) {
+      const dir = join(RESULTS, 'profiles');
+      mkdirSync(dir, { recursive: true });
+      await startMain('child', 'profile');
+      const take = async (name: string, what: string, fn: () => Promise<unknown>) => {
+        const file = join(dir, `${name}.cpuprofile`);
+        await gw!.profileStart(200);
+        await fn();
+        await gw!.profileStop(file);
+        const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
+        profiles[name] = { file: `bench/results/profiles/${name}.cpuprofile`, summary, what, date: new Date().toISOString().slice(0, 10) };
+        log(`profile ${name}:\n${formatSummary(summary)}`);
+      };
+      const popts = { ...opts, runs: 1 };
+      const pctx = Object.create(ctx, { opts: { value: popts } }) as BenchContext;
+      try {
+        if (wants('W1')) {
+          const n = Math.max(...opts.w1Sizes);
+          await take(`w1-cold-${n}`, `W1: one cold, fresh join of a room of ${n.toLocaleString('en')} participants`, async () => {
+            await joinRoom(client!, w1Room(n, 'prof'), opts.timeoutMs);
+          });
+          await leave(client!, w1Room(n, 'prof'), opts.timeoutMs);
+          await take(`w1-warm-${n}`, `W1: one warm join of a room of ${n.toLocaleString('en')} participants`, async () => {
+            await joinRoom(client!, w1Room(n, 'prof'), opts.timeoutMs);
+          });
+          await leave(client!, w1Room(n, 'prof'), opts.timeoutMs);
+          if (await gw!.hibernate()) {
+            await take(`w1-restored-${n}`, `W1: one join of a hibernated room of ${n.toLocaleString('en')} participants (restored from its snapshot)`, async () => {
+              await joinRoom(client!, w1Room(n, 'prof'), opts.timeoutMs);
+            });
+          }
+        }
+        if (wants('W2')) {
+          // w2 runs a warm-up then one measured run; the profile covers both
+          await take('w2', `W2: ${(opts.messages * 1.1).toLocaleString('en')} legacy messages (warm-up tenth included)`, () => w2(pctx, gw!, client!, pids, { tag: '-prof' }));
+        }
+        if (wants('W3')) {
+          await take('w3', `W3: ${(opts.messages * 1.1).toLocaleString('en')} XMPP messages (warm-up tenth included)`, () => w3(pctx, gw!, client!, pids, { tag: '-prof' }));
+        }
+      } finally {
+        await stopMain();
+      }
+    }
+  } finally {
+    await (client as BenchClient | null)?.stop().catch(() => undefined);
+    await (gw as GatewayHandle | null)?.stop().catch(() => undefined);
+    await ctx.stop().catch(() => undefined);
+  }
+
+  const rows: Row[] = Object.values(done).flatMap((r) => r.rows);
+  const details = Object.assign({}, ...Object.values(done).map((r) => r.details)) as Record<string, unknown>;
+  let results: Results = {
+    meta: {
+      date: new Date().toISOString(), command: opts.command, quick: opts.quick, durationS: (Date.now() - started) / 1000,
+      machine, versions: versions(),
+      quiet: { ...quietStats },
+      options: { runs: opts.runs, messages: opts.messages, ceilingMessages: opts.ceilingMessages, w1Sizes: opts.w1Sizes, w5Rooms: opts.w5Rooms, modes: opts.modes, partitions: PARTITIONS },
+    },
+    rows, details, profiles, measured,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  const latest = join(RESULTS, 'latest.json');
+  if (opts.quick) {
+    computeRatios(results.rows);
+    writeFileSync(join(RESULTS, 'quick.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\n${resultsTable(results.rows)}\n`);
+    log(`quick run: bench/results/quick.json written (docs/BENCHMARKS.md untouched), ${Math.round(results.meta.durationS)} s`);
+    return;
+  }
+  const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) as Results : null;
+  if (opts.only && previous) results = merge(previous, results, opts.only);
+  // profiles are kept from an earlier run when this one took none (they carry their date)
+  else if (previous && !Object.keys(results.profiles).length) results.profiles = previous.profiles ?? {};
+  computeRatios(results.rows);
+  writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+  mkdirSync(join(ROOT, 'docs'), { recursive: true });
+  writeFileSync(DOC, renderDoc(results, keptAnalysis(DOC)));
+  console.log(`\n${resultsTable(results.rows)}\n`);
+  log(`bench/results/latest.json and docs/BENCHMARKS.md written, ${Math.round(results.meta.durationS)} s`);
+}
+
+/** --only: the new figures replace those of the same workloads in the previous results. */
+function merge(old: Results, fresh: Results, only: Set<string>): Results {
+  const rows = [...old.rows.filter((r) => !only.has(r.workload)), ...fresh.rows];
+  const order = (r: Row) => WORKLOADS.indexOf(r.workload);
+  rows.sort((a, b) => order(a) - order(b));
+  return {
+    meta: { ...fresh.meta, command: `${old.meta.command}; then ${fresh.meta.command}`, durationS: old.meta.durationS + fresh.meta.durationS },
+    rows,
+    details: { ...old.details, ...fresh.details },
+    profiles: { ...old.profiles, ...fresh.profiles },
+    measured: { ...old.measured, ...fresh.measured },
+  };
+}
+
+function computeRatios(rows: Row[]): void {
+  const ceilingRate = rows.find((r) => r.workload === 'ceiling' && r.variant === 'client → client')?.spread.median;
+  if (!ceilingRate || !Number.isFinite(ceilingRate)) return;
+  for (const r of rows) {
+    if (r.unit === 'msg/s' && r.workload !== 'ceiling') r.ceilingRatio = r.spread.median / ceilingRate;
+    else if (r.workload === 'ceiling' && r.variant !== 'client → client') r.ceilingRatio = r.spread.median / ceilingRate;
+    else if (r.stanzas && r.unit === 'ms') r.ceilingRatio = ((r.stanzas / ceilingRate) * 1000) / r.spread.median;
+  }
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * The ceiling: what Prosody moves on this machine with no gateway at all.
+ *  - client → client: two @xmpp/client sessions, pre-serialised chat messages written as
+ *    fast as the socket takes them, timed until the receiver has them all.
+ *  - component → client: a bare XEP-0114 component (the gateway's JID, roomgate stopped)
+ *    writes pre-serialised groupchat messages shaped like roomgate's; the bound for W2.
+ */
+import { Component } from '@xmpp/component-core';
+import type { Element } from 'ltx';
+import { esc, writeAll, type BenchClient } from '../lib/client.ts';
+import { GW, type BenchContext } from '../lib/context.ts';
+import { now, OrderChecker } from '../lib/gateway-core.ts';
+import { cpuMeter, sleep, spread, waitQuiet, withTimeout } from '../lib/stats.ts';
+import type { Row, WorkloadResult } from '../lib/types.ts';
+
+function receiveAll(c: BenchClient, check: OrderChecker, filter: (el: Element) => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    c.sink = (el) => {
+      if (!filter(el)) return;
+      // messages carry the number in the body, occupant presences in the nickname
+      const n = el.name === 'message' ? el.getChildText('body') : el.name === 'presence' ? String(el.attrs.from).split('/')[1] : null;
+      if (check.add(n) && check.complete) {
+        c.sink = () => undefined;
+        resolve(now());
+      }
+    };
+  });
+}
+
+export async function ceiling(ctx: BenchContext): Promise<WorkloadResult> {
+  const n = ctx.opts.ceilingMessages;
+  const { prosody, redis } = await ctx.serverPids();
+  const sender = await ctx.connect('ceila');
+  const receiver = await ctx.connect('ceilb');
+  const rates: number[] = [];
+  const checks: string[] = [];
+  const runs: unknown[] = [];
+  try {
+    for (let r = 0; r <= ctx.opts.runs; r++) { // run 0 warms up Prosody and the JIT
+      const prefix = `c${r}-`;
+      const stanzas = Array.from({ length: n }, (_, i) =>
+        `<message to='${esc(receiver.jid)}' type='chat' id='${prefix}${i}'><body>${prefix}${i}</body></message>`);
+      const check = new OrderChecker(prefix, n);
+      await waitQuiet();
+      const done = receiveAll(receiver, check, () => true);
+      const cpu = cpuMeter({ prosody, redis, bench: process.pid });
+      const t0 = now();
+      await writeAll(sender, stanzas);
+      const tLast = await withTimeout(done, ctx.opts.timeoutMs, `ceiling run ${r}`).catch(() => NaN);
+      const used = cpu.stop();
+      if (r === 0) continue;
+      const rate = (n / (tLast - t0)) * 1000;
+      rates.push(rate);
+      const c = check.result();
+      checks.push(c.lost || c.duplicated || c.reordered ? `lost ${c.lost}, dup ${c.duplicated}, reordered ${c.reordered}` : 'ok');
+      runs.push({ ms: tLast - t0, rate, cpuMs: used, ...c });
+      await sleep(200);
+    }
+  } finally {
+    await sender.stop();
+    await receiver.stop();
+  }
+  const row: Row = {
+    workload: 'ceiling', variant: 'client → client', metric: `${n.toLocaleString('en')} chat messages through Prosody`,
+    unit: 'msg/s', spread: spread(rates), checks, peer: 'FACTS: ≈ 19,600 msg/s',
+  };
+  return { rows: [row], details: { clientToClient: runs } };
+}
+
+/**
+ * The gateway's own bound: a bare component writing groupchat messages, shaped like roomgate's
+ * (stanza-id, occupant-id) and with a body only; the first is what W2 can reach at best.
+ */
+export async function componentCeiling(ctx: BenchContext): Promise<WorkloadResult> {
+  const n = ctx.opts.ceilingMessages;
+  const { prosody, redis } = await ctx.serverPids();
+  const receiver = await ctx.connect('bench', 'ceiling');
+  const comp = new Component({ service: ctx.stack.component.service, domain: GW });
+  comp.on('open', (el: Element) => { comp.authenticate(String(el.attrs.id), ctx.stack.component.secret).catch((e: Error) => comp.emit('error', e)); });
+  comp.on('error', () => undefined);
+  comp.on('connect', () => comp.socket?.setNoDelay?.(true));
+  await withTimeout(comp.start(), 15_000, 'component connect');
+  const room = `ceiling@${GW}`;
+  const to = esc(receiver.jid);
+  const shapes = {
+    'roomgate-shaped': (p: string, i: number) =>
+      `<message from='${room}/alice' to='${to}' id='${p}${i}' type='groupchat'><body>${p}${i}</body>` +
+      `<stanza-id xmlns='urn:xmpp:sid:0' by='${room}' id='${p}${i}'/><occupant-id xmlns='urn:xmpp:occupant-id:0' id='o-fill-0'/></message>`,
+    'body only': (p: string, i: number) => `<message from='${room}/alice' to='${to}' type='groupchat'><body>${p}${i}</body></message>`,
+    // what a join sends N times: W1's floor
+    'occupant presences': (p: string, i: number) =>
+      `<presence from='${room}/${p}${i}' to='${to}'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' role='participant'/></x>` +
+      `<occupant-id xmlns='urn:xmpp:occupant-id:0' id='o-fill-${i}'/></presence>`,
+  };
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  try {
+    for (const [shape, make] of Object.entries(shapes)) {
+      const rates: number[] = [];
+      const checks: string[] = [];
+      const runs: unknown[] = [];
+      for (let r = 0; r <= ctx.opts.runs; r++) {
+        const prefix = `k${shape.length}${r}-`;
+        const stanzas = Array.from({ length: n }, (_, i) => make(prefix, i));
+        const check = new OrderChecker(prefix, n);
+        await waitQuiet();
+        const done = receiveAll(receiver, check, () => true);
+        const cpu = cpuMeter({ prosody, redis, bench: process.pid });
+        const t0 = now();
+        for (let i = 0; i < stanzas.length; i += 100) await comp.write(stanzas.slice(i, i + 100).join(''));
+        const tLast = await withTimeout(done, ctx.opts.timeoutMs, `component ceiling run ${r}`).catch(() => NaN);
+        const used = cpu.stop();
+        if (r === 0) continue;
+        const rate = (n / (tLast - t0)) * 1000;
+        rates.push(rate);
+        const c = check.result();
+        checks.push(c.lost || c.duplicated || c.reordered ? `lost ${c.lost}, dup ${c.duplicated}, reordered ${c.reordered}` : 'ok');
+        runs.push({ ms: tLast - t0, rate, cpuMs: used, ...c });
+        await sleep(200);
+      }
+      rows.push({
+        workload: 'ceiling', variant: `component → client, ${shape}`,
+        metric: `${n.toLocaleString('en')} ${shape === 'occupant presences' ? 'presences' : 'groupchat messages'}, bare XEP-0114 component`,
+        unit: 'msg/s', spread: spread(rates), checks, ...(shape === 'body only' ? { peer: 'FACTS: ≈ 17,000–19,000 msg/s' } : {}),
+      });
+      details[`componentToClient ${shape}`] = runs;
+    }
+  } finally {
+    await comp.stop().catch(() => undefined);
+    await receiver.stop();
+  }
+  return { rows, details };
+}

@@ -1,0 +1,116 @@
+/**
+ * W5 memory: heap and RSS per active room of N participants. A fresh roomgate child (run with
+ * --expose-gc) per run; after the user's session is up, memory is read (after forced GC), K
+ * rooms of N participants are joined (each one filled and active), memory is read again:
+ * (after − before) / K. The room snapshot in Redis is measured with STRLEN and MEMORY USAGE.
+ */
+import { createKeys } from '../../src/actors/keys.ts';
+import { PARTITIONS, type BenchContext } from '../lib/context.ts';
+import type { MemoryResult } from '../lib/gateway-core.ts';
+import { sleep, spread } from '../lib/stats.ts';
+import type { Row, WorkloadResult } from '../lib/types.ts';
+import { w5HibernatedRoom, w5Room } from '../lib/world.ts';
+import { join } from './w1-join.ts';
+
+export async function w5(ctx: BenchContext): Promise<WorkloadResult> {
+  const perRoomHeap = new Map<number, number[]>();
+  const perRoomRss = new Map<number, number[]>();
+  const snapshotBytes = new Map<number, number[]>();
+  const redisBytes = new Map<number, number[]>();
+  const push = (m: Map<number, number[]>, n: number, v: number) => m.set(n, [...(m.get(n) ?? []), v]);
+  const hibernatedHeap: number[] = [];
+  const hibernatedAll: number[] = [];
+  const runs: unknown[] = [];
+  const redis = ctx.redis();
+  try {
+    for (let r = 1; r <= ctx.opts.runs; r++) {
+      const prefix = ctx.newPrefix(`w5-${r}`);
+      const gw = await ctx.startGateway('child', prefix);
+      const c = await ctx.connect('bench', 'w5');
+      try {
+        await ctx.register(c);
+        await ctx.ping(c);
+        // warm-up: one room of each size joined and hibernated, so the baseline already holds
+        // the compiled code and the caches a join leaves behind
+        for (const [n] of ctx.opts.w5Rooms) await join(c, w5Room(n, 0), ctx.opts.timeoutMs);
+        await gw.hibernate();
+        await sleep(200);
+        const baseline: MemoryResult = await gw.memory();
+        let before = baseline;
+        let total = 0;
+        const run: Record<string, unknown> = { baseline };
+        for (const [n, k] of ctx.opts.w5Rooms) {
+          for (let i = 1; i <= k; i++) await join(c, w5Room(n, i), ctx.opts.timeoutMs);
+          await ctx.ping(c);
+          await sleep(200);
+          const after = await gw.memory();
+          push(perRoomHeap, n, (after.heapUsed - before.heapUsed) / k);
+          push(perRoomRss, n, (after.rss - before.rss) / k);
+          const keys = createKeys(prefix, PARTITIONS);
+          const key = keys.roomSnapshot(c.bareJid, w5Room(n, 1));
+          const len = await redis.strlen(key);
+          const usage = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+          push(snapshotBytes, n, len);
+          push(redisBytes, n, usage);
+          run[`n${n}`] = { rooms: k, after, snapshotStrlen: len, snapshotMemoryUsage: usage };
+          before = after;
+          total += k;
+        }
+        // every room hibernated; then K more rooms of 10 joined and hibernated: what each leaves
+        // in the heap (a slope, once the code is warm: compiled code is not a room's cost)
+        const h = await gw.hibernate();
+        if (h) {
+          await sleep(200);
+          const h1 = await gw.memory();
+          const k = ctx.opts.w5Rooms[0]![1];
+          for (let i = 1; i <= k; i++) await join(c, w5HibernatedRoom(i), ctx.opts.timeoutMs);
+          await gw.hibernate();
+          await sleep(200);
+          const h2 = await gw.memory();
+          hibernatedHeap.push((h2.heapUsed - h1.heapUsed) / k);
+          hibernatedAll.push((h1.heapUsed - baseline.heapUsed) / total);
+          run.hibernated = { ...h, afterAll: h1, afterMore: h2, more: k };
+        }
+        runs.push(run);
+      } finally {
+        await c.stop();
+        await gw.stop();
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  const rows: Row[] = [];
+  for (const [n, k] of ctx.opts.w5Rooms) {
+    const variant = `active room, N=${n.toLocaleString('en')} (${k} rooms)`;
+    rows.push({
+      workload: 'W5', variant, metric: 'heap per room (after GC)', unit: 'KB',
+      spread: spread((perRoomHeap.get(n) ?? []).map((b) => b / 1024)),
+      ...(n === 100 ? { target: { op: '<=' as const, value: 300 } } : {}),
+    });
+    rows.push({ workload: 'W5', variant, metric: 'RSS per room', unit: 'KB', spread: spread((perRoomRss.get(n) ?? []).map((b) => b / 1024)) });
+    rows.push({ workload: 'W5', variant, metric: 'snapshot in Redis (STRLEN)', unit: 'KB', spread: spread((snapshotBytes.get(n) ?? []).map((b) => b / 1024)) });
+    rows.push({ workload: 'W5', variant, metric: 'snapshot in Redis (MEMORY USAGE)', unit: 'KB', spread: spread((redisBytes.get(n) ?? []).map((b) => b / 1024)) });
+  }
+  if (hibernatedHeap.length) {
+    const k = ctx.opts.w5Rooms[0]![1];
+    rows.push({
+      workload: 'W5', variant: `hibernated room (${k} more rooms of 10 joined, then hibernated)`, metric: 'heap per hibernated room', unit: 'KB',
+      spread: spread(hibernatedHeap.map((b) => b / 1024)), target: { op: '<=', value: 1 },
+    });
+    const all = ctx.opts.w5Rooms.reduce((a, [, n]) => a + n, 0);
+    rows.push({
+      workload: 'W5', variant: `all ${all} rooms above hibernated`, metric: 'heap per room left vs the baseline (incl. code compiled meanwhile)', unit: 'KB',
+      spread: spread(hibernatedAll.map((b) => b / 1024)),
+    });
+  }
+  // per participant: the slope between the smallest and the largest room size
+  const sizes = ctx.opts.w5Rooms.map(([n]) => n);
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  if (hi > lo) {
+    const slope = (perRoomHeap.get(hi) ?? []).map((h, i) => (h - (perRoomHeap.get(lo) ?? [])[i]!) / (hi - lo));
+    rows.push({ workload: 'W5', variant: `participant (slope N=${lo}→${hi.toLocaleString('en')})`, metric: 'heap per participant', unit: 'B', spread: spread(slope) });
+  }
+  return { rows, details: { w5Runs: runs } };
+}
