@@ -9,7 +9,7 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
 import { messageEffects } from './room.messages.ts';
 import {
-  speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
+  presenceUpdate, speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
   type UserMessageEvent,
 } from './room.ts';
 
@@ -148,16 +148,7 @@ export function roomEffects(port: RoomPort) {
     },
 
     announcePresence: ({ context: c, event }: Args) => {
-      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
-      const old = speakerOf(c, e.participant, e.eventId);
-      const p: Participant = {
-        ...old,
-        role: e.participant.role ?? old.role,
-        affiliation: e.participant.affiliation ?? old.affiliation,
-        hats: e.participant.hats ?? old.hats,
-      };
-      if (e.show) p.show = e.show; else delete p.show;
-      if (e.status) p.status = e.status; else delete p.status;
+      const p = presenceUpdate(c, event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>);
       for (const to of c.resources) port.presence(occupantPresence(c, p, to));
     },
 

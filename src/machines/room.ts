@@ -198,17 +198,8 @@ export const roomMachine = setup({
       return { participants: upsert(context.participants, p) };
     }),
     upsertParticipant: assign(({ context, event }) => {
-      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>;
-      const old = speakerOf(context, e.participant, e.eventId);
-      const p: Participant = {
-        ...old,
-        role: e.participant.role ?? old.role,
-        affiliation: e.participant.affiliation ?? old.affiliation,
-        hats: e.participant.hats ?? old.hats,
-        presenceSent: old.presenceSent || context.resources.length > 0,
-      };
-      if (e.show) p.show = e.show; else delete p.show;
-      if (e.status) p.status = e.status; else delete p.status;
+      const p = presenceUpdate(context, event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>);
+      p.presenceSent ||= context.resources.length > 0;
       return { participants: upsert(context.participants, p) };
     }),
     /** A participant's message implies `active` (spec §1.4), a chat state says itself; the user's are not kept. */
@@ -668,6 +659,20 @@ function joinDone(context: RoomContext): Partial<RoomContext> {
   const resources = context.resources.includes(join!.from) ? context.resources : [...context.resources, join!.from];
   const participants = context.participants.map((p) => (p.presenceSent ? p : { ...p, presenceSent: true }));
   return { pendingJoins: rest, resources, participants };
+}
+
+/** A participant as a presence event leaves it: new role, affiliation, hats, show and status. */
+export function presenceUpdate(context: RoomContext, e: Extract<LegacyRoomEvent, { type: 'legacy.presence' }>): Participant {
+  const old = speakerOf(context, e.participant, e.eventId);
+  const p: Participant = {
+    ...old,
+    role: e.participant.role ?? old.role,
+    affiliation: e.participant.affiliation ?? old.affiliation,
+    hats: e.participant.hats ?? old.hats,
+  };
+  if (e.show) p.show = e.show; else delete p.show;
+  if (e.status) p.status = e.status; else delete p.status;
+  return p;
 }
 
 /**
