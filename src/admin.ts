@@ -32,8 +32,9 @@ export async function addUser({ redis, keys, plugin }: AdminDeps, jid: string, f
 export async function removeUser({ redis, keys }: Omit<AdminDeps, 'plugin'>, jid: string): Promise<void> {
   const mailboxes = new Mailboxes(keys, redis);
   try {
-    await mailboxes.add({ kind: 'control', user: jid, action: 'logout' });
+    // deleted first: the worker that applies the logout then finds no registration to keep
     await userStore(redis, keys).remove(jid);
+    await mailboxes.add({ kind: 'control', user: jid, action: 'logout' });
   } finally {
     await mailboxes.close();
   }

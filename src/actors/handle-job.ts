@@ -41,6 +41,7 @@ export function createJobHandler(deps: HandlerDeps) {
   return async function handleJob(job: MailboxJob, ctx: PartitionRuntime): Promise<void> {
     if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, job.eventId, ctx);
     if (job.kind === 'legacy') return handleLegacy(job, ctx);
+    deps.users.forget(job.user); // `roomgate users` changed the registration from outside
     const user = await deps.users.get(job.user);
     if (job.action === 'login' && user) await deps.sessions.get(user).catch(() => undefined);
     if (job.action === 'logout') await deps.sessions.logout(job.user);

@@ -17,7 +17,7 @@ import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership
 import { isRedisUnavailable, LeaseLost, PartitionRuntime } from './partition.ts';
 import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
-import { userStore, type UserStore } from './users.ts';
+import { cachedUserStore, userStore, type UserStore } from './users.ts';
 
 export interface WorkerOptions {
   gatewayJid: string;
@@ -55,7 +55,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { keys, log } = opts;
   const redis = withScripts(opts.redis);
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const users = userStore(redis, keys);
+  const users = cachedUserStore(userStore(redis, keys));
   const sessions = new Sessions({
     redis, keys,
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,

@@ -11,6 +11,40 @@ export interface UserStore {
   all(): Promise<string[]>;
   /** The users of one partition. */
   ofPartition(partition: number): Promise<string[]>;
+  /** Drops what a cache knows of a user (another process changed it: `roomgate users`). */
+  forget(jid: string): void;
+}
+
+/**
+ * The worker's view: registrations are read once and kept in memory, since every stanza and
+ * legacy event asks for them (a Redis round trip each, the biggest cost in the W2/W3 profiles).
+ * It stays right because a user's registration only changes through the user's own partition
+ * mailbox (registration stanzas, and the control jobs `roomgate users` sends), which this
+ * worker alone applies while it owns the partition.
+ */
+export function cachedUserStore(store: UserStore): UserStore {
+  const cache = new Map<string, Promise<GatewayUser | null>>();
+  return {
+    ...store,
+    get(jid) {
+      let user = cache.get(jid);
+      if (!user) {
+        user = store.get(jid);
+        cache.set(jid, user);
+        user.catch(() => cache.delete(jid));
+      }
+      return user;
+    },
+    async put(user) {
+      cache.delete(user.jid);
+      await store.put(user);
+    },
+    async remove(jid) {
+      cache.delete(jid);
+      await store.remove(jid);
+    },
+    forget(jid) { cache.delete(jid); },
+  };
 }
 
 export function userStore(redis: Redis, keys: Keys): UserStore {
@@ -41,5 +75,6 @@ export function userStore(redis: Redis, keys: Keys): UserStore {
     async ofPartition(partition) {
       return (await redis.smembers(keys.partitionUsers(partition))).sort();
     },
+    forget() { /* nothing cached */ },
   };
 }

@@ -193,7 +193,10 @@ export const roomMachine = setup({
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
       // neither the user nor the room itself is an occupant to remember
       if (isUser(context, e.participant) || isSystem(e.participant)) return {};
-      const p = { ...speakerOf(context, e.participant, e.eventId) };
+      const known = context.participants.find((q) => q.nick === e.participant.nick);
+      // the common case, a known and announced speaker, changes nothing: no copy of the list
+      if (known && (known.presenceSent || !context.resources.length)) return {};
+      const p = { ...(known ?? speakerOf(context, e.participant, e.eventId)) };
       p.presenceSent ||= context.resources.length > 0;
       return { participants: upsert(context.participants, p) };
     }),
@@ -638,8 +641,10 @@ function participantOf(context: RoomContext, call: HookCall): ParticipantInit | 
 /** Context after a successful fill: info, participants in fill order, the user's own item. */
 function fromFill(out: FillOutput): Partial<RoomContext> {
   const participants: Participant[] = [];
+  const seen = new Set<string>();
   for (const p of out.participants) {
-    if (participants.some((q) => q.nick === p.nick)) continue; // duplicates are dropped (§2.3.5)
+    if (seen.has(p.nick)) continue; // duplicates are dropped (§2.3.5)
+    seen.add(p.nick);
     participants.push(newParticipant(p, `fill-${participants.length}`));
   }
   return {
