@@ -130,7 +130,11 @@ export class PartitionRuntime {
   hibernateIdle(idleMs: number): Promise<number> {
     return this.exclusive(async () => {
       const idle = this.rooms.idleSince(Date.now() - idleMs);
-      for (const handle of idle) this.rooms.drop(handle);
+      for (const handle of idle) {
+        this.rooms.drop(handle);
+        // a hibernated room costs no heap: its plugin object goes too (restored from the snapshot)
+        this.deps.sessions.releaseRoom(handle.user, handle.legacyId);
+      }
       return idle.length;
     });
   }

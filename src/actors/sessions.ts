@@ -119,6 +119,11 @@ export class Sessions implements SessionHost {
     this.openRoom(session, legacyId).emit({ type: 'legacy.removed', reason, kick });
   }
 
+  /** Drops a room's cached object (its actor hibernated); the next event makes a fresh one. */
+  releaseRoom(user: string, legacyId: string): void {
+    this.rooms.delete(`${user}\n${legacyId}`);
+  }
+
   /** Forgets a room object once its actor has ended. */
   forgetRoom(user: string, legacyId: string): void {
     this.rooms.delete(`${user}\n${legacyId}`);
