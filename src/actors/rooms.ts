@@ -13,6 +13,7 @@ import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
   roomMachine, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
+  alreadyApplied,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
@@ -98,7 +99,7 @@ export class Rooms {
    * applied (a replayed job) are dropped here, by id.
    */
   async deliver(handle: RoomHandle, event: RoomEvent): Promise<void> {
-    if (handle.actor.getSnapshot().context.applied.includes(event.eventId)) return;
+    if (alreadyApplied(handle.actor.getSnapshot().context, event)) return;
     handle.lastActiveMs = Date.now();
     handle.actor.send(event);
     try {

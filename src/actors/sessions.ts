@@ -150,8 +150,11 @@ export class Sessions implements SessionHost {
 
   /** Gives an event its id (stable inside `delivering`), time and XMPP message id. */
   stamp(session: BaseSession, event: UnstampedLegacyEvent): LegacyRoomEvent {
-    const eventId = session.nextEventId() ?? randomUUID();
-    const stamped = { ...event, eventId, at: new Date().toISOString() } as LegacyRoomEvent;
+    const next = session.nextEvent();
+    const stamped = {
+      ...event, eventId: next?.eventId ?? randomUUID(), at: new Date().toISOString(),
+      ...(next?.delivery ? { delivery: next.delivery } : {}),
+    } as LegacyRoomEvent;
     const xmppId = (legacyId: string) => session.legacyToXmppMsgId(legacyId);
     if ((stamped.type === 'legacy.message' || stamped.type === 'legacy.privateMessage') && stamped.legacyId !== undefined) {
       stamped.xmppId = xmppId(stamped.legacyId);

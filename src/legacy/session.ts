@@ -52,7 +52,7 @@ export class BaseSession<Shared = unknown> {
   readonly bookmarks: LegacyBookmarks;
   logged = false;
   private readonly host: SessionHost;
-  private delivery: { id: string; n: number } | null = null;
+  private delivery: { id: string; n: number; source?: string; seq?: number } | null = null;
 
   constructor(user: GatewayUser, plugin: AnyPlugin, shared: Shared, host: SessionHost) {
     this.user = user;
@@ -132,10 +132,16 @@ export class BaseSession<Shared = unknown> {
    * ids derived from it, so the same network event delivered again (after a restart or a move
    * to another worker) is recognised and dropped. Resolves once they are durably queued; then
    * it is safe to `saveCursor`.
-   * @example await this.delivering(`net-${seq}`, () => this.apply(event)); await this.saveCursor(String(seq));
+   * With `position` (the network's name and this event's sequence number), rooms keep a watermark
+   * per source instead of remembering ids, so a resume that replays thousands of events is safe.
+   * @example await this.delivering(`net-${seq}`, () => this.apply(event), { position: { source: 'net', seq } }); await this.saveCursor(String(seq));
    */
-  async delivering(deliveryId: string, apply: () => Promise<void>, opts: { waitQueued?: boolean } = {}): Promise<void> {
-    this.delivery = { id: deliveryId, n: 0 };
+  async delivering(
+    deliveryId: string,
+    apply: () => Promise<void>,
+    opts: { waitQueued?: boolean; position?: { source: string; seq: number } } = {},
+  ): Promise<void> {
+    this.delivery = { id: deliveryId, n: 0, ...(opts.position ?? {}) };
     try {
       await apply();
     } finally {
@@ -147,9 +153,18 @@ export class BaseSession<Shared = unknown> {
   /** Resolves once every room event emitted so far is durably queued (for a later `saveCursor`). */
   queuedEvents(): Promise<void> { return this.host.queued(this); }
 
-  /** The id of the next room event emitted inside `delivering`, or null outside it. */
-  nextEventId(): string | null {
-    return this.delivery ? `${this.delivery.id}#${this.delivery.n++}` : null;
+  /**
+   * The id (and, with `position`, the delivery position) of the next room event emitted inside
+   * `delivering`, or null outside it.
+   */
+  nextEvent(): { eventId: string; delivery?: { source: string; seq: number; n: number } } | null {
+    const d = this.delivery;
+    if (!d) return null;
+    const n = d.n++;
+    return {
+      eventId: `${d.id}#${n}`,
+      ...(d.source !== undefined && d.seq !== undefined ? { delivery: { source: d.source, seq: d.seq, n } } : {}),
+    };
   }
 
   /** Where this session resumes on its network (e.g. the last event applied), or null. */

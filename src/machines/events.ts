@@ -6,7 +6,16 @@
  */
 import type { ChatState, Hat, MessageReference, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
 
-export interface EventMeta { eventId: string; at: string }
+export interface EventMeta {
+  eventId: string;
+  at: string;
+  /**
+   * Where a resumable network delivered it: its source (the network and its epoch) and position
+   * (sequence number, then order within that delivery). A room drops what is not past the last
+   * position it applied from that source, however many events a resumed session replays.
+   */
+  delivery?: { source: string; seq: number; n: number };
+}
 
 /** A participant as the legacy side describes it. */
 export interface ParticipantInit {

@@ -74,6 +74,8 @@ export interface RoomContext extends RoomRef {
   ownIds?: { legacyId: string; xmppId: string }[];
   historyFilled: boolean;
   applied: string[];
+  /** The last position applied per delivery source (see `EventMeta.delivery`). */
+  delivered?: Record<string, [number, number]>;
   /** Why the room failed to initialise. */
   error: StanzaError | null;
 }
@@ -181,11 +183,13 @@ export const roomMachine = setup({
       legacyId && xmppId
         ? { ownIds: [...(context.ownIds ?? []).slice(-(OWN_IDS_KEPT - 1)), { legacyId, xmppId }] }
         : {})),
-    markApplied: assign(({ context, event }) => ({
-      applied: 'eventId' in event
-        ? [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId]
-        : context.applied,
-    })),
+    markApplied: assign(({ context, event }) => {
+      if (!('eventId' in event)) return {};
+      const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
+      // positions from a resumable network make a watermark; other events keep their ids
+      if (d) return { delivered: { ...context.delivered, [d.source]: [d.seq, d.n] } };
+      return { applied: [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId] };
+    }),
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
     })),
@@ -664,6 +668,16 @@ function joinDone(context: RoomContext): Partial<RoomContext> {
   const resources = context.resources.includes(join!.from) ? context.resources : [...context.resources, join!.from];
   const participants = context.participants.map((p) => (p.presenceSent ? p : { ...p, presenceSent: true }));
   return { pendingJoins: rest, resources, participants };
+}
+
+/** True when the room already applied this event (by its delivery position, else by its id). */
+export function alreadyApplied(context: RoomContext, event: { eventId: string; delivery?: { source: string; seq: number; n: number } }): boolean {
+  const d = event.delivery;
+  if (d) {
+    const last = context.delivered?.[d.source];
+    return last !== undefined && (d.seq < last[0] || (d.seq === last[0] && d.n <= last[1]));
+  }
+  return context.applied.includes(event.eventId);
 }
 
 /** A participant as a presence event leaves it: new role, affiliation, hats, show and status. */

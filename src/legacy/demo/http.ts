@@ -105,7 +105,7 @@ export function startDemoHttp(network: DemoNetwork, opts: DemoHttpOptions): Prom
 async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://demo');
   // replication: gateway workers in other processes keep a replica of the network (replica.ts)
-  if (req.method === 'GET' && url.pathname === '/demo/world') return reply(res, 200, { world: network.initialWorld });
+  if (req.method === 'GET' && url.pathname === '/demo/world') return reply(res, 200, { world: network.initialWorld, epoch: network.epoch });
   if (req.method === 'GET' && url.pathname === '/demo/journal') {
     const after = Number(url.searchParams.get('after') ?? 0);
     const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), MAX_JOURNAL_WAIT_MS);

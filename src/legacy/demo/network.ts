@@ -37,6 +37,8 @@ export interface DemoNetworkOptions {
   log?: Logger;
   /** The clock; tests pin it. */
   now?: () => Date;
+  /** The network's identity; a replica takes its network's. Default: a new random one. */
+  epoch?: string;
 }
 
 /** The simulated network. Every change is delivered at once, in call order, to connected members. */
@@ -56,11 +58,14 @@ export class DemoNetwork {
   private readonly journalWaiters = new Set<() => void>();
   /** The world as loaded, before any event: a replica starts from it and replays the journal. */
   readonly initialWorld: World;
+  /** Identifies this run of the network: its event numbers mean something only within it. */
+  readonly epoch: string;
 
   constructor(world: World, opts: DemoNetworkOptions = {}) {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.now = opts.now ?? (() => new Date());
     this.initialWorld = structuredClone(world);
+    this.epoch = opts.epoch ?? randomBytes(6).toString('hex');
     for (const room of world.rooms) this.addRoom(room);
   }
 

@@ -22,15 +22,15 @@ export class ReplicaDemoNetwork extends DemoNetwork {
   private following = true;
   private poll: AbortController | null = null;
 
-  private constructor(world: ReturnType<typeof parseWorld>, private readonly url: string, private readonly replicaLog: Logger) {
-    super(world, { log: replicaLog });
+  private constructor(world: ReturnType<typeof parseWorld>, epoch: string, private readonly url: string, private readonly replicaLog: Logger) {
+    super(world, { log: replicaLog, epoch });
   }
 
   /** Connects to the network at `url` (its HTTP API) and catches up with its journal. */
   static async open(url: string, log: Logger): Promise<ReplicaDemoNetwork> {
     const base = url.replace(/\/$/, '');
-    const { world } = await request<{ world: unknown }>('GET', `${base}/demo/world`);
-    const replica = new ReplicaDemoNetwork(parseWorld(world), base, log);
+    const { world, epoch } = await request<{ world: unknown; epoch: string }>('GET', `${base}/demo/world`);
+    const replica = new ReplicaDemoNetwork(parseWorld(world), epoch, base, log);
     while ((await replica.pull(0)) > 0);
     void replica.follow();
     return replica;

@@ -30,12 +30,16 @@ export class DemoSession extends BaseSession<DemoShared> {
     this.connection?.disconnect();
     const nick = this.bookmarks.userNick;
     const { network } = this.shared;
-    const cursor = Number((await this.loadCursor()) ?? Number.NaN);
-    const after = Number.isFinite(cursor) ? cursor : network.lastSeq();
-    if (!Number.isFinite(cursor)) await this.saveCursor(String(after));
+    // a cursor is "<epoch>@<seq>": event numbers of another run of the network mean nothing here
+    const [epoch, seqText] = ((await this.loadCursor()) ?? '').split('@');
+    const resume = epoch === network.epoch && Number.isFinite(Number(seqText));
+    const after = resume ? Number(seqText) : network.lastSeq();
+    this.heardSeq = this.savedSeq = after;
+    if (!resume) await this.saveCursor(`${network.epoch}@${after}`);
+    const source = `demo-${network.epoch}`;
     this.connection = network.connect(this.user.jid, nick, (event, seq) => {
       this.handling = this.handling
-        .then(() => this.delivering(`demo-${seq}`, () => this.apply(event), { waitQueued: false }))
+        .then(() => this.delivering(`${source}-${seq}`, () => this.apply(event), { waitQueued: false, position: { source, seq } }))
         .then(() => { this.heardSeq = seq; })
         .catch((err: unknown) => this.log.error({ err, room: event.roomId, event: event.type }, 'demo event not applied'));
     }, { after });
@@ -60,7 +64,7 @@ export class DemoSession extends BaseSession<DemoShared> {
     if (seq <= this.savedSeq) return;
     try {
       await this.queuedEvents();
-      await this.saveCursor(String(seq));
+      await this.saveCursor(`${this.shared.network.epoch}@${seq}`);
       this.savedSeq = seq;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'demo cursor not saved');

@@ -474,3 +474,21 @@ test('the room itself speaks from the bare room JID with occupant-id room, and i
   assert.deepEqual(participants.map((p) => p.nick), ['juliet', 'nurse']);
   assert.equal(roomInfo!.subjectSetter, null);
 });
+
+test('events from a resumable network are dropped by position once applied, however many are replayed', async () => {
+  const { alreadyApplied } = await import('../../../src/machines/room.ts');
+  const h = harness();
+  await h.join(GAJIM);
+  const at = (seq: number, n: number, source = 'net-a') => ({ eventId: `x${seq}.${n}`, delivery: { source, seq, n } });
+  for (let seq = 1; seq <= 300; seq++) {
+    await h.send({ type: 'legacy.message', participant: { nick: 'nurse' }, body: `m${seq}`, ...at(seq, 0) });
+  }
+  const ctx = h.actor.getSnapshot().context;
+  assert.deepEqual(ctx.delivered, { 'net-a': [300, 0] });
+  assert.equal(ctx.applied.length, 1, 'positions do not fill the id list (only the join is there)');
+  assert.ok(alreadyApplied(ctx, at(1, 0)), 'the first of 300 is still known as applied');
+  assert.ok(alreadyApplied(ctx, at(300, 0)));
+  assert.ok(!alreadyApplied(ctx, at(300, 1)), 'the next event of the same delivery is new');
+  assert.ok(!alreadyApplied(ctx, at(301, 0)));
+  assert.ok(!alreadyApplied(ctx, at(1, 0, 'net-b')), 'another network (or run of it) has its own watermark');
+});
