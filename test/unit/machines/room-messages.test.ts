@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { OWN_IDS_KEPT, roomMachine, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
+import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput, HookInput, RoomPort } from '../../../src/machines/ports.ts';
 import type { LegacyRoomEvent, RoomInputEvent } from '../../../src/machines/events.ts';
@@ -24,18 +25,9 @@ interface Options {
 }
 
 function harness(opts: Options = {}) {
-  const sent: [string, unknown][] = [];
+  const { port, sent } = recordingPort();
   const actions: UserActionInput[] = [];
   const hooks: HookInput[] = [];
-  const port: RoomPort = {
-    presence: (p) => sent.push(['presence', p]),
-    message: (m) => sent.push(['message', m]),
-    echo: (e) => sent.push(['echo', e]),
-    archive: (a) => sent.push(['archive', a]),
-    replay: (r) => sent.push(['replay', r]),
-    iq: (i) => sent.push(['iq', i]),
-    warn: (msg) => sent.push(['warn', msg]),
-  };
   const machine = roomMachine.provide({
     actions: roomEffects(port),
     actors: {

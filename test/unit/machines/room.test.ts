@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { roomMachine, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
+import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput, RoomPort } from '../../../src/machines/ports.ts';
 import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
@@ -26,17 +27,8 @@ interface Options {
 }
 
 function harness(opts: Options = {}) {
-  const sent: [string, unknown][] = [];
+  const { port, sent } = recordingPort();
   const calls: string[] = [];
-  const port: RoomPort = {
-    presence: (p) => sent.push(['presence', p]),
-    message: (m) => sent.push(['message', m]),
-    echo: (e) => sent.push(['echo', e]),
-    archive: (a) => sent.push(['archive', a]),
-    replay: (r) => sent.push(['replay', r]),
-    iq: (i) => sent.push(['iq', i]),
-    warn: (msg) => sent.push(['warn', msg]),
-  };
   const machine = roomMachine.provide({
     actions: roomEffects(port),
     actors: {
