@@ -80,9 +80,10 @@ async function start(config: Config, roles: Roles): Promise<number> {
 /** The machine definitions, for the Stately visualizer (`--json`) or a quick look at the states. */
 async function machines(json: boolean): Promise<number> {
   const { roomMachine } = await import('./machines/room.ts');
-  const definitions = { room: roomMachine.toJSON() };
+  const { sessionMachine } = await import('./machines/session.ts');
+  const definitions = { room: roomMachine.toJSON(), session: sessionMachine.toJSON() };
   if (json) console.log(JSON.stringify(definitions, null, 2));
-  else console.log(`room: ${Object.keys(definitions.room.states ?? {}).join(' → ')}`);
+  else for (const [name, d] of Object.entries(definitions)) console.log(`${name}: ${Object.keys(d.states ?? {}).join(' → ')}`);
   return 0;
 }
 

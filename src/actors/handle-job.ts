@@ -53,8 +53,9 @@ export function createJobHandler(deps: HandlerDeps) {
       log.warn({ user: job.user, room: job.legacyId, event: job.event.type }, 'legacy event for an unregistered user, dropped');
       return;
     }
-    // a session that is still logging in (a partition just moved here) is waited for
-    const session = await deps.sessions.get(user);
+    // a session that is still logging in (a partition just moved here) is waited for; one that
+    // is reconnecting still gets what its plugin reports (participants leaving, coming back)
+    const session = await deps.sessions.get(user, { reconnecting: true });
     const room = await ctx.rooms.get(session, job.legacyId, true);
     await ctx.deliver(room!, job.event);
   }

@@ -4,6 +4,8 @@
  * mailbox: a room object's events are stamped here and queued to the user's partition.
  */
 import { randomUUID } from 'node:crypto';
+import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
+import { sessionMachine } from '../machines/session.ts';
 import type { Logger } from 'pino';
 import type { BaseSession, GatewayUser, SessionHost } from '../legacy/session.ts';
 import type { LegacyMUC } from '../legacy/muc.ts';
@@ -27,7 +29,8 @@ export interface SessionsDeps {
   log: Logger;
 }
 
-interface Entry { session: BaseSession; ready: Promise<void>; error: unknown }
+interface Entry { session: BaseSession; actor: SessionActor }
+type SessionActor = Actor<typeof sessionMachine>;
 
 export class Sessions implements SessionHost {
   private readonly entries = new Map<string, Entry>();
@@ -37,15 +40,20 @@ export class Sessions implements SessionHost {
 
   constructor(private readonly deps: SessionsDeps) {}
 
-  /** The logged-in session of a registered user, logging it in on first use. */
-  async get(user: GatewayUser): Promise<BaseSession> {
-    let entry = this.entries.get(user.jid);
-    if (!entry) entry = this.login(user);
-    await entry.ready;
-    if (entry.error !== null || !entry.session.logged) {
-      throw new XmppError('internal-server-error', 'You are not logged to the legacy network');
+  /**
+   * The session of a registered user, logging it in on first use. Refused while it is not
+   * usable: `recipient-unavailable` while the plugin restores its connection (spec §2.1.3),
+   * `internal-server-error` when the login failed (retried on the next stanza). Legacy events
+   * (`opts.reconnecting`) are applied while reconnecting: they are what the plugin reports.
+   */
+  async get(user: GatewayUser, opts: { reconnecting?: boolean } = {}): Promise<BaseSession> {
+    const entry = this.entries.get(user.jid) ?? this.login(user);
+    const state = await waitFor(entry.actor, (s) => !s.hasTag('busy'));
+    if (state.matches('loggedIn') || (opts.reconnecting && state.matches('reconnecting'))) return entry.session;
+    if (state.matches('reconnecting')) {
+      throw new XmppError('recipient-unavailable', 'The legacy network connection is being restored, retry later');
     }
-    return entry.session;
+    throw new XmppError('internal-server-error', 'You are not logged to the legacy network');
   }
 
   /** The session if it is already logged in (or logging in), without starting one. */
@@ -53,29 +61,52 @@ export class Sessions implements SessionHost {
     return this.entries.get(jid)?.session;
   }
 
-  /** Starts logging a user in; a failed login is logged and retried on the next stanza. */
+  /** The session actor of a user, for the operator and the inspector. */
+  actorOf(jid: string): SessionActor | undefined {
+    return this.entries.get(jid)?.actor;
+  }
+
+  /** Starts logging a user in (the session machine's `loggingIn`); a failed login is logged and retried on the next stanza. */
   login(user: GatewayUser): Entry {
     const { plugin, shared, log } = this.deps;
     const session = new plugin.session(user, plugin, shared, this);
-    const entry: Entry = { session, ready: Promise.resolve(), error: null };
-    entry.ready = (async () => {
-      try {
-        await session.login();
-        try {
-          await session.bookmarks.fill();
-        } catch (err) {
-          if (!(err instanceof NotImplemented)) throw err;
-        }
-        session.logged = true;
-        log.info({ user: user.jid }, 'session logged in');
-      } catch (err) {
-        entry.error = err;
-        this.entries.delete(user.jid);
-        log.warn({ user: user.jid, err: (err as Error).message }, 'legacy login failed');
+    const machine = sessionMachine.provide({
+      actors: {
+        login: fromPromise(async () => {
+          await session.login();
+          try {
+            await session.bookmarks.fill();
+          } catch (err) {
+            if (!(err instanceof NotImplemented)) throw err;
+          }
+        }),
+      },
+    });
+    const actor = createActor(machine, { input: { user: user.jid } });
+    const entry: Entry = { session, actor };
+    let last = '';
+    actor.subscribe((s) => {
+      const state = String(s.value);
+      if (state === last) return;
+      last = state;
+      session.logged = state === 'loggedIn' || state === 'reconnecting';
+      if (state === 'loggedIn') log.info({ user: user.jid }, 'session logged in');
+      else if (state === 'reconnecting') log.warn({ user: user.jid, reason: s.context.error }, 'session reconnecting');
+      else if (state === 'loggedOut' && s.context.error) {
+        log.warn({ user: user.jid, err: s.context.error }, 'legacy login failed');
+        if (this.entries.get(user.jid) === entry) this.entries.delete(user.jid);
       }
-    })();
+    });
+    actor.start();
     this.entries.set(user.jid, entry);
+    actor.send({ type: 'login' });
     return entry;
+  }
+
+  /** SessionHost: the plugin reports its connection state (lost, restored). */
+  sessionEvent(session: BaseSession, event: { type: 'legacy.disconnected'; reason?: string } | { type: 'legacy.connected' }): void {
+    const entry = this.entries.get(session.user.jid);
+    if (entry?.session === session) entry.actor.send(event);
   }
 
   async logout(jid: string): Promise<void> {
@@ -83,12 +114,14 @@ export class Sessions implements SessionHost {
     if (!entry) return;
     this.entries.delete(jid);
     for (const key of [...this.rooms.keys()]) if (key.startsWith(`${jid}\n`)) this.rooms.delete(key);
-    await entry.ready;
+    await waitFor(entry.actor, (s) => !s.hasTag('busy')).catch(() => undefined);
+    entry.actor.send({ type: 'logout' });
     try {
       await entry.session.logout();
     } catch (err) {
       this.deps.log.warn({ user: jid, err: (err as Error).message }, 'legacy logout failed');
     }
+    entry.actor.stop();
     entry.session.logged = false;
   }
 

@@ -23,6 +23,8 @@ export interface SessionHost {
   storedRoomIds?(session: BaseSession): Promise<string[]>;
   /** Resolves once every event this session emitted so far is durably queued. */
   queued(session: BaseSession): Promise<void>;
+  /** The plugin's connection state changed (the session machine's `reconnecting`). */
+  sessionEvent?(session: BaseSession, event: { type: 'legacy.disconnected'; reason?: string } | { type: 'legacy.connected' }): void;
   /** The session's resume point on its network, kept in Redis across restarts and moves. */
   loadCursor(session: BaseSession): Promise<string | null>;
   saveCursor(session: BaseSession, cursor: string): Promise<void>;
@@ -165,6 +167,20 @@ export class BaseSession<Shared = unknown> {
       eventId: `${d.id}#${n}`,
       ...(d.source !== undefined && d.seq !== undefined ? { delivery: { source: d.source, seq: d.seq, n } } : {}),
     };
+  }
+
+  /**
+   * Call when the connection to the network dropped and the plugin is getting it back: the
+   * session is `reconnecting`, and the user's stanzas are refused with `recipient-unavailable`
+   * meanwhile. Call `connectionRestored()` once it is back.
+   */
+  connectionLost(reason?: string): void {
+    this.host.sessionEvent?.(this, { type: 'legacy.disconnected', ...(reason ? { reason } : {}) });
+  }
+
+  /** Call when the connection is back after `connectionLost()`. */
+  connectionRestored(): void {
+    this.host.sessionEvent?.(this, { type: 'legacy.connected' });
   }
 
   /** Where this session resumes on its network (e.g. the last event applied), or null. */

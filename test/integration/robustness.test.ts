@@ -54,4 +54,16 @@ describe('robustness', () => {
     const msg = await romeo.next((el) => el.getChildText('body') === 'during reconnect', 20_000);
     assert.equal(msg.attrs.from, `${LOBBY}/bob`);
   });
+
+  test('while the plugin restores its connection, the user is told to retry, then all works again', async () => {
+    const session = gw.gateway.worker!.sessions.peek('romeo@localhost')!;
+    session.connectionLost('network hiccup');
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'rc1' }, xml('body', {}, 'too early')));
+    const refused = await romeo.next((el) => el.attrs.id === 'rc1' && el.attrs.type === 'error', 20_000);
+    assert.equal(refused.getChild('error')?.getChildElements()[0]?.name, 'recipient-unavailable');
+    session.connectionRestored();
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'rc2' }, xml('body', {}, 'back')));
+    const echo = await romeo.next((el) => el.attrs.id === 'rc2', 20_000);
+    assert.equal(echo.getChildText('body'), 'back');
+  });
 });

@@ -6,7 +6,7 @@ import { createActor, fromPromise, waitFor } from 'xstate';
 import { OWN_IDS_KEPT, roomMachine, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
-import type { ArchivedMessage, FillOutput, HookInput, RoomPort } from '../../../src/machines/ports.ts';
+import type { ArchivedMessage, FillOutput, HookInput } from '../../../src/machines/ports.ts';
 import type { LegacyRoomEvent, RoomInputEvent } from '../../../src/machines/events.ts';
 import { MucType } from '../../../src/legacy/types.ts';
 

@@ -4,7 +4,7 @@ import { createActor, fromPromise, waitFor } from 'xstate';
 import { roomMachine, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
-import type { ArchivedMessage, FillOutput, RoomPort } from '../../../src/machines/ports.ts';
+import type { ArchivedMessage, FillOutput } from '../../../src/machines/ports.ts';
 import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
 import { MucType } from '../../../src/legacy/types.ts';
 
