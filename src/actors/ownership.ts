@@ -112,6 +112,18 @@ export class Ownership {
     if (this.stopped) return;
     const assignment = assignPartitions(this.keys.partitions, await this.liveWorkers());
     const { leaseTtlMs } = this.opts;
+    const taken: number[] = [];
+    const handedOver: number[] = [];
+    try {
+      await this.balance(assignment, leaseTtlMs, taken, handedOver);
+    } finally {
+      // one line per change of ownership, not one per partition
+      if (handedOver.length) this.log.info({ partitions: handedOver }, 'partitions handed over');
+      if (taken.length) this.log.info({ partitions: taken }, 'partitions taken');
+    }
+  }
+
+  private async balance(assignment: (string | undefined)[], leaseTtlMs: number, taken: number[], handedOver: number[]): Promise<void> {
     for (let p = 0; p < this.keys.partitions; p++) {
       const mine = assignment[p] === this.workerId;
       const lease = this.held.get(p);
@@ -120,7 +132,7 @@ export class Ownership {
         this.held.delete(p);
         await this.hooks.lose(p, false);
         await releaseLease(this.redis, this.keys, p, lease);
-        this.log.info({ partition: p }, 'partition handed over');
+        handedOver.push(p);
       } else if (lease) {
         if (!(await renewLease(this.redis, this.keys, p, lease, leaseTtlMs))) await this.lost(p);
       } else if (mine) {
@@ -128,7 +140,7 @@ export class Ownership {
         if (!value || this.stopped) continue; // the previous owner still drains, or its lease has not expired
         this.held.set(p, value);
         await this.hooks.gain(p, value);
-        this.log.info({ partition: p }, 'partition taken');
+        taken.push(p);
       }
     }
   }
