@@ -38,6 +38,12 @@ export const configSchema = z.object({
     /** A room with no event for this long is dropped from memory; its snapshot stays in Redis. */
     idleBeforeHibernateMs: z.number().int().min(1000).default(300_000),
   }).default({ idleBeforeHibernateMs: 300_000 }),
+  inspect: z.object({
+    /** Port of the inspector page (the worker's live room and session actors); 0 turns it off. */
+    port: z.number().int().min(0).max(65535).default(0),
+    /** It has no authentication: keep it on loopback. */
+    host: z.string().min(1).default('127.0.0.1'),
+  }).default({ port: 0, host: '127.0.0.1' }),
   plugin: z.object({
     name: z.string().min(1),
     options: z.record(z.string(), z.unknown()).default({}),
@@ -61,6 +67,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; number?: boolean }>
   ROOMGATE_PLUGIN: { path: ['plugin', 'name'] },
   ROOMGATE_IDLE_BEFORE_HIBERNATE_MS: { path: ['rooms', 'idleBeforeHibernateMs'], number: true },
   ROOMGATE_LOG_LEVEL: { path: ['log', 'level'] },
+  ROOMGATE_INSPECT_PORT: { path: ['inspect', 'port'], number: true },
 };
 
 /** A configuration that cannot be used; `problems` has one line per wrong field. */

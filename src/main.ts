@@ -12,12 +12,16 @@ import type { AnyPlugin } from './legacy/plugin.ts';
 import { startEdge, type Edge } from './transport/edge.ts';
 import { Mailboxes } from './transport/mailbox.ts';
 import { pendingOutbound } from './transport/outbox.ts';
+import { Inspector } from './actors/inspector.ts';
+import { startInspectHttp, type InspectHttp } from './transport/inspect-http.ts';
 
 /** How long a stopping gateway waits for its last stanzas to be written. */
 export const OUTBOX_DRAIN_TIMEOUT_MS = 5000;
 
 export interface Gateway {
   keys: Keys;
+  /** The inspector page's port, when it is on. */
+  inspectPort(): number | null;
   worker: RunningWorker | null;
   edge: Edge | null;
   plugin: AnyPlugin | null;
@@ -70,8 +74,10 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
   let shared: unknown = null;
   let worker: RunningWorker | null = null;
   let edge: Edge | null = null;
+  let inspectHttp: InspectHttp | null = null;
 
   const closeAll = async () => {
+    await inspectHttp?.close();
     await plugin?.stop?.(shared);
     await mailboxes.close();
     await redis.quit().catch(() => redis.disconnect());
@@ -81,11 +87,14 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
     if (roles.worker) {
       plugin = findPlugin(config.plugin.name);
       shared = await plugin.start({ options: config.plugin.options, log: log.child({ module: 'plugin', plugin: plugin.name }) });
+      const inspector = config.inspect.port ? new Inspector() : null;
       worker = await startWorker({
         gatewayJid, plugin, shared, redis, connection: redis, keys, mailboxes, log: log.child({ module: 'worker' }),
         idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
         ownership: config.workers,
+        ...(inspector ? { inspector } : {}),
       });
+      if (inspector) inspectHttp = await startInspectHttp(inspector, { ...config.inspect, log: log.child({ module: 'inspect' }) });
     }
     if (roles.edge) {
       edge = await startEdge({
@@ -104,6 +113,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
 
   return {
     keys, worker, edge, plugin, shared,
+    inspectPort: () => inspectHttp?.port ?? null,
     async stop() {
       // a whole gateway stopping tells joined resources (332) and lets the edge write that out
       await worker?.stop({ shutdown: roles.edge });

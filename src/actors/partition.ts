@@ -12,6 +12,7 @@ import { writeEcho, writeMessage, writeReplay } from '../transport/xmpp/muc-mess
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import type { Keys } from './keys.ts';
+import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
 
@@ -28,6 +29,7 @@ export interface PartitionDeps {
   keys: Keys;
   sessions: Sessions;
   log: Logger;
+  inspector?: Inspector;
 }
 
 /** Handles one job's content; `send` queues a stanza in the job's batch. */
@@ -53,6 +55,7 @@ export class PartitionRuntime {
     };
     this.rooms = new Rooms({
       redis: deps.redis, keys: deps.keys, sessions: deps.sessions, port, log: deps.log,
+      ...(deps.inspector ? { inspector: deps.inspector } : {}),
       // history read during the job that archived it (a first join right after its backfill)
       pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),
     });
@@ -94,7 +97,7 @@ export class PartitionRuntime {
       } catch (err) {
         // nothing of this run is committed: rooms go back to their last committed snapshots,
         // so the replay applies the same events again instead of skipping them as applied
-        for (const handle of this.batch.touched) this.rooms.drop(handle);
+        for (const handle of this.batch.touched) this.rooms.drop(handle, 'moved');
         throw err;
       } finally {
         this.batch = emptyBatch();
@@ -177,7 +180,7 @@ export class PartitionRuntime {
     const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.join('')));
     if (result === -1) throw new LeaseLost(partition);
     for (const handle of ended) {
-      this.rooms.drop(handle);
+      this.rooms.drop(handle, 'ended');
       this.deps.sessions.forgetRoom(handle.user, handle.legacyId);
     }
   }

@@ -19,6 +19,7 @@ import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
+import type { Inspector } from './inspector.ts';
 import type { Sessions } from './sessions.ts';
 
 /** How long a hook may keep a room busy before the job gives up on it (a log line says so). */
@@ -39,6 +40,8 @@ export interface RoomsDeps {
   sessions: Sessions;
   port: RoomPort;
   log: Logger;
+  /** The live view of the actors, when the inspector page is on. */
+  inspector?: Inspector;
   /** Messages archived by the job in progress, not yet written to Redis. */
   pendingArchive(user: string, legacyId: string): ArchivedMessage[];
 }
@@ -87,7 +90,8 @@ export class Rooms {
     if (snapshot?.context) snapshot.context.flags = input.flags;
     // a fresh room object learns what the actor already knows (name, type, the user's nick ...)
     if (snapshot?.context?.info) muc.applyInfo(snapshot.context.info);
-    const actor = createActor(this.machine, snapshot ? { input, snapshot } : { input });
+    const inspect = this.deps.inspector?.observe('room', inspectKey(user, legacyId), user, muc.jid);
+    const actor = createActor(this.machine, { input, ...(snapshot ? { snapshot } : {}), ...(inspect ? { inspect } : {}) });
     actor.start();
     const handle = { user, legacyId, actor, lastActiveMs: Date.now() };
     this.live.set(key, handle);
@@ -116,9 +120,10 @@ export class Rooms {
   }
 
   /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */
-  drop(handle: RoomHandle): void {
+  drop(handle: RoomHandle, why: 'hibernated' | 'moved' | 'ended' = 'hibernated'): void {
     handle.actor.stop();
     this.live.delete(`${handle.user}\n${handle.legacyId}`);
+    this.deps.inspector?.left(inspectKey(handle.user, handle.legacyId), why);
   }
 
   /** Live rooms with no event since `sinceMs` and no hook in progress. */
@@ -131,11 +136,11 @@ export class Rooms {
 
   /** Forgets every room (the partition moved away; snapshots are in Redis). */
   dropAll(): void {
-    for (const handle of [...this.live.values()]) this.drop(handle);
+    for (const handle of [...this.live.values()]) this.drop(handle, 'moved');
   }
 
   dropUser(user: string): void {
-    for (const [key, handle] of this.live) if (key.startsWith(`${user}\n`)) this.drop(handle);
+    for (const [key, handle] of this.live) if (key.startsWith(`${user}\n`)) this.drop(handle, 'ended');
   }
 
   private muc(room: RoomRef): LegacyMUC {
@@ -312,6 +317,10 @@ function replyOptions(muc: LegacyMUC, reply: XmppReply | undefined): Pick<TextOp
 
 function ignoreNotImplemented(err: unknown): void {
   if (!(err instanceof NotImplemented)) throw err;
+}
+
+function inspectKey(user: string, legacyId: string): string {
+  return `room:${user}:${legacyId}`;
 }
 
 /** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */

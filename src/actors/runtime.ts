@@ -17,6 +17,7 @@ import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership
 import { isRedisUnavailable, LeaseLost, PartitionRuntime } from './partition.ts';
 import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
+import type { Inspector } from './inspector.ts';
 import { cachedUserStore, userStore, type UserStore } from './users.ts';
 
 export interface WorkerOptions {
@@ -32,6 +33,8 @@ export interface WorkerOptions {
   idleBeforeHibernateMs: number;
   ownership?: OwnershipOptions;
   workerId?: string;
+  /** Feeds the inspector page (off when absent). */
+  inspector?: Inspector;
 }
 
 export interface RunningWorker {
@@ -57,7 +60,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const users = cachedUserStore(userStore(redis, keys));
   const sessions = new Sessions({
-    redis, keys,
+    redis, keys, ...(opts.inspector ? { inspector: opts.inspector } : {}),
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,
     mailboxes: opts.mailboxes, log: log.child({ module: 'sessions' }),
   });
@@ -86,7 +89,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   const ownership: Ownership = new Ownership(redis, keys, workerId, {
     async gain(partition, lease) {
-      const runtime = new PartitionRuntime({ partition, redis, keys, sessions, log: log.child({ module: 'partition', partition }) });
+      const runtime = new PartitionRuntime({
+        partition, redis, keys, sessions, log: log.child({ module: 'partition', partition }),
+        ...(opts.inspector ? { inspector: opts.inspector } : {}),
+      });
       runtime.lease = lease;
       runtimes.set(partition, runtime);
       // jobs a dead owner left active run again first, in order

@@ -17,8 +17,11 @@ import type { Mailboxes } from '../transport/mailbox.ts';
 import type { UserStore } from './users.ts';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
+import type { Inspector } from './inspector.ts';
 
 export interface SessionsDeps {
+  /** The live view of the actors, when the inspector page is on. */
+  inspector?: Inspector;
   redis: Redis;
   keys: Keys;
   plugin: AnyPlugin;
@@ -82,7 +85,8 @@ export class Sessions implements SessionHost {
         }),
       },
     });
-    const actor = createActor(machine, { input: { user: user.jid } });
+    const inspect = this.deps.inspector?.observe('session', `session:${user.jid}`, user.jid, user.jid);
+    const actor = createActor(machine, { input: { user: user.jid }, ...(inspect ? { inspect } : {}) });
     const entry: Entry = { session, actor };
     let last = '';
     actor.subscribe((s) => {

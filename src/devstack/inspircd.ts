@@ -24,6 +24,12 @@ export interface DevInspircd {
   serverName: string;
   dir: string;
   logTail(lines?: number): string;
+  /**
+   * Stops the server (SIGTERM: its clients see their connections close) and starts it again
+   * with the same config on the same port; resolves once it serves clients again. Channels,
+   * modes and history are gone, as after any IRC server restart.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,41 +134,59 @@ export async function startInspircd(opts: InspircdOptions = {}): Promise<DevInsp
   writeFileSync(join(dir, 'motd.txt'), 'roomgate test server\n');
   const logs = () => `--- ircd.log ---\n${tailFile(logFile)}\n--- inspircd stdout/stderr ---\n${tailFile(outFile, 20)}`;
 
+  /** Starts InspIRCd with the config in cfgFile; resolves once it serves clients on `port`. */
+  const launch = async (port: number, what: string): Promise<Daemon> => {
+    rmSync(logFile, { force: true }); // a failed attempt's errors must not fail the next one
+    // --nofork keeps the process ours; --runasroot because CI runs as root.
+    const d = spawnDaemon({
+      name: 'inspircd',
+      command: INSPIRCD,
+      args: ['--config', cfgFile, '--nofork', '--runasroot'],
+      cwd: dir,
+      outputFile: outFile,
+      ownProcessGroup: opts.ownProcessGroup,
+    });
+    try {
+      // It keeps running when its port is taken: fail fast (and retry) instead.
+      await waitUntil(`inspircd listening on port ${port}`, async () => {
+        failIfLogged(logFile, /Failed to listen on .*/, 'inspircd could not bind');
+        return listensOn(d.pid, port);
+      }, { daemon: d });
+      // Registration completes on InspIRCd's once-per-second tick: a probe costs up to ~1 s.
+      await probeIrc(port, 'probe', 10000);
+    } catch (err) {
+      await d.stop(1000);
+      throw new Error(`InspIRCd did not ${what}: ${(err as Error).message}\n${logs()}`);
+    }
+    return d;
+  };
+
   try {
     let port = 0;
-    const daemon: Daemon = await retry(3, async () => {
+    let daemon: Daemon = await retry(3, async () => {
       port = await freePort();
-      rmSync(logFile, { force: true }); // a failed attempt's errors must not fail the next one
       writeFileSync(cfgFile, config(dir, port, serverName, opts));
-      // --nofork keeps the process ours; --runasroot because CI runs as root.
-      const d = spawnDaemon({
-        name: 'inspircd',
-        command: INSPIRCD,
-        args: ['--config', cfgFile, '--nofork', '--runasroot'],
-        cwd: dir,
-        outputFile: outFile,
-        ownProcessGroup: opts.ownProcessGroup,
-      });
-      try {
-        // It keeps running when its port is taken: fail fast (and retry with a new port) instead.
-        await waitUntil(`inspircd listening on port ${port}`, async () => {
-          failIfLogged(logFile, /Failed to listen on .*/, 'inspircd could not bind');
-          return listensOn(d.pid, port);
-        }, { daemon: d });
-        // Registration completes on InspIRCd's once-per-second tick: a probe costs up to ~1 s.
-        await probeIrc(port, 'probe', 10000);
-      } catch (err) {
-        await d.stop(1000);
-        throw new Error(`InspIRCd did not start: ${(err as Error).message}\n${logs()}`);
-      }
-      return d;
+      return launch(port, 'start');
     });
+    let stopped = false;
     return {
       port,
       serverName,
       dir,
       logTail: (lines = 40) => tailFile(logFile, lines),
+      async restart() {
+        if (stopped) throw new Error('InspIRCd: restart() after stop()');
+        await daemon.stop();
+        // Same port: the clients (and roomgate) reconnect to where they were. The listening
+        // socket is SO_REUSEADDR, so connections left in TIME_WAIT do not block the bind; a
+        // bind that fails anyway (another process took the port meanwhile) is retried.
+        daemon = await retry(5, async (n) => {
+          if (n > 1) await new Promise((r) => setTimeout(r, 200 * n));
+          return launch(port, 'restart');
+        });
+      },
       async stop() {
+        stopped = true;
         await daemon.stop();
         await removeTempDir(dir);
       },

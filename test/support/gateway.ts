@@ -30,6 +30,8 @@ export interface TestGatewayOptions {
   plugin?: { name: string; options?: Record<string, unknown> };
   partitions?: number;
   prefix?: string;
+  /** Turns the inspector page on, on this port. */
+  inspectPort?: number;
 }
 
 export async function startTestGateway(stack: TestStack, opts: TestGatewayOptions): Promise<TestGateway> {
@@ -47,6 +49,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
     partitions: opts.partitions ?? 4,
     plugin,
     log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },
+    ...(opts.inspectPort ? { inspect: { port: opts.inspectPort } } : {}),
   }, {});
   const configPath = join(dir, 'roomgate.json');
   await writeFile(configPath, JSON.stringify(config));

@@ -45,8 +45,11 @@ export interface ChannelState {
   topic: string;
   topicSetter: string | null;
   topicTime: Date | null;
-  /** After a reconnect: the NAMES list and a changed topic are announced to the room. */
-  rejoin: { topic: string } | null;
+  /**
+   * After a reconnect: the NAMES list, a changed topic and the user's own changed status are
+   * announced to the room (`self`: the user's status before the connection dropped).
+   */
+  rejoin: { topic: string; self: MucStatus | null } | null;
   /** Lines the server replayed when we joined, for `backfill()`. */
   replay: ReplayedLine[];
   /** Bans set recently: a member they match who is then kicked or parts was banned. */
@@ -58,6 +61,18 @@ export interface ChannelState {
   /** We asked to leave (PART): its echo must not delete the room a second time. */
   leaving: boolean;
 }
+
+/**
+ * A nick the user had on this server, from `since` to `until` (ms; null: still theirs). The
+ * server replays lines under nicks the user had before (chanhistory, after a reconnect or a
+ * gateway restart): those are the user's own, archived when they were sent.
+ */
+export interface NickSpan { nick: string; since: number; until: number | null }
+
+/** Nick spans remembered (in the session cursor, across restarts). */
+export const NICK_SPANS_KEPT = 20;
+/** Slack on a span bound read from our clock (registration, disconnect), not the server's. */
+export const NICK_CLOCK_SLACK_MS = 15_000;
 
 /** Replayed lines kept per channel for `backfill()`. */
 export const REPLAY_KEPT = 500;
@@ -76,7 +91,7 @@ interface JoinEvent { nick: string; ident?: string; hostname?: string; channel: 
 interface PartEvent { nick: string; channel: string; message?: string; time?: number; batch?: Batch }
 interface KickEvent { kicked: string; nick: string; channel: string; message?: string; batch?: Batch }
 interface QuitEvent { nick: string; message?: string; batch?: Batch }
-interface NickEvent { nick: string; new_nick: string; batch?: Batch }
+interface NickEvent { nick: string; new_nick: string; time?: number; batch?: Batch }
 interface ModeEvent { target: string; nick: string; modes: { mode: string; param: string | null }[]; time?: number; batch?: Batch }
 interface TopicEvent { channel: string; topic: string; nick?: string; time?: number; batch?: Batch }
 interface TopicSetByEvent { nick: string; channel: string; when: string }
@@ -97,10 +112,15 @@ export class IrcSession extends BaseSession<IrcShared> {
   private handling: Promise<void> = Promise.resolve();
   private self: { user?: string | undefined; host?: string | undefined } = {};
   private readonly log: Logger = this.shared.log.child({ user: this.user.jid });
+  /** The user's nicks on this server and when they had them (see `NickSpan`). */
+  private nickSpans: NickSpan[] = [];
+  private nickSpansLoaded: Promise<void> | null = null;
+  private nickSpansSaved: Promise<void> = Promise.resolve();
 
   /** Connects to the server (001 received), then rejoins the rooms roomgate keeps, in the background. */
   override async login(): Promise<string> {
     await this.link?.quit('Reconnecting');
+    await (this.nickSpansLoaded ??= this.loadNickSpans());
     const server = this.shared.serverFor(this.user.registration);
     const wanted = this.user.registration['nickname'] || this.bookmarks.userNick;
     const { options } = this.shared;
@@ -125,6 +145,8 @@ export class IrcSession extends BaseSession<IrcShared> {
     this.link = null;
     await link?.quit('roomgate: logged out');
     await this.flushed();
+    if (link) this.endNickSpan(Date.now() + NICK_CLOCK_SLACK_MS);
+    await this.nickSpansSaved;
   }
 
   /** The user's message to a channel: PRIVMSG lines split to the server's limit, `/me` as ACTION. */
@@ -340,6 +362,54 @@ export class IrcSession extends BaseSession<IrcShared> {
     return !!nick && this.lower(nick) === this.lower(this.nick);
   }
 
+  /**
+   * Whether a line under `nick` at server time `time` (ms) was the user's: our nick now, or
+   * then. Replayed lines may carry their time to the second only (InspIRCd's chanhistory), so
+   * a span starts at the start of its second.
+   */
+  private wasMe(nick: string | undefined, time: number | undefined): boolean {
+    if (!nick) return false;
+    if (this.isMe(nick)) return true;
+    const key = this.lower(nick);
+    return this.nickSpans.some((s) => this.lower(s.nick) === key && (time === undefined
+      || (time >= Math.floor(s.since / 1000) * 1000 && (s.until === null || time <= s.until))));
+  }
+
+  /** Reads the nick spans of earlier runs; one still open ended before now (a crash). */
+  private async loadNickSpans(): Promise<void> {
+    let stored: NickSpan[] = [];
+    try {
+      stored = parseNickSpans(await this.loadCursor());
+    } catch (err) {
+      this.log.warn({ err }, 'cannot read the nicks of earlier runs');
+    }
+    const now = Date.now();
+    this.nickSpans = [...stored.map((s) => ({ ...s, until: s.until ?? now })), ...this.nickSpans];
+  }
+
+  private startNickSpan(nick: string, since: number): void {
+    const open = this.nickSpans.at(-1);
+    if (open && open.until === null && open.nick === nick) return;
+    this.endNickSpan(since);
+    this.nickSpans.push({ nick, since, until: null });
+    this.saveNickSpans();
+  }
+
+  private endNickSpan(until: number): void {
+    const open = this.nickSpans.at(-1);
+    if (!open || open.until !== null) return;
+    open.until = Math.max(until, open.since);
+    this.saveNickSpans();
+  }
+
+  private saveNickSpans(): void {
+    if (this.nickSpans.length > NICK_SPANS_KEPT) this.nickSpans.splice(0, this.nickSpans.length - NICK_SPANS_KEPT);
+    const cursor = JSON.stringify({ nicks: this.nickSpans.map((s) => [s.nick, s.since, s.until]) });
+    this.nickSpansSaved = this.nickSpansSaved
+      .then(() => this.saveCursor(cursor))
+      .catch((err: unknown) => this.log.warn({ err }, 'cannot save the nicks used'));
+  }
+
   private async room(ch: ChannelState): Promise<LegacyMUC> {
     return this.bookmarks.byLegacyId(ch.id);
   }
@@ -355,13 +425,14 @@ export class IrcSession extends BaseSession<IrcShared> {
     const before = this.nick;
     this.nick = this.link!.nick;
     this.bookmarks.userNick = this.nick;
+    this.startNickSpan(this.nick, Date.now() - NICK_CLOCK_SLACK_MS);
     if (first) return;
     this.log.info({ nick: this.nick, channels: this.channels.size }, 'IRC connection back, rejoining');
     if (before && before !== this.nick) {
       for (const ch of this.channels.values()) (await this.room(ch)).renameParticipant(before, this.nick);
     }
     for (const ch of this.channels.values()) {
-      ch.rejoin = { topic: ch.topic };
+      ch.rejoin ??= { topic: ch.topic, self: null };
       void this.join(ch)
         .catch((err: unknown) => this.lostChannel(ch, err))
         .catch((err: unknown) => this.log.error({ err, channel: ch.name }, 'rejoin failed'));
@@ -371,8 +442,10 @@ export class IrcSession extends BaseSession<IrcShared> {
   /** Every participant leaves the rooms; they come back with the NAMES of the rejoin. */
   private async onDisconnected(reason: string): Promise<void> {
     this.log.warn({ reason }, 'IRC connection lost');
+    this.endNickSpan(Date.now() + NICK_CLOCK_SLACK_MS);
     for (const ch of this.channels.values()) {
       if (!ch.joined) continue;
+      ch.rejoin = { topic: ch.topic, self: this.statusOf(this.member(ch, this.nick)) };
       ch.joined = false;
       ch.joinTime = null;
       ch.pendingBans = [];
@@ -422,6 +495,12 @@ export class IrcSession extends BaseSession<IrcShared> {
       if (this.isMe(m.nick)) continue;
       const p = await muc.getParticipant(m.nick, this.statusOf(m));
       if (m.away) p.away(m.away); else p.online();
+    }
+    // e.g. a restarted server: the user recreated the channel and is its operator now
+    const self = this.member(ch, this.nick);
+    const now = self && this.statusOf(self);
+    if (rejoin.self && now && (now.role !== rejoin.self.role || now.affiliation !== rejoin.self.affiliation)) {
+      this.applyStatus(await muc.getUserParticipant(rejoin.self), rejoin.self, now);
     }
     if (ch.topic !== rejoin.topic) muc.setSubject(ch.topic, { setter: ch.topicSetter, ...(ch.topicTime ? { when: ch.topicTime } : {}) });
   }
@@ -515,6 +594,9 @@ export class IrcSession extends BaseSession<IrcShared> {
     if (self) {
       this.nick = to;
       this.bookmarks.userNick = to;
+      const at = e.time ?? Date.now(); // the server's time where it tags the NICK, like the lines
+      this.endNickSpan(at);
+      this.startNickSpan(to, at);
     }
   }
 
@@ -544,12 +626,18 @@ export class IrcSession extends BaseSession<IrcShared> {
       const now = this.statusOf(m);
       if (now.role === was.role && now.affiliation === was.affiliation) continue;
       const p = this.isMe(m.nick) ? await muc.getUserParticipant(was) : await muc.getParticipant(m.nick, was);
-      if (now.affiliation !== was.affiliation) {
-        p.role = now.role;
-        p.setAffiliation(now.affiliation);
-      } else {
-        p.setRole(now.role);
-      }
+      this.applyStatus(p, was, now);
+    }
+  }
+
+  /** A participant's role and affiliation went from `was` to `now`: one presence says so. */
+  private applyStatus(p: LegacyParticipant, was: MucStatus, now: MucStatus): void {
+    if (now.role === was.role && now.affiliation === was.affiliation) return;
+    if (now.affiliation !== was.affiliation) {
+      p.role = now.role;
+      p.setAffiliation(now.affiliation);
+    } else {
+      p.setRole(now.role);
     }
   }
 
@@ -600,8 +688,8 @@ export class IrcSession extends BaseSession<IrcShared> {
       const history = isHistory(e.batch) || (e.time !== undefined && ch.joinTime !== null && e.time < ch.joinTime);
       if (history) {
         // Our own lines were archived when the user sent them through this gateway (the only
-        // way to speak with this nick); a replay must not add them twice under another id.
-        if (this.isMe(e.nick) && !ch.fetching) return;
+        // way to speak with our nicks); a replay must not add them twice under another id.
+        if (this.wasMe(e.nick, e.time) && !ch.fetching) return;
         if (!ch.replay.some((l) => l.id === id)) {
           ch.replay.push({ id, nick: e.nick, body, when: when ?? new Date() });
           if (ch.replay.length > REPLAY_KEPT) ch.replay.splice(0, ch.replay.length - REPLAY_KEPT);
@@ -725,6 +813,25 @@ export class IrcSession extends BaseSession<IrcShared> {
   private notSent(target: string, line: string): void {
     this.log.warn({ target, line: line.slice(0, 80) }, 'IRC connection lost before this line was sent; not sent');
   }
+}
+
+/** The nick spans kept in the session cursor (`{"nicks":[[nick, since, until|null], ...]}`); [] for anything else. */
+export function parseNickSpans(cursor: string | null): NickSpan[] {
+  if (!cursor) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cursor);
+  } catch {
+    return [];
+  }
+  const nicks = (parsed as { nicks?: unknown })?.nicks;
+  if (!Array.isArray(nicks)) return [];
+  return nicks.flatMap((n: unknown) => {
+    if (!Array.isArray(n)) return [];
+    const [nick, since, until] = n as unknown[];
+    if (typeof nick !== 'string' || !nick || typeof since !== 'number' || !(until === null || typeof until === 'number')) return [];
+    return [{ nick, since, until }];
+  });
 }
 
 /** An ident (USER name) from a nick: letters and digits, at most 10. */
