@@ -100,10 +100,21 @@ async function demoNetwork(config: Config): Promise<number> {
   return 0;
 }
 
+/** A Redis connection for a one-shot command: it fails at once, saying where it tried. */
+async function adminRedis(config: Config) {
+  const redis = connectRedis(config.redis.url, createLogger('silent'), { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${config.redis.url}: ${(err as Error).message}`);
+  }
+  return redis;
+}
+
 async function status(config: Config, json: boolean): Promise<number> {
-  const log = createLogger('warn');
   const keys = createKeys(config.redis.prefix, config.partitions);
-  const redis = connectRedis(config.redis.url, log, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = await adminRedis(config);
   const mailboxes = new Mailboxes(keys, redis);
   try {
     const s = await readStatus(redis, keys, mailboxes);
@@ -116,9 +127,8 @@ async function status(config: Config, json: boolean): Promise<number> {
 }
 
 async function users(config: Config, sub: string | undefined, jid: string | undefined, fields: string[]): Promise<number> {
-  const log = createLogger('warn');
   const keys = createKeys(config.redis.prefix, config.partitions);
-  const redis = connectRedis(config.redis.url, log, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = await adminRedis(config);
   const store = userStore(redis, keys);
   try {
     if (sub === 'list') {
