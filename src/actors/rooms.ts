@@ -106,6 +106,7 @@ export class Rooms {
     if (alreadyApplied(handle.actor.getSnapshot().context, event)) return;
     handle.lastActiveMs = Date.now();
     handle.actor.send(event);
+    if (!handle.actor.getSnapshot().hasTag('busy')) return; // most events: no hook, no timer to arm
     try {
       await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });
     } catch {
