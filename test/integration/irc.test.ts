@@ -179,6 +179,24 @@ describe('IRC plugin end to end', () => {
     assert.equal(received.join(' '), words.join(' '));
   });
 
+  test('private messages: a PRIVMSG to the user is a chat message from the room, a chat message to room/nick is a PRIVMSG', async () => {
+    bob.send('PRIVMSG romeo :psst, romeo');
+    const pm = await romeo.next(isBody('psst, romeo'));
+    // from the channel the user shares with bob (the only one so far)
+    assert.deepEqual([pm.attrs.from, pm.attrs.type], [`${LOBBY}/bob`, 'chat']);
+    assert.ok(pm.getChild('x', MUC_USER), 'marked as a MUC private message (XEP-0045 §7.5)');
+    bob.send('PRIVMSG romeo :\x01ACTION whispers\x01');
+    assert.equal((await romeo.next(isBody('/me whispers'))).attrs.from, `${LOBBY}/bob`);
+
+    await romeo.send(xml('message', { to: `${LOBBY}/bob`, type: 'chat', id: 'p1' }, xml('body', {}, 'psst, bob')));
+    assert.match(await bob.next((l) => l.endsWith(' PRIVMSG bob :psst, bob')), /^:romeo!/);
+    await romeo.send(xml('message', { to: `${LOBBY}/bob`, type: 'chat', id: 'p2' }, xml('body', {}, '/me nods')));
+    assert.match(await bob.next((l) => l.endsWith(' PRIVMSG bob :\x01ACTION nods\x01')), /^:romeo!/);
+    // nothing of it went to the channel
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(romeo.unconsumed().filter((el) => el.attrs.type === 'groupchat' && /psst|nods|whispers/.test(el.getChildText('body') ?? '')), []);
+  });
+
   test('JOIN, NICK, MODE, TOPIC, PART of bots are presences, renames and subjects', async () => {
     const eve = await bot('eve');
     eve.send('JOIN #Lobby');
@@ -325,7 +343,11 @@ describe('IRC plugin end to end', () => {
     const back = await romeo.next(isPresence(LOBBY, 'montague'));
     assert.deepEqual([codes(back), item(back)!.attrs.nick, role(back)], [[110], undefined, 'admin/moderator']);
 
-    // (a subject, not a message: the server's history would replay a line of the old nick as someone else's)
+    // a line under this nick: the server replays it later (after the reconnect, after the gateway
+    // restart) and it must stay the user's own line, archived once (the last test checks)
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'm9' }, xml('body', {}, 'said as montague')));
+    assert.match(await bob.next((l) => l.endsWith('PRIVMSG #Lobby :said as montague')), /^:montague!/);
+    await romeo.next((el) => el.name === 'message' && el.attrs.id === 'm9');
     await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 's9' }, xml('subject', {}, 'Renamed')));
     assert.match(await bob.next((l) => l.includes('TOPIC #Lobby :Renamed')), /^\S* ?:montague!/);
     const subject = await romeo.next((el) => el.name === 'message' && el.getChildText('subject') === 'Renamed');
@@ -397,7 +419,11 @@ describe('IRC plugin end to end', () => {
       const got = await join(movim, LOBBY, 'j4', { maxstanzas: '100' });
       const history = got.filter((el) => el.name === 'message' && el.getChildText('body') !== null);
       const bodies = history.map((el) => el.getChildText('body')!);
-      assert.equal(new Set(bodies).size, bodies.length, `archived once: ${bodies.join(' | ')}`);
+      assert.equal(new Set(bodies).size, bodies.length, `archived once: ${bodies.map((b) => b.slice(0, 30)).join(' | ')}`);
+      // the user's line under an earlier nick, replayed by the server, is the user's own, once
+      // (archived when sent, under the nick of then)
+      assert.deepEqual(history.filter((el) => el.getChildText('body') === 'said as montague')
+        .map((el) => [el.attrs.from, el.getChild('occupant-id', OID)?.attrs.id]), [[`${LOBBY}/montague`, 'user']]);
       const away = history.filter((el) => el.getChildText('body')!.startsWith('while you were away'));
       assert.deepEqual(away.map((el) => el.getChildText('body')), said.map((s) => s.body), 'in order');
       away.forEach((el, i) => {
@@ -408,6 +434,34 @@ describe('IRC plugin end to end', () => {
     } finally {
       await movim.stop();
     }
+  });
+
+  // Last: the restarted server has forgotten the channel, its modes and its history.
+  test('an IRC server restart: everyone leaves, the session reconnects with backoff and rejoins, and messages flow both ways again', async () => {
+    const restarted = stack.irc!.restart();
+    for (const nick of ['alice', 'bob', 'carol', 'dave']) {
+      const left = await romeo.next(isPresence(LOBBY, nick, 'unavailable'), 15000);
+      assert.deepEqual([codes(left), item(left)!.getChildText('reason')], [[], 'connection lost']);
+    }
+    await restarted;
+    // the session rejoins, so it recreates the channel: the user is its founder now
+    const self = await romeo.next(isPresence(LOBBY, 'romeo'), 20000);
+    assert.deepEqual([role(self), codes(self)], ['owner/moderator', [110]]);
+    assert.deepEqual(romeo.unconsumed().filter((el) => el.name === 'presence' && el.attrs.type === 'error'), []);
+
+    const alice2 = await bot('alice');
+    alice2.send('JOIN #Lobby');
+    assert.ok(await alice2.next((l) => / 353 .*[~&@%+]?romeo\b/.test(l)), 'the session is in the channel');
+    assert.equal(role(await romeo.next(isPresence(LOBBY, 'alice'), 15000)), 'member/participant');
+    alice2.send('PRIVMSG #Lobby :the server is back');
+    assert.equal((await romeo.next(isBody('the server is back'))).attrs.from, `${LOBBY}/alice`);
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'r1' }, xml('body', {}, 'so am I')));
+    assert.match(await alice2.next((l) => l.endsWith('PRIVMSG #Lobby :so am I')), /^:romeo!/);
+    await romeo.next((el) => el.name === 'message' && el.attrs.id === 'r1');
+    // private messages too
+    alice2.send('PRIVMSG romeo :welcome back');
+    const pm = await romeo.next(isBody('welcome back'));
+    assert.deepEqual([pm.attrs.from, pm.attrs.type], [`${LOBBY}/alice`, 'chat']);
   });
 });
 

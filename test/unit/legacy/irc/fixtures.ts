@@ -12,7 +12,12 @@ export interface Recorded { room: string; event: UnstampedLegacyEvent | { type: 
  * An IrcSession against a server on `port`, with a host whose rooms record what they emit,
  * as the room actor would receive it.
  */
-export async function ircHarness(port: number, opts: { nickname?: string; options?: Partial<IrcOptions>; storedRooms?: string[] } = {}) {
+export async function ircHarness(port: number, opts: {
+  nickname?: string; options?: Partial<IrcOptions>; storedRooms?: string[];
+  /** The session cursor (Redis in the gateway); share one between harnesses for a restart. */
+  cursor?: { value: string | null };
+} = {}) {
+  const cursor = opts.cursor ?? { value: null };
   const shared: IrcShared = await ircPlugin.start({
     options: {
       server: { host: '127.0.0.1', port, tls: false },
@@ -39,8 +44,8 @@ export async function ircHarness(port: number, opts: { nickname?: string; option
       events.push({ room: legacyId, event: { type: 'removed', reason } });
     },
     async queued() {},
-    async loadCursor() { return null; },
-    async saveCursor() {},
+    async loadCursor() { return cursor.value; },
+    async saveCursor(_session, value) { cursor.value = value; },
     async storedRoomIds() { return opts.storedRooms ?? []; },
   } as SessionHost;
   const session = new IrcSession({ jid: 'romeo@localhost', registration: { nickname: opts.nickname ?? 'romeo' } }, ircPlugin, shared, host);
@@ -49,7 +54,7 @@ export async function ircHarness(port: number, opts: { nickname?: string; option
     await session.flushed();
     return events.splice(0);
   };
-  return { shared, session, host, events, take, room: (id: string) => host.openRoom(session, id) };
+  return { shared, session, host, events, take, cursor, room: (id: string) => host.openRoom(session, id) };
 }
 
 /** Polls until `check` passes (the session applies IRC events asynchronously). */

@@ -357,6 +357,69 @@ describe('IRC session', () => {
     irc = irc2;
   });
 
+  test('after a reconnect, a change of the user\'s own status in the rejoined channel is announced', async () => {
+    await session.ensureJoined('#chan');
+    await h.take();
+    // the server restarted: the user recreated the channel and is its operator
+    scriptJoin(server, { '#Chan': { names: '@romeo' } });
+    const reconnected = server.nextClient();
+    irc.drop();
+    const irc2 = await reconnected;
+    await irc2.next(/^JOIN #Chan$/);
+    const self = await eventually(async () => {
+      const e = h.events.find((r) => r.event.type === 'legacy.presence');
+      assert.ok(e);
+      return e.event;
+    });
+    assert.deepEqual(self, { type: 'legacy.presence', participant: { nick: 'romeo', role: 'moderator', affiliation: 'admin', isUser: true } });
+    assert.deepEqual(types(await h.take()), [...Array(5).fill('legacy.participantLeft'), 'legacy.presence', 'legacy.subject']);
+    irc = irc2;
+  });
+
+  test('lines the server replays under a nick the user had then are theirs, also after a restart: the nicks are kept in the session cursor', async () => {
+    await session.ensureJoined('#chan');
+    await h.take();
+    let nick = 'romeo';
+    const renamed: number[] = [];
+    server.handlers.NICK = (c, args) => {
+      renamed.push(Date.now());
+      c.send(`@time=${new Date(renamed.at(-1)!).toISOString()} :${nick}!~romeo@gateway.test NICK ${args[0]}`);
+      nick = args[0]!;
+    };
+    await session.onNickChange(h.room('#chan'), 'montague');
+    await new Promise((r) => setTimeout(r, 20));
+    await session.onNickChange(h.room('#chan'), 'romeo');
+    const [t1, t2] = renamed as [number, number];
+    await session.logout();
+    assert.deepEqual(JSON.parse(h.cursor.value!).nicks.map((n: unknown[]) => n[0]), ['romeo', 'montague', 'romeo']);
+
+    const iso = (ms: number) => new Date(ms).toISOString();
+    scriptJoin(server, {
+      '#Chan': {
+        names: 'alice romeo',
+        history: [
+          `time=${iso(t1 - 600_000)};msgid=a1 :montague!m@elsewhere PRIVMSG #Chan :someone else, before`,
+          // chanhistory replays times to the second: this one may be stamped before the NICK
+          `time=${iso(Math.floor(t1 / 1000) * 1000)};msgid=a2 :montague!~romeo@gateway.test PRIVMSG #Chan :mine, as montague`,
+          `time=${iso(t1 + 5)};msgid=a3 :alice!a@alice.host PRIVMSG #Chan :alice meanwhile`,
+          `time=${iso(t2 + 60_000)};msgid=a4 :montague!m@elsewhere PRIVMSG #Chan :someone else, after`,
+          `time=${iso(t2 + 60_001)};msgid=a5 :romeo!~romeo@gateway.test PRIVMSG #Chan :mine, as romeo`,
+        ],
+      },
+    });
+    // a new gateway process: a new session, the same cursor
+    h = await ircHarness(server.port, { cursor: h.cursor });
+    session = h.session;
+    const welcome = server.nextClient();
+    await session.login();
+    irc = await welcome;
+    await session.ensureJoined('#chan');
+    const got = await h.take();
+    assert.deepEqual(got.map((r) => (r.event as { legacyId: string }).legacyId), ['a1', 'a3', 'a4']);
+    assert.deepEqual(JSON.parse(h.cursor.value!).nicks.map((n: unknown[]) => [n[0], n[2] === null]),
+      [['romeo', false], ['montague', false], ['romeo', false], ['romeo', true]]);
+  });
+
   test('while the server is down, reconnects keep trying with backoff, then the channels come back', async () => {
     await session.ensureJoined('#chan');
     await h.take();
