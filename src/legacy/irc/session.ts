@@ -428,6 +428,7 @@ export class IrcSession extends BaseSession<IrcShared> {
     this.startNickSpan(this.nick, Date.now() - NICK_CLOCK_SLACK_MS);
     if (first) return;
     this.log.info({ nick: this.nick, channels: this.channels.size }, 'IRC connection back, rejoining');
+    this.connectionRestored();
     if (before && before !== this.nick) {
       for (const ch of this.channels.values()) (await this.room(ch)).renameParticipant(before, this.nick);
     }
@@ -442,6 +443,7 @@ export class IrcSession extends BaseSession<IrcShared> {
   /** Every participant leaves the rooms; they come back with the NAMES of the rejoin. */
   private async onDisconnected(reason: string): Promise<void> {
     this.log.warn({ reason }, 'IRC connection lost');
+    this.connectionLost(reason); // the session is `reconnecting`: the user is told to retry meanwhile
     this.endNickSpan(Date.now() + NICK_CLOCK_SLACK_MS);
     for (const ch of this.channels.values()) {
       if (!ch.joined) continue;
