@@ -15,17 +15,17 @@ export const configSchema = z.object({
     jid: z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name like gw.example.org'),
     /** XEP-0114 shared secret, as in the XMPP server's component section. */
     secret: z.string().min(1, 'must not be empty'),
-  }),
+  }).strict(),
   xmpp: z.object({
     host: z.string().min(1).default('127.0.0.1'),
     /** The XMPP server's component port (XEP-0114). */
     port: z.number().int().min(1).max(65535).default(5347),
-  }).default({ host: '127.0.0.1', port: 5347 }),
+  }).strict().default({ host: '127.0.0.1', port: 5347 }),
   redis: z.object({
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     /** Prefix of every key, so several gateways can share one Redis. */
     prefix: z.string().min(1).default('roomgate'),
-  }).default({ url: 'redis://127.0.0.1:6379', prefix: 'roomgate' }),
+  }).strict().default({ url: 'redis://127.0.0.1:6379', prefix: 'roomgate' }),
   /** Number of partition mailboxes (users are spread over them; fixed for the life of the data). */
   partitions: z.number().int().min(1).max(4096).default(16),
   workers: z.object({
@@ -33,25 +33,25 @@ export const configSchema = z.object({
     leaseTtlMs: z.number().int().min(500).default(3000),
     /** How often leases are renewed and the partition assignment is checked. */
     tickMs: z.number().int().min(100).default(1000),
-  }).default({ leaseTtlMs: 3000, tickMs: 1000 }),
+  }).strict().default({ leaseTtlMs: 3000, tickMs: 1000 }),
   rooms: z.object({
     /** A room with no event for this long is dropped from memory; its snapshot stays in Redis. */
     idleBeforeHibernateMs: z.number().int().min(1000).default(300_000),
-  }).default({ idleBeforeHibernateMs: 300_000 }),
+  }).strict().default({ idleBeforeHibernateMs: 300_000 }),
   inspect: z.object({
     /** Port of the inspector page (the worker's live room and session actors); 0 turns it off. */
     port: z.number().int().min(0).max(65535).default(0),
     /** It has no authentication: keep it on loopback. */
     host: z.string().min(1).default('127.0.0.1'),
-  }).default({ port: 0, host: '127.0.0.1' }),
+  }).strict().default({ port: 0, host: '127.0.0.1' }),
   plugin: z.object({
     name: z.string().min(1),
     options: z.record(z.string(), z.unknown()).default({}),
-  }),
+  }).strict(),
   log: z.object({
     level: z.enum(LOG_LEVELS).default('info'),
-  }).default({ level: 'info' }),
-});
+  }).strict().default({ level: 'info' }),
+}).strict();
 
 export type Config = z.infer<typeof configSchema>;
 

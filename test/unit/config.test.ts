@@ -48,3 +48,12 @@ test('reads TOML and JSON files, and says when a file cannot be parsed', async (
   await assert.rejects(loadConfig(join(dir, 'c.toml'), {}), /cannot parse the file/);
   await assert.rejects(loadConfig(join(dir, 'missing.toml'), {}), /cannot read the file/);
 });
+
+test('a key roomgate does not know is refused, naming it (e.g. a top-level key written after a [table])', () => {
+  assert.throws(() => parseConfig({ ...minimal, redis: { url: 'redis://127.0.0.1:6379', partitions: 64 } }, {}), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.problems.join('\n'), /^redis: .*partitions/m);
+    return true;
+  });
+  assert.throws(() => parseConfig({ ...minimal, partition: 8 }, {}), /partition/);
+});
