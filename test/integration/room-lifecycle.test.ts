@@ -17,10 +17,16 @@ const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 
 const WORLD = {
-  rooms: [{
-    id: 'lobby', name: 'Lobby', type: 'channel', subject: 'Welcome',
-    participants: [{ nick: 'alice', role: 'moderator', affiliation: 'owner' }, { nick: 'bob' }, { nick: 'carol' }],
-  }],
+  rooms: [
+    {
+      id: 'lobby', name: 'Lobby', type: 'channel', subject: 'Welcome',
+      participants: [{ nick: 'alice', role: 'moderator', affiliation: 'owner' }, { nick: 'bob' }, { nick: 'carol' }],
+    },
+    // rooms that end in the tests below
+    { id: 'attic', name: 'Attic', type: 'group', participants: [{ nick: 'bob' }] },
+    { id: 'den', name: 'Den', type: 'group', participants: [{ nick: 'bob' }] },
+    { id: 'cellar', name: 'Cellar', type: 'group', participants: [{ nick: 'bob' }] },
+  ],
 };
 
 const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
@@ -97,11 +103,59 @@ describe('room lifecycle', () => {
     assert.equal(condition(reply), 'not-acceptable');
   });
 
-  test('destroying or leaving a demo room for good is not implemented by the demo plugin', async () => {
-    const destroy = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MUC_OWNER }, xml('destroy'))));
-    assert.equal(condition(destroy), 'feature-not-implemented');
-    const leave = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: REGISTER }, xml('remove'))));
-    assert.equal(condition(leave), 'feature-not-implemented');
+  async function joinRoom(room: string, id: string): Promise<Element> {
+    await romeo.send(xml('presence', { to: `${room}@${GW}/romeo`, id }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    const self = await romeo.next((el) => el.attrs.id === id);
+    if (self.attrs.type !== 'error') await romeo.next((el) => el.name === 'message' && el.attrs.from?.startsWith(`${room}@${GW}`) === true && !!el.getChild('subject'));
+    return self;
+  }
+
+  test('destroying a room: the iq is answered, then the destroy presence, and the room is gone', async () => {
+    await joinRoom('attic', 'a1');
+    const res = await romeo.iq(xml('iq', { type: 'set', to: `attic@${GW}` }, xml('query', { xmlns: MUC_OWNER }, xml('destroy', {}, xml('reason', {}, 'spring cleaning')))));
+    assert.equal(res.attrs.type, 'result');
+    const gone = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `attic@${GW}/romeo`);
+    assert.equal(gone.attrs.type, 'unavailable');
+    assert.equal(gone.getChild('x', MUC_USER)!.getChild('destroy')!.getChildText('reason'), 'spring cleaning');
+    assert.equal(condition(await joinRoom('attic', 'a2')), 'item-not-found');
+  });
+
+  test('leaving a group for good: the iq is answered, then 307 with 110, and the group is gone for the user', async () => {
+    await joinRoom('den', 'd1');
+    const res = await romeo.iq(xml('iq', { type: 'set', to: `den@${GW}` }, xml('query', { xmlns: REGISTER }, xml('remove'))));
+    assert.equal(res.attrs.type, 'result');
+    const out = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `den@${GW}/romeo`);
+    assert.equal(out.attrs.type, 'unavailable');
+    assert.deepEqual(codes(out), [307, 110, 100]);
+    assert.equal(out.getChild('x', MUC_USER)!.getChild('item')!.getChildText('reason'), 'You left this chat from an XMPP client.');
+    assert.equal(condition(await joinRoom('den', 'd2')), 'item-not-found');
+  });
+
+  test('leaving the group from the official client (the network says so) kicks the user with 307', async () => {
+    await joinRoom('cellar', 'c1');
+    const res = await gw.demo('DELETE', `/demo/rooms/cellar/members/${encodeURIComponent('romeo@localhost')}`);
+    assert.equal(res.status, 204);
+    const out = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `cellar@${GW}/romeo`);
+    assert.equal(out.attrs.type, 'unavailable');
+    assert.deepEqual(codes(out), [307, 110, 100]);
+    assert.equal(out.getChild('x', MUC_USER)!.getChild('item')!.getChildText('reason'), 'You left this group from the official client.');
+  });
+
+  test('an error the user\'s server bounces for a resource that is gone removes it from the room', async () => {
+    await join('b1');
+    const before = await romeo.iq(xml('iq', { type: 'get', to: `${LOBBY}/romeo` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    assert.equal(before.attrs.type, 'result');
+    await romeo.send(xml('message', { to: LOBBY, type: 'error' }, xml('error', { type: 'cancel' }, xml('recipient-unavailable', { xmlns: STANZAS }))));
+    const after = await romeo.iq(xml('iq', { type: 'get', to: `${LOBBY}/romeo` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    assert.equal(condition(after), 'not-acceptable');
+  });
+
+  test('a message from a resource that has not joined gets not-acceptable, then the 333 presence', async () => {
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'nj1' }, xml('body', {}, 'am I in?')));
+    const refused = await romeo.next((el) => el.attrs.id === 'nj1');
+    assert.equal(condition(refused), 'not-acceptable');
+    const kicked = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/romeo` && el.attrs.type === 'unavailable');
+    assert.deepEqual(codes(kicked), [110, 333]);
   });
 
   test('a hibernated room leaves memory and comes back on the next event, as it was', async () => {

@@ -161,6 +161,16 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
       network.remove(roomId!, nick!, { kick: flag(q.get('kick')), ban: flag(q.get('ban')), reason: q.get('reason') ?? undefined });
       return reply(res, 204);
     }
+    case 'DELETE {id}': {
+      const q = url.searchParams;
+      network.destroyRoom(roomId!, { by: q.get('by') ?? undefined, reason: q.get('reason') ?? undefined, exceptJid: q.get('except') ?? undefined });
+      return reply(res, 204);
+    }
+    case 'DELETE {id}/members/{nick}': {
+      // the user left the group elsewhere ("from the official client"), unless tell=0
+      network.leave(roomId!, key!, { tell: url.searchParams.get('tell') !== '0' });
+      return reply(res, 204);
+    }
     case 'POST {id}/from-user': {
       const { jid, nick, body, id, url, replyTo } = parse(fromUserBody, await readJson(req));
       return reply(res, 201, network.sendFromUser(roomId!, jid, nick, body, id, { ...(url ? { url } : {}), ...(replyTo ? { replyTo } : {}) }));
@@ -175,7 +185,7 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
   const known = [
     '', '{id}', '{id}/messages', '{id}/messages/{msg}', '{id}/messages/{msg}/reactions', '{id}/messages/{msg}/moderate',
     '{id}/participants', '{id}/participants/{nick}', '{id}/participants/{nick}/presence', '{id}/participants/{nick}/chatstate',
-    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/rename', '{id}/from-user',
+    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
   ];
   if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, `no route ${req.method} ${url.pathname}`);

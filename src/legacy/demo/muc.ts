@@ -82,6 +82,17 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
     }
   }
 
+  /** Called when the user destroys the room: it is gone for every member of the network. */
+  override async onDestroyRequest(reason: string | null): Promise<void> {
+    this.roomInfo();
+    try {
+      this.session.shared.network.destroyRoom(this.legacyId, { by: this.nick, ...(reason ? { reason } : {}), exceptJid: this.userJid });
+      await this.session.shared.network.settled();
+    } catch (err) {
+      throw toXmppError(err);
+    }
+  }
+
   private get nick(): string { return this.userNick ?? this.session.bookmarks.userNick; }
 
   private roomInfo(): DemoRoomInfo {

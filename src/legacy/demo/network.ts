@@ -21,6 +21,8 @@ interface Room {
   /** Message id → nick → emojis. */
   reactions: Map<string, Map<string, string[]>>;
   privateMessages: DemoPrivateMessage[];
+  /** Users who left the group (members or not, they are out). */
+  left: Set<string>;
   chatStates: Map<string, ChatState>;
   displayed: Map<string, string>;
   presences: Map<string, { show?: Show; status?: string }>;
@@ -100,8 +102,9 @@ export class DemoNetwork {
 
   /** True when the user (a bare JID) is a member: listed, or the room lists nobody. */
   isMember(roomId: string, userJid: string): boolean {
-    const members = this.get(roomId).info.members;
-    return members === null || members.includes(userJid.toLowerCase());
+    const room = this.get(roomId);
+    const jid = userJid.toLowerCase();
+    return !room.left.has(jid) && (room.info.members === null || room.info.members.includes(jid));
   }
 
   /** The rooms the user is a member of, in world order. */
@@ -148,7 +151,7 @@ export class DemoNetwork {
   applyJournal(entry: DemoJournalEntry): void {
     if (entry.seq <= this.seq) return; // already applied
     const e = entry.event;
-    const room = e.type === 'roomCreated' ? null : this.get(e.roomId);
+    const room = e.type === 'roomCreated' || e.type === 'roomDestroyed' ? null : this.get(e.roomId);
     switch (e.type) {
       case 'message': {
         const { type: _type, roomId: _roomId, ...fields } = e;
@@ -172,6 +175,12 @@ export class DemoNetwork {
         break;
       case 'roomCreated':
         this.addRoom(roomSchema.parse(entry.room));
+        break;
+      case 'roomDestroyed':
+        this.rooms.delete(e.roomId);
+        break;
+      case 'userLeft':
+        room!.left.add(e.jid);
         break;
       case 'correction': case 'retraction': case 'reactions': case 'moderation': case 'presence':
       case 'chatState': case 'displayed': case 'privateMessage':
@@ -340,6 +349,32 @@ export class DemoNetwork {
     this.deliver({ type: 'rename', roomId, from, to });
   }
 
+  /**
+   * The room is destroyed; its members hear of it, except `exceptJid` (the XMPP user who asked:
+   * the gateway tells them itself).
+   */
+  destroyRoom(roomId: string, opts: { by?: string; reason?: string; exceptJid?: string } = {}): void {
+    const room = this.get(roomId);
+    const members = room.info.members === null ? null : room.info.members.filter((m) => !room.left.has(m));
+    this.rooms.delete(roomId);
+    this.deliver({
+      type: 'roomDestroyed', roomId, members,
+      ...(opts.by ? { by: opts.by } : {}), ...(opts.reason ? { reason: opts.reason } : {}),
+    }, opts.exceptJid?.toLowerCase());
+  }
+
+  /**
+   * An XMPP user leaves the group. `tell` (the user did it elsewhere, "from the official
+   * client"): their gateway hears of it; without it the gateway asked, and knows.
+   */
+  leave(roomId: string, userJid: string, opts: { tell?: boolean } = {}): void {
+    const room = this.get(roomId);
+    const jid = userJid.toLowerCase();
+    if (!this.isMember(roomId, jid)) throw new DemoError(404, `${userJid} is not a member of room "${roomId}"`);
+    room.left.add(jid);
+    this.deliver({ type: 'userLeft', roomId, jid }, opts.tell ? undefined : jid);
+  }
+
   /** Adds a room (same shape as a world room); its connected members hear of it. */
   createRoom(spec: unknown): DemoRoomView {
     const parsed = roomSchema.safeParse(spec);
@@ -363,6 +398,7 @@ export class DemoNetwork {
       sent: [],
       reactions: new Map(),
       privateMessages: [],
+      left: new Set(),
       chatStates: new Map(),
       displayed: new Map(),
       presences: new Map(),
@@ -468,7 +504,13 @@ export class DemoNetwork {
   }
 
   private tell(c: Connection, event: DemoEvent, exceptJid: string | undefined, seq: number): void {
-    if (c.jid === exceptJid || !this.isMember(event.roomId, c.jid)) return;
+    if (c.jid === exceptJid) return;
+    if (event.type === 'roomDestroyed') {
+      // the room is gone: its members as they were decide who hears of it
+      if (event.members !== null && !event.members.includes(c.jid)) return;
+    } else if (event.type === 'userLeft') {
+      if (c.jid !== event.jid) return;
+    } else if (!this.isMember(event.roomId, c.jid)) return;
     if (event.type === 'privateMessage' && c.jid !== event.to && c.nick !== event.to) return;
     try {
       c.listener(event, seq);

@@ -84,6 +84,17 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     return { id };
   }
 
+  override destroyRoom(roomId: string, opts: { by?: string; reason?: string; exceptJid?: string } = {}): void {
+    this.info(roomId);
+    const q = new URLSearchParams({ ...(opts.by ? { by: opts.by } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.exceptJid ? { except: opts.exceptJid } : {}) });
+    this.forward('DELETE', `${this.path(roomId)}?${q}`);
+  }
+
+  override leave(roomId: string, userJid: string, opts: { tell?: boolean } = {}): void {
+    if (!this.isMember(roomId, userJid)) throw new DemoError(404, `${userJid} is not a member of room "${roomId}"`);
+    this.forward('DELETE', `${this.path(roomId)}/members/${encodeURIComponent(userJid)}?tell=${opts.tell ? 1 : 0}`);
+  }
+
   private path(roomId: string): string { return `/demo/rooms/${encodeURIComponent(roomId)}`; }
 
   override post(roomId: string, msg: { from: string; body: string; id?: string }): { id: string } {

@@ -159,6 +159,16 @@ export class DemoSession extends BaseSession<DemoShared> {
     return target !== undefined && this.shared.network.messages(chat.legacyId).some((m) => m.id === target) ? { replyTo: target } : {};
   }
 
+  /** Called when the user leaves a group for good from XMPP: the network forgets the membership. */
+  override async onLeaveGroup(legacyId: string): Promise<void> {
+    try {
+      this.shared.network.leave(legacyId, this.user.jid);
+      await this.shared.network.settled();
+    } catch (err) {
+      throw toXmppError(err);
+    }
+  }
+
   /** Resolves once every network event heard so far has been passed to its room. */
   flushed(): Promise<void> { return this.handling; }
 
@@ -215,6 +225,12 @@ export class DemoSession extends BaseSession<DemoShared> {
         break;
       case 'roomCreated':
         break; // byLegacyId above made the room known: that is all a new group needs
+      case 'roomDestroyed':
+        await this.bookmarks.remove(muc, event.reason ? `The room was destroyed: ${event.reason}` : 'The room was destroyed');
+        break;
+      case 'userLeft':
+        await this.bookmarks.remove(muc); // "You left this group from the official client."
+        break;
     }
   }
 

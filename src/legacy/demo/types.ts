@@ -27,7 +27,11 @@ export type DemoEvent =
   | { type: 'subject'; roomId: string; subject: string; by?: string; date: string }
   | { type: 'rename'; roomId: string; from: string; to: string }
   /** A room the user is a member of was created. */
-  | { type: 'roomCreated'; roomId: string; name: string };
+  | { type: 'roomCreated'; roomId: string; name: string }
+  /** The room is gone; `members` as they were (null: everyone), since the room no longer says. */
+  | { type: 'roomDestroyed'; roomId: string; by?: string; reason?: string; members: string[] | null }
+  /** The user left the group from "the official client": told to that user only. */
+  | { type: 'userLeft'; roomId: string; jid: string };
 
 /** Hears the network's events; `seq` numbers them network-wide, for resuming (`connect`'s `after`). */
 export type DemoListener = (event: DemoEvent, seq: number) => void;
