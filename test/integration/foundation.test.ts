@@ -127,6 +127,24 @@ describe('foundation: register, join, talk, leave', () => {
     assert.equal(subject.getChildText('body'), null);
   });
 
+  test('history on join honours maxstanzas, seconds, since and maxchars', async () => {
+    const history = async (attrs: Record<string, string>, id: string) => {
+      await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id }, xml('x', { xmlns: MUC }, xml('history', attrs))));
+      await romeo.next((el) => el.attrs.id === id);
+      const bodies: string[] = [];
+      for (;;) {
+        const el = await romeo.next((m) => m.name === 'message' && m.attrs.from?.startsWith(LOBBY) === true);
+        if (el.getChild('subject')) return bodies;
+        bodies.push(el.getChildText('body')!);
+      }
+    };
+    assert.deepEqual(await history({ maxstanzas: '1' }, 'h1'), ['second']);
+    assert.deepEqual(await history({ seconds: String(90 * 60) }, 'h2'), ['second']);
+    assert.deepEqual(await history({ since: hoursAgo(80) }, 'h3'), ['three days ago', 'first', 'second']);
+    assert.deepEqual(await history({ maxchars: '0' }, 'h4'), []);
+    assert.deepEqual(await history({ maxchars: '100000' }, 'h5'), ['first', 'second']);
+  });
+
   test('a message from the user reaches the demo network and is echoed with a stanza-id', async () => {
     await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'c1' }, xml('body', {}, 'hello, lobby')));
     const echo = await romeo.next((el) => el.name === 'message' && el.attrs.id === 'c1');
