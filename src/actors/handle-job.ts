@@ -106,6 +106,10 @@ export function createJobHandler(deps: HandlerDeps) {
   /** Stanzas to the gateway itself: registration (XEP-0077), disco (XEP-0030), ping (XEP-0199). */
   async function toGateway(stanza: Element, ctx: PartitionRuntime): Promise<void> {
     const user = bareJid(String(stanza.attrs.from));
+    // §2.16: MUC operations addressed to the gateway itself rather than to a room
+    if (isJoin(stanza) || (stanza.name === 'message' && stanza.attrs.type === 'groupchat')) {
+      throw new XmppError('bad-request', 'This is only handled for MUCs');
+    }
     if (stanza.name !== 'iq') return;
     const type = stanza.attrs.type;
     if (type === 'result' || type === 'error') return;

@@ -88,4 +88,13 @@ describe('isolation between users', () => {
     const echo = await romeo.next((el) => el.attrs.id === 'r2');
     assert.equal(echo.getChildText('body'), 'still here');
   });
+
+  test('MUC stanzas addressed to the gateway itself, not to a room, get bad-request', async () => {
+    await romeo.send(xml('presence', { to: `${GW}/romeo`, id: 'gwj' }, xml('x', { xmlns: MUC })));
+    const reply = await romeo.next((el) => el.attrs.id === 'gwj');
+    assert.equal(reply.attrs.type, 'error');
+    assert.equal(condition(reply), 'bad-request');
+    await romeo.send(xml('message', { to: GW, type: 'groupchat', id: 'gwm' }, xml('body', {}, 'hello gateway')));
+    assert.equal(condition(await romeo.next((el) => el.attrs.id === 'gwm')), 'bad-request');
+  });
 });
