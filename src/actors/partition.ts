@@ -40,6 +40,8 @@ export class PartitionRuntime {
   /** The lease value this worker holds for the partition; commits are fenced with it. */
   lease: string | null = null;
   private batch: Batch = emptyBatch();
+  /** The mailbox position of the job being run (see `deliver`). */
+  private position: { source: string; seq: number; n: number } | null = null;
   /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
   private turn: Promise<unknown> = Promise.resolve();
 
@@ -68,7 +70,12 @@ export class PartitionRuntime {
   /** Applies one event to a room; the room is written back when the job commits. */
   async deliver(handle: RoomHandle, event: RoomEvent): Promise<void> {
     this.batch.touched.add(handle);
-    await this.rooms.deliver(handle, event);
+    // Events without a position of their own get their place in the mailbox: a queue job
+    // replayed after its commit (the process died before BullMQ marked it done) is dropped
+    // whole by the room's watermark, however many events it carries.
+    const positioned = this.position && event.type !== 'runtime.shutdown' && !(event as { delivery?: unknown }).delivery
+      ? { ...event, delivery: this.position } : event;
+    await this.rooms.deliver(handle, positioned as RoomEvent);
   }
 
   /**
@@ -81,11 +88,14 @@ export class PartitionRuntime {
    * again on the partition's next owner from the last committed snapshots: the events it
    * carries have stable ids, so nothing is applied, archived or sent twice.
    */
-  run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>): Promise<void> {
+  run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>, jobId?: string): Promise<void> {
     return this.exclusive(async () => {
       this.batch = emptyBatch();
+      // BullMQ numbers a queue's jobs in the order they run: (job, index) orders every event
+      const seq = jobId !== undefined && /^\d+$/.test(jobId) ? Number(jobId) : null;
       try {
-        for (const job of jobs) {
+        for (const [n, job] of jobs.entries()) {
+          this.position = seq === null ? null : { source: `mailbox-${this.deps.partition}`, seq, n };
           try {
             await handler(job, this);
           } catch (err) {
@@ -101,6 +111,7 @@ export class PartitionRuntime {
         throw err;
       } finally {
         this.batch = emptyBatch();
+        this.position = null;
       }
     });
   }

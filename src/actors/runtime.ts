@@ -78,7 +78,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const runJob = async (partition: number, runtime: PartitionRuntime, jobs: MailboxJob[], jobId: string) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await runtime.run(jobs, handler, deadLetter(partition, jobId));
+        return await runtime.run(jobs, handler, deadLetter(partition, jobId), jobId);
       } catch (err) {
         if (err instanceof LeaseLost || !isRedisUnavailable(err)) throw err;
         if (attempt === 1) log.warn({ partition, jobId, err: (err as Error).message }, 'redis unavailable, job waits');
