@@ -10,6 +10,7 @@ import {
   DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoPrivateMessage,
   type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
 } from './types.ts';
+import { DemoJournal } from './journal.ts';
 import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
 
 interface Room {
@@ -28,7 +29,6 @@ interface Room {
   presences: Map<string, { show?: Show; status?: string }>;
 }
 
-interface Connection { jid: string; nick: string; listener: DemoListener }
 
 /** The events that change a room beyond its messages and members. */
 type Change = Extract<DemoEvent, { type: 'correction' | 'retraction' | 'reactions' | 'moderation' | 'presence' | 'chatState' | 'displayed' | 'privateMessage' }>;
@@ -46,18 +46,11 @@ export interface DemoNetworkOptions {
 /** The simulated network. Every change is delivered at once, in call order, to connected members. */
 export class DemoNetwork {
   private readonly rooms = new Map<string, Room>();
-  private readonly connections = new Set<Connection>();
   private readonly log: Logger;
   private readonly now: () => Date;
   private counter = 0;
-  // A listener that calls the network while being told of an event must not overtake it:
-  // events wait here and the outermost call delivers them in order.
-  private readonly pending: { event: DemoEvent; exceptJid: string | undefined; seq: number }[] = [];
-  private delivering = false;
   /** Every delivered event, numbered: users resume from it and replicas copy it. */
-  private readonly journal: DemoJournalEntry[] = [];
-  private seq = 0;
-  private readonly journalWaiters = new Set<() => void>();
+  private readonly journal: DemoJournal;
   /** The world as loaded, before any event: a replica starts from it and replays the journal. */
   readonly initialWorld: World;
   /** Identifies this run of the network: its event numbers mean something only within it. */
@@ -66,6 +59,7 @@ export class DemoNetwork {
   constructor(world: World, opts: DemoNetworkOptions = {}) {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.now = opts.now ?? (() => new Date());
+    this.journal = new DemoJournal((roomId, jid) => this.isMember(roomId, jid), this.log);
     this.initialWorld = structuredClone(world);
     this.epoch = opts.epoch ?? randomBytes(6).toString('hex');
     for (const room of world.rooms) this.addRoom(room);
@@ -91,7 +85,7 @@ export class DemoNetwork {
       ...this.info(roomId),
       messages: room.messages.map((m) => ({ ...m })),
       sent: room.sent.map((m) => ({ ...m })),
-      online: [...this.connections].filter((c) => this.isMember(roomId, c.jid)).map(({ jid, nick }) => ({ jid, nick })),
+      online: this.journal.connected().filter((c) => this.isMember(roomId, c.jid)),
       reactions: Object.fromEntries([...room.reactions].map(([id, byNick]) => [id, Object.fromEntries(byNick)])),
       privateMessages: room.privateMessages.map((m) => ({ ...m })),
       chatStates: Object.fromEntries(room.chatStates),
@@ -115,33 +109,18 @@ export class DemoNetwork {
    * `after`, it first hears what it missed since that event number (a session that resumes).
    */
   connect(userJid: string, nick: string, listener: DemoListener, opts: { after?: number } = {}): { disconnect(): void } {
-    const connection: Connection = { jid: userJid.toLowerCase(), nick, listener };
-    if (opts.after !== undefined) {
-      for (const entry of this.journal) {
-        if (entry.seq > opts.after) this.tell(connection, entry.event, entry.exceptJid, entry.seq);
-      }
-    }
-    this.connections.add(connection);
-    return { disconnect: () => { this.connections.delete(connection); } };
+    return this.journal.connect(userJid, nick, listener, opts);
   }
 
   /** Resolves once this network accepted every write so far (a replica forwards them). */
   async settled(): Promise<void> { /* a local network applies writes at once */ }
 
   /** The number of the last event. */
-  lastSeq(): number { return this.seq; }
+  lastSeq(): number { return this.journal.lastSeq(); }
 
   /** Journal entries after `after` (at most `limit`); waits up to `waitMs` for one when none. */
-  async journalAfter(after: number, limit = 1000, waitMs = 0): Promise<DemoJournalEntry[]> {
-    if (this.seq <= after && waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); this.journalWaiters.delete(done); resolve(); };
-        const timer = setTimeout(done, waitMs);
-        this.journalWaiters.add(done);
-      });
-    }
-    const start = this.journal.findIndex((e) => e.seq > after);
-    return start < 0 ? [] : this.journal.slice(start, start + limit);
+  journalAfter(after: number, limit = 1000, waitMs = 0): Promise<DemoJournalEntry[]> {
+    return this.journal.after(after, limit, waitMs);
   }
 
   /**
@@ -149,7 +128,7 @@ export class DemoNetwork {
    * delivered to the replica's own connected users under the same number.
    */
   applyJournal(entry: DemoJournalEntry): void {
-    if (entry.seq <= this.seq) return; // already applied
+    if (entry.seq <= this.journal.lastSeq()) return; // already applied
     const e = entry.event;
     const room = e.type === 'roomCreated' || e.type === 'roomDestroyed' ? null : this.get(e.roomId);
     switch (e.type) {
@@ -482,46 +461,9 @@ export class DemoNetwork {
 
   /** Numbers an event (or keeps a replica's number), journals it and tells connected members. */
   protected deliver(event: DemoEvent, exceptJid?: string, room?: unknown, seq?: number): void {
-    const entry: DemoJournalEntry = {
-      seq: seq ?? this.seq + 1, event, ...(exceptJid ? { exceptJid } : {}), ...(room !== undefined ? { room } : {}),
-    };
-    this.seq = entry.seq;
-    this.journal.push(entry);
-    if (this.journal.length > JOURNAL_MAX) this.journal.splice(0, this.journal.length - JOURNAL_MAX);
-    for (const wake of [...this.journalWaiters]) wake();
-    this.pending.push({ event, exceptJid, seq: entry.seq });
-    if (this.delivering) return;
-    this.delivering = true;
-    try {
-      for (let next = this.pending.shift(); next; next = this.pending.shift()) this.fanOut(next.event, next.exceptJid, next.seq);
-    } finally {
-      this.delivering = false;
-    }
-  }
-
-  private fanOut(event: DemoEvent, exceptJid: string | undefined, seq: number): void {
-    for (const c of [...this.connections]) this.tell(c, event, exceptJid, seq);
-  }
-
-  private tell(c: Connection, event: DemoEvent, exceptJid: string | undefined, seq: number): void {
-    if (c.jid === exceptJid) return;
-    if (event.type === 'roomDestroyed') {
-      // the room is gone: its members as they were decide who hears of it
-      if (event.members !== null && !event.members.includes(c.jid)) return;
-    } else if (event.type === 'userLeft') {
-      if (c.jid !== event.jid) return;
-    } else if (!this.isMember(event.roomId, c.jid)) return;
-    if (event.type === 'privateMessage' && c.jid !== event.to && c.nick !== event.to) return;
-    try {
-      c.listener(event, seq);
-    } catch (err) {
-      this.log.error({ err, user: c.jid, room: event.roomId }, 'demo listener failed');
-    }
+    this.journal.publish(event, exceptJid, room, seq);
   }
 }
-
-/** How many events the journal keeps (a user offline for longer misses the older ones). */
-export const JOURNAL_MAX = 200_000;
 
 function lower(jid: string | undefined): string | undefined {
   return jid?.toLowerCase();
