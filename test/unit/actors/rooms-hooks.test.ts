@@ -3,20 +3,11 @@
 // muc#admin role changes (onSetRole), against a plugin with those hooks and one without.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { Rooms } from '../../../src/actors/rooms.ts';
-import type { Sessions } from '../../../src/actors/sessions.ts';
-import type { Keys } from '../../../src/actors/keys.ts';
-import type { RoomPort } from '../../../src/machines/ports.ts';
-import type { RoomEvent } from '../../../src/machines/room.ts';
+import { GAJIM, R, roomOnFakes } from './room-on-fakes.ts';
 import {
   BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, XmppError, definePlugin, type MucRole, type SessionHost,
 } from '../../../src/legacy/index.ts';
-import type { Redis } from 'ioredis';
 
-const R = 'room-private@aim.shakespeare.lit';
-const GAJIM = 'romeo@montague.lit/gajim';
-const AT = '2026-11-25T12:00:00.000Z';
 const calls: unknown[][] = [];
 
 class PlainSession extends BaseSession {
@@ -55,30 +46,9 @@ const without = definePlugin<unknown>({
   registration, start,
 });
 
-async function setup(plugin: typeof withHooks) {
+function setup(plugin: typeof withHooks) {
   calls.length = 0;
-  const sent: [string, unknown][] = [];
-  const port: RoomPort = {
-    presence: (p) => sent.push(['presence', p]), message: (m) => sent.push(['message', m]), echo: (e) => sent.push(['echo', e]),
-    archive: (a) => sent.push(['archive', a]), replay: (r) => sent.push(['replay', r]), iq: (i) => sent.push(['iq', i]),
-    warn: (msg) => sent.push(['warn', msg]),
-  };
-  let muc: LegacyMUC | null = null;
-  const host: SessionHost = {
-    openRoom: (s, legacyId) => (muc ??= new plugin.muc(s, legacyId, R, () => undefined)),
-    removeRoom: async () => {}, queued: async () => {}, loadCursor: async () => null, saveCursor: async () => {},
-  };
-  const session = new plugin.session({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host);
-  const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const keys = { roomSnapshot: () => 'snapshot' } as unknown as Keys;
-  const redis = { get: async () => null } as unknown as Redis;
-  const rooms = new Rooms({ redis, keys, sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
-  const handle = (await rooms.get(session, 'room-private', true))!;
-  let n = 0;
-  const send = (event: Record<string, unknown>) => rooms.deliver(handle, { eventId: `e${++n}`, at: AT, ...event } as unknown as RoomEvent);
-  await send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
-  sent.length = 0;
-  return { sent, send, handle };
+  return roomOnFakes(plugin);
 }
 
 test('a session that implements onNickChange gets the nick change; its refusal is an error presence from the nick asked for', async () => {

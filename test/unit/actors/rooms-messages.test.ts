@@ -2,20 +2,12 @@
 // the session is called with, and what falls back when the plugin has no hook for it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { Rooms, CORRECTION_NOTICE } from '../../../src/actors/rooms.ts';
-import type { Sessions } from '../../../src/actors/sessions.ts';
-import type { Keys } from '../../../src/actors/keys.ts';
-import type { RoomPort } from '../../../src/machines/ports.ts';
-import type { RoomEvent } from '../../../src/machines/room.ts';
+import { CORRECTION_NOTICE } from '../../../src/actors/rooms.ts';
+import { GAJIM, R, roomOnFakes } from './room-on-fakes.ts';
 import {
   BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugin, type SessionHost, type TextOptions,
 } from '../../../src/legacy/index.ts';
-import type { Redis } from 'ioredis';
 
-const R = 'room-private@aim.shakespeare.lit';
-const GAJIM = 'romeo@montague.lit/gajim';
-const AT = '2026-11-25T12:00:00.000Z';
 
 /** A plugin with text, reactions and retractions, and none of the optional hooks. */
 class PlainSession extends BaseSession {
@@ -39,29 +31,8 @@ const plugin = definePlugin<unknown>({
   registration: { instructions: '', fields: [] }, start: async () => undefined,
 });
 
-async function setup() {
-  const sent: [string, unknown][] = [];
-  const port: RoomPort = {
-    presence: (p) => sent.push(['presence', p]), message: (m) => sent.push(['message', m]), echo: (e) => sent.push(['echo', e]),
-    archive: (a) => sent.push(['archive', a]), replay: (r) => sent.push(['replay', r]), iq: (i) => sent.push(['iq', i]),
-    warn: (msg) => sent.push(['warn', msg]),
-  };
-  let muc: LegacyMUC | null = null;
-  const host: SessionHost = {
-    openRoom: (s, legacyId) => (muc ??= new plugin.muc(s, legacyId, R, () => undefined)),
-    removeRoom: async () => {}, queued: async () => {}, loadCursor: async () => null, saveCursor: async () => {},
-  };
-  const session = new PlainSession({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host);
-  const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const keys = { roomSnapshot: () => 'snapshot' } as unknown as Keys;
-  const redis = { get: async () => null } as unknown as Redis;
-  const rooms = new Rooms({ redis, keys, sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
-  const handle = (await rooms.get(session, 'room-private', true))!;
-  let n = 0;
-  const send = (event: Record<string, unknown>) => rooms.deliver(handle, { eventId: `e${++n}`, at: AT, ...event } as unknown as RoomEvent);
-  await send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
-  sent.length = 0;
-  return { sent, session, send };
+function setup() {
+  return roomOnFakes(plugin, (host) => new PlainSession({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host));
 }
 
 test("a correction the plugin cannot make goes as new text, and the user is told (spec §3.14)", async () => {

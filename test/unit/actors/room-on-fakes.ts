@@ -1,0 +1,37 @@
+// A room actor with the real Rooms runtime and plugin objects, but fake Redis and sessions:
+// for tests of what the runtime does with plugin hooks. It starts joined from romeo's gajim.
+import { pino } from 'pino';
+import type { Redis } from 'ioredis';
+import { Rooms } from '../../../src/actors/rooms.ts';
+import type { Sessions } from '../../../src/actors/sessions.ts';
+import type { Keys } from '../../../src/actors/keys.ts';
+import type { RoomEvent } from '../../../src/machines/room.ts';
+import type { AnyPlugin, BaseSession, LegacyMUC, SessionHost } from '../../../src/legacy/index.ts';
+import { recordingPort } from '../machines/recording-port.ts';
+
+export const R = 'room-private@aim.shakespeare.lit';
+export const GAJIM = 'romeo@montague.lit/gajim';
+export const AT = '2026-11-25T12:00:00.000Z';
+
+export async function roomOnFakes<S extends BaseSession>(
+  plugin: AnyPlugin,
+  makeSession: (host: SessionHost) => S = (host) => new plugin.session({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host) as S,
+) {
+  const { port, sent } = recordingPort();
+  let muc: LegacyMUC | null = null;
+  const host: SessionHost = {
+    openRoom: (s, legacyId) => (muc ??= new plugin.muc(s, legacyId, R, () => undefined)),
+    removeRoom: async () => {}, queued: async () => {}, loadCursor: async () => null, saveCursor: async () => {},
+  };
+  const session = makeSession(host);
+  const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
+  const keys = { roomSnapshot: () => 'snapshot' } as unknown as Keys;
+  const redis = { get: async () => null } as unknown as Redis;
+  const rooms = new Rooms({ redis, keys, sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
+  const handle = (await rooms.get(session, 'room-private', true))!;
+  let n = 0;
+  const send = (event: Record<string, unknown>) => rooms.deliver(handle, { eventId: `e${++n}`, at: AT, ...event } as unknown as RoomEvent);
+  await send({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  sent.length = 0;
+  return { sent, session, send, handle };
+}
