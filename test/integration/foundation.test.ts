@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { statusCodes as codes, errorCondition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { makeTempDir } from '../support/daemon.ts';
 
@@ -18,7 +19,6 @@ const REGISTER = 'jabber:iq:register';
 const XDATA = 'jabber:x:data';
 const SID = 'urn:xmpp:sid:0';
 const DELAY = 'urn:xmpp:delay';
-const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
 const WORLD = {
@@ -49,8 +49,6 @@ async function redisKeys(pattern: string): Promise<string[]> {
 }
 let stack: TestStack;
 
-const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
-const errorCondition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === STANZAS)?.name;
 
 describe('foundation: register, join, talk, leave', () => {
   let gw: TestGateway;

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectIrc, type RawIrcClient } from '../support/irc-client.ts';
+import { statusCodes as codes } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
@@ -35,7 +36,6 @@ const IRCD = {
 <oper name="${OPER.name}" password="${OPER.password}" host="*@*" type="Admin">`,
 };
 
-const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
 const item = (el: Element) => el.getChild('x', MUC_USER)?.getChild('item');
 const role = (el: Element) => { const i = item(el); return i ? `${i.attrs.affiliation}/${i.attrs.role}` : undefined; };
 const isPresence = (room: string, nick: string, type?: string) => (el: Element) =>

@@ -4,11 +4,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const REGISTER = 'jabber:iq:register';
-const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 const WORLD = {
@@ -17,7 +17,6 @@ const WORLD = {
     { id: 'secret', name: 'Secret', type: 'group', members: ['romeo@localhost'], participants: [{ nick: 'nurse' }] },
   ],
 };
-const condition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === STANZAS)?.name;
 
 describe('isolation between users', () => {
   let stack: TestStack;

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
@@ -29,8 +30,6 @@ const WORLD = {
   ],
 };
 
-const codes = (el: Element) => el.getChild('x', MUC_USER)?.getChildren('status').map((s) => Number(s.attrs.code)) ?? [];
-const condition = (el: Element) => el.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === STANZAS)?.name;
 const occupantIds = (els: Element[]) => Object.fromEntries(els.map((el) => [el.attrs.from, el.getChild('occupant-id', OID)?.attrs.id]));
 
 describe('room lifecycle', () => {
