@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { errorCondition as condition } from '../support/stanza-reading.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const REGISTER = 'jabber:iq:register';
