@@ -6,6 +6,8 @@
  *   npm run bench -- --only W2,W3      some workloads (ceiling, W1, W2, W3, W5), merged into latest.json and the doc
  *   npm run bench -- --profile         also CPU-profile roomgate during W1/W2/W3 (bench/results/profiles/)
  *   --runs N  --messages N  --modes child,inproc
+ *   --prosody-gc default               Prosody with Lua's default collector (as the peers in FACTS.md were
+ *                                      measured); rows get "[Prosody default GC]" and merge only with their like
  *
  * Never part of `npm test`. Every wait is bounded (--timeout seconds per step, default 120).
  */
@@ -45,6 +47,7 @@ function options(argv: string[]): BenchOptions & { command: string } {
       modes: { type: 'string' },
       profile: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      'prosody-gc': { type: 'string', default: 'generational' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,6 +63,7 @@ function options(argv: string[]): BenchOptions & { command: string } {
   return {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     quick, only, modes, profile: values.profile!,
+    prosodyGc: prosodyGc(values['prosody-gc']!),
     runs: Number(values.runs ?? 3) || 3,
     messages: Number(values.messages ?? (quick ? 2000 : 10_000)),
     ceilingMessages: Number(values.messages ?? (quick ? 2000 : 10_000)),
@@ -68,6 +72,15 @@ function options(argv: string[]): BenchOptions & { command: string } {
     timeoutMs: Number(values.timeout ?? 120) * 1000,
   };
 }
+
+function prosodyGc(value: string): BenchOptions['prosodyGc'] {
+  if (value !== 'generational' && value !== 'default') throw new Error(`--prosody-gc: generational or default, not ${value}`);
+  return value;
+}
+
+/** Rows measured with Prosody's default collector say so, and merge only with their like. */
+const DEFAULT_GC = ' [Prosody default GC]';
+const isDefaultGc = (r: Row) => r.variant.endsWith(DEFAULT_GC);
 
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
@@ -224,13 +237,14 @@ async function main(): Promise<void> {
   }
 
   const rows: Row[] = Object.values(done).flatMap((r) => r.rows);
+  if (opts.prosodyGc === 'default') for (const r of rows) r.variant += DEFAULT_GC;
   const details = Object.assign({}, ...Object.values(done).map((r) => r.details)) as Record<string, unknown>;
   let results: Results = {
     meta: {
       date: new Date().toISOString(), command: opts.command, quick: opts.quick, durationS: (Date.now() - started) / 1000,
       machine, versions: versions(),
       quiet: { ...quietStats },
-      options: { runs: opts.runs, messages: opts.messages, ceilingMessages: opts.ceilingMessages, w1Sizes: opts.w1Sizes, w5Rooms: opts.w5Rooms, modes: opts.modes, partitions: PARTITIONS },
+      options: { prosodyGc: opts.prosodyGc, runs: opts.runs, messages: opts.messages, ceilingMessages: opts.ceilingMessages, w1Sizes: opts.w1Sizes, w5Rooms: opts.w5Rooms, modes: opts.modes, partitions: PARTITIONS },
     },
     rows, details, profiles, measured,
   };
@@ -257,7 +271,8 @@ async function main(): Promise<void> {
 
 /** --only: the new figures replace those of the same workloads in the previous results. */
 function merge(old: Results, fresh: Results, only: Set<string>): Results {
-  const rows = [...old.rows.filter((r) => !only.has(r.workload)), ...fresh.rows];
+  const freshGc = fresh.rows.some(isDefaultGc);
+  const rows = [...old.rows.filter((r) => !only.has(r.workload) || isDefaultGc(r) !== freshGc), ...fresh.rows];
   const order = (r: Row) => WORKLOADS.indexOf(r.workload);
   rows.sort((a, b) => order(a) - order(b));
   return {

@@ -30,6 +30,8 @@ export interface BenchOptions {
   modes: GatewayMode[];
   w5Rooms: [number, number][];
   profile: boolean;
+  /** Prosody's Lua collector: 'generational' (what the docs recommend) or Lua's 'default', as the peers were measured. */
+  prosodyGc: 'generational' | 'default';
   /** Per-wait timeout for a workload step, ms. */
   timeoutMs: number;
 }
@@ -43,7 +45,7 @@ export class BenchContext {
   }
 
   static async start(opts: BenchOptions, plan: WorldPlan): Promise<BenchContext> {
-    const stack = await startStack({ accounts: ACCOUNTS, componentJid: GW, prosody: { logLevel: 'warn' } });
+    const stack = await startStack({ accounts: ACCOUNTS, componentJid: GW, prosody: { logLevel: 'warn', gc: opts.prosodyGc } });
     const ctx = new BenchContext(stack, opts, makeTempDir('bench'));
     await writeWorld(ctx.worldPath, plan);
     return ctx;
