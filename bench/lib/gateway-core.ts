@@ -18,7 +18,13 @@ export const now = (): number => performance.timeOrigin + performance.now();
 export interface PostResult { t0: number; t1: number }
 export interface OrderCheck { received: number; lost: number; duplicated: number; reordered: number }
 export interface ObserveResult extends OrderCheck { tLast: number | null; sentListed: number; sentInOrder: boolean }
-export interface MemoryResult { heapUsed: number; heapTotal: number; rss: number; external: number; arrayBuffers: number }
+export interface MemoryResult {
+  heapUsed: number; heapTotal: number; rss: number; external: number; arrayBuffers: number;
+  /** What the worker holds per room, for W5 (bench/workloads/w5-known.ts); absent without a worker. */
+  counts?: WorkerCounts;
+}
+/** Per-room structures of the worker, read through its (private) fields: what grows with rooms. */
+export interface WorkerCounts { liveRooms: number; sessions: number; sessionRoomObjects: number; bookmarksKnown: number }
 
 /** Counts numbered bodies `${prefix}${i}`, i from 0: losses, duplicates and order. */
 export class OrderChecker {
@@ -114,7 +120,18 @@ export class GatewayCore {
       await new Promise((r) => setImmediate(r));
     }
     const m = process.memoryUsage();
-    return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+    const counts = this.counts();
+    return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers, ...(counts ? { counts } : {}) };
+  }
+
+  /** Sizes of the worker's per-room maps (Sessions.rooms, .entries, each session's bookmarks). */
+  private counts(): WorkerCounts | undefined {
+    const worker = this.gateway.worker;
+    if (!worker) return undefined;
+    const s = worker.sessions as unknown as { rooms?: Map<string, unknown>; entries?: Map<string, { session: { bookmarks: { knownLegacyIds(): string[] } } }> };
+    let bookmarksKnown = 0;
+    for (const e of s.entries?.values() ?? []) bookmarksKnown += e.session.bookmarks.knownLegacyIds().length;
+    return { liveRooms: worker.liveRooms(), sessions: s.entries?.size ?? -1, sessionRoomObjects: s.rooms?.size ?? -1, bookmarksKnown };
   }
 
   /**
