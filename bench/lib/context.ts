@@ -31,7 +31,7 @@ export interface BenchOptions {
   w5Rooms: [number, number][];
   profile: boolean;
   /** Prosody's Lua collector: 'generational' (what the docs recommend) or Lua's 'default', as the peers were measured. */
-  prosodyGc: 'generational' | 'default';
+  prosodyGc?: 'generational' | 'default';
   /** Per-wait timeout for a workload step, ms. */
   timeoutMs: number;
 }

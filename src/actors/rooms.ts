@@ -13,7 +13,7 @@ import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
   roomMachine, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
-  alreadyApplied,
+  alreadyApplied, sendTextHook,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
@@ -48,18 +48,24 @@ export interface RoomsDeps {
 
 export class Rooms {
   private readonly live = new Map<string, RoomHandle>();
+  /** The user's message each room is sending (see `sendTextHook`), settled once the room has the answer. */
+  private readonly sending = new WeakMap<object, Promise<void>>();
   private readonly machine;
 
   constructor(private readonly deps: RoomsDeps) {
     this.machine = roomMachine.provide({
-      actions: roomEffects(deps.port),
+      actions: {
+        ...roomEffects(deps.port),
+        startSendText: sendTextHook(
+          ({ room, message }) => rejectAsStanzaError(this.sendText(room, message), deps.log, room),
+          (actor, settled) => this.sending.set(actor, settled),
+        ),
+      },
       actors: {
         fill: fromPromise(({ input }: { input: RoomRef }) => rejectAsStanzaError(this.fill(input), deps.log, input)),
         backfill: fromPromise(({ input }: { input: RoomRef }) => this.backfill(input)),
         history: fromPromise(({ input }: { input: HistoryInput }) => this.history(input)),
         callHook: fromPromise(({ input }: { input: HookInput }) => rejectAsStanzaError(this.callHook(input), deps.log, input.room)),
-        sendText: fromPromise(({ input }: { input: { room: RoomRef; message: UserMessageEvent } }) =>
-          rejectAsStanzaError(this.sendText(input.room, input.message), deps.log, input.room)),
         userAction: fromPromise(({ input }: { input: UserActionInput }) =>
           rejectAsStanzaError(this.userAction(input), deps.log, input.room)),
       },
@@ -103,10 +109,16 @@ export class Rooms {
    * applied (a replayed job) are dropped here, by id.
    */
   async deliver(handle: RoomHandle, event: RoomEvent): Promise<void> {
-    if (alreadyApplied(handle.actor.getSnapshot().context, event)) return;
+    if ('eventId' in event && alreadyApplied(handle.actor.getSnapshot().context, event)) return;
     handle.lastActiveMs = Date.now();
     handle.actor.send(event);
     if (!handle.actor.getSnapshot().hasTag('busy')) return; // most events: no hook, no timer to arm
+    const sending = this.sending.get(handle.actor);
+    if (sending) {
+      // the user's message: the answer is in the room once the hook's promise settled
+      this.sending.delete(handle.actor);
+      if (await settledWithin(sending, HOOK_TIMEOUT_MS) && !handle.actor.getSnapshot().hasTag('busy')) return;
+    }
     try {
       await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });
     } catch {
@@ -325,6 +337,17 @@ function inspectKey(user: string, legacyId: string): string {
 }
 
 /** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */
+/** Whether `work` settled within `ms` (its outcome is the caller's business). */
+async function settledWithin(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, ms, false); });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function rejectAsStanzaError<T>(work: Promise<T>, log: Logger, room: RoomRef): Promise<T> {
   try {
     return await work;

@@ -103,7 +103,35 @@ export interface RoomInput extends RoomRef {
 }
 
 /** Events from the runtime itself (not replayed from a mailbox). */
-export type RuntimeEvent = { type: 'runtime.shutdown'; eventId: string; at: string };
+export type RuntimeEvent =
+  | { type: 'runtime.shutdown'; eventId: string; at: string }
+  /** The answer of the `sendText` hook to the user's message (see `sendTextHook`). */
+  | { type: 'runtime.sent'; output: SendTextOutput }
+  | { type: 'runtime.sendFailed'; error: StanzaError };
+
+/** What the `sendText` hook gets: the room and the user's message. */
+export interface SendTextInput { room: RoomRef; message: UserMessageEvent }
+
+/**
+ * Binds the `sending` state's hook (`startSendText`): runs `send` for the user's message and
+ * answers the room with `runtime.sent` or `runtime.sendFailed`. An action, not an invoked
+ * actor: the user's message is the one hook called per message, and creating an actor for
+ * each call cost W3 a third of roomgate's time (docs/BENCHMARKS.md). `started` gets the call's
+ * settled promise, for a runtime that waits on it.
+ */
+export function sendTextHook(
+  send: (input: SendTextInput) => Promise<SendTextOutput>,
+  started?: (self: object, settled: Promise<void>) => void,
+) {
+  return ({ context, self }: { context: RoomContext; self: { send(event: RuntimeEvent): void } }): void => {
+    const input = { room: { user: context.user, legacyId: context.legacyId, jid: context.jid }, message: context.sending! };
+    const settled = send(input).then(
+      (output) => self.send({ type: 'runtime.sent', output }),
+      (error: unknown) => self.send({ type: 'runtime.sendFailed', error: error as StanzaError }),
+    );
+    started?.(self, settled);
+  };
+}
 
 export type RoomEvent = RoomInputEvent | RuntimeEvent;
 
@@ -131,10 +159,10 @@ export const roomMachine = setup({
     backfill: unboundActor('backfill') as unknown as ReturnType<typeof fromPromise<LegacyRoomEvent[], RoomRef>>,
     history: unboundActor('history') as unknown as ReturnType<typeof fromPromise<ArchivedMessage[], HistoryInput>>,
     callHook: unboundActor('callHook') as unknown as ReturnType<typeof fromPromise<void, HookInput>>,
-    sendText: unboundActor('sendText') as unknown as ReturnType<typeof fromPromise<SendTextOutput, { room: RoomRef; message: UserMessageEvent }>>,
     userAction: unboundActor('userAction') as unknown as ReturnType<typeof fromPromise<UserActionOutput, UserActionInput>>,
   },
   actions: {
+    startSendText: notBound('startSendText (see sendTextHook)'),
     refuseMalformedJoin: notBound('refuseMalformedJoin'),
     refuseJoins: notBound('refuseJoins'),
     sendJoinSequence: notBound('sendJoinSequence') as (_: unknown, params: { history: ArchivedMessage[] }) => void,
@@ -490,13 +518,9 @@ export const roomMachine = setup({
         // The user's message is with the legacy network; the echo waits for its answer (§3.13).
         sending: {
           tags: 'busy',
-          invoke: {
-            src: 'sendText',
-            input: ({ context }) => ({
-              room: { user: context.user, legacyId: context.legacyId, jid: context.jid },
-              message: context.sending!,
-            }),
-            onDone: {
+          entry: 'startSendText',
+          on: {
+            'runtime.sent': {
               target: 'idle',
               actions: [
                 { type: 'echoUserMessage', params: ({ event }) => event.output },
@@ -504,10 +528,10 @@ export const roomMachine = setup({
                 assign({ sending: null }),
               ],
             },
-            onError: {
+            'runtime.sendFailed': {
               target: 'idle',
               actions: [
-                { type: 'refuseUserMessage', params: ({ event }) => ({ error: event.error as StanzaError }) },
+                { type: 'refuseUserMessage', params: ({ event }) => ({ error: event.error }) },
                 assign({ sending: null }),
               ],
             },

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { OWN_IDS_KEPT, roomMachine, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
+import { OWN_IDS_KEPT, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput, HookInput } from '../../../src/machines/ports.ts';
@@ -29,7 +29,10 @@ function harness(opts: Options = {}) {
   const actions: UserActionInput[] = [];
   const hooks: HookInput[] = [];
   const machine = roomMachine.provide({
-    actions: roomEffects(port),
+    actions: {
+      ...roomEffects(port),
+      startSendText: sendTextHook(async ({ message }) => ({ legacyId: `L-${message.id}`, stanzaId: `X-${message.id}` })),
+    },
     actors: {
       fill: fromPromise(async (): Promise<FillOutput> => ({
         info: { name: 'Private', description: '', subject: 'Hello', subjectSetter: null, subjectDate: null, type: MucType.GROUP, nParticipants: 2, userNick: null },
@@ -38,10 +41,6 @@ function harness(opts: Options = {}) {
       })),
       backfill: fromPromise(async (): Promise<LegacyRoomEvent[]> => []),
       history: fromPromise(async (): Promise<ArchivedMessage[]> => []),
-      sendText: fromPromise(async ({ input }) => {
-        const id = (input as { message: { id?: string } }).message.id;
-        return { legacyId: `L-${id}`, stanzaId: `X-${id}` };
-      }),
       userAction: fromPromise(async ({ input }: { input: UserActionInput }) => {
         actions.push(input);
         return (opts.userAction ?? (async () => ({ legacyId: null, stanzaId: null })))(input);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { roomMachine, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
+import { roomMachine, sendTextHook, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput } from '../../../src/machines/ports.ts';
@@ -30,14 +30,16 @@ function harness(opts: Options = {}) {
   const { port, sent } = recordingPort();
   const calls: string[] = [];
   const machine = roomMachine.provide({
-    actions: roomEffects(port),
+    actions: {
+      ...roomEffects(port),
+      startSendText: sendTextHook(async () => { calls.push('sendText'); return (opts.sendText ?? (async () => ({ legacyId: 'L1', stanzaId: 'X1' })))(); }),
+    },
     actors: {
       fill: fromPromise(async () => { calls.push('fill'); return (opts.fill ?? (async () => ({
         info: info(), participants: [{ nick: 'juliet', role: 'moderator', affiliation: 'owner' }, { nick: 'nurse' }], user: null,
       })))(); }),
       backfill: fromPromise(async () => { calls.push('backfill'); return (opts.backfill ?? (async () => []))(); }),
       history: fromPromise(async () => { calls.push('history'); return opts.history ?? []; }),
-      sendText: fromPromise(async () => { calls.push('sendText'); return (opts.sendText ?? (async () => ({ legacyId: 'L1', stanzaId: 'X1' })))(); }),
     },
   });
   const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
