@@ -47,3 +47,48 @@ export function buildWorld(plan: WorldPlan): { rooms: WorldRoomInput[] } {
 export async function writeWorld(path: string, plan: WorldPlan): Promise<void> {
   await writeFile(path, JSON.stringify(buildWorld(plan)));
 }
+
+/*
+ * W4 (bench/workloads/w4-many.ts) has a world file of its own, written next to the main one: its
+ * 1,000 users must not be members of the main world's rooms (they list nobody, so everyone is a
+ * member, and a session opens every room it is a member of at login), and every W4 room lists
+ * its members.
+ */
+/** W4a: room `i` of a set of 200 rooms of 5 that one user joins at once (`set`: warm, cold-1 ...). */
+export const w4aRoom = (set: string, i: number) => `w4a-${set}-${i}`;
+/** W4b: the rooms shared by the W4 users, and the users (XMPP accounts `w4u<i>@localhost`). */
+export const w4bRoom = (i: number) => `w4b-${i}`;
+export const w4User = (i: number) => `w4u${i}`;
+/** The legacy participant who posts W4b's background traffic. */
+export const W4_POSTER = 'p1';
+
+export interface W4Plan {
+  /** W4a: one set of `aRooms` rooms of `aSize` participants per name, every room listing only `aUser`. */
+  aSets: string[];
+  aRooms: number;
+  aSize: number;
+  aUser: string;
+  /** W4b: `users` users, each in `perUser` rooms of `perUser` users (so `users` rooms), `bSize` legacy participants each. */
+  users: number;
+  perUser: number;
+  bSize: number;
+  domain: string;
+}
+
+/** Members of W4b room `r`: users r, r + U/K, r + 2U/K ... (mod U); user u is then in K rooms. */
+export function w4bMembers(plan: W4Plan, r: number): number[] {
+  const step = plan.users / plan.perUser;
+  return Array.from({ length: plan.perUser }, (_, k) => (r + k * step) % plan.users);
+}
+
+export function buildW4World(plan: W4Plan): { rooms: WorldRoomInput[] } {
+  if (plan.users % plan.perUser) throw new Error(`W4: users (${plan.users}) must be a multiple of rooms per user (${plan.perUser})`);
+  const rooms: WorldRoomInput[] = [];
+  for (const set of plan.aSets) {
+    for (let i = 0; i < plan.aRooms; i++) rooms.push({ ...benchRoom(w4aRoom(set, i), plan.aSize), members: [plan.aUser] });
+  }
+  for (let r = 0; r < plan.users; r++) {
+    rooms.push({ ...benchRoom(w4bRoom(r), plan.bSize), members: w4bMembers(plan, r).map((u) => `${w4User(u)}@${plan.domain}`) });
+  }
+  return { rooms };
+}
