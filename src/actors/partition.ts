@@ -8,7 +8,7 @@ import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports
 import type { RoomEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { writePresence } from '../transport/xmpp/muc-presence.ts';
-import { writeEcho, writeMessage, writeReplay } from '../transport/xmpp/muc-message.ts';
+import { messageXml, writeEcho, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import type { Keys } from './keys.ts';
@@ -48,7 +48,7 @@ export class PartitionRuntime {
   constructor(private readonly deps: PartitionDeps) {
     const port: RoomPort = {
       presence: (p) => this.send(writePresence(p)),
-      message: (m) => { for (const to of m.to) this.send(writeMessage(m, to)); },
+      message: (m) => { for (const to of m.to) this.send(messageXml(m, to)); },
       echo: (e) => { for (const to of e.to) this.send(writeEcho(e, to)); },
       replay: (r) => this.send(writeReplay(r)),
       iq: (i) => this.send(writeIq(i)),
@@ -63,8 +63,8 @@ export class PartitionRuntime {
     });
   }
 
-  send(stanza: Element): void {
-    this.batch.stanzas.push(stanza.toString());
+  send(stanza: Element | string): void {
+    this.batch.stanzas.push(typeof stanza === 'string' ? stanza : stanza.toString());
   }
 
   /** Applies one event to a room; the room is written back when the job commits. */
@@ -245,7 +245,7 @@ class CommitBuilder {
 
 /** The archived form of a message: the stanza as delivered, without `to`. */
 function toArchived(a: ArchiveIntent): ArchivedMessage {
-  const xml = 'xml' in a.message ? writeEcho(a.message).toString() : writeMessage(a.message).toString();
+  const xml = 'xml' in a.message ? writeEcho(a.message).toString() : messageXml(a.message);
   return { stanzaId: a.stanzaId, at: a.at, source: a.source, xml, ...(a.legacyId ? { legacyId: a.legacyId } : {}) };
 }
 

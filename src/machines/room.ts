@@ -242,7 +242,12 @@ export const roomMachine = setup({
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' | 'legacy.chatState' }>;
       if (e.type === 'legacy.message' && e.archiveOnly) return {};
       const state: ChatState = e.type === 'legacy.chatState' ? e.state : 'active';
-      return { participants: context.participants.map((p) => (p.nick === e.participant.nick ? { ...p, chatState: state } : p)) };
+      const i = context.participants.findIndex((p) => p.nick === e.participant.nick);
+      // a participant who goes on writing is still 'active': no copy of the list per message
+      if (i < 0 || context.participants[i]!.chatState === state) return {};
+      const participants = context.participants.slice();
+      participants[i] = { ...participants[i]!, chatState: state };
+      return { participants };
     }),
     /** The user's own role and affiliation, as the network now says (the plugin's `getUserParticipant`). */
     applySelfPresence: assign(({ context, event }) => {

@@ -102,17 +102,52 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
 }
 
 /**
+ * `writeMessage(m, to).toString()` without the element tree, for the common message (text or
+ * subject, chat state, marker request, delay, ids): one string per recipient is W2's hot path.
+ * Anything else is written by `writeMessage`. The same XML, byte for byte (unit-tested).
+ */
+export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
+  if (m.type === 'error' || m.reply || m.retract || m.replace || m.reactions || m.oob || m.moderated || m.displayed
+    || m.hint || m.private) return writeMessage(m, to).toString();
+  let s = `<message from="${escapeAttr(occupantJid(m.room, m.nick))}"`;
+  if (to !== undefined) s += ` to="${escapeAttr(to)}"`;
+  if (m.id !== undefined) s += ` id="${escapeAttr(m.id)}"`;
+  if (m.type !== undefined) s += ` type="${escapeAttr(m.type)}"`;
+  let children = '';
+  if (m.subject !== undefined) children += `<subject>${escapeText(m.subject)}</subject>`;
+  if (m.body !== undefined) children += `<body>${escapeText(m.body)}</body>`;
+  if (m.chatState) children += `<${m.chatState} xmlns="${NS_CHATSTATES}"/>`;
+  if (m.markable) children += `<markable xmlns="${NS_MARKERS}"/>`;
+  if (m.delay) children += `<delay xmlns="${NS_DELAY}" stamp="${escapeAttr(m.delay.stamp)}"${m.delay.from !== undefined ? ` from="${escapeAttr(m.delay.from)}"` : ''}/>`;
+  if (m.stanzaId) children += `<stanza-id xmlns="${NS_SID}" by="${escapeAttr(m.room)}" id="${escapeAttr(m.stanzaId)}"/>`;
+  if (m.occupantId) children += `<occupant-id xmlns="${NS_OCCUPANT_ID}" id="${escapeAttr(m.occupantId)}"/>`;
+  return children ? `${s}>${children}</message>` : `${s}/>`;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapeAttr = (v: string) => (/["&'<>]/.test(v) ? v.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : v);
+const escapeText = (v: string) => (/[&<>]/.test(v) ? v.replace(/[&<>]/g, (c) => ESCAPES[c]!) : v);
+
+/** The last echo's parsed stanza (read only): an echo is written for each resource and once more for the archive. */
+let lastEcho: { xml: string; el: Element } | null = null;
+function parseEcho(text: string): Element {
+  if (lastEcho?.xml !== text) lastEcho = { xml: text, el: parseStanza(text) };
+  return lastEcho.el;
+}
+
+/**
  * The client's message reflected from the room: original payload and id kept, addressing
  * replaced, with the room's stanza-id and the user's occupant-id (spec §3.13.3). `to` omitted
  * builds the archived form, without chat states, marker requests or hints (spec §3.2).
  */
 export function writeEcho(e: Omit<EchoIntent, 'to'>, to?: string): Element {
-  const el = parseStanza(e.xml);
-  el.attrs = { ...el.attrs, from: occupantJid(e.room, e.nick), type: 'groupchat' };
+  const original = parseEcho(e.xml);
+  const el = xml(original.name);
+  el.attrs = { ...original.attrs, from: occupantJid(e.room, e.nick), type: 'groupchat' };
   if (to) el.attrs.to = to; else delete el.attrs.to;
   delete el.attrs.xmlns;
   // a client must not be able to forge the room's ids (XEP-0359 §3.1, XEP-0421 §4)
-  el.children = el.children.filter((c) => typeof c === 'string' || !(
+  el.children = original.children.filter((c) => typeof c === 'string' || !(
     (c.name === 'stanza-id' && c.attrs.by === e.room) || c.name === 'occupant-id'
     || (!to && NOT_ARCHIVED.has(String(c.attrs.xmlns)) && (c.attrs.xmlns !== NS_MARKERS || c.name === 'markable'))));
   el.cnode(xml('stanza-id', { xmlns: NS_SID, by: e.room, id: e.stanzaId }));

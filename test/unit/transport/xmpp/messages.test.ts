@@ -2,7 +2,7 @@
 // and the participants' messages the room writes, compared whole with literal XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readGroupchat, writeEcho, writeMessage } from '../../../../src/transport/xmpp/muc-message.ts';
+import { messageXml, readGroupchat, writeEcho, writeMessage } from '../../../../src/transport/xmpp/muc-message.ts';
 import { readModeration } from '../../../../src/transport/xmpp/message-moderate.ts';
 import { writeRoomInfo } from '../../../../src/transport/xmpp/disco.ts';
 import { XmppError } from '../../../../src/transport/xmpp/errors.ts';
@@ -197,4 +197,28 @@ test('room disco announces moderation, whether private messages are allowed, and
   const plain = writeRoomInfo(R, info, 'room-private');
   assert.equal(plain.getChildren('x').length, 1);
   assert.equal(plain.getChild('x')!.getChildren('field').find((f) => f.attrs.var === 'muc#roomconfig_allowpm')!.getChildText('value'), 'none');
+});
+
+test('the fast message writer gives the same XML as the element tree, escaping included', () => {
+  const base = { room: R, nick: 'juliet', type: 'groupchat' as const };
+  const shapes = [
+    { ...base, id: 'm1', body: 'a & b <c> "d" \'e\'', stanzaId: 's1', occupantId: 'o2', chatState: 'active' as const, markable: true },
+    { ...base, nick: 'o\'brien & co', body: '', stanzaId: 'a"b' },
+    { ...base, body: 'late', delay: { stamp: '2026-11-25T12:00:00.000Z', from: 'aim.shakespeare.lit' }, stanzaId: 's1', occupantId: 'o2' },
+    { ...base, body: 'no from', delay: { stamp: '2026-11-25T12:00:00.000Z' } },
+    { ...base, subject: 'Topic <1>', stanzaId: 's1' },
+    { ...base },
+    { room: 'aim.shakespeare.lit', nick: null, type: 'chat' as const, body: 'notice' },
+    // with more than text: the element tree writes it
+    { ...base, body: 'see', oob: 'https://example.org/a.png', stanzaId: 's1' },
+    { ...base, body: 'fixed', replace: 'm1' },
+  ];
+  for (const m of shapes) {
+    assert.equal(messageXml(m as Parameters<typeof messageXml>[0], TO), writeMessage(m as Parameters<typeof writeMessage>[0], TO).toString());
+    assert.equal(messageXml(m as Parameters<typeof messageXml>[0]), writeMessage(m as Parameters<typeof writeMessage>[0]).toString());
+  }
+  assert.equal(
+    messageXml({ ...base, id: 'm1', body: 'x<y', stanzaId: 's1' }, TO),
+    `<message from="${R}/juliet" to="${TO}" id="m1" type="groupchat"><body>x&lt;y</body><stanza-id xmlns="urn:xmpp:sid:0" by="${R}" id="s1"/></message>`,
+  );
 });
