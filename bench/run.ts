@@ -28,6 +28,7 @@ import { ceiling, componentCeiling } from './workloads/ceiling.ts';
 import { join as joinRoom, leave, w1 } from './workloads/w1-join.ts';
 import { W2_BIG_ROOM, w2, w3 } from './workloads/w2-w3.ts';
 import { w5 } from './workloads/w5-memory.ts';
+import { isKnownRow } from './workloads/w5-known.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -35,6 +36,10 @@ const DOC = join(ROOT, 'docs/BENCHMARKS.md');
 const WORKLOADS = ['ceiling', 'W1', 'W2', 'W3', 'W5', 'W6'];
 /** Run only when asked for by --only (own stack, several processes; see bench/workloads/w6-scale.ts). */
 const OPT_IN = new Set(['W6']);
+
+// W5K: W5's 100,000 known rooms (bench/workloads/w5-known.ts, ~1 minute a run): rows of W5, run when named
+WORKLOADS.push('W5K');
+OPT_IN.add('W5K');
 
 function options(argv: string[]): BenchOptions & { command: string } {
   const { values } = parseArgs({
@@ -171,6 +176,13 @@ async function main(): Promise<void> {
       await stopMain();
     }
     if (wants('W5')) { await step('W5 memory', () => w5(ctx)); stamp('W5'); }
+    if (wants('W5K')) {
+      await step('W5 known rooms', async () => {
+        const { w5Known } = await import('./workloads/w5-known.ts');
+        return w5Known(ctx, opts.quick ? { known: 10_000, active: 200, users: 20 } : {}, log);
+      });
+      stamp('W5K');
+    }
     if (wants('W6')) {
       await step('W6 scale-out', async () => {
         const { w6 } = await import('./workloads/w6-scale.ts');
@@ -272,7 +284,7 @@ async function main(): Promise<void> {
 /** --only: the new figures replace those of the same workloads in the previous results. */
 function merge(old: Results, fresh: Results, only: Set<string>): Results {
   const freshGc = fresh.rows.some(isDefaultGc);
-  const rows = [...old.rows.filter((r) => !only.has(r.workload) || isDefaultGc(r) !== freshGc), ...fresh.rows];
+  const rows = [...old.rows.filter((r) => (isKnownRow(r) ? !only.has('W5K') : !only.has(r.workload)) || isDefaultGc(r) !== freshGc), ...fresh.rows];
   const order = (r: Row) => WORKLOADS.indexOf(r.workload);
   rows.sort((a, b) => order(a) - order(b));
   return {

@@ -19,6 +19,8 @@ export interface GatewaySpec {
   prefix: string;
   worldPath: string;
   partitions?: number;
+  /** roomgate's `[workers]` table (W5K: longer leases, see bench/workloads/w5-known.ts). */
+  workers?: { leaseTtlMs?: number; tickMs?: number };
 }
 
 export interface GatewayHandle {
@@ -48,6 +50,7 @@ export async function writeGatewayConfig(spec: GatewaySpec): Promise<string> {
     xmpp: { host: '127.0.0.1', port: spec.component.port },
     redis: { url: spec.redisUrl, prefix: spec.prefix },
     ...(spec.partitions ? { partitions: spec.partitions } : {}),
+    ...(spec.workers ? { workers: spec.workers } : {}),
     plugin: { name: 'demo', options: { world: spec.worldPath, httpPort: 0, shiftTimestamps: false } },
     log: { level: process.env.ROOMGATE_BENCH_LOG ?? process.env.ROOMGATE_TEST_LOG ?? 'silent' },
   }, null, 2));

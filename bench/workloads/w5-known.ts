@@ -22,6 +22,7 @@
  *    memory then (100,000 known, 1,000 active); one generated room of the bench user is joined
  *    (restored from its snapshot: its 10 participants must come back) and left; every room is
  *    hibernated and memory read again (100,000 known, 0 active).
+ *  roomgate runs with `workers.leaseTtlMs` 30 s (see `leaseTtlMs` below; `--lease MS` to change).
  *  Redis: `used_memory` before and after the rooms are created, and the `MEMORY USAGE` of every
  *  room key (snapshots, room indexes, joined-rooms sets) summed.
  */
@@ -52,9 +53,17 @@ export interface KnownOptions {
   users: number;
   runs: number;
   timeoutMs: number;
+  /**
+   * roomgate's `workers.leaseTtlMs` here. With the default 3,000 ms the worker loses its leases
+   * right after start at this scale: logging 100 users in, each `bookmarks.fill()` opening its
+   * 1,000 groups (and the demo network's `roomsOf` scanning its 100,000 rooms per user), keeps
+   * the event loop busy past the lease's expiry; the partitions then bounce (lost, retaken,
+   * sessions logged out and in again). 30 s keeps the measurement on a settled worker.
+   */
+  leaseTtlMs: number;
 }
 
-export const KNOWN_DEFAULTS: Omit<KnownOptions, 'runs' | 'timeoutMs'> = { known: 100_000, active: 1000, users: 99 };
+export const KNOWN_DEFAULTS: Omit<KnownOptions, 'runs' | 'timeoutMs'> = { known: 100_000, active: 1000, users: 99, leaseTtlMs: 30_000 };
 
 const BENCH_JID = 'bench@localhost';
 const NOBODY = 'nobody@bench.invalid';
@@ -224,9 +233,17 @@ async function oneRun(ctx: BenchContext, o: KnownOptions, r: number, worlds: { b
     const keys = createKeys(prefix, PARTITIONS);
     await registerUsers(redis, keys, o);
     const t0 = Date.now();
-    gw = await startGateway('child', { ...ctx.spec(prefix), worldPath });
+    gw = await startGateway('child', { ...ctx.spec(prefix), worldPath, workers: { leaseTtlMs: o.leaseTtlMs } });
     c = await ctx.connect('bench', `w5k-${tag}`);
     await ctx.ping(c);
+    // every user logged in and every group reported by the plugin
+    const groups = tag === 'base' ? 1 : o.known;
+    for (let i = 0; ; i++) {
+      const m = await (gw as GatewayHandle).memory();
+      if (m.counts && m.counts.sessions === o.users + 1 && m.counts.bookmarksKnown >= groups) break;
+      if (i > 120) throw new Error(`sessions not settled: ${JSON.stringify(m.counts)}`);
+      await sleep(500);
+    }
     t(`${tag} start`, t0);
     // warm-up: one room joined, left and hibernated, so compiled code is in every reading
     await join(c, TEMPLATE, o.timeoutMs);
@@ -286,6 +303,11 @@ async function oneRun(ctx: BenchContext, o: KnownOptions, r: number, worlds: { b
   }
 }
 
+/** This workload's rows (workload 'W5', run by `--only W5K`): `--only W5` keeps them, `--only W5K` replaces them. */
+export function isKnownRow(r: Row): boolean {
+  return r.workload === 'W5' && /known rooms|\(bookmarks\.fill\)/.test(r.variant);
+}
+
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
 export async function w5Known(ctx: BenchContext, opts: Partial<KnownOptions> = {}, log: (m: string) => void = () => undefined): Promise<WorkloadResult> {
@@ -325,7 +347,7 @@ export async function w5Known(ctx: BenchContext, opts: Partial<KnownOptions> = {
 
 // standalone: its own private stack
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, known: { type: 'string' }, active: { type: 'string' }, users: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, known: { type: 'string' }, active: { type: 'string' }, users: { type: 'string' }, lease: { type: 'string' }, out: { type: 'string' } } });
   const { BenchContext } = await import('../lib/context.ts');
   const runs = Number(values.runs ?? 1);
   const ctx = await BenchContext.start({
@@ -335,11 +357,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const res = await w5Known(ctx, {
       runs, ...(values.known ? { known: Number(values.known) } : {}), ...(values.active ? { active: Number(values.active) } : {}),
-      ...(values.users ? { users: Number(values.users) } : {}),
+      ...(values.users ? { users: Number(values.users) } : {}), ...(values.lease ? { leaseTtlMs: Number(values.lease) } : {}),
     }, log);
     for (const r of res.rows) console.log(`${r.workload} | ${r.variant} | ${r.metric} | ${r.spread.median.toFixed(2)} ${r.unit} (${r.spread.min.toFixed(2)}–${r.spread.max.toFixed(2)}, n=${r.spread.n})`);
     if (values.out) await writeFile(values.out, JSON.stringify(res, null, 2));
   } finally {
+    // W5K_KEEP_LOGS=DIR: the children's logs (ROOMGATE_BENCH_LOG=info) outlive the run's temp dir
+    if (process.env.W5K_KEEP_LOGS) {
+      const { cpSync } = await import('node:fs');
+      cpSync(ctx.dir, process.env.W5K_KEEP_LOGS, { recursive: true, filter: (f) => !f.endsWith('.json') || f === ctx.dir });
+    }
     await ctx.stop();
   }
   process.exit(0);
