@@ -334,6 +334,7 @@ export async function w5Known(ctx: BenchContext, opts: Partial<KnownOptions> = {
     row(variant, 'RSS vs the baseline', 'MB', MB((x) => x.known.rss - x.base.rss)),
     row(variant, 'Redis used_memory, the rooms created', 'MB', MB((x) => x.redisAfter - x.redisBefore)),
     row(variant, 'Redis MEMORY USAGE of the room keys', 'MB', MB((x) => x.roomKeys.bytes)),
+    row(variant, `heap per active room (vs all hibernated, / ${o.active.toLocaleString('en')})`, 'KB', KB((x) => (x.known.heapUsed - x.hibernatedAll.heapUsed) / o.active)),
     row(hibVariant, 'worker heap (after GC)', 'MB', MB((x) => x.hibernatedAll.heapUsed)),
     row(hibVariant, 'worker RSS (after GC)', 'MB', MB((x) => x.hibernatedAll.rss)),
     row(hibVariant, 'heap per known room vs the baseline', 'KB', KB((x) => (x.hibernatedAll.heapUsed - x.base.heapUsed) / o.known)),
