@@ -27,12 +27,15 @@ async function measure(name: string, make: (i: number) => Record<string, unknown
   for (let i = 0; i < 2000; i++) await send(make(i)); // warm-up
   sent.length = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     await send(make(i));
     if (sent.length > 1000) sent.length = 0;
   }
   const us = Number(process.hrtime.bigint() - t0) / 1000 / N;
-  console.log(`${name}: ${us.toFixed(1)} µs/event (${Math.round(1e6 / us).toLocaleString('en')} events/s)`);
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / N;
+  console.log(`${name}: ${us.toFixed(1)} µs/event wall, ${cpu.toFixed(1)} µs/event CPU (${Math.round(1e6 / us).toLocaleString('en')} events/s)`);
 }
 
 await measure('legacy.message', (i) => ({

@@ -48,6 +48,10 @@ export class Inspector {
     const actor = this.actors.get(key);
     if (!actor) return;
     this.update(actor.kind, key, actor.user, actor.label, why, actor.status, this.contexts.get(key) as Record<string, unknown> ?? {}, `runtime.${why}`);
+    // out of memory means out of the inspector's memory too: a hibernated room keeps its line
+    // (and summary), not its context; an ended one goes
+    this.contexts.delete(key);
+    if (why === 'ended') this.actors.delete(key);
   }
 
   list(): InspectedActor[] {

@@ -337,15 +337,18 @@ function inspectKey(user: string, legacyId: string): string {
 }
 
 /** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */
-/** Whether `work` settled within `ms` (its outcome is the caller's business). */
+/**
+ * Whether `work` settled within `ms` to `2 × ms` (its outcome is the caller's business). One
+ * timer serves every call started within `ms` of it: a timer per user message was W3's cost.
+ */
+let deadline: { since: number; timedOut: Promise<false> } | null = null;
 async function settledWithin(work: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, ms, false); });
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
+  const now = Date.now();
+  if (!deadline || now - deadline.since >= ms) {
+    const timedOut = new Promise<false>((resolve) => { setTimeout(resolve, 2 * ms, false).unref(); });
+    deadline = { since: now, timedOut };
   }
+  return Promise.race([work.then(() => true), deadline.timedOut]);
 }
 
 async function rejectAsStanzaError<T>(work: Promise<T>, log: Logger, room: RoomRef): Promise<T> {
