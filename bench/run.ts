@@ -4,6 +4,7 @@
  *   npm run bench                      everything (≈ 10 minutes): docs/BENCHMARKS.md + bench/results/latest.json
  *   npm run bench -- --quick           ≈ 1-minute smoke run, small counts: bench/results/quick.json only
  *   npm run bench -- --only W2,W3      some workloads (ceiling, W1, W2, W3, W5), merged into latest.json and the doc
+ *   npm run bench -- --only W4         W4 many rooms (not in the default run, like W6; bench/workloads/w4-many.ts)
  *   npm run bench -- --profile         also CPU-profile roomgate during W1/W2/W3 (bench/results/profiles/)
  *   --runs N  --messages N  --modes child,inproc
  *   --prosody-gc default               Prosody with Lua's default collector (as the peers in FACTS.md were
@@ -33,9 +34,12 @@ import { isKnownRow } from './workloads/w5-known.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
 const DOC = join(ROOT, 'docs/BENCHMARKS.md');
-const WORKLOADS = ['ceiling', 'W1', 'W2', 'W3', 'W5', 'W6'];
-/** Run only when asked for by --only (own stack, several processes; see bench/workloads/w6-scale.ts). */
-const OPT_IN = new Set(['W6']);
+const WORKLOADS = ['ceiling', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
+/**
+ * Run only when asked for by --only: W6 (own stack, several processes; see bench/workloads/w6-scale.ts),
+ * W4 (1,000 client connections and 10,000 joins, ~2 minutes; see bench/workloads/w4-many.ts).
+ */
+const OPT_IN = new Set(['W4', 'W6']);
 
 // W5K: W5's 100,000 known rooms (bench/workloads/w5-known.ts, ~1 minute a run): rows of W5, run when named
 WORKLOADS.push('W5K');
@@ -62,7 +66,7 @@ function options(argv: string[]): BenchOptions & { command: string } {
   }
   const quick = values.quick!;
   const only = values.only ? new Set(values.only.split(',').map((w) => w.trim()).map((w) => (w.toLowerCase() === 'ceiling' ? 'ceiling' : w.toUpperCase()))) : null;
-  for (const w of only ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${w} (known: ${WORKLOADS.join(', ')}; W4 and W6 are not implemented yet)`);
+  for (const w of only ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${w} (known: ${WORKLOADS.join(', ')})`);
   const modes = (values.modes ?? (quick ? 'child' : 'child,inproc')).split(',') as GatewayMode[];
   for (const m of modes) if (m !== 'child' && m !== 'inproc') throw new Error(`--modes: child or inproc, not ${m}`);
   return {
@@ -174,6 +178,13 @@ async function main(): Promise<void> {
       if (wants('W2')) await step('W2 legacy → XMPP (in-process)', () => w2(ctx, gw!, client!, pids));
       if (wants('W3')) await step('W3 XMPP → legacy (in-process)', () => w3(ctx, gw!, client!, pids));
       await stopMain();
+    }
+    if (wants('W4')) {
+      await step('W4 many rooms', async () => {
+        const { w4 } = await import('./workloads/w4-many.ts');
+        return w4(ctx, { runs: opts.runs, quick: opts.quick, timeoutMs: opts.timeoutMs });
+      });
+      stamp('W4');
     }
     if (wants('W5')) { await step('W5 memory', () => w5(ctx)); stamp('W5'); }
     if (wants('W5K')) {

@@ -198,8 +198,8 @@ whole machine is nearly idle${m.quiet ? ` (this run: ${m.quiet.waits} waits, ${M
 
 \`npm run bench\` runs everything (under ~10 minutes); \`npm run bench -- --quick\` is a ~1-minute smoke run
 (small counts, results in bench/results/quick.json, this file untouched); \`npm run bench -- --only W2,W3\` runs some
-workloads (ceiling, W1, W2, W3, W5, W6) and merges them into bench/results/latest.json and this file (W6, bench/workloads/w6-scale.ts,
-runs only when named: its own stack and several roomgate processes);
+workloads (ceiling, W1, W2, W3, W4, W5, W6) and merges them into bench/results/latest.json and this file (W6, bench/workloads/w6-scale.ts,
+runs only when named: its own stack and several roomgate processes; so does W4, bench/workloads/w4-many.ts: 1,000 client connections);
 \`--profile\` adds CPU profiles of roomgate during W1/W2/W3 (not counted in the table). Raw data: bench/results/latest.json.
 
 ## Machine
@@ -236,6 +236,16 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   participants (2,000 messages), where each snapshot is ~60× larger.
 - W3: the client writes 10,000 numbered groupchat messages (pre-serialised, 100 per write); timed until another member of the demo
   network has heard them all (and the room's \`sent\` list holds them in order), and until every echo reached the client.
+- W4: a roomgate child of its own with a world of its own (every room lists its members). *200 rooms*: one user writes 200 join
+  presences in one socket write (pre-serialised) to 200 rooms of 5 participants; timed until the last room's subject (each room's
+  join sequence: 5 occupants, self-presence with 110, subject; 200 × 6 presences counted). *cold*: rooms never joined (filled from
+  the demo network); *warm*: rooms active, left and joined again. *1,000 users*: 1,000 real c2s sessions through Prosody (a minimal
+  client: SASL PLAIN, bind; accounts written as Prosody account files; users registered in roomgate's user store and logged in
+  by a control job), each joined to 10 rooms: 1,000 rooms of 10 users and 5 legacy participants (10,000 room actors), all joining
+  at once (joins/s, one run). Then legacy traffic: participant p1 posts into the rooms in turn through the IPC \`post\` of W2 (each
+  post reaches 10 users), with the post time in the body; every delivery's latency (post → the client read it) is kept. Offered
+  at a fixed rate, and in a closed loop (a bounded number of posts not yet delivered everywhere: as fast as roomgate sustains);
+  events/s are the deliveries to clients per second, first post to last delivery.
 - W5: a fresh roomgate child per run; one room of each size joined and hibernated first (so compiled code is in the baseline);
   heap and RSS after forced GC, before and after joining K rooms of N participants (all active), divided by K; then every room
   hibernated, K more rooms of 10 joined and hibernated, and the heap read again (per hibernated room: that slope). Snapshot size
@@ -275,9 +285,9 @@ ${analysis ? `${ANALYSIS_START}\n${analysis}\n${ANALYSIS_END}` : `${ANALYSIS_STA
 ${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\`.\n\n${profileSection(res.profiles)}\n` : ''}
 ## Not measured yet
 
-- **W4 many rooms** — TODO, not yet measured: one user joining 200 rooms of 5 participants (target under 100 ms; biboumi ≈ 122 ms),
+${res.rows.some((r) => r.workload === 'W4') ? '' : `- **W4 many rooms** — TODO, not yet measured: one user joining 200 rooms of 5 participants (target under 100 ms; biboumi ≈ 122 ms),
   and 1,000 users each in 10 rooms with background traffic (events/s sustained, end-to-end latency p50/p99).
-${res.rows.some((r) => r.workload === 'W6') ? '' : `- **W6 scale-out** — TODO, not yet measured in this table: W4's throughput with 1, 2 and 4 worker processes (target: 2 workers
+`}${res.rows.some((r) => r.workload === 'W6') ? '' : `- **W6 scale-out** — TODO, not yet measured in this table: W4's throughput with 1, 2 and 4 worker processes (target: 2 workers
   ≥ 1.6× one, where 2 cores allow it) and failover time (target under 5 s). A first workload exists
   (bench/workloads/w6-scale.ts, run with \`npm run bench -- --only W6\`); it is not part of the default run.
 `}- **W1–W3 on IRC (InspIRCd)** — TODO, not yet measured: the same workloads through the IRC plugin and InspIRCd, so the figures

@@ -24,7 +24,8 @@
  * The legacy posts go through the same IPC `post` command as W2 (one call per post, so the post
  * time is the bench's clock, as the receive time; the IPC hop is part of the measured latency).
  *
- *   node --import tsx bench/workloads/w4-many.ts [--runs 3] [--users 1000] [--parts a,b] [--seconds 5] [--rate 200] [--window 100]
+ *   node --import tsx bench/workloads/w4-many.ts [--runs 3] [--users 1000] [--parts a,b] [--seconds 5] [--rate 100] [--window 50]
+ *     [--profile DIR]   (roomgate's CPU profile during the first run of each variant and traffic mode)
  *
  * Prints the rows; writes nothing (the runner, `npm run bench -- --only W4`, puts them in the results).
  */
@@ -62,6 +63,8 @@ export interface W4Options {
   rate?: number;
   /** W4b: closed loop, posts in flight at most. */
   window?: number;
+  /** CPU-profile roomgate during the first measured run of each W4a variant and W4b mode, into this dir. */
+  profileDir?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +145,7 @@ function leaveMany(c: BenchClient, rooms: string[], timeoutMs: number): Promise<
   });
 }
 
-async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, plan: W4Plan, runs: number, pids: Record<string, number>) {
+async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, plan: W4Plan, runs: number, pids: Record<string, number>, profileDir?: string) {
   const { timeoutMs } = ctx.opts;
   const set = (name: string) => Array.from({ length: plan.aRooms }, (_, i) => w4aRoom(name, i));
   const samples: Record<'cold' | 'warm', (ManyJoin & { cpuMs: Record<string, number> })[]> = { cold: [], warm: [] };
@@ -156,8 +159,11 @@ async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, 
       const rooms = set(variant === 'cold' ? `cold-${r}` : 'warm');
       await sleep(200);
       await waitQuiet();
+      const profile = profileDir && r === 1 ? join(profileDir, `w4a-${variant}.cpuprofile`) : null;
+      if (profile) await gw.profileStart(200);
       const cpu = cpuMeter({ roomgate: gw.pid, ...pids, bench: process.pid });
       const res = await joinMany(client, rooms, plan.aSize, timeoutMs);
+      if (profile) console.log(`W4a: roomgate CPU profile ${await gw.profileStop(profile)}`);
       await sleep(50); // the commits after the last stanzas
       samples[variant].push({ ...res, cpuMs: cpu.stop() });
       console.log(`W4a ${variant} run ${r}: ${res.ms.toFixed(1)} ms, ${res.presences} presences, ${res.subjects} subjects${res.bad.length ? `, ${res.bad.length} problems: ${res.bad[0]}` : ''}`);
@@ -363,7 +369,7 @@ function writeAccounts(prosodyDir: string, domain: string, users: string[]): voi
   for (const u of users) writeFileSync(join(dir, `${u}.dat`), `return {\n\t["password"] = "${u}-pw";\n};\n`);
 }
 
-async function partB(ctx: BenchContext, gw: GatewayHandle, prefix: string, plan: W4Plan, o: Required<Omit<W4Options, 'parts' | 'quick'>>, pids: Record<string, number>) {
+async function partB(ctx: BenchContext, gw: GatewayHandle, prefix: string, plan: W4Plan, o: Required<Omit<W4Options, 'parts' | 'quick' | 'profileDir'>> & { profileDir?: string }, pids: Record<string, number>) {
   const { timeoutMs } = ctx.opts;
   const users = Array.from({ length: plan.users }, (_, i) => w4User(i));
   const domain = ctx.stack.domain;
@@ -415,6 +421,13 @@ async function partB(ctx: BenchContext, gw: GatewayHandle, prefix: string, plan:
     setup.joinS = joinMs / 1000;
     console.log(`W4b: ${totalJoins} joins (${plan.users} users × ${plan.perUser}) in ${setup.joinS.toFixed(1)} s: ${Math.round(totalJoins / setup.joinS)} joins/s, ${errors} error stanzas`);
 
+    // what 1,000 logged-in sessions and 10,000 idle rooms cost roomgate with no traffic at all
+    await sleep(1000);
+    const idle = cpuMeter({ roomgate: gw.pid, ...pids });
+    await sleep(2000);
+    setup.idleCpuPercent = idle.stop().roomgate! / 20;
+    console.log(`W4b: roomgate CPU at idle: ${setup.idleCpuPercent.toFixed(0)} % of a core`);
+
     // warm-up traffic, then the measured runs of each mode
     await traffic(gw, clients, plan, 'warm', { rate: o.rate }, 1, timeoutMs, pids);
     const runsOf: Record<string, TrafficRun[]> = {};
@@ -423,7 +436,10 @@ async function partB(ctx: BenchContext, gw: GatewayHandle, prefix: string, plan:
       for (const mode of modes) {
         await sleep(300);
         await waitQuiet();
+        const profile = o.profileDir && r === 1 ? join(o.profileDir, `w4b-${'rate' in mode ? `rate${mode.rate}` : `window${mode.window}`}.cpuprofile`) : null;
+        if (profile) await gw.profileStart(500);
         const run = await traffic(gw, clients, plan, `${'rate' in mode ? 'r' : 'w'}${r}`, mode, o.seconds, timeoutMs, pids);
+        if (profile) console.log(`W4b: roomgate CPU profile ${await gw.profileStop(profile)}`);
         (runsOf[run.mode] ??= []).push(run);
         console.log(`W4b ${run.mode} run ${r}: ${Math.round(run.eventsPerS)} events/s (${run.offeredPerS.toFixed(0)} posts/s offered), p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, max ${run.max.toFixed(0)} ms, ${run.delivered}/${run.expected} delivered${run.duplicated ? `, ${run.duplicated} duplicated` : ''}; CPU ms: ${JSON.stringify(run.cpuMs)}`);
       }
@@ -454,7 +470,7 @@ export async function w4(ctx: BenchContext, opts: W4Options): Promise<WorkloadRe
   const o = {
     runs: opts.runs, timeoutMs: opts.timeoutMs,
     users: opts.users ?? (opts.quick ? 200 : 1000), seconds: opts.seconds ?? (opts.quick ? 2 : 5),
-    rate: opts.rate ?? 200, window: opts.window ?? 100,
+    rate: opts.rate ?? 100, window: opts.window ?? 50, profileDir: opts.profileDir,
   };
   const plan: W4Plan = {
     aSets: ['warmup', 'warm', ...Array.from({ length: opts.runs }, (_, r) => `cold-${r + 1}`)],
@@ -474,7 +490,7 @@ export async function w4(ctx: BenchContext, opts: W4Options): Promise<WorkloadRe
       client = await ctx.connect('bench', 'w4');
       await ctx.register(client);
       await ctx.ping(client);
-      const a = await partA(ctx, gw, client, plan, opts.runs, pids);
+      const a = await partA(ctx, gw, client, plan, opts.runs, pids, opts.profileDir);
       rows.push(...a.rows);
       Object.assign(details, a.details);
       await client.stop();
@@ -497,7 +513,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     options: {
       runs: { type: 'string', default: '3' }, users: { type: 'string' }, parts: { type: 'string', default: 'a,b' },
       seconds: { type: 'string' }, rate: { type: 'string' }, window: { type: 'string' }, quick: { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '120' },
+      timeout: { type: 'string', default: '120' }, profile: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
@@ -512,6 +528,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       runs, quick: values.quick!, timeoutMs: bopts.timeoutMs, parts: values.parts!.split(','),
       ...(values.users ? { users: Number(values.users) } : {}), ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
       ...(values.rate ? { rate: Number(values.rate) } : {}), ...(values.window ? { window: Number(values.window) } : {}),
+      ...(values.profile ? { profileDir: values.profile } : {}),
     });
     for (const r of res.rows) {
       console.log(`${r.workload} | ${r.variant} | ${r.metric}: median ${r.spread.median.toFixed(1)} ${r.unit} (${r.spread.min.toFixed(1)}–${r.spread.max.toFixed(1)}, n=${r.spread.n}) ${r.checks?.join(', ') ?? ''}`);
