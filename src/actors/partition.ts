@@ -75,7 +75,8 @@ export class PartitionRuntime {
     // whole by the room's watermark, however many events it carries.
     const positioned = this.position && event.type !== 'runtime.shutdown' && !(event as { delivery?: unknown }).delivery
       ? { ...event, delivery: this.position } : event;
-    await this.rooms.deliver(handle, positioned as RoomEvent);
+    // a room waiting on its network does not hold up the job's other rooms; the commit waits for all
+    await this.rooms.deliver(handle, positioned as RoomEvent, { background: true });
   }
 
   /**
@@ -103,6 +104,7 @@ export class PartitionRuntime {
             await poison(job, err); // this job alone is parked; the others go on, in order
           }
         }
+        await this.rooms.settled();
         await this.commit(this.batch);
       } catch (err) {
         // nothing of this run is committed: rooms go back to their last committed snapshots,

@@ -48,6 +48,8 @@ export interface RoomsDeps {
 
 export class Rooms {
   private readonly live = new Map<string, RoomHandle>();
+  /** Rooms busy with a hook in the background (see `deliver`'s `background`), settled when at rest again. */
+  private readonly busy = new Map<RoomHandle, Promise<void>>();
   /** The user's message each room is sending (see `sendTextHook`), settled once the room has the answer. */
   private readonly sending = new WeakMap<object, Promise<void>>();
   private readonly machine;
@@ -77,7 +79,10 @@ export class Rooms {
     const user = session.user.jid;
     const key = `${user}\n${legacyId}`;
     const live = this.live.get(key);
-    if (live) return live;
+    if (live) {
+      await this.busy.get(live); // whoever reads or feeds the room sees it at rest
+      return live;
+    }
     const raw = await this.deps.redis.get(this.deps.keys.roomSnapshot(user, legacyId));
     if (!raw && !create) return null;
     const muc = this.deps.sessions.openRoom(session, legacyId);
@@ -106,13 +111,30 @@ export class Rooms {
 
   /**
    * Applies one event and waits until the room is no longer busy with a hook. Events already
-   * applied (a replayed job) are dropped here, by id.
+   * applied (a replayed job) are dropped here, by id. With `background`, it returns once the
+   * event is applied and the hook goes on meanwhile: the room's next event, or `settled()`,
+   * waits for it. A job's rooms then wait on their networks side by side (a user joining 200
+   * rooms, W4), each room still taking its events one at a time, in order.
    */
-  async deliver(handle: RoomHandle, event: RoomEvent): Promise<void> {
+  async deliver(handle: RoomHandle, event: RoomEvent, opts: { background?: boolean } = {}): Promise<void> {
+    await this.busy.get(handle);
     if ('eventId' in event && alreadyApplied(handle.actor.getSnapshot().context, event)) return;
     handle.lastActiveMs = Date.now();
     handle.actor.send(event);
     if (!handle.actor.getSnapshot().hasTag('busy')) return; // most events: no hook, no timer to arm
+    const rest = this.rest(handle, event.type);
+    if (!opts.background) return rest;
+    const tracked = rest.finally(() => { if (this.busy.get(handle) === tracked) this.busy.delete(handle); });
+    this.busy.set(handle, tracked);
+  }
+
+  /** Resolves once every room hook started in the background is done (before a job commits). */
+  async settled(): Promise<void> {
+    while (this.busy.size) await Promise.all(this.busy.values());
+  }
+
+  /** Waits until the room is no longer busy with the hook `eventType` started. */
+  private async rest(handle: RoomHandle, eventType: string): Promise<void> {
     const sending = this.sending.get(handle.actor);
     if (sending) {
       // the user's message: the answer is in the room once the hook's promise settled
@@ -122,7 +144,7 @@ export class Rooms {
     try {
       await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });
     } catch {
-      this.deps.log.error({ user: handle.user, room: handle.legacyId, event: event.type }, 'room still busy after the hook timeout');
+      this.deps.log.error({ user: handle.user, room: handle.legacyId, event: eventType }, 'room still busy after the hook timeout');
     }
   }
 
@@ -135,6 +157,7 @@ export class Rooms {
   /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */
   drop(handle: RoomHandle, why: 'hibernated' | 'moved' | 'ended' = 'hibernated'): void {
     handle.actor.stop();
+    this.busy.delete(handle);
     this.live.delete(`${handle.user}\n${handle.legacyId}`);
     this.deps.inspector?.left(inspectKey(handle.user, handle.legacyId), why);
   }
