@@ -192,6 +192,7 @@ export class PartitionRuntime {
     }
     const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.join('')));
     if (result === -1) throw new LeaseLost(partition);
+    for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
     for (const handle of ended) {
       this.rooms.drop(handle, 'ended');
       this.deps.sessions.forgetRoom(handle.user, handle.legacyId);

@@ -32,6 +32,11 @@ export interface RoomHandle {
   actor: RoomActor;
   /** When it last got an event (ms since epoch), for hibernation. */
   lastActiveMs: number;
+  /**
+   * Known to have nothing archived in Redis (a room new to Redis, or read empty since): its
+   * first join reads no archive for the backfill bounds nor for history. Cleared by `archived`.
+   */
+  archiveEmpty: boolean;
 }
 
 export interface RoomsDeps {
@@ -104,7 +109,7 @@ export class Rooms {
     const inspect = this.deps.inspector?.observe('room', inspectKey(user, legacyId), user, muc.jid);
     const actor = createActor(this.machine, { input, ...(snapshot ? { snapshot } : {}), ...(inspect ? { inspect } : {}) });
     actor.start();
-    const handle = { user, legacyId, actor, lastActiveMs: Date.now() };
+    const handle = { user, legacyId, actor, lastActiveMs: Date.now(), archiveEmpty: !raw };
     this.live.set(key, handle);
     return handle;
   }
@@ -205,7 +210,7 @@ export class Rooms {
   /** Runs the plugin's backfill for the archive's hole and returns what it sent (archive-only). */
   private async backfill(room: RoomRef): Promise<LegacyRoomEvent[]> {
     const muc = this.muc(room);
-    const archived = await readArchive(this.deps.redis, this.deps.keys, room.user, room.legacyId);
+    const archived = await this.archive(room.user, room.legacyId);
     const { after, before } = holeBounds(archived);
     const bound = (m: typeof after) => (m ? { id: m.legacyId!, timestamp: new Date(m.at) } : null);
     const collected: LegacyRoomEvent[] = [];
@@ -224,9 +229,24 @@ export class Rooms {
     return collected;
   }
 
+  /** A commit wrote archive entries of this room. */
+  archived(user: string, legacyId: string): void {
+    const live = this.live.get(`${user}\n${legacyId}`);
+    if (live) live.archiveEmpty = false;
+  }
+
+  /** The room's committed archive; no read where it is known to be empty. */
+  private async archive(user: string, legacyId: string) {
+    const live = this.live.get(`${user}\n${legacyId}`);
+    if (live?.archiveEmpty) return [];
+    const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId);
+    if (live && !archived.length) live.archiveEmpty = true;
+    return archived;
+  }
+
   private async history(input: HistoryInput) {
     const { user, legacyId } = input.room;
-    const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId);
+    const archived = await this.archive(user, legacyId);
     const known = new Set(archived.map((m) => m.stanzaId));
     const pending = this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId));
     return selectHistory([...archived, ...pending], input.request, input.now);
