@@ -30,6 +30,7 @@ import { join as joinRoom, leave, w1 } from './workloads/w1-join.ts';
 import { W2_BIG_ROOM, w2, w3 } from './workloads/w2-w3.ts';
 import { w5 } from './workloads/w5-memory.ts';
 import { isKnownRow } from './workloads/w5-known.ts';
+import { irc, isIrcRow } from './workloads/irc.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -40,6 +41,10 @@ const WORKLOADS = ['ceiling', 'W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
  * W4 (1,000 client connections and 10,000 joins, ~2 minutes; see bench/workloads/w4-many.ts).
  */
 const OPT_IN = new Set(['W4', 'W6']);
+
+// IRC: W1–W3 through the irc plugin and its own InspIRCd (bench/workloads/irc.ts, ~2 minutes): rows of W1, W2, W3 named "IRC, …"
+WORKLOADS.push('IRC');
+OPT_IN.add('IRC');
 
 // W5K: W5's 100,000 known rooms (bench/workloads/w5-known.ts, ~1 minute a run): rows of W5, run when named
 WORKLOADS.push('W5K');
@@ -179,6 +184,10 @@ async function main(): Promise<void> {
       if (wants('W3')) await step('W3 XMPP → legacy (in-process)', () => w3(ctx, gw!, client!, pids));
       await stopMain();
     }
+    if (wants('IRC')) {
+      await step('IRC: W1–W3 through InspIRCd', () => irc(ctx, { runs: opts.runs, sizes: opts.w1Sizes.filter((n) => n <= 1000), messages: opts.messages, timeoutMs: opts.timeoutMs }));
+      stamp('IRC');
+    }
     if (wants('W4')) {
       await step('W4 many rooms', async () => {
         const { w4 } = await import('./workloads/w4-many.ts');
@@ -295,8 +304,8 @@ async function main(): Promise<void> {
 /** --only: the new figures replace those of the same workloads in the previous results. */
 function merge(old: Results, fresh: Results, only: Set<string>): Results {
   const freshGc = fresh.rows.some(isDefaultGc);
-  const rows = [...old.rows.filter((r) => (isKnownRow(r) ? !only.has('W5K') : !only.has(r.workload)) || isDefaultGc(r) !== freshGc), ...fresh.rows];
-  const order = (r: Row) => WORKLOADS.indexOf(r.workload);
+  const rows = [...old.rows.filter((r) => (isKnownRow(r) ? !only.has('W5K') : isIrcRow(r) ? !only.has('IRC') : !only.has(r.workload)) || isDefaultGc(r) !== freshGc), ...fresh.rows];
+  const order = (r: Row) => WORKLOADS.indexOf(r.workload) + (isIrcRow(r) ? 0.5 : 0); // IRC rows after the demo ones
   rows.sort((a, b) => order(a) - order(b));
   return {
     meta: { ...fresh.meta, command: `${old.meta.command}; then ${fresh.meta.command}`, durationS: old.meta.durationS + fresh.meta.durationS },

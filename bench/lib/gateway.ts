@@ -21,6 +21,8 @@ export interface GatewaySpec {
   partitions?: number;
   /** roomgate's `[workers]` table (W5K: longer leases, see bench/workloads/w5-known.ts). */
   workers?: { leaseTtlMs?: number; tickMs?: number };
+  /** Another plugin than the demo one, with its options (the IRC workloads: bench/workloads/irc.ts). */
+  plugin?: { name: string; options: Record<string, unknown> };
 }
 
 export interface GatewayHandle {
@@ -51,7 +53,7 @@ export async function writeGatewayConfig(spec: GatewaySpec): Promise<string> {
     redis: { url: spec.redisUrl, prefix: spec.prefix },
     ...(spec.partitions ? { partitions: spec.partitions } : {}),
     ...(spec.workers ? { workers: spec.workers } : {}),
-    plugin: { name: 'demo', options: { world: spec.worldPath, httpPort: 0, shiftTimestamps: false } },
+    plugin: spec.plugin ?? { name: 'demo', options: { world: spec.worldPath, httpPort: 0, shiftTimestamps: false } },
     log: { level: process.env.ROOMGATE_BENCH_LOG ?? process.env.ROOMGATE_TEST_LOG ?? 'silent' },
   }, null, 2));
   return file;

@@ -246,6 +246,17 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   post reaches 10 users), with the post time in the body; every delivery's latency (post → the client read it) is kept. Offered
   at a fixed rate, and in a closed loop (a bounded number of posts not yet delivered everywhere: as fast as roomgate sustains);
   events/s are the deliveries to clients per second, first post to last delivery.
+- IRC (rows "IRC, …" under W1, W2, W3; \`npm run bench -- --only IRC\`, bench/workloads/irc.ts, not part of the default run): W1–W3
+  through the irc plugin and a private InspIRCd 3 (src/devstack, the test config: no flood limits, fakelag off, 100,000 clients
+  per IP), roomgate in a child process with the plugin's line throttle out of the way (burst and rate 1,000,000); the IRC side is
+  raw-socket bots in the bench process (registered in bulk, commands pipelined). *W1*: N bots in a channel (the first set the
+  topic); *cold*: the gateway's connection JOINs and reads NAMES, the room is new (the run before left it for good: \`<remove/>\`
+  PARTs the channel and deletes the room); *warm*: the user left the room (on IRC the gateway stays in the channel) and joins
+  again; *restored*: the same after the room was hibernated. The silent bots stop reading while a join is timed. *W2*: a bot in
+  a channel of 10 writes 10,000 numbered PRIVMSG lines, 100 per write, one write per 1 ms timer turn (InspIRCd alone relays that at
+  ~65,000 lines/s here; written back to back in one go, InspIRCd 3 relays such a burst in 1–2 s stalls); timed until the XMPP
+  client has all, checked for losses, duplicates and order. *W3*: as W3, to a channel of 10; timed until a bot in the channel has
+  read them all (in order), and until every echo reached the client.
 - W5: a fresh roomgate child per run; one room of each size joined and hibernated first (so compiled code is in the baseline);
   heap and RSS after forced GC, before and after joining K rooms of N participants (all active), divided by K; then every room
   hibernated, K more rooms of 10 joined and hibernated, and the heap read again (per hibernated room: that slope). Snapshot size
@@ -290,9 +301,9 @@ ${res.rows.some((r) => r.workload === 'W4') ? '' : `- **W4 many rooms** — TODO
 `}${res.rows.some((r) => r.workload === 'W6') ? '' : `- **W6 scale-out** — TODO, not yet measured in this table: W4's throughput with 1, 2 and 4 worker processes (target: 2 workers
   ≥ 1.6× one, where 2 cores allow it) and failover time (target under 5 s). A first workload exists
   (bench/workloads/w6-scale.ts, run with \`npm run bench -- --only W6\`); it is not part of the default run.
-`}- **W1–W3 on IRC (InspIRCd)** — TODO, not yet measured: the same workloads through the IRC plugin and InspIRCd, so the figures
-  compare directly with biboumi's (measured the same way in FACTS.md).
-- **W5, 100,000 known rooms** — TODO, not yet measured: the RSS of a worker holding 100,000 known rooms of which 1,000 are active
+`}${res.rows.some((r) => r.variant.startsWith('IRC,')) ? '' : `- **W1–W3 on IRC (InspIRCd)** — TODO, not yet measured in this table: the same workloads through the IRC plugin and InspIRCd, so the
+  figures compare directly with biboumi's (measured the same way in FACTS.md); run with \`npm run bench -- --only IRC\` (bench/workloads/irc.ts).
+`}- **W5, 100,000 known rooms** — TODO, not yet measured: the RSS of a worker holding 100,000 known rooms of which 1,000 are active
   (needs 100,000 rooms joined once; the per-hibernated-room figure above is its building block).
 `;
 }
