@@ -74,7 +74,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (!from || domainOf(from) === gatewayJid) return;
     try {
       if (bareJid(to) === gatewayJid) await toGateway(stanza, ctx);
-      else await toRoom(stanza, { eventId, at }, ctx);
+      else await toRoom(stanza, { eventId, at }, ctx, text);
     } catch (err) {
       if (!isExpected(err)) log.error({ err, stanza: stanza.name, id: stanza.attrs.id, from: bareJid(from) }, 'stanza handler failed');
       replyError(stanza, toStanzaError(err), ctx);
@@ -154,7 +154,7 @@ export function createJobHandler(deps: HandlerDeps) {
   }
 
   /** Stanzas to a room or an occupant (spec §2). */
-  async function toRoom(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
+  async function toRoom(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime, text: string): Promise<void> {
     const from = String(stanza.attrs.from);
     const to = String(stanza.attrs.to);
     const type = stanza.attrs.type;
@@ -198,7 +198,7 @@ export function createJobHandler(deps: HandlerDeps) {
         });
       }
       if (type === 'groupchat' && !stanza.getChild('x', NS_MUC_USER)) {
-        const read = readGroupchat(stanza);
+        const read = readGroupchat(stanza, text);
         if (read) return ctx.deliver(await room(), { ...meta, from, ...id, ...read });
         return;
       }

@@ -27,13 +27,21 @@ export type GroupchatRead =
   | Read<'xmpp.displayed'> | Read<'xmpp.chatState'>;
 
 /**
+ * The last user message read, or echoed, and its parsed stanza (read only): its echo is
+ * written for each resource and once more for the archive, from this one parse.
+ */
+let lastEcho: { xml: string; el: Element } | null = null;
+
+/**
  * Reads a groupchat message from the user (not a subject change). A retraction or reaction is
  * never text, even with a fallback body (spec §3.15); an empty correction is a retraction
  * (spec §3.14); a chat state counts only without a body, and `gone` not at all (spec §3.20).
  * Null: nothing to do (spec §3.13.2).
  */
-export function readGroupchat(el: Element): GroupchatRead | null {
-  const xmlText = el.toString();
+export function readGroupchat(el: Element, text?: string): GroupchatRead | null {
+  // `text`: what `el` was parsed from; its echo (`writeEcho`) is then made without a second parse
+  const xmlText = text ?? el.toString();
+  lastEcho = { xml: xmlText, el };
   const body = el.getChildText('body');
   const retracted = readRetract(el);
   if (retracted !== null) return { type: 'xmpp.retraction', targetId: retracted, xml: xmlText };
@@ -128,8 +136,6 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const escapeAttr = (v: string) => (/["&'<>]/.test(v) ? v.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : v);
 const escapeText = (v: string) => (/[&<>]/.test(v) ? v.replace(/[&<>]/g, (c) => ESCAPES[c]!) : v);
 
-/** The last echo's parsed stanza (read only): an echo is written for each resource and once more for the archive. */
-let lastEcho: { xml: string; el: Element } | null = null;
 function parseEcho(text: string): Element {
   if (lastEcho?.xml !== text) lastEcho = { xml: text, el: parseStanza(text) };
   return lastEcho.el;

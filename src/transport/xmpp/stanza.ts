@@ -45,7 +45,8 @@ export function writeIq(i: { to: string; from: string; id?: string; type: 'resul
 }
 
 export function bareJid(jid: string): string {
-  return jid.split('/')[0]!;
+  const i = jid.indexOf('/');
+  return i < 0 ? jid : jid.slice(0, i);
 }
 
 export function resourceOf(jid: string): string {
