@@ -248,7 +248,7 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   events/s are the deliveries to clients per second, first post to last delivery.
 - IRC (rows "IRC, …" under W1, W2, W3; \`npm run bench -- --only IRC\`, bench/workloads/irc.ts, not part of the default run): W1–W3
   through the irc plugin and a private InspIRCd 3 (src/devstack, the test config: no flood limits, fakelag off, 100,000 clients
-  per IP), roomgate in a child process with the plugin's line throttle out of the way (burst and rate 1,000,000); the IRC side is
+  per IP; plus \`uhnames\`, IRCv3 userhost-in-names, so the plugin sends no WHO after its JOIN), roomgate in a child process with the plugin's line throttle out of the way (burst and rate 1,000,000); the IRC side is
   raw-socket bots in the bench process (registered in bulk, commands pipelined). *W1*: N bots in a channel (the first set the
   topic); *cold*: the gateway's connection JOINs and reads NAMES, the room is new (the run before left it for good: \`<remove/>\`
   PARTs the channel and deletes the room); *warm*: the user left the room (on IRC the gateway stays in the channel) and joins
