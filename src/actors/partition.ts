@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
 import type { RoomEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
-import { writePresence } from '../transport/xmpp/muc-presence.ts';
+import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { messageXml, writeEcho, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
@@ -47,7 +47,7 @@ export class PartitionRuntime {
 
   constructor(private readonly deps: PartitionDeps) {
     const port: RoomPort = {
-      presence: (p) => this.send(writePresence(p)),
+      presence: (p) => this.send(presenceXml(p)),
       message: (m) => { for (const to of m.to) this.send(messageXml(m, to)); },
       echo: (e) => { for (const to of e.to) this.send(writeEcho(e, to)); },
       replay: (r) => this.send(writeReplay(r)),

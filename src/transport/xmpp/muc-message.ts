@@ -18,7 +18,7 @@ import { readRetract, writeRetract } from './message-retract.ts';
 import { readOobUrl, writeOob } from './oob.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
-import { errorElement, parseStanza, resourceOf, xml, type Element } from './stanza.ts';
+import { errorElement, escapeAttr, escapeText, parseStanza, resourceOf, xml, type Element } from './stanza.ts';
 
 type Read<T extends XmppRoomEvent['type']> = Omit<Extract<XmppRoomEvent, { type: T }>, 'eventId' | 'at' | 'from' | 'id'>;
 /** What a user's groupchat message asks the room for, without sender and event metadata. */
@@ -132,9 +132,6 @@ export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
   return children ? `${s}>${children}</message>` : `${s}/>`;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const escapeAttr = (v: string) => (/["&'<>]/.test(v) ? v.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : v);
-const escapeText = (v: string) => (/[&<>]/.test(v) ? v.replace(/[&<>]/g, (c) => ESCAPES[c]!) : v);
 
 function parseEcho(text: string): Element {
   if (lastEcho?.xml !== text) lastEcho = { xml: text, el: parseStanza(text) };

@@ -4,11 +4,36 @@
  */
 import type { PresenceIntent } from '../../machines/ports.ts';
 import { NS_HATS, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from './ns.ts';
-import { errorElement, xml, type Element } from './stanza.ts';
+import { errorElement, escapeAttr, escapeText, xml, type Element } from './stanza.ts';
 
 /** The occupant JID of a nickname in a room (bare room JID when `nick` is null). */
 export function occupantJid(room: string, nick: string | null): string {
   return nick === null ? room : `${room}/${nick}`;
+}
+
+/**
+ * `writePresence(p).toString()` without the element tree, for occupant presences (item,
+ * status codes, show and status, occupant-id): a join of 10,000 writes 10,000 of them.
+ * Errors, hats, reasons and destroys are written by `writePresence`. Same XML (unit-tested).
+ */
+export function presenceXml(p: PresenceIntent): string {
+  if (p.type === 'error' || p.hats?.length || p.destroy || p.item?.reason) return writePresence(p).toString();
+  let s = `<presence from="${escapeAttr(occupantJid(p.room, p.nick))}"`;
+  if (p.to !== undefined) s += ` to="${escapeAttr(p.to)}"`;
+  if (p.id !== undefined) s += ` id="${escapeAttr(p.id)}"`;
+  if (p.type !== undefined) s += ` type="${escapeAttr(p.type)}"`;
+  let children = '';
+  if (p.show) children += `<show>${escapeText(p.show)}</show>`;
+  if (p.status) children += `<status>${escapeText(p.status)}</status>`;
+  if (p.item) {
+    let item = '<item';
+    for (const [k, v] of Object.entries(p.item)) if (v !== undefined && k !== 'reason') item += ` ${k}="${escapeAttr(String(v))}"`;
+    children += `<x xmlns="${NS_MUC_USER}">${item}/>`;
+    for (const code of p.codes ?? []) children += `<status code="${code}"/>`;
+    children += '</x>';
+  }
+  if (p.occupantId) children += `<occupant-id xmlns="${NS_OCCUPANT_ID}" id="${escapeAttr(p.occupantId)}"/>`;
+  return children ? `${s}>${children}</presence>` : `${s}/>`;
 }
 
 export function writePresence(p: PresenceIntent): Element {

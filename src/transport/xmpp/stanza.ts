@@ -19,6 +19,11 @@ function dropUndefined(attrs?: Record<string, string | number | undefined> | nul
   return out;
 }
 
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/** ltx's escaping, for stanzas written as strings: all five in attribute values, `& < >` in text. */
+export const escapeAttr = (v: string) => (/["&'<>]/.test(v) ? v.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : v);
+export const escapeText = (v: string) => (/[&<>]/.test(v) ? v.replace(/[&<>]/g, (c) => ESCAPES[c]!) : v);
+
 /** Parses one stanza; throws on malformed XML. */
 export function parseStanza(text: string): Element {
   const el = parseXml(text);

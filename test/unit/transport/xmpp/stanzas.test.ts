@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writePresence } from '../../../../src/transport/xmpp/muc-presence.ts';
+import { presenceXml, writePresence } from '../../../../src/transport/xmpp/muc-presence.ts';
 import { writeEcho, writeMessage, writeReplay } from '../../../../src/transport/xmpp/muc-message.ts';
 import { errorReply, parseStanza } from '../../../../src/transport/xmpp/stanza.ts';
 import { readJoin, isJoin } from '../../../../src/transport/xmpp/muc-join.ts';
@@ -83,4 +83,24 @@ test('reads the nickname and history request of a join, ignoring malformed value
   assert.deepEqual(readJoin(p), { nick: 'romeo', history: { maxstanzas: 5, seconds: 60, since: '1970-01-01T00:00:00.000Z' } });
   assert.ok(!isJoin(parseStanza(`<presence to="${R}/romeo" type="unavailable"><x xmlns="http://jabber.org/protocol/muc"/></presence>`)));
   assert.ok(!isJoin(parseStanza(`<presence to="${R}/romeo"/>`)));
+});
+
+test('the fast presence writer gives the same XML as the element tree, escaping included', () => {
+  const R = 'room-private@aim.shakespeare.lit';
+  const TO = 'romeo@montague.lit/gajim';
+  const shapes = [
+    { to: TO, room: R, nick: 'juliet', item: { affiliation: 'owner' as const, role: 'moderator' as const }, occupantId: 'o1' },
+    { to: TO, room: R, nick: 'o\'brien <&>', id: 'j1', item: { affiliation: 'member' as const, role: 'participant' as const, jid: 'a"b@c/d', nick: undefined }, codes: [110, 100], occupantId: 'x&y' },
+    { to: TO, room: R, nick: 'nurse', type: 'unavailable' as const, item: { affiliation: 'none' as const, role: 'none' as const }, codes: [307] },
+    { to: TO, room: R, nick: 'nurse', show: 'away' as const, status: 'brb <3', item: { affiliation: 'none' as const, role: 'visitor' as const } },
+    { to: TO, room: R, nick: null },
+    // with more than an item: the element tree writes it
+    { to: TO, room: R, nick: 'nurse', type: 'unavailable' as const, item: { affiliation: 'outcast' as const, role: 'none' as const, reason: 'spam' }, codes: [301] },
+    { to: TO, room: R, nick: 'nurse', item: { affiliation: 'member' as const, role: 'participant' as const }, hats: [{ uri: 'urn:h', title: 'Hat' }] },
+  ];
+  for (const p of shapes) assert.equal(presenceXml(p as Parameters<typeof presenceXml>[0]), writePresence(p as Parameters<typeof writePresence>[0]).toString());
+  assert.equal(
+    presenceXml({ to: TO, room: R, nick: 'a<b', item: { affiliation: 'member', role: 'participant' }, codes: [110] }),
+    `<presence from="${R}/a&lt;b" to="${TO}"><x xmlns="http://jabber.org/protocol/muc#user"><item affiliation="member" role="participant"/><status code="110"/></x></presence>`,
+  );
 });
