@@ -343,7 +343,9 @@ async function w2Irc(env: Env): Promise<WorkloadResult> {
     const relayedMs = (await relayed) - t0;
     rates.push(rate);
     const result = check.result();
-    checks.push(describe(result));
+    // a run where InspIRCd itself held the lines back (its burst stalls, see above) says so
+    const stalled = relayedMs > tWritten - t0 + 500;
+    checks.push(describe(result) + (stalled ? `; InspIRCd relay stalled (${Math.round(relayedMs)} ms)` : ''));
     runs.push({ ms, rate, writeMs: tWritten - t0, relayedMs, quartersMs: quarters.map((q) => q - t0), cpuMs: used, ...result, redisPerMessage });
     log(`W2 run ${r}: ${Math.round(rate)} msg/s (${describe(result)}), written in ${(tWritten - t0).toFixed(0)} ms, relayed by InspIRCd in ${relayedMs.toFixed(0)} ms, quarters at ${quarters.map((q) => (q - t0).toFixed(0)).join('/')} ms, CPU ms ${JSON.stringify(used)}, Redis calls/msg ${redisPerMessage.slice(0, 6).map((x) => `${x.command} ${x.calls.toFixed(2)}`).join(', ')}`);
     await sleep(500);
