@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { createKeys, type Keys } from '../../src/actors/keys.ts';
+import { CommitBuilder } from '../../src/actors/commit.ts';
 import { withScripts } from '../../src/actors/scripts.ts';
 import { userStore } from '../../src/actors/users.ts';
 import type { WorldRoomInput } from '../../src/legacy/demo/world.ts';
@@ -134,23 +135,18 @@ async function writeGenerated(redis: Redis, keys: Keys, o: KnownOptions, templat
     for (let i = 0; i < rooms.length; i += 500) {
       const lease = await redis.get(keys.partitionLease(p));
       if (!lease) throw new Error(`partition ${p} has no lease`);
-      const keyIndex = new Map<string, number>();
-      const k = (key: string) => {
-        let n = keyIndex.get(key);
-        if (n === undefined) { n = keyIndex.size + 3; keyIndex.set(key, n); }
-        return n;
-      };
-      const ops: Record<string, string | number>[] = [];
+      const commit = new CommitBuilder();
+      let rooms500 = 0;
       for (const g of rooms.slice(i, i + 500)) {
         const user = ownerOf(g, o.users);
         const id = genRoom(g);
         const snap = rewrite(parsed, [[`${TEMPLATE}@${GW}`, `${id}@${GW}`], [BENCH_JID, user], [TEMPLATE, id]]);
-        ops.push({ o: 'set', k: k(keys.roomSnapshot(user, id)), v: JSON.stringify(snap) }, { o: 'sadd', k: k(keys.userRooms(user)), m: id });
+        commit.set(keys.roomSnapshot(user, id), JSON.stringify(snap)).sadd(keys.userRooms(user), id);
+        rooms500++;
       }
-      const allKeys = [keys.partitionLease(p), keys.outStream(p), ...keyIndex.keys()];
-      const r = await scripted.commitPartition(allKeys.length, ...allKeys, lease, '', JSON.stringify(ops));
+      const r = await scripted.commitPartition(...commit.args(keys.partitionLease(p), keys.outStream(p), lease, ''));
       if (r !== 1) throw new Error(`commit refused on partition ${p} (${r})`);
-      written += ops.length / 2;
+      written += rooms500;
     }
   }
   return written;

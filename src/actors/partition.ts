@@ -11,6 +11,7 @@ import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { messageXml, writeEcho, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
+import { CommitBuilder } from './commit.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle } from './rooms.ts';
@@ -214,35 +215,6 @@ export class LeaseLost extends Error {
   constructor(readonly partition: number) {
     super(`lease of partition ${partition} lost`);
     this.name = 'LeaseLost';
-  }
-}
-
-/** Collects the ops of one commit, naming each key once by its index in KEYS. */
-class CommitBuilder {
-  private readonly keyIndex = new Map<string, number>();
-  private readonly ops: Record<string, string | number>[] = [];
-
-  private k(key: string): number {
-    let i = this.keyIndex.get(key);
-    if (i === undefined) {
-      i = this.keyIndex.size + 3; // KEYS[1] lease, KEYS[2] outbound stream
-      this.keyIndex.set(key, i);
-    }
-    return i;
-  }
-
-  set(key: string, value: string): this { this.ops.push({ o: 'set', k: this.k(key), v: value }); return this; }
-  del(key: string): this { this.ops.push({ o: 'del', k: this.k(key) }); return this; }
-  sadd(key: string, member: string): this { this.ops.push({ o: 'sadd', k: this.k(key), m: member }); return this; }
-  srem(key: string, member: string): this { this.ops.push({ o: 'srem', k: this.k(key), m: member }); return this; }
-  archive(list: string, ids: string, stanzaId: string, entry: string): this {
-    this.ops.push({ o: 'archive', k: this.k(list), i: this.k(ids), id: stanzaId, v: entry });
-    return this;
-  }
-
-  args(leaseKey: string, outStream: string, lease: string, stanzas: string): [number, ...string[]] {
-    const keys = [leaseKey, outStream, ...this.keyIndex.keys()];
-    return [keys.length, ...keys, lease, stanzas, JSON.stringify(this.ops)];
   }
 }
 

@@ -8,28 +8,46 @@
   KEYS[3..] keys the ops name by index
   ARGV[1] the lease value the worker holds
   ARGV[2] outbound stanzas, already serialised in order ('' for none)
-  ARGV[3] ops, a JSON array of
-          {"o":"set","k":i,"v":s} {"o":"del","k":i} {"o":"sadd","k":i,"m":s} {"o":"srem","k":i,"m":s}
-          {"o":"archive","k":list,"i":ids,"id":stanza id,"v":entry}  (appended once per stanza id)
+  ARGV[3..] ops, flat (src/actors/commit.ts), values as they are:
+          set k value | del k | sadd k member | srem k member
+          archive k(list) k(ids) stanza-id entry   (appended once per stanza id)
   Returns 1, or -1 when the lease is not held (nothing written).
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
 end
-for _, op in ipairs(cjson.decode(ARGV[3])) do
-  local key = KEYS[op.k]
-  if op.o == 'set' then
-    redis.call('SET', key, op.v)
-  elseif op.o == 'del' then
+local n = #ARGV
+-- the ops are checked whole before any is applied: a script stopped midway keeps what it wrote
+local i = 3
+while i <= n do
+  local o = ARGV[i]
+  if o == 'del' then i = i + 2
+  elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
+  elseif o == 'archive' then i = i + 5
+  else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
+end
+if i ~= n + 1 then return redis.error_reply('commit-partition: truncated ops') end
+i = 3
+while i <= n do
+  local o = ARGV[i]
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  if o == 'set' then
+    redis.call('SET', key, ARGV[i + 2])
+    i = i + 3
+  elseif o == 'del' then
     redis.call('DEL', key)
-  elseif op.o == 'sadd' then
-    redis.call('SADD', key, op.m)
-  elseif op.o == 'srem' then
-    redis.call('SREM', key, op.m)
-  elseif op.o == 'archive' then
-    if redis.call('HSETNX', KEYS[op.i], op.id, 1) == 1 then
-      redis.call('RPUSH', key, op.v)
+    i = i + 2
+  elseif o == 'sadd' then
+    redis.call('SADD', key, ARGV[i + 2])
+    i = i + 3
+  elseif o == 'srem' then
+    redis.call('SREM', key, ARGV[i + 2])
+    i = i + 3
+  else -- archive
+    if redis.call('HSETNX', KEYS[tonumber(ARGV[i + 2])], ARGV[i + 3], 1) == 1 then
+      redis.call('RPUSH', key, ARGV[i + 4])
     end
+    i = i + 5
   end
 end
 if ARGV[2] ~= '' then

@@ -1,0 +1,34 @@
+/**
+ * The arguments of one fenced commit (`scripts/commit-partition-n.lua`): each key named once by
+ * its index in KEYS, and the ops as flat ARGV, values passed as they are. No JSON around
+ * them: a snapshot or archive entry is not escaped into an ops document and decoded in Lua.
+ */
+export class CommitBuilder {
+  private readonly keyIndex = new Map<string, number>();
+  private readonly ops: (string | number)[] = [];
+
+  private k(key: string): number {
+    let i = this.keyIndex.get(key);
+    if (i === undefined) {
+      i = this.keyIndex.size + 3; // KEYS[1] lease, KEYS[2] outbound stream
+      this.keyIndex.set(key, i);
+    }
+    return i;
+  }
+
+  set(key: string, value: string): this { this.ops.push('set', this.k(key), value); return this; }
+  del(key: string): this { this.ops.push('del', this.k(key)); return this; }
+  sadd(key: string, member: string): this { this.ops.push('sadd', this.k(key), member); return this; }
+  srem(key: string, member: string): this { this.ops.push('srem', this.k(key), member); return this; }
+  /** Appends `entry` to `list` unless `stanzaId` is already in the `ids` hash (a replayed job). */
+  archive(list: string, ids: string, stanzaId: string, entry: string): this {
+    this.ops.push('archive', this.k(list), this.k(ids), stanzaId, entry);
+    return this;
+  }
+
+  /** `commitPartition`'s arguments: the key count, the keys, the lease, the stanzas, the ops. */
+  args(leaseKey: string, outStream: string, lease: string, stanzas: string): [number, ...(string | number)[]] {
+    const keys = [leaseKey, outStream, ...this.keyIndex.keys()];
+    return [keys.length, ...keys, lease, stanzas, ...this.ops];
+  }
+}
