@@ -294,16 +294,18 @@ ${cpuTable(res.details)}
 ${analysis ? `${ANALYSIS_START}\n${analysis}\n${ANALYSIS_END}` : `${ANALYSIS_START}\n_(not written yet: profile with \`npm run bench -- --only W2 --profile\` and describe here)_\n${ANALYSIS_END}`}
 
 ${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\`.\n\n${profileSection(res.profiles)}\n` : ''}
-## Not measured yet
+${notMeasured(res)}`;
+}
 
-${res.rows.some((r) => r.workload === 'W4') ? '' : `- **W4 many rooms** — TODO, not yet measured: one user joining 200 rooms of 5 participants (target under 100 ms; biboumi ≈ 122 ms),
-  and 1,000 users each in 10 rooms with background traffic (events/s sustained, end-to-end latency p50/p99).
-`}${res.rows.some((r) => r.workload === 'W6') ? '' : `- **W6 scale-out** — TODO, not yet measured in this table: W4's throughput with 1, 2 and 4 worker processes (target: 2 workers
-  ≥ 1.6× one, where 2 cores allow it) and failover time (target under 5 s). A first workload exists
-  (bench/workloads/w6-scale.ts, run with \`npm run bench -- --only W6\`); it is not part of the default run.
-`}${res.rows.some((r) => r.variant.startsWith('IRC,')) ? '' : `- **W1–W3 on IRC (InspIRCd)** — TODO, not yet measured in this table: the same workloads through the IRC plugin and InspIRCd, so the
-  figures compare directly with biboumi's (measured the same way in FACTS.md); run with \`npm run bench -- --only IRC\` (bench/workloads/irc.ts).
-`}- **W5, 100,000 known rooms** — TODO, not yet measured: the RSS of a worker holding 100,000 known rooms of which 1,000 are active
-  (needs 100,000 rooms joined once; the per-hibernated-room figure above is its building block).
-`;
+/** The workloads of the issue that have no rows in this table yet, as a section (empty when none). */
+function notMeasured(res: Results): string {
+  const has = (test: (r: Row) => boolean) => res.rows.some(test);
+  const missing = [
+    has((r) => r.workload === 'W4') ? '' : `- **W4 many rooms**: one user joining 200 rooms of 5 participants (target under 100 ms; biboumi ≈ 122 ms),
+  and 1,000 users each in 10 rooms with background traffic (events/s sustained, end-to-end latency p50/p99); \`npm run bench -- --only W4\`.`,
+    has((r) => r.workload === 'W6') ? '' : `- **W6 scale-out**: throughput with 1, 2 and 4 worker processes and failover time; \`npm run bench -- --only W6\`.`,
+    has((r) => r.variant.startsWith('IRC,')) ? '' : `- **W1–W3 on IRC (InspIRCd)**, to compare with biboumi measured the same way; \`npm run bench -- --only IRC\`.`,
+    has((r) => r.workload === 'W5' && r.variant.includes('known')) ? '' : `- **W5, 100,000 known rooms** of which 1,000 are active: the worker's RSS; \`npm run bench -- --only W5K\`.`,
+  ].filter(Boolean);
+  return missing.length ? `## Not measured yet\n\n${missing.join('\n')}\n` : '';
 }

@@ -28,6 +28,11 @@ export interface Keys {
   /** Set of a user's room legacy ids that have a snapshot. */
   userRooms(user: string): string;
   roomSnapshot(user: string, legacyId: string): string;
+  /**
+   * A room's replay watermark (`delivered`, `applied`, JSON) when it changed since the snapshot
+   * and nothing else did: newer than the snapshot's own, which a restore then takes it over.
+   */
+  roomMarks(user: string, legacyId: string): string;
   /** A session's resume point on its legacy network. */
   sessionCursor(user: string): string;
   /** List of archived messages (JSON), oldest first. */
@@ -58,6 +63,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     userRooms: (user) => `${tag(user)}:rooms:${user}`,
     sessionCursor: (user) => `${tag(user)}:cursor:${user}`,
     roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
+    roomMarks: (user, legacyId) => `${room(user, legacyId)}:marks`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,

@@ -178,22 +178,29 @@ export class PartitionRuntime {
     const ended: RoomHandle[] = [];
     for (const handle of batch.touched) {
       const { user, legacyId } = handle;
-      const { ended: isEnded, json } = this.rooms.persisted(handle);
+      const persisted = this.rooms.persisted(handle);
       const member = JSON.stringify([user, legacyId]);
-      if (isEnded) {
+      if (persisted.kind === 'ended') {
         // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
-        for (const key of [keys.roomSnapshot(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId)]) commit.del(key);
+        for (const key of [keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId)]) commit.del(key);
         commit.srem(keys.userRooms(user), legacyId).srem(keys.joinedRooms(partition), member);
         ended.push(handle);
         continue;
       }
-      commit.set(keys.roomSnapshot(user, legacyId), json).sadd(keys.userRooms(user), legacyId);
+      if (persisted.kind === 'unchanged') continue;
+      if (persisted.kind === 'marks') {
+        commit.set(keys.roomMarks(user, legacyId), persisted.json);
+        continue;
+      }
+      // the snapshot carries its own watermark: older marks must not override it on restore
+      commit.set(keys.roomSnapshot(user, legacyId), persisted.json).del(keys.roomMarks(user, legacyId)).sadd(keys.userRooms(user), legacyId);
       if (handle.actor.getSnapshot().context.resources.length) commit.sadd(keys.joinedRooms(partition), member);
       else commit.srem(keys.joinedRooms(partition), member);
     }
     const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.join('')));
     if (result === -1) throw new LeaseLost(partition);
     for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
+    for (const handle of batch.touched) this.rooms.written(handle);
     for (const handle of ended) {
       this.rooms.drop(handle, 'ended');
       this.deps.sessions.forgetRoom(handle.user, handle.legacyId);

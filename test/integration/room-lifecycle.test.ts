@@ -2,6 +2,8 @@
 // shutdown (332), restore after a restart, and hibernation, with a real client on real servers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createKeys } from '../../src/actors/keys.ts';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
@@ -168,6 +170,37 @@ describe('room lifecycle', () => {
     const carolId = occupantIds(first)[`${LOBBY}/carol`];
     assert.equal(msg.getChild('occupant-id', OID)!.attrs.id, carolId);
     assert.equal(gw.gateway.worker!.liveRooms(), 1);
+  });
+
+  test('a message that changes nothing but the watermark writes the watermark, not the snapshot; a restore takes it', async () => {
+    const redis = new Redis(stack.redis.url);
+    try {
+      const keys = createKeys(gw.prefix, 4);
+      const user = 'romeo@localhost';
+      await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'carol', body: 'first' });
+      await romeo.next((el) => el.getChildText('body') === 'first');
+      const snapshot = await redis.get(keys.roomSnapshot(user, 'lobby'));
+      await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'carol', body: 'second' });
+      await romeo.next((el) => el.getChildText('body') === 'second');
+      // carol is known and announced, still 'active': only the watermark moved
+      assert.equal(await redis.get(keys.roomSnapshot(user, 'lobby')), snapshot);
+      const marks = JSON.parse((await redis.get(keys.roomMarks(user, 'lobby')))!) as { delivered: Record<string, [number, number]> };
+      assert.notDeepEqual(marks.delivered, JSON.parse(snapshot!).context.delivered);
+
+      // restored from snapshot + marks: the next message comes once, after the two before it
+      assert.equal(await gw.gateway.worker!.hibernateIdle(0), 1);
+      await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'dave', body: 'third' });
+      // §2.15: the new speaker's presence comes first
+      await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/dave`);
+      const third = await romeo.next((el) => el.getChildText('body') === 'third');
+      assert.equal(third.attrs.from, `${LOBBY}/dave`);
+      // a new speaker changes the room: a whole snapshot again, and no older marks beside it
+      assert.notEqual(await redis.get(keys.roomSnapshot(user, 'lobby')), snapshot);
+      assert.equal(await redis.exists(keys.roomMarks(user, 'lobby')), 0);
+      await assert.rejects(romeo.next((el) => ['first', 'second', 'third'].includes(el.getChildText('body') ?? ''), 300));
+    } finally {
+      redis.disconnect();
+    }
   });
 
   test('after a restart the room answers a join as before, without filling it again', async () => {

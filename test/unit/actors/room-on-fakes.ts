@@ -25,8 +25,8 @@ export async function roomOnFakes<S extends BaseSession>(
   };
   const session = makeSession(host);
   const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const keys = { roomSnapshot: () => 'snapshot' } as unknown as Keys;
-  const redis = { get: async () => null } as unknown as Redis;
+  const keys = { roomSnapshot: () => 'snapshot', roomMarks: () => 'marks' } as unknown as Keys;
+  const redis = { get: async () => null, mget: async (...keys: string[]) => keys.map(() => null) } as unknown as Redis;
   const rooms = new Rooms({ redis, keys, sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
   const handle = (await rooms.get(session, 'room-private', true))!;
   let n = 0;
