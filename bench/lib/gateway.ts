@@ -88,7 +88,8 @@ async function startChild(configPath: string, dir: string): Promise<GatewayHandl
   const logFile = join(dir, `gateway-${++childCounter}.log`);
   const out = openSync(logFile, 'w');
   const child: ChildProcess = fork(PROC, [configPath], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    // roomgate's own launch flags (bin/roomgate.js), unless BENCH_NODE_FLAGS says otherwise
+    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean), '--import', 'tsx'],
     stdio: ['ignore', out, out, 'ipc'],
     env: { ...process.env },
   });
