@@ -88,8 +88,8 @@ async function startChild(configPath: string, dir: string): Promise<GatewayHandl
   const logFile = join(dir, `gateway-${++childCounter}.log`);
   const out = openSync(logFile, 'w');
   const child: ChildProcess = fork(PROC, [configPath], {
-    // roomgate's own launch flags (bin/roomgate.js), unless BENCH_NODE_FLAGS says otherwise
-    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean), '--import', 'tsx'],
+    // BENCH_NODE_FLAGS: node flags to try on roomgate, e.g. '--max-semi-space-size=64' (README, tuning)
+    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
     stdio: ['ignore', out, out, 'ipc'],
     env: { ...process.env },
   });
