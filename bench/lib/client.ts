@@ -93,3 +93,27 @@ export function esc(s: string): string {
 export async function writeAll(c: BenchClient, stanzas: string[], per = 100): Promise<void> {
   for (let i = 0; i < stanzas.length; i += per) await c.write(stanzas.slice(i, i + per).join(''));
 }
+
+/** `count` numbered groupchat messages to `room`, pre-serialised: ids and bodies `${prefix}${i}` (W3). */
+export function numberedGroupchat(room: string, prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    `<message to='${esc(room)}' type='groupchat' id='${prefix}${i}'><body>${prefix}${i}</body></message>`);
+}
+
+/**
+ * Watches `c` for the user's echoes (messages from `self`, the user's occupant JID) of the
+ * numbered messages `echoes` checks; resolves with the time (ms) the last one arrived. Error
+ * replies go to `onError`.
+ */
+export function echoesArrived(
+  c: BenchClient, self: string, echoes: { add(body: string | null): boolean; complete: boolean }, onError: () => void,
+): Promise<number> {
+  return new Promise<number>((resolve) => {
+    c.sink = (el) => {
+      if (el.name !== 'message') return;
+      if (el.attrs.type === 'error') { onError(); return; }
+      if (el.attrs.from !== self) return;
+      if (echoes.add(el.getChildText('body')) && echoes.complete) resolve(performance.timeOrigin + performance.now());
+    };
+  });
+}

@@ -32,7 +32,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startInspircd, type DevInspircd } from '../../src/devstack/inspircd.ts';
-import { esc, writeAll, xml, type BenchClient } from '../lib/client.ts';
+import { echoesArrived, esc, numberedGroupchat, writeAll, xml, type BenchClient } from '../lib/client.ts';
 import { BenchContext, GW } from '../lib/context.ts';
 import { now, OrderChecker, type OrderCheck } from '../lib/gateway-core.ts';
 import { startGateway, type GatewayHandle } from '../lib/gateway.ts';
@@ -375,20 +375,12 @@ async function w3Irc(env: Env): Promise<WorkloadResult> {
   for (let r = 0; r <= o.runs; r++) {
     const count = r === 0 ? Math.max(100, Math.floor(n / 10)) : n;
     const prefix = `irc-w3-${r}-`;
-    const stanzas = Array.from({ length: count }, (_, i) =>
-      `<message to='${esc(room)}' type='groupchat' id='${prefix}${i}'><body>${prefix}${i}</body></message>`);
+    const stanzas = numberedGroupchat(room, prefix, count);
     const echoes = new OrderChecker(prefix, count);
     const heard = new OrderChecker(prefix, count);
     let errors = 0;
     let others = 0;
-    const echoed = new Promise<number>((resolve) => {
-      c.sink = (el) => {
-        if (el.name !== 'message') return;
-        if (el.attrs.type === 'error') { errors++; return; }
-        if (el.attrs.from !== self) return;
-        if (echoes.add(el.getChildText('body')) && echoes.complete) resolve(now());
-      };
-    });
+    const echoed = echoesArrived(c, self, echoes, () => { errors++; });
     const onIrc = new Promise<number>((resolve) => {
       reader.onLine = (line) => {
         const m = privmsg(line);

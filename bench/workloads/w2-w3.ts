@@ -7,7 +7,7 @@
  * 100 per socket write); timed until the demo network has them all (another member hears
  * them), and until every echo reached the client; order checked on both sides.
  */
-import { esc, writeAll, type BenchClient } from '../lib/client.ts';
+import { echoesArrived, esc, numberedGroupchat, writeAll, type BenchClient } from '../lib/client.ts';
 import { GW, type BenchContext } from '../lib/context.ts';
 import { now, OrderChecker, type OrderCheck } from '../lib/gateway-core.ts';
 import type { GatewayHandle } from '../lib/gateway.ts';
@@ -94,18 +94,10 @@ export async function w3(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
   for (let r = 0; r <= ctx.opts.runs; r++) {
     const count = r === 0 ? Math.max(100, Math.floor(n / 10)) : n;
     const prefix = `w3${tag}-${gw.mode}-${r}-`;
-    const stanzas = Array.from({ length: count }, (_, i) =>
-      `<message to='${esc(room)}' type='groupchat' id='${prefix}${i}'><body>${prefix}${i}</body></message>`);
+    const stanzas = numberedGroupchat(room, prefix, count);
     const echoes = new OrderChecker(prefix, count);
     let errors = 0;
-    const echoed = new Promise<number>((resolve) => {
-      c.sink = (el) => {
-        if (el.name !== 'message') return;
-        if (el.attrs.type === 'error') { errors++; return; }
-        if (el.attrs.from !== self) return;
-        if (echoes.add(el.getChildText('body')) && echoes.complete) resolve(now());
-      };
-    });
+    const echoed = echoesArrived(c, self, echoes, () => { errors++; });
     if (r > 0) await waitQuiet();
     await gw.observeStart(W3_ROOM, prefix, count);
     const statsBefore = await ctx.redisCommandStats();
