@@ -41,6 +41,8 @@ export function createJobHandler(deps: HandlerDeps) {
   return async function handleJob(job: MailboxJob, ctx: PartitionRuntime): Promise<void> {
     if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, job.eventId, ctx);
     if (job.kind === 'legacy') return handleLegacy(job, ctx);
+    // a session changes under no room's hook: hooks started by earlier jobs finish first
+    await ctx.rooms.settled();
     deps.users.forget(job.user); // `roomgate users` changed the registration from outside
     const user = await deps.users.get(job.user);
     if (job.action === 'login' && user) await deps.sessions.get(user).catch(() => undefined);
@@ -73,7 +75,10 @@ export function createJobHandler(deps: HandlerDeps) {
     // §2.1.4: stanzas from the gateway's own domain are ignored; errors are never answered
     if (!from || domainOf(from) === gatewayJid) return;
     try {
-      if (bareJid(to) === gatewayJid) await toGateway(stanza, ctx);
+      if (bareJid(to) === gatewayJid) {
+        await ctx.rooms.settled(); // registration changes wait for the rooms' hooks in progress
+        await toGateway(stanza, ctx);
+      }
       else await toRoom(stanza, { eventId, at }, ctx, text);
     } catch (err) {
       if (!isExpected(err)) log.error({ err, stanza: stanza.name, id: stanza.attrs.id, from: bareJid(from) }, 'stanza handler failed');
