@@ -8,8 +8,10 @@
  * Invariant kept by the runtime: an event is delivered only when the room has no `busy` tag,
  * so states that wait on a hook need no handlers for mailbox events.
  *
- * Pure: hooks are invoked actors and effects are actions, both bound with `provide` by the
- * worker (`roomEffects`); the placeholders below throw so a missed binding is loud.
+ * Pure: hooks are invoked actors (the user's message, one per message, is the action
+ * `startSendText` answered by `runtime.sent`: see `sendTextHook`) and effects are actions, all
+ * bound with `provide` by the worker (`roomEffects`); the placeholders below throw so a missed
+ * binding is loud.
  */
 import { and, assign, fromPromise, not, setup } from 'xstate';
 import type { RoomInfo } from '../legacy/muc.ts';
