@@ -103,6 +103,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       for (const jid of await users.ofPartition(partition)) {
         const user = await users.get(jid);
         if (user && !sessions.peek(jid)) sessions.login(user);
+        // a turn of the event loop between logins: lease renewals (timers) are not starved by
+        // many plugins' logins starting at once when a worker takes over a partition
+        await new Promise((resolve) => setImmediate(resolve));
       }
       const consumer = consumeMailbox(keys, partition, opts.connection, async (jobs, jobId) => {
         try {
