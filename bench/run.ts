@@ -7,6 +7,7 @@
  *   npm run bench -- --only W4         W4 many rooms (not in the default run, like W6; bench/workloads/w4-many.ts)
  *   npm run bench -- --profile         also CPU-profile roomgate during W1/W2/W3 (bench/results/profiles/)
  *   --runs N  --messages N  --modes child,inproc
+ *   npm run bench -- --render          docs/BENCHMARKS.md again from bench/results/latest.json, nothing run
  *   --prosody-gc default               Prosody with Lua's default collector (as the peers in FACTS.md were
  *                                      measured); rows get "[Prosody default GC]" and merge only with their like
  *
@@ -50,11 +51,12 @@ OPT_IN.add('IRC');
 WORKLOADS.push('W5K');
 OPT_IN.add('W5K');
 
-function options(argv: string[]): BenchOptions & { command: string } {
+function options(argv: string[]): BenchOptions & { command: string; render: boolean } {
   const { values } = parseArgs({
     args: argv, allowPositionals: false,
     options: {
       quick: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
       only: { type: 'string' },
       runs: { type: 'string' },
       messages: { type: 'string' },
@@ -76,7 +78,7 @@ function options(argv: string[]): BenchOptions & { command: string } {
   for (const m of modes) if (m !== 'child' && m !== 'inproc') throw new Error(`--modes: child or inproc, not ${m}`);
   return {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-    quick, only, modes, profile: values.profile!,
+    quick, only, modes, profile: values.profile!, render: values.render!,
     prosodyGc: prosodyGc(values['prosody-gc']!),
     runs: Number(values.runs ?? 3) || 3,
     messages: Number(values.messages ?? (quick ? 2000 : 10_000)),
@@ -100,6 +102,7 @@ const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slic
 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
+  if (opts.render) return render();
   const started = Date.now();
   // Our own temp dir for the servers' dirs and configs: sweeps of /tmp/roomgate-test-* by test
   // runs elsewhere on the machine must not pull them from under a running bench.
@@ -301,6 +304,16 @@ async function main(): Promise<void> {
   log(`bench/results/latest.json and docs/BENCHMARKS.md written, ${Math.round(results.meta.durationS)} s`);
 }
 
+/** --render: docs/BENCHMARKS.md written again from bench/results/latest.json (after editing the analysis, or this code). */
+function render(): void {
+  const latest = join(RESULTS, 'latest.json');
+  const results = JSON.parse(readFileSync(latest, 'utf8')) as Results;
+  computeRatios(results.rows);
+  writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(DOC, renderDoc(results, keptAnalysis(DOC)));
+  log('docs/BENCHMARKS.md written again from bench/results/latest.json');
+}
+
 /** --only: the new figures replace those of the same workloads in the previous results. */
 function merge(old: Results, fresh: Results, only: Set<string>): Results {
   const freshGc = fresh.rows.some(isDefaultGc);
@@ -316,13 +329,18 @@ function merge(old: Results, fresh: Results, only: Set<string>): Results {
   };
 }
 
+/** Each figure over the client → client ceiling measured on the same Prosody setup (collector). */
 function computeRatios(rows: Row[]): void {
-  const ceilingRate = rows.find((r) => r.workload === 'ceiling' && r.variant === 'client → client')?.spread.median;
-  if (!ceilingRate || !Number.isFinite(ceilingRate)) return;
-  for (const r of rows) {
-    if (r.unit === 'msg/s' && r.workload !== 'ceiling') r.ceilingRatio = r.spread.median / ceilingRate;
-    else if (r.workload === 'ceiling' && r.variant !== 'client → client') r.ceilingRatio = r.spread.median / ceilingRate;
-    else if (r.stanzas && r.unit === 'ms') r.ceilingRatio = ((r.stanzas / ceilingRate) * 1000) / r.spread.median;
+  for (const defaultGc of [false, true]) {
+    const variant = `client → client${defaultGc ? DEFAULT_GC : ''}`;
+    const ceilingRate = rows.find((r) => r.workload === 'ceiling' && r.variant === variant)?.spread.median;
+    if (!ceilingRate || !Number.isFinite(ceilingRate)) continue;
+    for (const r of rows) {
+      if (isDefaultGc(r) !== defaultGc) continue;
+      if (r.unit === 'msg/s' && r.workload !== 'ceiling') r.ceilingRatio = r.spread.median / ceilingRate;
+      else if (r.workload === 'ceiling' && r.variant !== variant) r.ceilingRatio = r.spread.median / ceilingRate;
+      else if (r.stanzas && r.unit === 'ms') r.ceilingRatio = ((r.stanzas / ceilingRate) * 1000) / r.spread.median;
+    }
   }
 }
 
