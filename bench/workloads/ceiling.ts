@@ -27,44 +27,59 @@ function receiveAll(c: BenchClient, check: OrderChecker, filter: (el: Element) =
   });
 }
 
+interface Measured { rates: number[]; checks: string[]; runs: unknown[] }
+
+/**
+ * Run 0 (warming Prosody and the JIT) then `ctx.opts.runs` measured runs: `n` numbered stanzas
+ * from `stanzas(prefix)` go out through `write`, timed until `receiver` has them all.
+ */
+async function measure(
+  ctx: BenchContext, receiver: BenchClient, label: string, n: number,
+  stanzas: (prefix: string) => string[], write: (stanzas: string[]) => Promise<void>, prefixOf: (run: number) => string,
+): Promise<Measured> {
+  const { prosody, redis } = await ctx.serverPids();
+  const out: Measured = { rates: [], checks: [], runs: [] };
+  for (let r = 0; r <= ctx.opts.runs; r++) {
+    const prefix = prefixOf(r);
+    const batch = stanzas(prefix);
+    const check = new OrderChecker(prefix, n);
+    await waitQuiet();
+    const done = receiveAll(receiver, check, () => true);
+    const cpu = cpuMeter({ prosody, redis, bench: process.pid });
+    const t0 = now();
+    await write(batch);
+    const tLast = await withTimeout(done, ctx.opts.timeoutMs, `${label} run ${r}`).catch(() => NaN);
+    const used = cpu.stop();
+    if (r === 0) continue;
+    const rate = (n / (tLast - t0)) * 1000;
+    out.rates.push(rate);
+    const c = check.result();
+    out.checks.push(c.lost || c.duplicated || c.reordered ? `lost ${c.lost}, dup ${c.duplicated}, reordered ${c.reordered}` : 'ok');
+    out.runs.push({ ms: tLast - t0, rate, cpuMs: used, ...c });
+    await sleep(200);
+  }
+  return out;
+}
+
 export async function ceiling(ctx: BenchContext): Promise<WorkloadResult> {
   const n = ctx.opts.ceilingMessages;
-  const { prosody, redis } = await ctx.serverPids();
   const sender = await ctx.connect('ceila');
   const receiver = await ctx.connect('ceilb');
-  const rates: number[] = [];
-  const checks: string[] = [];
-  const runs: unknown[] = [];
+  let m: Measured;
   try {
-    for (let r = 0; r <= ctx.opts.runs; r++) { // run 0 warms up Prosody and the JIT
-      const prefix = `c${r}-`;
-      const stanzas = Array.from({ length: n }, (_, i) =>
-        `<message to='${esc(receiver.jid)}' type='chat' id='${prefix}${i}'><body>${prefix}${i}</body></message>`);
-      const check = new OrderChecker(prefix, n);
-      await waitQuiet();
-      const done = receiveAll(receiver, check, () => true);
-      const cpu = cpuMeter({ prosody, redis, bench: process.pid });
-      const t0 = now();
-      await writeAll(sender, stanzas);
-      const tLast = await withTimeout(done, ctx.opts.timeoutMs, `ceiling run ${r}`).catch(() => NaN);
-      const used = cpu.stop();
-      if (r === 0) continue;
-      const rate = (n / (tLast - t0)) * 1000;
-      rates.push(rate);
-      const c = check.result();
-      checks.push(c.lost || c.duplicated || c.reordered ? `lost ${c.lost}, dup ${c.duplicated}, reordered ${c.reordered}` : 'ok');
-      runs.push({ ms: tLast - t0, rate, cpuMs: used, ...c });
-      await sleep(200);
-    }
+    m = await measure(ctx, receiver, 'ceiling', n,
+      (prefix) => Array.from({ length: n }, (_, i) =>
+        `<message to='${esc(receiver.jid)}' type='chat' id='${prefix}${i}'><body>${prefix}${i}</body></message>`),
+      (stanzas) => writeAll(sender, stanzas), (r) => `c${r}-`);
   } finally {
     await sender.stop();
     await receiver.stop();
   }
   const row: Row = {
     workload: 'ceiling', variant: 'client → client', metric: `${n.toLocaleString('en')} chat messages through Prosody`,
-    unit: 'msg/s', spread: spread(rates), checks, peer: 'FACTS: ≈ 19,600 msg/s',
+    unit: 'msg/s', spread: spread(m.rates), checks: m.checks, peer: 'FACTS: ≈ 19,600 msg/s',
   };
-  return { rows: [row], details: { clientToClient: runs } };
+  return { rows: [row], details: { clientToClient: m.runs } };
 }
 
 /**
@@ -73,7 +88,6 @@ export async function ceiling(ctx: BenchContext): Promise<WorkloadResult> {
  */
 export async function componentCeiling(ctx: BenchContext): Promise<WorkloadResult> {
   const n = ctx.opts.ceilingMessages;
-  const { prosody, redis } = await ctx.serverPids();
   const receiver = await ctx.connect('bench', 'ceiling');
   const comp = new Component({ service: ctx.stack.component.service, domain: GW });
   comp.on('open', (el: Element) => { comp.authenticate(String(el.attrs.id), ctx.stack.component.secret).catch((e: Error) => comp.emit('error', e)); });
@@ -96,34 +110,16 @@ export async function componentCeiling(ctx: BenchContext): Promise<WorkloadResul
   const details: Record<string, unknown> = {};
   try {
     for (const [shape, make] of Object.entries(shapes)) {
-      const rates: number[] = [];
-      const checks: string[] = [];
-      const runs: unknown[] = [];
-      for (let r = 0; r <= ctx.opts.runs; r++) {
-        const prefix = `k${shape.length}${r}-`;
-        const stanzas = Array.from({ length: n }, (_, i) => make(prefix, i));
-        const check = new OrderChecker(prefix, n);
-        await waitQuiet();
-        const done = receiveAll(receiver, check, () => true);
-        const cpu = cpuMeter({ prosody, redis, bench: process.pid });
-        const t0 = now();
-        for (let i = 0; i < stanzas.length; i += 100) await comp.write(stanzas.slice(i, i + 100).join(''));
-        const tLast = await withTimeout(done, ctx.opts.timeoutMs, `component ceiling run ${r}`).catch(() => NaN);
-        const used = cpu.stop();
-        if (r === 0) continue;
-        const rate = (n / (tLast - t0)) * 1000;
-        rates.push(rate);
-        const c = check.result();
-        checks.push(c.lost || c.duplicated || c.reordered ? `lost ${c.lost}, dup ${c.duplicated}, reordered ${c.reordered}` : 'ok');
-        runs.push({ ms: tLast - t0, rate, cpuMs: used, ...c });
-        await sleep(200);
-      }
+      const m = await measure(ctx, receiver, 'component ceiling', n,
+        (prefix) => Array.from({ length: n }, (_, i) => make(prefix, i)),
+        async (stanzas) => { for (let i = 0; i < stanzas.length; i += 100) await comp.write(stanzas.slice(i, i + 100).join('')); },
+        (r) => `k${shape.length}${r}-`);
       rows.push({
         workload: 'ceiling', variant: `component → client, ${shape}`,
         metric: `${n.toLocaleString('en')} ${shape === 'occupant presences' ? 'presences' : 'groupchat messages'}, bare XEP-0114 component`,
-        unit: 'msg/s', spread: spread(rates), checks, ...(shape === 'body only' ? { peer: 'FACTS: ≈ 17,000–19,000 msg/s' } : {}),
+        unit: 'msg/s', spread: spread(m.rates), checks: m.checks, ...(shape === 'body only' ? { peer: 'FACTS: ≈ 17,000–19,000 msg/s' } : {}),
       });
-      details[`componentToClient ${shape}`] = runs;
+      details[`componentToClient ${shape}`] = m.runs;
     }
   } finally {
     await comp.stop().catch(() => undefined);
