@@ -97,7 +97,8 @@ export class Rooms {
     const key = `${user}\n${legacyId}`;
     const live = this.live.get(key);
     if (live) {
-      await this.busy.get(live); // whoever reads or feeds the room sees it at rest
+      const busy = this.busy.get(live);
+      if (busy) await busy; // whoever reads or feeds the room sees it at rest
       return live;
     }
     const [raw, marks] = await this.deps.redis.mget(this.deps.keys.roomSnapshot(user, legacyId), this.deps.keys.roomMarks(user, legacyId));
@@ -137,7 +138,8 @@ export class Rooms {
    * rooms, W4), each room still taking its events one at a time, in order.
    */
   async deliver(handle: RoomHandle, event: RoomEvent, opts: { background?: boolean } = {}): Promise<void> {
-    await this.busy.get(handle);
+    const busy = this.busy.get(handle);
+    if (busy) await busy; // no extra turn for the usual room at rest
     if ('eventId' in event && alreadyApplied(handle.actor.getSnapshot().context, event)) return;
     handle.lastActiveMs = Date.now();
     handle.actor.send(event);
@@ -411,7 +413,6 @@ function inspectKey(user: string, legacyId: string): string {
   return `room:${user}:${legacyId}`;
 }
 
-/** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */
 function writtenOf(actor: RoomActor): { context: object; value: string } {
   const snap = actor.getSnapshot();
   return { context: snap.context, value: JSON.stringify(snap.value) };
@@ -438,6 +439,7 @@ async function settledWithin(work: Promise<void>, ms: number): Promise<boolean> 
   return Promise.race([work.then(() => true), deadline.timedOut]);
 }
 
+/** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */
 async function rejectAsStanzaError<T>(work: Promise<T>, log: Logger, room: RoomRef): Promise<T> {
   try {
     return await work;

@@ -18,7 +18,7 @@ import { readRetract, writeRetract } from './message-retract.ts';
 import { readOobUrl, writeOob } from './oob.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
-import { errorElement, escapeAttr, escapeText, parseStanza, resourceOf, xml, type Element } from './stanza.ts';
+import { errorElement, escapeText, parseStanza, resourceOf, xml, xmlString, type Element } from './stanza.ts';
 
 type Read<T extends XmppRoomEvent['type']> = Omit<Extract<XmppRoomEvent, { type: T }>, 'eventId' | 'at' | 'from' | 'id'>;
 /** What a user's groupchat message asks the room for, without sender and event metadata. */
@@ -117,22 +117,18 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
 export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
   if (m.type === 'error' || m.reply || m.retract || m.replace || m.reactions || m.oob || m.moderated || m.displayed
     || m.hint || m.private) return writeMessage(m, to).toString();
-  let s = `<message from="${escapeAttr(occupantJid(m.room, m.nick))}"`;
-  if (to !== undefined) s += ` to="${escapeAttr(to)}"`;
-  if (m.id !== undefined) s += ` id="${escapeAttr(m.id)}"`;
-  if (m.type !== undefined) s += ` type="${escapeAttr(m.type)}"`;
   let children = '';
   if (m.subject !== undefined) children += `<subject>${escapeText(m.subject)}</subject>`;
   if (m.body !== undefined) children += `<body>${escapeText(m.body)}</body>`;
-  if (m.chatState) children += `<${m.chatState} xmlns="${NS_CHATSTATES}"/>`;
-  if (m.markable) children += `<markable xmlns="${NS_MARKERS}"/>`;
-  if (m.delay) children += `<delay xmlns="${NS_DELAY}" stamp="${escapeAttr(m.delay.stamp)}"${m.delay.from !== undefined ? ` from="${escapeAttr(m.delay.from)}"` : ''}/>`;
-  if (m.stanzaId) children += `<stanza-id xmlns="${NS_SID}" by="${escapeAttr(m.room)}" id="${escapeAttr(m.stanzaId)}"/>`;
-  if (m.occupantId) children += `<occupant-id xmlns="${NS_OCCUPANT_ID}" id="${escapeAttr(m.occupantId)}"/>`;
-  return children ? `${s}>${children}</message>` : `${s}/>`;
+  if (m.chatState) children += xmlString(m.chatState, { xmlns: NS_CHATSTATES });
+  if (m.markable) children += xmlString('markable', { xmlns: NS_MARKERS });
+  if (m.delay) children += xmlString('delay', { xmlns: NS_DELAY, stamp: m.delay.stamp, from: m.delay.from });
+  if (m.stanzaId) children += xmlString('stanza-id', { xmlns: NS_SID, by: m.room, id: m.stanzaId });
+  if (m.occupantId) children += xmlString('occupant-id', { xmlns: NS_OCCUPANT_ID, id: m.occupantId });
+  return xmlString('message', { from: occupantJid(m.room, m.nick), to, id: m.id, type: m.type }, children);
 }
 
-
+/** The parsed stanza of an echo's client message: the one `readGroupchat` read, or parsed now. */
 function parseEcho(text: string): Element {
   if (lastEcho?.xml !== text) lastEcho = { xml: text, el: parseStanza(text) };
   return lastEcho.el;

@@ -4,7 +4,7 @@
  */
 import type { PresenceIntent } from '../../machines/ports.ts';
 import { NS_HATS, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from './ns.ts';
-import { errorElement, escapeAttr, escapeText, xml, type Element } from './stanza.ts';
+import { errorElement, escapeText, xml, xmlString, type Element } from './stanza.ts';
 
 /** The occupant JID of a nickname in a room (bare room JID when `nick` is null). */
 export function occupantJid(room: string, nick: string | null): string {
@@ -18,22 +18,16 @@ export function occupantJid(room: string, nick: string | null): string {
  */
 export function presenceXml(p: PresenceIntent): string {
   if (p.type === 'error' || p.hats?.length || p.destroy || p.item?.reason) return writePresence(p).toString();
-  let s = `<presence from="${escapeAttr(occupantJid(p.room, p.nick))}"`;
-  if (p.to !== undefined) s += ` to="${escapeAttr(p.to)}"`;
-  if (p.id !== undefined) s += ` id="${escapeAttr(p.id)}"`;
-  if (p.type !== undefined) s += ` type="${escapeAttr(p.type)}"`;
   let children = '';
   if (p.show) children += `<show>${escapeText(p.show)}</show>`;
   if (p.status) children += `<status>${escapeText(p.status)}</status>`;
   if (p.item) {
-    let item = '<item';
-    for (const [k, v] of Object.entries(p.item)) if (v !== undefined && k !== 'reason') item += ` ${k}="${escapeAttr(String(v))}"`;
-    children += `<x xmlns="${NS_MUC_USER}">${item}/>`;
-    for (const code of p.codes ?? []) children += `<status code="${code}"/>`;
-    children += '</x>';
+    let x = xmlString('item', { ...p.item });
+    for (const code of p.codes ?? []) x += xmlString('status', { code });
+    children += xmlString('x', { xmlns: NS_MUC_USER }, x);
   }
-  if (p.occupantId) children += `<occupant-id xmlns="${NS_OCCUPANT_ID}" id="${escapeAttr(p.occupantId)}"/>`;
-  return children ? `${s}>${children}</presence>` : `${s}/>`;
+  if (p.occupantId) children += xmlString('occupant-id', { xmlns: NS_OCCUPANT_ID, id: p.occupantId });
+  return xmlString('presence', { from: occupantJid(p.room, p.nick), to: p.to, id: p.id, type: p.type }, children);
 }
 
 export function writePresence(p: PresenceIntent): Element {

@@ -24,6 +24,19 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export const escapeAttr = (v: string) => (/["&'<>]/.test(v) ? v.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : v);
 export const escapeText = (v: string) => (/[&<>]/.test(v) ? v.replace(/[&<>]/g, (c) => ESCAPES[c]!) : v);
 
+/**
+ * `<name a="…">children</name>`, or `<name a="…"/>` without children, as ltx writes it:
+ * attributes in their order, undefined ones left out. For stanzas built as strings.
+ */
+export function xmlString(name: string, attrs: Record<string, string | number | undefined>, children = ''): string {
+  let s = `<${name}`;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== undefined) s += ` ${k}="${escapeAttr(String(v))}"`;
+  }
+  return children ? `${s}>${children}</${name}>` : `${s}/>`;
+}
+
 /** Parses one stanza; throws on malformed XML. */
 export function parseStanza(text: string): Element {
   const el = parseXml(text);
