@@ -111,6 +111,9 @@ export type RuntimeEvent =
   | { type: 'runtime.sent'; output: SendTextOutput }
   | { type: 'runtime.sendFailed'; error: StanzaError };
 
+/** The room as its hooks name it. */
+const refOf = (c: RoomContext): RoomRef => ({ user: c.user, legacyId: c.legacyId, jid: c.jid });
+
 /** What the `sendText` hook gets: the room and the user's message. */
 export interface SendTextInput { room: RoomRef; message: UserMessageEvent }
 
@@ -126,7 +129,7 @@ export function sendTextHook(
   started?: (self: object, settled: Promise<void>) => void,
 ) {
   return ({ context, self }: { context: RoomContext; self: { send(event: RuntimeEvent): void } }): void => {
-    const input = { room: { user: context.user, legacyId: context.legacyId, jid: context.jid }, message: context.sending! };
+    const input = { room: refOf(context), message: context.sending! };
     const settled = send(input).then(
       (output) => self.send({ type: 'runtime.sent', output }),
       (error: unknown) => self.send({ type: 'runtime.sendFailed', error: error as StanzaError }),
@@ -371,7 +374,7 @@ export const roomMachine = setup({
       tags: 'busy',
       invoke: {
         src: 'fill',
-        input: ({ context }) => ({ user: context.user, legacyId: context.legacyId, jid: context.jid }),
+        input: ({ context }) => refOf(context),
         onDone: [
           {
             guard: 'pendingWantsBackfill',
@@ -393,7 +396,7 @@ export const roomMachine = setup({
       tags: 'busy',
       invoke: {
         src: 'backfill',
-        input: ({ context }) => ({ user: context.user, legacyId: context.legacyId, jid: context.jid }),
+        input: ({ context }) => refOf(context),
         onDone: {
           target: 'joined',
           actions: ['archiveBackfill', assign({ historyFilled: true })],
@@ -501,7 +504,7 @@ export const roomMachine = setup({
           invoke: {
             src: 'history',
             input: ({ context }) => ({
-              room: { user: context.user, legacyId: context.legacyId, jid: context.jid },
+              room: refOf(context),
               request: context.pendingJoins[0]!.history,
               now: context.pendingJoins[0]!.at,
             }),
@@ -551,7 +554,7 @@ export const roomMachine = setup({
           invoke: {
             src: 'userAction',
             input: ({ context }) => ({
-              room: { user: context.user, legacyId: context.legacyId, jid: context.jid },
+              room: refOf(context),
               action: context.action!,
               legacyId: ownLegacyId(context, actionTarget(context.action!)),
             }),
@@ -587,7 +590,7 @@ export const roomMachine = setup({
       invoke: {
         src: 'callHook',
         input: ({ context }) => ({
-          room: { user: context.user, legacyId: context.legacyId, jid: context.jid },
+          room: refOf(context),
           call: context.request!.call,
           participant: participantOf(context, context.request!.call),
         }),
