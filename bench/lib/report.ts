@@ -196,11 +196,13 @@ Figures measured: ${measured}.
 This machine is shared with other jobs: before each measured run the bench waits (up to 20 s; 5 s for a W1 join) until the
 whole machine is nearly idle${m.quiet ? ` (this run: ${m.quiet.waits} waits, ${Math.round(m.quiet.waitedMs / 1000)} s waited, ${m.quiet.notQuiet} of them gave up waiting)` : ''}; the CPU tables below show what other processes used during each run.
 
-\`npm run bench\` runs everything (under ~10 minutes); \`npm run bench -- --quick\` is a ~1-minute smoke run
+\`npm run bench\` runs the ceiling, W1, W2, W3 and W5 (about 3 minutes); \`npm run bench -- --quick\` is a ~1-minute smoke run
 (small counts, results in bench/results/quick.json, this file untouched); \`npm run bench -- --only W2,W3\` runs some
-workloads (ceiling, W1, W2, W3, W4, W5, W6) and merges them into bench/results/latest.json and this file (W6, bench/workloads/w6-scale.ts,
-runs only when named: its own stack and several roomgate processes; so does W4, bench/workloads/w4-many.ts: 1,000 client connections);
-\`--profile\` adds CPU profiles of roomgate during W1/W2/W3 (not counted in the table). Raw data: bench/results/latest.json.
+workloads and merges them into bench/results/latest.json and this file. These run only when named, each with a stack of its own:
+W4 (bench/workloads/w4-many.ts: 1,000 client connections), IRC (bench/workloads/irc.ts: W1–W3 through InspIRCd), W5K
+(bench/workloads/w5-known.ts: 100,000 known rooms) and W6 (bench/workloads/w6-scale.ts: several roomgate processes).
+\`--prosody-gc default\` measures on Prosody's default collector (rows marked so); \`--render\` writes this file again from
+latest.json; \`--profile\` adds CPU profiles of roomgate during W1/W2/W3 (not counted in the table). Raw data: bench/results/latest.json.
 
 ## Machine
 
