@@ -167,18 +167,26 @@ export class GatewayCore {
     await post('Profiler.enable');
     await post('Profiler.setSamplingInterval', { interval: intervalUs });
     await post('Profiler.start');
+    // allocations too, the collected ones included: what the garbage collector has to sweep
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+    });
     this.profiler = session;
   }
 
-  /** Stops the profiler and writes the .cpuprofile file. */
+  /** Stops the profilers and writes the .cpuprofile file, and the allocations beside it (.heapprofile). */
   async profileStop(file: string): Promise<string> {
     const session = this.profiler;
     if (!session) throw new Error('profiler not started');
     this.profiler = null;
-    const res = await new Promise<{ profile: unknown }>((resolve, reject) =>
-      session.post('Profiler.stop', (err, r) => (err ? reject(err) : resolve(r as { profile: unknown }))));
+    const stop = (method: string) => new Promise<{ profile: unknown }>((resolve, reject) =>
+      session.post(method, (err, r) => (err ? reject(err) : resolve(r as { profile: unknown }))));
+    const cpu = await stop('Profiler.stop');
+    const heap = await stop('HeapProfiler.stopSampling');
     session.disconnect();
-    await writeFile(file, JSON.stringify(res.profile));
+    await writeFile(file, JSON.stringify(cpu.profile));
+    await writeFile(file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap.profile));
     return file;
   }
 

@@ -51,7 +51,9 @@ export class Sessions implements SessionHost {
    */
   async get(user: GatewayUser, opts: { reconnecting?: boolean } = {}): Promise<BaseSession> {
     const entry = this.entries.get(user.jid) ?? this.login(user);
-    const state = await waitFor(entry.actor, (s) => !s.hasTag('busy'));
+    // a session at rest (every event but those of a login) needs no subscription to wait on
+    const now = entry.actor.getSnapshot();
+    const state = now.hasTag('busy') ? await waitFor(entry.actor, (s) => !s.hasTag('busy')) : now;
     if (state.matches('loggedIn') || (opts.reconnecting && state.matches('reconnecting'))) return entry.session;
     if (state.matches('reconnecting')) {
       throw new XmppError('recipient-unavailable', 'The legacy network connection is being restored, retry later');

@@ -19,11 +19,15 @@ import type { ChatState, MucAffiliation, MucRole, Show, Hat } from '../legacy/ty
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
+import { addRecent, findRecent, type Recent } from './recent.ts';
 
 /** How many applied event ids a room remembers to drop replays (at-least-once delivery). */
 export const APPLIED_EVENTS_KEPT = 256;
 /** How many of the user's own messages a room remembers the client's id of (spec §3.12). */
 export const OWN_IDS_KEPT = 256;
+
+/** One of the user's own messages: the id the network gave it, and the id the client sent it with. */
+export interface OwnId { legacyId: string; xmppId: string }
 
 export interface Participant {
   nick: string;
@@ -71,9 +75,9 @@ export interface RoomContext extends RoomRef {
   action?: UserActionEvent | null;
   /**
    * The user's own messages: the legacy id the network gave each, and the id the client sent
-   * it with, which corrections and retractions refer to (spec §3.12). Newest last.
+   * it with, which corrections and retractions refer to (spec §3.12). Newest last, in pages.
    */
-  ownIds?: { legacyId: string; xmppId: string }[];
+  ownIds?: Recent<OwnId>;
   historyFilled: boolean;
   applied: string[];
   /** The last position applied per delivery source (see `EventMeta.delivery`). */
@@ -212,47 +216,33 @@ export const roomMachine = setup({
       return { request };
     }),
     keepAction: assign(({ event }) => ({ action: event as UserActionEvent })),
-    recordOwnId: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) => (
-      legacyId && xmppId
-        ? { ownIds: [...(context.ownIds ?? []).slice(-(OWN_IDS_KEPT - 1)), { legacyId, xmppId }] }
-        : {})),
-    markApplied: assign(({ context, event }) => {
-      if (!('eventId' in event)) return {};
-      const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
-      // positions from a resumable network make a watermark; other events keep their ids
-      if (d) return { delivered: { ...context.delivered, [d.source]: [d.seq, d.n] } };
-      return { applied: [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId] };
+    recordOwnId: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) =>
+      ownIdNoted(context, legacyId, xmppId)),
+    markApplied: assign(({ context, event }) => appliedNoted(context, event)),
+    /** The user's message goes to the network (one assign: each costs a copy of the snapshot). */
+    keepMessage: assign(({ context, event }) => ({ sending: event as UserMessageEvent, ...appliedNoted(context, event) })),
+    /** The network took the user's message: its legacy id is remembered, the room is free again. */
+    finishSending: assign(({ context }, { legacyId }: { legacyId: string | null }) => ({
+      sending: null, ...ownIdNoted(context, legacyId, context.sending?.id),
+    })),
+    /**
+     * A participant's message or chat state: the speaker, their chat state and the watermark,
+     * in one assign (each assign copies the snapshot: W2's hot path had three).
+     */
+    noteMessage: assign(({ context, event }) => {
+      const speaker = speakerNoted(context, event);
+      const state = chatStateNoted(speaker.participants ? { ...context, ...speaker } : context, event);
+      return { ...speaker, ...state, ...appliedNoted(context, event) };
     }),
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
     })),
-    noteSpeaker: assign(({ context, event }) => {
-      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
-      // neither the user nor the room itself is an occupant to remember
-      if (isUser(context, e.participant) || isSystem(e.participant)) return {};
-      const known = context.participants.find((q) => q.nick === e.participant.nick);
-      // the common case, a known and announced speaker, changes nothing: no copy of the list
-      if (known && (known.presenceSent || !context.resources.length)) return {};
-      const p = { ...(known ?? speakerOf(context, e.participant, e.eventId)) };
-      p.presenceSent ||= context.resources.length > 0;
-      return { participants: upsert(context.participants, p) };
-    }),
+    /** A participant acted (a retraction, a reaction ...): the speaker, and the watermark. */
+    noteSpeaker: assign(({ context, event }) => ({ ...speakerNoted(context, event), ...appliedNoted(context, event) })),
     upsertParticipant: assign(({ context, event }) => {
       const p = presenceUpdate(context, event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>);
       p.presenceSent ||= context.resources.length > 0;
       return { participants: upsert(context.participants, p) };
-    }),
-    /** A participant's message implies `active` (spec §1.4), a chat state says itself; the user's are not kept. */
-    noteChatState: assign(({ context, event }) => {
-      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' | 'legacy.chatState' }>;
-      if (e.type === 'legacy.message' && e.archiveOnly) return {};
-      const state: ChatState = e.type === 'legacy.chatState' ? e.state : 'active';
-      const i = context.participants.findIndex((p) => p.nick === e.participant.nick);
-      // a participant who goes on writing is still 'active': no copy of the list per message
-      if (i < 0 || context.participants[i]!.chatState === state) return {};
-      const participants = context.participants.slice();
-      participants[i] = { ...participants[i]!, chatState: state };
-      return { participants };
     }),
     /** The user's own role and affiliation, as the network now says (the plugin's `getUserParticipant`). */
     applySelfPresence: assign(({ context, event }) => {
@@ -420,13 +410,13 @@ export const roomMachine = setup({
           { guard: 'fromJoinedResource', actions: ['sendLeave', 'removeResource', 'markApplied'] },
           { actions: 'markApplied' },
         ],
-        'legacy.message': { actions: ['deliverLegacyMessage', 'noteSpeaker', 'noteChatState', 'markApplied'] },
-        'legacy.retraction': { actions: ['deliverRetraction', 'noteSpeaker', 'markApplied'] },
-        'legacy.reaction': { actions: ['deliverReaction', 'noteSpeaker', 'markApplied'] },
+        'legacy.message': { actions: ['deliverLegacyMessage', 'noteMessage'] },
+        'legacy.retraction': { actions: ['deliverRetraction', 'noteSpeaker'] },
+        'legacy.reaction': { actions: ['deliverReaction', 'noteSpeaker'] },
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
-        'legacy.chatState': { actions: ['deliverChatState', 'noteSpeaker', 'noteChatState', 'markApplied'] },
-        'legacy.displayed': { actions: ['deliverDisplayed', 'noteSpeaker', 'markApplied'] },
-        'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'noteSpeaker', 'markApplied'] },
+        'legacy.chatState': { actions: ['deliverChatState', 'noteMessage'] },
+        'legacy.displayed': { actions: ['deliverDisplayed', 'noteSpeaker'] },
+        'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'noteSpeaker'] },
         // §2.15; the user's own participant is no occupant: its presence is the self-presence
         'legacy.presence': [
           { guard: 'isSelfPresence', actions: ['applySelfPresence', 'announceSelfPresence', 'markApplied'] },
@@ -464,7 +454,7 @@ export const roomMachine = setup({
               {
                 guard: 'fromJoinedResource',
                 target: 'sending',
-                actions: [assign({ sending: ({ event }) => event as UserMessageEvent }), 'markApplied'],
+                actions: 'keepMessage',
               },
               { actions: ['refuseNotJoined', 'markApplied'] },
             ],
@@ -534,8 +524,7 @@ export const roomMachine = setup({
               target: 'idle',
               actions: [
                 { type: 'echoUserMessage', params: ({ event }) => event.output },
-                { type: 'recordOwnId', params: ({ context, event }) => ({ legacyId: event.output.legacyId, xmppId: context.sending!.id }) },
-                assign({ sending: null }),
+                { type: 'finishSending', params: ({ event }) => ({ legacyId: event.output.legacyId }) },
               ],
             },
             'runtime.sendFailed': {
@@ -633,7 +622,7 @@ function actionTarget(action: UserActionEvent): string | null {
 /** The legacy id of one of the user's own messages, from the id the client sent it with (spec §3.12). */
 export function ownLegacyId(context: RoomContext, xmppId: string | null): string | null {
   if (xmppId === null) return null;
-  return (context.ownIds ?? []).findLast((o) => o.xmppId === xmppId)?.legacyId ?? null;
+  return findRecent(context.ownIds, (o) => o.xmppId === xmppId)?.legacyId ?? null;
 }
 
 /**
@@ -641,7 +630,7 @@ export function ownLegacyId(context: RoomContext, xmppId: string | null): string
  * sent it with (what XEP-0308 and XEP-0424 refer to, spec §3.12); else its stanza-id.
  */
 export function knownXmppId(context: RoomContext, ref: MessageRef, own: boolean): string {
-  const mine = own ? (context.ownIds ?? []).findLast((o) => o.legacyId === ref.legacyId) : undefined;
+  const mine = own ? findRecent(context.ownIds, (o) => o.legacyId === ref.legacyId) : undefined;
   return mine?.xmppId ?? ref.xmppId ?? ref.legacyId;
 }
 
@@ -740,6 +729,46 @@ export function speakerOf(context: RoomContext, init: ParticipantInit, eventId: 
     return { nick: userNick(context), role, affiliation, hats: [], occupantId, presenceSent: true };
   }
   return context.participants.find((p) => p.nick === init.nick) ?? newParticipant(init, eventId);
+}
+
+/** The watermark after an event: its delivery position, else its id among the last applied. */
+function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
+  if (!('eventId' in event)) return {};
+  const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
+  // positions from a resumable network make a watermark; other events keep their ids
+  if (d) return { delivered: { ...context.delivered, [d.source]: [d.seq, d.n] } };
+  return { applied: [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId] };
+}
+
+/** One of the user's messages the network accepted, under the id the client sent it with (§3.12). */
+function ownIdNoted(context: RoomContext, legacyId: string | null, xmppId: string | undefined): Partial<RoomContext> {
+  return legacyId && xmppId ? { ownIds: addRecent(context.ownIds, { legacyId, xmppId }, OWN_IDS_KEPT) } : {};
+}
+
+/** A speaker the room did not know, or whose presence the joined resources have not seen yet. */
+function speakerNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
+  const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
+  // neither the user nor the room itself is an occupant to remember
+  if (isUser(context, e.participant) || isSystem(e.participant)) return {};
+  const known = context.participants.find((q) => q.nick === e.participant.nick);
+  // the common case, a known and announced speaker, changes nothing: no copy of the list
+  if (known && (known.presenceSent || !context.resources.length)) return {};
+  const p = { ...(known ?? speakerOf(context, e.participant, e.eventId)) };
+  p.presenceSent ||= context.resources.length > 0;
+  return { participants: upsert(context.participants, p) };
+}
+
+/** A participant's message implies `active` (spec §1.4), a chat state says itself; the user's are not kept. */
+function chatStateNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
+  const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' | 'legacy.chatState' }>;
+  if (e.type === 'legacy.message' && e.archiveOnly) return {};
+  const state: ChatState = e.type === 'legacy.chatState' ? e.state : 'active';
+  const i = context.participants.findIndex((p) => p.nick === e.participant.nick);
+  // a participant who goes on writing is still 'active': no copy of the list per message
+  if (i < 0 || context.participants[i]!.chatState === state) return {};
+  const participants = context.participants.slice();
+  participants[i] = { ...participants[i]!, chatState: state };
+  return { participants };
 }
 
 function upsert(list: Participant[], p: Participant): Participant[] {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { OWN_IDS_KEPT, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
+import { recentItems } from '../../../src/machines/recent.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput, HookInput } from '../../../src/machines/ports.ts';
 import type { LegacyRoomEvent, RoomInputEvent } from '../../../src/machines/events.ts';
@@ -314,7 +315,7 @@ test("the user's own message ids survive a snapshot round trip, bounded", async 
   await h.join();
   await h.say('c1');
   const snapshot = JSON.parse(JSON.stringify(h.actor.getPersistedSnapshot()));
-  assert.deepEqual(snapshot.context.ownIds, [{ legacyId: 'L-c1', xmppId: 'c1' }]);
+  assert.deepEqual(recentItems(snapshot.context.ownIds), [{ legacyId: 'L-c1', xmppId: 'c1' }]);
   const again = harness();
   const restored = createActor(again.machine, { snapshot, input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
   restored.start();
@@ -322,7 +323,7 @@ test("the user's own message ids survive a snapshot round trip, bounded", async 
   assert.equal((again.sent[0]![1] as { retract: string }).retract, 'c1');
 
   for (let i = 2; i <= OWN_IDS_KEPT + 1; i++) await h.say(`c${i}`);
-  const ownIds = h.actor.getSnapshot().context.ownIds!;
+  const ownIds = recentItems(h.actor.getSnapshot().context.ownIds);
   assert.equal(ownIds.length, OWN_IDS_KEPT);
   assert.deepEqual([ownIds[0], ownIds.at(-1)], [{ legacyId: 'L-c2', xmppId: 'c2' }, { legacyId: `L-c${OWN_IDS_KEPT + 1}`, xmppId: `c${OWN_IDS_KEPT + 1}` }]);
 });

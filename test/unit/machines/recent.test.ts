@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addRecent, findRecent, PAGE_SIZE, recentItems, type Recent } from '../../../src/machines/recent.ts';
+
+test('keeps the newest items, oldest first, across pages', () => {
+  let list: Recent<number> | undefined;
+  for (let i = 1; i <= 100; i++) list = addRecent(list, i, 40);
+  assert.deepEqual(recentItems(list), Array.from({ length: 40 }, (_, i) => 61 + i));
+  assert.ok(list!.every((page) => page.length <= PAGE_SIZE));
+});
+
+test('an add leaves the list it was given as it was', () => {
+  const before = addRecent(addRecent(undefined, 1, 10), 2, 10);
+  const copy = JSON.parse(JSON.stringify(before));
+  addRecent(before, 3, 10);
+  assert.deepEqual(before, copy);
+});
+
+test('finds the newest match', () => {
+  let list: Recent<{ k: string; v: number }> | undefined;
+  for (let i = 0; i < 70; i++) list = addRecent(list, { k: i % 2 ? 'odd' : 'even', v: i }, 256);
+  assert.equal(findRecent(list, (x) => x.k === 'even')?.v, 68);
+  assert.equal(findRecent(list, (x) => x.k === 'none'), undefined);
+});
+
+test('a flat list (snapshots written before pages) reads as one page and grows into pages', () => {
+  const flat = [{ id: 'a' }, { id: 'b' }];
+  assert.equal(findRecent(flat, (x) => x.id === 'a')?.id, 'a');
+  assert.deepEqual(recentItems(addRecent(flat, { id: 'c' }, 2)), [{ id: 'b' }, { id: 'c' }]);
+  assert.deepEqual(recentItems(undefined), []);
+});
