@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import { BaseSession, type GatewayUser } from '../legacy/session.ts';
 import type { LegacyMUC } from '../legacy/muc.ts';
-import type { MailboxJob } from '../transport/mailbox.ts';
+import type { MailboxJob, Mailboxes } from '../transport/mailbox.ts';
 import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
@@ -28,6 +28,8 @@ export interface HandlerDeps {
   users: UserStore;
   sessions: Sessions;
   log: Logger;
+  /** The mailboxes of this process: a stanza its edge parsed is not parsed again. */
+  mailboxes?: Pick<Mailboxes, 'parsedStanza'>;
 }
 
 const GONE_CONDITIONS = new Set([
@@ -65,7 +67,7 @@ export function createJobHandler(deps: HandlerDeps) {
   async function handleStanza(text: string, at: string, eventId: string, ctx: PartitionRuntime): Promise<void> {
     let stanza: Element;
     try {
-      stanza = parseStanza(text);
+      stanza = deps.mailboxes?.parsedStanza(eventId) ?? parseStanza(text);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'unparsable stanza from the edge, dropped');
       return;

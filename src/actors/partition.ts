@@ -8,7 +8,7 @@ import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports
 import type { RoomEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { presenceXml } from '../transport/xmpp/muc-presence.ts';
-import { messageXml, writeEcho, writeReplay } from '../transport/xmpp/muc-message.ts';
+import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import { CommitBuilder } from './commit.ts';
@@ -50,7 +50,7 @@ export class PartitionRuntime {
     const port: RoomPort = {
       presence: (p) => this.send(presenceXml(p)),
       message: (m) => { for (const to of m.to) this.send(messageXml(m, to)); },
-      echo: (e) => { for (const to of e.to) this.send(writeEcho(e, to)); },
+      echo: (e) => { for (const to of e.to) this.send(echoXml(e, to)); },
       replay: (r) => this.send(writeReplay(r)),
       iq: (i) => this.send(writeIq(i)),
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
@@ -227,7 +227,7 @@ export class LeaseLost extends Error {
 
 /** The archived form of a message: the stanza as delivered, without `to`. */
 function toArchived(a: ArchiveIntent): ArchivedMessage {
-  const xml = 'xml' in a.message ? writeEcho(a.message).toString() : messageXml(a.message);
+  const xml = 'xml' in a.message ? echoXml(a.message) : messageXml(a.message);
   return { stanzaId: a.stanzaId, at: a.at, source: a.source, xml, ...(a.legacyId ? { legacyId: a.legacyId } : {}) };
 }
 

@@ -64,7 +64,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,
     mailboxes: opts.mailboxes, log: log.child({ module: 'sessions' }),
   });
-  const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log });
+  const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log, mailboxes: opts.mailboxes });
   const runtimes = new Map<number, PartitionRuntime>();
   const consumers = new Map<number, BullWorker>();
 

@@ -145,7 +145,7 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
     // Only what a worker must answer is queued: replies to our own iqs have no taker yet.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
     const user = bareJid(String(from));
-    opts.mailboxes.add({ kind: 'xmpp', user, xml: stanza.toString(), at: new Date().toISOString(), eventId: randomUUID() })
+    opts.mailboxes.add({ kind: 'xmpp', user, xml: stanza.toString(), at: new Date().toISOString(), eventId: randomUUID() }, undefined, stanza)
       .catch((err: Error) => log.error({ err: err.message, from: user }, 'could not queue inbound stanza'));
   });
 

@@ -7,6 +7,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Keys } from '../actors/keys.ts';
 import type { LegacyRoomEvent } from '../machines/events.ts';
+import type { Element } from './xmpp/stanza.ts';
 
 export const MAILBOX_QUEUE = 'mailbox';
 
@@ -23,6 +24,9 @@ export type MailboxEntry = MailboxJob | { kind: 'batch'; user: string; jobs: Mai
 
 /** The most jobs one batch carries. */
 export const MAX_BATCH = 500;
+
+/** How many stanzas parsed by this process's edge wait for a worker of this process (see `parsedStanza`). */
+export const MAX_PARSED = 4096;
 
 /** Completed jobs kept so a re-added job id is recognised as a duplicate. */
 const KEEP_COMPLETED = { count: 2000 };
@@ -42,6 +46,8 @@ export class Mailboxes {
   private readonly pending = new Map<number, Pending[]>();
   /** Partitions with an add in flight, or one scheduled for the end of this tick. */
   private readonly busy = new Set<number>();
+  /** Stanzas this process's edge added, as it parsed them (see `parsedStanza`). */
+  private readonly parsed = new ParsedStanzas();
 
   constructor(private readonly keys: Keys, private readonly connection: ConnectionOptions) {}
 
@@ -58,7 +64,8 @@ export class Mailboxes {
    * Adds a job to its user's partition; resolves once it is in Redis. `jobId` makes a repeated
    * add of a lone job a no-op (in a batch, rooms drop repeated events by their ids).
    */
-  add(job: MailboxJob, jobId?: string): Promise<void> {
+  add(job: MailboxJob, jobId?: string, parsed?: Element): Promise<void> {
+    if (parsed && job.kind === 'xmpp') this.parsed.put(job.eventId, parsed);
     const partition = this.keys.partitionOf(job.user);
     const batches = this.pending.get(partition) ?? [];
     this.pending.set(partition, batches);
@@ -105,6 +112,15 @@ export class Mailboxes {
     return batch;
   }
 
+  /**
+   * The stanza of an `xmpp` job as the edge of this process parsed it, taken once: a worker in
+   * the same process (`roomgate start`) skips parsing the job's XML again (W3 parsed each user
+   * message twice). Undefined when another process added it, or it is long gone: parse `xml`.
+   */
+  parsedStanza(eventId: string): Element | undefined {
+    return this.parsed.take(eventId);
+  }
+
   /** Jobs waiting in each partition, for the operator. */
   async depths(): Promise<number[]> {
     return Promise.all(Array.from({ length: this.keys.partitions }, (_, p) => this.queue(p).getWaitingCount()));
@@ -113,6 +129,27 @@ export class Mailboxes {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
+}
+
+/** Parsed stanzas by event id, each taken once; the oldest go when more than `max` wait. */
+export class ParsedStanzas {
+  private readonly byEventId = new Map<string, Element>();
+
+  constructor(private readonly max = MAX_PARSED) {}
+
+  put(eventId: string, el: Element): void {
+    this.byEventId.set(eventId, el);
+    // the stanzas of a partition that another process consumes are never taken: they make room
+    if (this.byEventId.size > this.max) this.byEventId.delete(this.byEventId.keys().next().value!);
+  }
+
+  take(eventId: string): Element | undefined {
+    const el = this.byEventId.get(eventId);
+    if (el) this.byEventId.delete(eventId);
+    return el;
+  }
+
+  get size(): number { return this.byEventId.size; }
 }
 
 /** BullMQ's own list keys of a partition's mailbox, for recovering a dead owner's active jobs. */

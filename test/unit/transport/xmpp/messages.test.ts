@@ -2,7 +2,7 @@
 // and the participants' messages the room writes, compared whole with literal XML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageXml, readGroupchat, writeEcho, writeMessage } from '../../../../src/transport/xmpp/muc-message.ts';
+import { echoXml, messageXml, readGroupchat, writeEcho, writeMessage } from '../../../../src/transport/xmpp/muc-message.ts';
 import { readModeration } from '../../../../src/transport/xmpp/message-moderate.ts';
 import { writeRoomInfo } from '../../../../src/transport/xmpp/disco.ts';
 import { XmppError } from '../../../../src/transport/xmpp/errors.ts';
@@ -111,6 +111,25 @@ test('the archived form of an echo leaves out chat states, marker requests and h
     `<message to="${TO}" from="${R}/romeo" id="c1" type="groupchat"><body>hi</body>`
     + '<active xmlns="http://jabber.org/protocol/chatstates"/><markable xmlns="urn:xmpp:chat-markers:0"/><store xmlns="urn:xmpp:hints"/>'
     + `<stanza-id xmlns="urn:xmpp:sid:0" by="${R}" id="X1"/><occupant-id xmlns="urn:xmpp:occupant-id:0" id="user"/></message>`);
+});
+
+test('echoXml writes the same XML as writeEcho, for every resource and archived (forged ids dropped, text escaped)', () => {
+  const shapes = [
+    '<body>hi</body>',
+    '<body>a &lt; b &amp;&amp; c &gt; d "q" \'a\'</body><active xmlns="http://jabber.org/protocol/chatstates"/>',
+    `<body>x</body><stanza-id xmlns="urn:xmpp:sid:0" by="${R}" id="forged"/><stanza-id xmlns="urn:xmpp:sid:0" by="other.lit" id="kept"/>`
+      + '<occupant-id xmlns="urn:xmpp:occupant-id:0" id="forged"/><markable xmlns="urn:xmpp:chat-markers:0"/>'
+      + '<received xmlns="urn:xmpp:chat-markers:0" id="r1"/><store xmlns="urn:xmpp:hints"/>',
+    '<body>with <b>nested</b> text</body><x xmlns="jabber:x:oob"><url>http://x/?a=1&amp;b=2</url></x>',
+  ];
+  for (const inner of shapes) {
+    const client = `<message xmlns="jabber:component:accept" to="${R}" from="${TO}" id="c&amp;1" type="groupchat">${inner}tail &amp; text</message>`;
+    const echo = { room: R, nick: 'rom"eo', xml: client, stanzaId: 'X1', occupantId: 'user' };
+    assert.equal(echoXml(echo, TO), writeEcho(echo, TO).toString());
+    assert.equal(echoXml(echo, `${TO}2`), writeEcho(echo, `${TO}2`).toString());
+    assert.equal(echoXml(echo), writeEcho(echo).toString());
+    assert.equal(echoXml({ ...echo, room: 'other@gw' }, TO), writeEcho({ ...echo, room: 'other@gw' }, TO).toString());
+  }
 });
 
 const read = (inner: string) => {
