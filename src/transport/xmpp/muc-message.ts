@@ -27,10 +27,18 @@ export type GroupchatRead =
   | Read<'xmpp.displayed'> | Read<'xmpp.chatState'>;
 
 /**
- * The last user message read, or echoed, and its parsed stanza (read only): its echo is
- * written for each resource and once more for the archive, from this one parse.
+ * The user messages last read, or echoed, and their parsed stanzas (read only), by their XML:
+ * an echo is written for each resource and once more for the archive from the one parse. Not
+ * only the last one: a job reads its next message before the previous one's echo is written
+ * (the echo waits for the network's answer).
  */
-let lastEcho: { xml: string; el: Element } | null = null;
+const readEchoes = new Map<string, Element>();
+const READ_ECHOES_KEPT = 256;
+
+function keepEcho(text: string, el: Element): void {
+  readEchoes.set(text, el);
+  if (readEchoes.size > READ_ECHOES_KEPT) readEchoes.delete(readEchoes.keys().next().value!);
+}
 
 /**
  * Reads a groupchat message from the user (not a subject change). A retraction or reaction is
@@ -41,7 +49,7 @@ let lastEcho: { xml: string; el: Element } | null = null;
 export function readGroupchat(el: Element, text?: string): GroupchatRead | null {
   // `text`: what `el` was parsed from; its echo (`writeEcho`) is then made without a second parse
   const xmlText = text ?? el.toString();
-  lastEcho = { xml: xmlText, el };
+  keepEcho(xmlText, el);
   const body = el.getChildText('body');
   const retracted = readRetract(el);
   if (retracted !== null) return { type: 'xmpp.retraction', targetId: retracted, xml: xmlText };
@@ -130,8 +138,9 @@ export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
 
 /** The parsed stanza of an echo's client message: the one `readGroupchat` read, or parsed now. */
 function parseEcho(text: string): Element {
-  if (lastEcho?.xml !== text) lastEcho = { xml: text, el: parseStanza(text) };
-  return lastEcho.el;
+  let el = readEchoes.get(text);
+  if (!el) keepEcho(text, el = parseStanza(text));
+  return el;
 }
 
 /**
