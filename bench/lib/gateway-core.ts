@@ -167,10 +167,12 @@ export class GatewayCore {
     await post('Profiler.enable');
     await post('Profiler.setSamplingInterval', { interval: intervalUs });
     await post('Profiler.start');
-    // allocations too, the collected ones included: what the garbage collector has to sweep
+    // allocations too, the collected ones included: what the garbage collector has to sweep;
+    // BENCH_HEAP_SURVIVORS=1 leaves out what died young: what survived a scavenge (copied, promoted)
     await post('HeapProfiler.enable');
     await post('HeapProfiler.startSampling', {
-      samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+      samplingInterval: 16384, includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_SURVIVORS !== '1',
     });
     this.profiler = session;
   }

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { DemoEvent, DemoJournalEntry, DemoListener } from './types.ts';
 
-/** How many events the journal keeps (a user offline for longer misses the older ones). */
+/** How many events the journal keeps at least, up to a tenth more (a user offline for longer misses the older ones). */
 export const JOURNAL_MAX = 200_000;
 
 interface Connection { jid: string; nick: string; listener: DemoListener }
@@ -64,7 +64,8 @@ export class DemoJournal {
     };
     this.seq = entry.seq;
     this.entries.push(entry);
-    if (this.entries.length > JOURNAL_MAX) this.entries.splice(0, this.entries.length - JOURNAL_MAX);
+    // trimmed a tenth at a time: a splice per event shifted 200,000 entries each time once full
+    if (this.entries.length > JOURNAL_MAX + JOURNAL_MAX / 10) this.entries.splice(0, this.entries.length - JOURNAL_MAX);
     for (const wake of [...this.waiters]) wake();
     this.pending.push({ event, exceptJid, seq: entry.seq });
     if (this.delivering) return;
