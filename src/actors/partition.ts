@@ -17,6 +17,9 @@ import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
 
+/** How long a job applies events before it commits what they produced so far (see `run`). */
+export const COMMIT_EVERY_MS = 5;
+
 /** What one job produced, committed together once the job is done. */
 export interface Batch {
   stanzas: string[];
@@ -31,6 +34,8 @@ export interface PartitionDeps {
   sessions: Sessions;
   log: Logger;
   inspector?: Inspector;
+  /** How long a job applies events before committing what they produced so far; default `COMMIT_EVERY_MS`. */
+  commitEveryMs?: number;
 }
 
 /** Handles one job's content; `send` queues a stanza in the job's batch. */
@@ -81,14 +86,10 @@ export class PartitionRuntime {
   }
 
   /**
-   * Runs a job and commits its batch. The outbox job takes the mailbox job's id, so if this
-   * process dies after sending and before the snapshot is written, the replayed job's stanzas
-   * are recognised as already queued; archive appends are idempotent by stanza-id.
-   */
-  /**
-   * Runs a job and commits its batch. If the process dies before the commit, the job runs
-   * again on the partition's next owner from the last committed snapshots: the events it
-   * carries have stable ids, so nothing is applied, archived or sent twice.
+   * Runs a job and commits its batch (a long job in several commits). If the process dies
+   * before a commit, the job runs again on the partition's next owner from the last committed
+   * snapshots: the events it carries have stable positions and ids, so nothing is applied,
+   * archived or sent twice.
    */
   run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>, jobId?: string): Promise<void> {
     return this.exclusive(async () => {
@@ -96,6 +97,7 @@ export class PartitionRuntime {
       // BullMQ numbers a queue's jobs in the order they run: (job, index) orders every event
       const seq = jobId !== undefined && /^\d+$/.test(jobId) ? Number(jobId) : null;
       try {
+        let since = performance.now();
         for (const [n, job] of jobs.entries()) {
           this.position = seq === null ? null : { source: `mailbox-${this.deps.partition}`, seq, n };
           try {
@@ -103,6 +105,15 @@ export class PartitionRuntime {
           } catch (err) {
             if (err instanceof LeaseLost || isRedisUnavailable(err)) throw err;
             await poison(job, err); // this job alone is parked; the others go on, in order
+          }
+          // A long job commits as it goes: its first stanzas are on their way (the XMPP server
+          // routes them on the other core) while the rest is applied; a replay after a partial
+          // commit skips what each room's watermark already holds.
+          if (n < jobs.length - 1 && performance.now() - since >= (this.deps.commitEveryMs ?? COMMIT_EVERY_MS)) {
+            await this.rooms.settled();
+            await this.commit(this.batch);
+            this.batch = emptyBatch();
+            since = performance.now();
           }
         }
         await this.rooms.settled();
