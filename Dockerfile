@@ -5,6 +5,6 @@ RUN npm ci --omit=dev
 COPY bin ./bin
 COPY src ./src
 COPY deploy ./deploy
-ENTRYPOINT ["node", "bin/roomgate.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/roomgate.js"]
 # ROOMGATE_CONFIG names the config file; the command is start, edge, worker or demo-network
 CMD ["start"]

@@ -17,4 +17,5 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund </dev/null
 fi
 
-exec node --import tsx scripts/demo.ts "$@"
+# roomgate runs in this process: the young generation it is tuned for (bin/roomgate.js)
+exec node --max-semi-space-size=64 --import tsx scripts/demo.ts "$@"

@@ -82,14 +82,17 @@ async function startInProcess(configPath: string): Promise<GatewayHandle> {
   };
 }
 
+/** The node flags `bin/roomgate.js` runs with. */
+export const ROOMGATE_NODE_FLAGS = '--max-semi-space-size=64';
+
 let childCounter = 0;
 
 async function startChild(configPath: string, dir: string): Promise<GatewayHandle> {
   const logFile = join(dir, `gateway-${++childCounter}.log`);
   const out = openSync(logFile, 'w');
   const child: ChildProcess = fork(PROC, [configPath], {
-    // BENCH_NODE_FLAGS: node flags to try on roomgate, e.g. '--max-semi-space-size=64' (README, tuning)
-    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
+    // roomgate's own node flags (bin/roomgate.js); BENCH_NODE_FLAGS replaces them ('' for node's defaults)
+    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ?? ROOMGATE_NODE_FLAGS).split(' ').filter(Boolean), '--import', 'tsx'],
     stdio: ['ignore', out, out, 'ipc'],
     env: { ...process.env },
   });

@@ -16,7 +16,8 @@ export interface RoomgateProcess {
 export function spawnRoomgate(role: string, configPath: string, dir: string, name = role): RoomgateProcess {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['bin/roomgate.js', role, '--config', configPath], {
+  // with the node flags of bin/roomgate.js's first line, as an operator runs it
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', 'bin/roomgate.js', role, '--config', configPath], {
     stdio: ['ignore', fd, fd], env: { ...process.env },
   });
   closeSync(fd);
