@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of one room actor without servers: the real Rooms runtime and room machine,
  * a recording port and a plugin that answers at once. Per-event CPU cost of the actor path
- * for a legacy message (W2's path) and a user's message (W3's path).
+ * for a legacy message (W2's path), a user's message (W3's path) and a join and leave (W1/W4 warm).
  *
  *   node --import tsx bench/micro/room-actor.ts [--events N]
  */
@@ -44,3 +44,7 @@ await measure('legacy.message', (i) => ({
 await measure('xmpp.message', (i) => ({
   type: 'xmpp.message', from: GAJIM, id: `x${i}`, body: `message ${i}`, xml: `<message type="groupchat" id="x${i}"><body>message ${i}</body></message>`,
 }));
+// W1/W4's warm path: a second resource joins (history hook, join sequence) and leaves again
+await measure('xmpp.join + xmpp.leave', (i) => (i % 2 === 0
+  ? { type: 'xmpp.join', from: `${GAJIM}2`, nick: 'romeo', history: { maxstanzas: 0 } }
+  : { type: 'xmpp.leave', from: `${GAJIM}2` }));

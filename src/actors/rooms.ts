@@ -13,7 +13,7 @@ import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
   roomMachine, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
-  alreadyApplied, sendTextHook,
+  alreadyApplied, historyHook, sendTextHook,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
@@ -67,8 +67,8 @@ export class Rooms {
   private readonly live = new Map<string, RoomHandle>();
   /** Rooms busy with a hook in the background (see `deliver`'s `background`), settled when at rest again. */
   private readonly busy = new Map<RoomHandle, Promise<void>>();
-  /** The user's message each room is sending (see `sendTextHook`), settled once the room has the answer. */
-  private readonly sending = new WeakMap<object, Promise<void>>();
+  /** The hook each room started with an action (see `hookAction`), settled once the room has the answer. */
+  private readonly hooks = new WeakMap<object, Promise<void>>();
   private readonly machine;
 
   constructor(private readonly deps: RoomsDeps) {
@@ -77,13 +77,13 @@ export class Rooms {
         ...roomEffects(deps.port),
         startSendText: sendTextHook(
           ({ room, message }) => rejectAsStanzaError(this.sendText(room, message), deps.log, room),
-          (actor, settled) => this.sending.set(actor, settled),
+          (actor, settled) => this.hooks.set(actor, settled),
         ),
+        startHistory: historyHook((input) => this.history(input), (actor, settled) => this.hooks.set(actor, settled)),
       },
       actors: {
         fill: fromPromise(({ input }: { input: RoomRef }) => rejectAsStanzaError(this.fill(input), deps.log, input)),
         backfill: fromPromise(({ input }: { input: RoomRef }) => this.backfill(input)),
-        history: fromPromise(({ input }: { input: HistoryInput }) => this.history(input)),
         callHook: fromPromise(({ input }: { input: HookInput }) => rejectAsStanzaError(this.callHook(input), deps.log, input.room)),
         userAction: fromPromise(({ input }: { input: UserActionInput }) =>
           rejectAsStanzaError(this.userAction(input), deps.log, input.room)),
@@ -125,6 +125,8 @@ export class Rooms {
     const actor = createActor(this.machine, { input, ...(snapshot ? { snapshot } : {}), ...(inspect ? { inspect } : {}) });
     actor.start();
     const handle: RoomHandle = { user, legacyId, actor, lastActiveMs: Date.now(), archiveEmpty: !raw };
+    // written while waiting on a hook (after the hook timeout): the hook starts again
+    if (actor.getSnapshot().hasTag('busy')) actor.send({ type: 'runtime.resume' });
     if (snapshot) handle.written = writtenOf(actor); // the flags set above are not in Redis: the next write is whole
     this.live.set(key, handle);
     return handle;
@@ -157,11 +159,11 @@ export class Rooms {
 
   /** Waits until the room is no longer busy with the hook `eventType` started. */
   private async rest(handle: RoomHandle, eventType: string): Promise<void> {
-    const sending = this.sending.get(handle.actor);
-    if (sending) {
-      // the user's message: the answer is in the room once the hook's promise settled
-      this.sending.delete(handle.actor);
-      if (await settledWithin(sending, HOOK_TIMEOUT_MS) && !handle.actor.getSnapshot().hasTag('busy')) return;
+    const hook = this.hooks.get(handle.actor);
+    if (hook) {
+      // a hook started by an action: its answer is in the room once its promise settled
+      this.hooks.delete(handle.actor);
+      if (await settledWithin(hook, HOOK_TIMEOUT_MS) && !handle.actor.getSnapshot().hasTag('busy')) return;
     }
     try {
       await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });

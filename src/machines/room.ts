@@ -8,8 +8,9 @@
  * Invariant kept by the runtime: an event is delivered only when the room has no `busy` tag,
  * so states that wait on a hook need no handlers for mailbox events.
  *
- * Pure: hooks are invoked actors (the user's message, one per message, is the action
- * `startSendText` answered by `runtime.sent`: see `sendTextHook`) and effects are actions, all
+ * Pure: hooks are invoked actors (those called per message or join are actions answered by
+ * runtime events: `startSendText` by `runtime.sent`, `startHistory` by `runtime.history`; see
+ * `hookAction`) and effects are actions, all
  * bound with `provide` by the worker (`roomEffects`); the placeholders below throw so a missed
  * binding is loud.
  */
@@ -113,7 +114,16 @@ export type RuntimeEvent =
   | { type: 'runtime.shutdown'; eventId: string; at: string }
   /** The answer of the `sendText` hook to the user's message (see `sendTextHook`). */
   | { type: 'runtime.sent'; output: SendTextOutput }
-  | { type: 'runtime.sendFailed'; error: StanzaError };
+  | { type: 'runtime.sendFailed'; error: StanzaError }
+  /** The answer of the `history` hook to the oldest pending join (see `historyHook`). */
+  | { type: 'runtime.history'; output: ArchivedMessage[] }
+  | { type: 'runtime.historyFailed'; error: StanzaError }
+  /**
+   * The room was restored from a snapshot taken while it waited on a hook started by an
+   * action (a snapshot written after the hook timeout): the hook starts again, as an invoked
+   * one does on restore.
+   */
+  | { type: 'runtime.resume' };
 
 /** The room as its hooks name it. */
 const refOf = (c: RoomContext): RoomRef => ({ user: c.user, legacyId: c.legacyId, jid: c.jid });
@@ -121,25 +131,42 @@ const refOf = (c: RoomContext): RoomRef => ({ user: c.user, legacyId: c.legacyId
 /** What the `sendText` hook gets: the room and the user's message. */
 export interface SendTextInput { room: RoomRef; message: UserMessageEvent }
 
+/** Where a runtime that waits on the room's hooks learns of each call: the room and the call's settled promise. */
+export type HookStarted = (self: object, settled: Promise<void>) => void;
+type HookArgs = { context: RoomContext; self: { send(event: RuntimeEvent): void } };
+
 /**
- * Binds the `sending` state's hook (`startSendText`): runs `send` for the user's message and
- * answers the room with `runtime.sent` or `runtime.sendFailed`. An action, not an invoked
- * actor: the user's message is the one hook called per message, and creating an actor for
- * each call cost W3 a third of roomgate's time (docs/BENCHMARKS.md). `started` gets the call's
- * settled promise, for a runtime that waits on it.
+ * A hook the machine starts with an action rather than an invoked actor: `call` runs on what
+ * `input` takes from the context, and the room gets `done(output)` or `failed(error)`. The hooks
+ * called for every message or join are bound this way: creating an actor for each call cost W3
+ * a third of roomgate's time (docs/BENCHMARKS.md). `started` gets the call's settled promise.
  */
-export function sendTextHook(
-  send: (input: SendTextInput) => Promise<SendTextOutput>,
-  started?: (self: object, settled: Promise<void>) => void,
+function hookAction<I, O>(
+  input: (context: RoomContext) => I,
+  call: (input: I) => Promise<O>,
+  done: (output: O) => RuntimeEvent,
+  failed: (error: StanzaError) => RuntimeEvent,
+  started?: HookStarted,
 ) {
-  return ({ context, self }: { context: RoomContext; self: { send(event: RuntimeEvent): void } }): void => {
-    const input = { room: refOf(context), message: context.sending! };
-    const settled = send(input).then(
-      (output) => self.send({ type: 'runtime.sent', output }),
-      (error: unknown) => self.send({ type: 'runtime.sendFailed', error: error as StanzaError }),
+  return ({ context, self }: HookArgs): void => {
+    const settled = call(input(context)).then(
+      (output) => self.send(done(output)),
+      (error: unknown) => self.send(failed(error as StanzaError)),
     );
     started?.(self, settled);
   };
+}
+
+/** Binds the `sending` state's hook (`startSendText`): the user's message to the network, answered by `runtime.sent`. */
+export function sendTextHook(send: (input: SendTextInput) => Promise<SendTextOutput>, started?: HookStarted) {
+  return hookAction((c) => ({ room: refOf(c), message: c.sending! }), send,
+    (output) => ({ type: 'runtime.sent', output }), (error) => ({ type: 'runtime.sendFailed', error }), started);
+}
+
+/** Binds the `greeting` state's hook (`startHistory`): the history the oldest pending join asked for, answered by `runtime.history`. */
+export function historyHook(load: (input: HistoryInput) => Promise<ArchivedMessage[]>, started?: HookStarted) {
+  return hookAction((c) => ({ room: refOf(c), request: c.pendingJoins[0]!.history, now: c.pendingJoins[0]!.at }), load,
+    (output) => ({ type: 'runtime.history', output }), (error) => ({ type: 'runtime.historyFailed', error }), started);
 }
 
 export type RoomEvent = RoomInputEvent | RuntimeEvent;
@@ -166,12 +193,12 @@ export const roomMachine = setup({
   actors: {
     fill: unboundActor('fill') as unknown as ReturnType<typeof fromPromise<FillOutput, RoomRef>>,
     backfill: unboundActor('backfill') as unknown as ReturnType<typeof fromPromise<LegacyRoomEvent[], RoomRef>>,
-    history: unboundActor('history') as unknown as ReturnType<typeof fromPromise<ArchivedMessage[], HistoryInput>>,
     callHook: unboundActor('callHook') as unknown as ReturnType<typeof fromPromise<void, HookInput>>,
     userAction: unboundActor('userAction') as unknown as ReturnType<typeof fromPromise<UserActionOutput, UserActionInput>>,
   },
   actions: {
     startSendText: notBound('startSendText (see sendTextHook)'),
+    startHistory: notBound('startHistory (see historyHook)'),
     refuseMalformedJoin: notBound('refuseMalformedJoin'),
     refuseJoins: notBound('refuseJoins'),
     sendJoinSequence: notBound('sendJoinSequence') as (_: unknown, params: { history: ArchivedMessage[] }) => void,
@@ -491,21 +518,16 @@ export const roomMachine = setup({
         // Answers the oldest pending join: occupants, self, history, subject (§2.3).
         greeting: {
           tags: 'busy',
-          invoke: {
-            src: 'history',
-            input: ({ context }) => ({
-              room: refOf(context),
-              request: context.pendingJoins[0]!.history,
-              now: context.pendingJoins[0]!.at,
-            }),
-            onDone: {
+          entry: 'startHistory',
+          on: {
+            'runtime.history': {
               target: 'idle',
               actions: [
                 { type: 'sendJoinSequence', params: ({ event }) => ({ history: event.output }) },
                 assign(({ context }) => joinDone(context)),
               ],
             },
-            onError: {
+            'runtime.historyFailed': {
               target: 'idle',
               actions: [
                 { type: 'warn', params: { msg: 'history unavailable for join' } },
@@ -513,6 +535,7 @@ export const roomMachine = setup({
                 assign(({ context }) => joinDone(context)),
               ],
             },
+            'runtime.resume': { target: 'greeting', reenter: true },
           },
         },
         // The user's message is with the legacy network; the echo waits for its answer (§3.13).
@@ -534,6 +557,7 @@ export const roomMachine = setup({
                 assign({ sending: null }),
               ],
             },
+            'runtime.resume': { target: 'sending', reenter: true },
           },
         },
         // A correction, retraction, reaction, marker, chat state or private message is with the

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { OWN_IDS_KEPT, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
+import { OWN_IDS_KEPT, historyHook, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { recentItems } from '../../../src/machines/recent.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
@@ -33,6 +33,7 @@ function harness(opts: Options = {}) {
     actions: {
       ...roomEffects(port),
       startSendText: sendTextHook(async ({ message }) => ({ legacyId: `L-${message.id}`, stanzaId: `X-${message.id}` })),
+      startHistory: historyHook(async (): Promise<ArchivedMessage[]> => []),
     },
     actors: {
       fill: fromPromise(async (): Promise<FillOutput> => ({
@@ -41,7 +42,6 @@ function harness(opts: Options = {}) {
         user: null,
       })),
       backfill: fromPromise(async (): Promise<LegacyRoomEvent[]> => []),
-      history: fromPromise(async (): Promise<ArchivedMessage[]> => []),
       userAction: fromPromise(async ({ input }: { input: UserActionInput }) => {
         actions.push(input);
         return (opts.userAction ?? (async () => ({ legacyId: null, stanzaId: null })))(input);

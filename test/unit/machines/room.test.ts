@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { roomMachine, sendTextHook, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
+import { roomMachine, historyHook, sendTextHook, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput } from '../../../src/machines/ports.ts';
@@ -33,13 +33,13 @@ function harness(opts: Options = {}) {
     actions: {
       ...roomEffects(port),
       startSendText: sendTextHook(async () => { calls.push('sendText'); return (opts.sendText ?? (async () => ({ legacyId: 'L1', stanzaId: 'X1' })))(); }),
+      startHistory: historyHook(async () => { calls.push('history'); return opts.history ?? []; }),
     },
     actors: {
       fill: fromPromise(async () => { calls.push('fill'); return (opts.fill ?? (async () => ({
         info: info(), participants: [{ nick: 'juliet', role: 'moderator', affiliation: 'owner' }, { nick: 'nurse' }], user: null,
       })))(); }),
       backfill: fromPromise(async () => { calls.push('backfill'); return (opts.backfill ?? (async () => []))(); }),
-      history: fromPromise(async () => { calls.push('history'); return opts.history ?? []; }),
     },
   });
   const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
@@ -485,4 +485,27 @@ test('events from a resumable network are dropped by position once applied, howe
   assert.ok(!alreadyApplied(ctx, at(300, 1)), 'the next event of the same delivery is new');
   assert.ok(!alreadyApplied(ctx, at(301, 0)));
   assert.ok(!alreadyApplied(ctx, at(1, 0, 'net-b')), 'another network (or run of it) has its own watermark');
+});
+
+test('a room restored while greeting a join (written after the hook timeout) asks for the history again on runtime.resume', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  // a second resource's join whose history never comes: the room stays in greeting
+  const stuck = createActor(h.machine.provide({ actions: { startHistory: historyHook(() => new Promise(() => undefined)) } }), {
+    snapshot: h.actor.getPersistedSnapshot(), input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' },
+  });
+  stuck.start();
+  stuck.send({ type: 'xmpp.join', eventId: 'j2', at: AT, from: MOVIM, nick: 'romeo', history: {} } as RoomInputEvent);
+  assert.ok(stuck.getSnapshot().matches({ joined: 'greeting' }));
+  const json = JSON.stringify(stuck.getPersistedSnapshot());
+
+  const again = harness();
+  const restored = createActor(again.machine, { snapshot: JSON.parse(json), input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  restored.start();
+  assert.ok(restored.getSnapshot().hasTag('busy'));
+  restored.send({ type: 'runtime.resume' });
+  await waitFor(restored, (s) => !s.hasTag('busy'));
+  assert.deepEqual(again.calls, ['history']);
+  assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+  assert.deepEqual(restored.getSnapshot().context.resources, [GAJIM, MOVIM]);
 });
