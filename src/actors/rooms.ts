@@ -13,7 +13,7 @@ import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
   roomMachine, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
-  alreadyApplied, historyHook, sendTextHook,
+  alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
@@ -72,18 +72,19 @@ export class Rooms {
   private readonly machine;
 
   constructor(private readonly deps: RoomsDeps) {
+    const started: HookStarted = (actor, settled) => this.hooks.set(actor, settled);
     this.machine = roomMachine.provide({
       actions: {
         ...roomEffects(deps.port),
         startSendText: sendTextHook(
           ({ room, message }) => rejectAsStanzaError(this.sendText(room, message), deps.log, room),
-          (actor, settled) => this.hooks.set(actor, settled),
+          started,
         ),
-        startHistory: historyHook((input) => this.history(input), (actor, settled) => this.hooks.set(actor, settled)),
+        startHistory: historyHook((input) => this.history(input), started),
+        startFill: fillHook((room) => rejectAsStanzaError(this.fill(room), deps.log, room), started),
+        startBackfill: backfillHook((room) => this.backfill(room), started),
       },
       actors: {
-        fill: fromPromise(({ input }: { input: RoomRef }) => rejectAsStanzaError(this.fill(input), deps.log, input)),
-        backfill: fromPromise(({ input }: { input: RoomRef }) => this.backfill(input)),
         callHook: fromPromise(({ input }: { input: HookInput }) => rejectAsStanzaError(this.callHook(input), deps.log, input.room)),
         userAction: fromPromise(({ input }: { input: UserActionInput }) =>
           rejectAsStanzaError(this.userAction(input), deps.log, input.room)),

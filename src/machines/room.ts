@@ -8,9 +8,9 @@
  * Invariant kept by the runtime: an event is delivered only when the room has no `busy` tag,
  * so states that wait on a hook need no handlers for mailbox events.
  *
- * Pure: hooks are invoked actors (those called per message or join are actions answered by
- * runtime events: `startSendText` by `runtime.sent`, `startHistory` by `runtime.history`; see
- * `hookAction`) and effects are actions, all
+ * Pure: the hooks of a join and of the user's message are actions answered by runtime events
+ * (`startFill` by `runtime.filled`, `startBackfill`, `startHistory`, `startSendText` by
+ * `runtime.sent`: see `hookAction`), the rarer ones invoked actors; effects are actions, all
  * bound with `provide` by the worker (`roomEffects`); the placeholders below throw so a missed
  * binding is loud.
  */
@@ -115,6 +115,11 @@ export type RuntimeEvent =
   /** The answer of the `sendText` hook to the user's message (see `sendTextHook`). */
   | { type: 'runtime.sent'; output: SendTextOutput }
   | { type: 'runtime.sendFailed'; error: StanzaError }
+  /** The answers of the `fill` and `backfill` hooks (see `fillHook`, `backfillHook`). */
+  | { type: 'runtime.filled'; output: FillOutput }
+  | { type: 'runtime.fillFailed'; error: StanzaError }
+  | { type: 'runtime.backfilled'; output: LegacyRoomEvent[] }
+  | { type: 'runtime.backfillFailed'; error: StanzaError }
   /** The answer of the `history` hook to the oldest pending join (see `historyHook`). */
   | { type: 'runtime.history'; output: ArchivedMessage[] }
   | { type: 'runtime.historyFailed'; error: StanzaError }
@@ -163,6 +168,17 @@ export function sendTextHook(send: (input: SendTextInput) => Promise<SendTextOut
     (output) => ({ type: 'runtime.sent', output }), (error) => ({ type: 'runtime.sendFailed', error }), started);
 }
 
+/** Binds the `filling` state's hook (`startFill`): the plugin's `updateInfo` and `fillParticipants`, answered by `runtime.filled`. */
+export function fillHook(fill: (room: RoomRef) => Promise<FillOutput>, started?: HookStarted) {
+  return hookAction(refOf, fill, (output) => ({ type: 'runtime.filled', output }), (error) => ({ type: 'runtime.fillFailed', error }), started);
+}
+
+/** Binds the `backfilling` state's hook (`startBackfill`): the plugin's `backfill`, answered by `runtime.backfilled`. */
+export function backfillHook(backfill: (room: RoomRef) => Promise<LegacyRoomEvent[]>, started?: HookStarted) {
+  return hookAction(refOf, backfill,
+    (output) => ({ type: 'runtime.backfilled', output }), (error) => ({ type: 'runtime.backfillFailed', error }), started);
+}
+
 /** Binds the `greeting` state's hook (`startHistory`): the history the oldest pending join asked for, answered by `runtime.history`. */
 export function historyHook(load: (input: HistoryInput) => Promise<ArchivedMessage[]>, started?: HookStarted) {
   return hookAction((c) => ({ room: refOf(c), request: c.pendingJoins[0]!.history, now: c.pendingJoins[0]!.at }), load,
@@ -191,14 +207,14 @@ export const roomMachine = setup({
     input: {} as RoomInput,
   },
   actors: {
-    fill: unboundActor('fill') as unknown as ReturnType<typeof fromPromise<FillOutput, RoomRef>>,
-    backfill: unboundActor('backfill') as unknown as ReturnType<typeof fromPromise<LegacyRoomEvent[], RoomRef>>,
     callHook: unboundActor('callHook') as unknown as ReturnType<typeof fromPromise<void, HookInput>>,
     userAction: unboundActor('userAction') as unknown as ReturnType<typeof fromPromise<UserActionOutput, UserActionInput>>,
   },
   actions: {
     startSendText: notBound('startSendText (see sendTextHook)'),
     startHistory: notBound('startHistory (see historyHook)'),
+    startFill: notBound('startFill (see fillHook)'),
+    startBackfill: notBound('startBackfill (see backfillHook)'),
     refuseMalformedJoin: notBound('refuseMalformedJoin'),
     refuseJoins: notBound('refuseJoins'),
     sendJoinSequence: notBound('sendJoinSequence') as (_: unknown, params: { history: ArchivedMessage[] }) => void,
@@ -389,10 +405,9 @@ export const roomMachine = setup({
     },
     filling: {
       tags: 'busy',
-      invoke: {
-        src: 'fill',
-        input: ({ context }) => refOf(context),
-        onDone: [
+      entry: 'startFill',
+      on: {
+        'runtime.filled': [
           {
             guard: 'pendingWantsBackfill',
             target: 'backfilling',
@@ -400,29 +415,30 @@ export const roomMachine = setup({
           },
           { target: 'joined', actions: assign(({ event }) => fromFill(event.output)) },
         ],
-        onError: {
+        'runtime.fillFailed': {
           target: 'failed',
           actions: [
-            assign({ error: ({ event }) => event.error as StanzaError }),
+            assign({ error: ({ event }) => event.error }),
             'refuseJoins',
           ],
         },
+        'runtime.resume': { target: 'filling', reenter: true },
       },
     },
     backfilling: {
       tags: 'busy',
-      invoke: {
-        src: 'backfill',
-        input: ({ context }) => refOf(context),
-        onDone: {
+      entry: 'startBackfill',
+      on: {
+        'runtime.backfilled': {
           target: 'joined',
           actions: ['archiveBackfill', assign({ historyFilled: true })],
         },
         // §2.4: a backfill that failed counts as done; the room goes on without that history.
-        onError: {
+        'runtime.backfillFailed': {
           target: 'joined',
           actions: [{ type: 'warn', params: { msg: 'backfill failed' } }, assign({ historyFilled: true })],
         },
+        'runtime.resume': { target: 'backfilling', reenter: true },
       },
     },
     joined: {

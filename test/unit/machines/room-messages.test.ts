@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { OWN_IDS_KEPT, historyHook, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
+import { OWN_IDS_KEPT, backfillHook, fillHook, historyHook, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { recentItems } from '../../../src/machines/recent.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
@@ -34,14 +34,14 @@ function harness(opts: Options = {}) {
       ...roomEffects(port),
       startSendText: sendTextHook(async ({ message }) => ({ legacyId: `L-${message.id}`, stanzaId: `X-${message.id}` })),
       startHistory: historyHook(async (): Promise<ArchivedMessage[]> => []),
-    },
-    actors: {
-      fill: fromPromise(async (): Promise<FillOutput> => ({
+      startFill: fillHook(async (): Promise<FillOutput> => ({
         info: { name: 'Private', description: '', subject: 'Hello', subjectSetter: null, subjectDate: null, type: MucType.GROUP, nParticipants: 2, userNick: null },
         participants: [{ nick: 'juliet', role: 'moderator', affiliation: 'owner' }, { nick: 'nurse' }],
         user: null,
       })),
-      backfill: fromPromise(async (): Promise<LegacyRoomEvent[]> => []),
+      startBackfill: backfillHook(async (): Promise<LegacyRoomEvent[]> => []),
+    },
+    actors: {
       userAction: fromPromise(async ({ input }: { input: UserActionInput }) => {
         actions.push(input);
         return (opts.userAction ?? (async () => ({ legacyId: null, stanzaId: null })))(input);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { roomMachine, historyHook, sendTextHook, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
+import { roomMachine, backfillHook, fillHook, historyHook, sendTextHook, type RoomFlags, type SendTextOutput } from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput } from '../../../src/machines/ports.ts';
@@ -34,12 +34,10 @@ function harness(opts: Options = {}) {
       ...roomEffects(port),
       startSendText: sendTextHook(async () => { calls.push('sendText'); return (opts.sendText ?? (async () => ({ legacyId: 'L1', stanzaId: 'X1' })))(); }),
       startHistory: historyHook(async () => { calls.push('history'); return opts.history ?? []; }),
-    },
-    actors: {
-      fill: fromPromise(async () => { calls.push('fill'); return (opts.fill ?? (async () => ({
+      startFill: fillHook(async () => { calls.push('fill'); return (opts.fill ?? (async () => ({
         info: info(), participants: [{ nick: 'juliet', role: 'moderator', affiliation: 'owner' }, { nick: 'nurse' }], user: null,
       })))(); }),
-      backfill: fromPromise(async () => { calls.push('backfill'); return (opts.backfill ?? (async () => []))(); }),
+      startBackfill: backfillHook(async () => { calls.push('backfill'); return (opts.backfill ?? (async () => []))(); }),
     },
   });
   const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
