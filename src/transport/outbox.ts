@@ -44,20 +44,25 @@ export async function drainOutbox(redis: Redis, keys: Keys, send: (stanzas: stri
     return (await (reader as unknown as { xreadgroup(...a: unknown[]): Promise<unknown> }).xreadgroup(...args)) as [string, [string, string[]][]][] | null;
   };
 
+  // What one read brought from every partition goes out in one write and is acknowledged in one
+  // transaction: each partition's entries stay in their order, partitions need none between them.
   const deliver = async (result: [string, [string, string[]][]][] | null): Promise<number> => {
     let count = 0;
+    let chunk = '';
+    const ack = redis.multi();
     for (const [stream, entries] of result ?? []) {
       if (!entries.length) continue;
       const ids: string[] = [];
-      let chunk = '';
       for (const [id, fields] of entries) {
         ids.push(id);
         if (fields?.[1]) chunk += fields[1];
       }
-      if (chunk) await send(chunk);
-      await redis.multi().xack(stream, EDGE_GROUP, ...ids).xdel(stream, ...ids).exec();
+      ack.xack(stream, EDGE_GROUP, ...ids).xdel(stream, ...ids);
       count += ids.length;
     }
+    if (!count) return 0;
+    if (chunk) await send(chunk);
+    await ack.exec();
     return count;
   };
 

@@ -42,7 +42,7 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
 
   /** Called before history is served: past messages strictly between the bounds, oldest first. */
   override async backfill(after: HoleBound | null, before: HoleBound | null): Promise<void> {
-    this.roomInfo();
+    this.checkMember();
     const byTime = [...this.session.shared.network.messages(this.legacyId)]
       .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
     const wanted = byTime.filter((m) => (!after || isAfter(m, after)) && (!before || isAfter(before, m)));
@@ -56,13 +56,13 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
 
   /** Called when the user changes the subject: the network tells every member, the user included. */
   override async onSetSubject(subject: string): Promise<void> {
-    this.roomInfo();
+    this.checkMember();
     this.session.shared.network.setSubject(this.legacyId, { subject, by: this.nick });
   }
 
   /** Called when the user kicks someone: the network removes them and reports the kick back. */
   override async onKick(contact: LegacyContact, reason: string | null): Promise<void> {
-    this.roomInfo();
+    this.checkMember();
     try {
       this.session.shared.network.remove(this.legacyId, contact.name ?? contact.legacyId, { kick: true, ...(reason ? { reason } : {}) });
     } catch (err) {
@@ -72,7 +72,7 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
 
   /** Called when the user changes someone's affiliation: outcast bans, anything else re-ranks. */
   override async onSetAffiliation(contact: LegacyContact, affiliation: MucAffiliation, reason: string | null): Promise<void> {
-    this.roomInfo();
+    this.checkMember();
     const nick = contact.name ?? contact.legacyId;
     try {
       if (affiliation === 'outcast') this.session.shared.network.remove(this.legacyId, nick, { ban: true, ...(reason ? { reason } : {}) });
@@ -84,7 +84,7 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
 
   /** Called when the user destroys the room: it is gone for every member of the network. */
   override async onDestroyRequest(reason: string | null): Promise<void> {
-    this.roomInfo();
+    this.checkMember();
     try {
       this.session.shared.network.destroyRoom(this.legacyId, { by: this.nick, ...(reason ? { reason } : {}), exceptJid: this.userJid });
       await this.session.shared.network.settled();
@@ -96,11 +96,16 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
   private get nick(): string { return this.userNick ?? this.session.bookmarks.userNick; }
 
   private roomInfo(): DemoRoomInfo {
+    this.checkMember();
+    return this.session.shared.network.info(this.legacyId);
+  }
+
+  /** The user must be a member of an existing room (without copying the room's info). */
+  private checkMember(): void {
     const { network } = this.session.shared;
     if (!network.hasRoom(this.legacyId) || !network.isMember(this.legacyId, this.userJid)) {
       throw new XmppError('item-not-found', 'No such group');
     }
-    return network.info(this.legacyId);
   }
 }
 
