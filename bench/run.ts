@@ -5,7 +5,7 @@
  *   npm run bench -- --quick           ≈ 1-minute smoke run, small counts: bench/results/quick.json only
  *   npm run bench -- --only W2,W3      some workloads (ceiling, W1, W2, W3, W5), merged into latest.json and the doc
  *   npm run bench -- --only W4         W4 many rooms (not in the default run, like W6; bench/workloads/w4-many.ts)
- *   npm run bench -- --profile         also CPU-profile roomgate during W1/W2/W3 (bench/results/profiles/)
+ *   npm run bench -- --profile         also CPU- and allocation-profile roomgate during W1/W2/W3 (bench/results/profiles/)
  *   --runs N  --messages N  --modes child,inproc
  *   npm run bench -- --render          docs/BENCHMARKS.md again from bench/results/latest.json, nothing run
  *   --prosody-gc default               Prosody with Lua's default collector (as the peers in FACTS.md were
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarise, type CpuProfile } from './cpuprofile-summary.ts';
+import { summariseHeap, type HeapProfile } from './heapprofile-summary.ts';
 import type { BenchClient } from './lib/client.ts';
 import { BenchContext, PARTITIONS, type BenchOptions } from './lib/context.ts';
 import type { GatewayHandle, GatewayMode } from './lib/gateway.ts';
@@ -226,13 +227,18 @@ async function main(): Promise<void> {
       const dir = join(RESULTS, 'profiles');
       mkdirSync(dir, { recursive: true });
       await startMain('child', 'profile');
-      const take = async (name: string, what: string, fn: () => Promise<unknown>) => {
+      const take = async (name: string, what: string, fn: () => Promise<unknown>, units = 1, unit = 'join') => {
         const file = join(dir, `${name}.cpuprofile`);
         await gw!.profileStart(200);
         await fn();
         await gw!.profileStop(file);
         const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
-        profiles[name] = { file: `bench/results/profiles/${name}.cpuprofile`, summary, what, date: new Date().toISOString().slice(0, 10) };
+        const heap = summariseHeap(JSON.parse(readFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), 'utf8')) as HeapProfile, 15);
+        const allocations = {
+          file: `bench/results/profiles/${name}.heapprofile`, perUnit: heap.totalBytes / units, unit,
+          byFunction: heap.byFunction.map((e) => ({ ...e, bytes: e.bytes / units })),
+        };
+        profiles[name] = { file: `bench/results/profiles/${name}.cpuprofile`, summary, what, date: new Date().toISOString().slice(0, 10), allocations };
         log(`profile ${name}:\n${formatSummary(summary)}`);
       };
       const popts = { ...opts, runs: 1 };
@@ -256,10 +262,10 @@ async function main(): Promise<void> {
         }
         if (wants('W2')) {
           // w2 runs a warm-up then one measured run; the profile covers both
-          await take('w2', `W2: ${(opts.messages * 1.1).toLocaleString('en')} legacy messages (warm-up tenth included)`, () => w2(pctx, gw!, client!, pids, { tag: '-prof' }));
+          await take('w2', `W2: ${(opts.messages * 1.1).toLocaleString('en')} legacy messages (warm-up tenth included)`, () => w2(pctx, gw!, client!, pids, { tag: '-prof' }), opts.messages * 1.1, 'message');
         }
         if (wants('W3')) {
-          await take('w3', `W3: ${(opts.messages * 1.1).toLocaleString('en')} XMPP messages (warm-up tenth included)`, () => w3(pctx, gw!, client!, pids, { tag: '-prof' }));
+          await take('w3', `W3: ${(opts.messages * 1.1).toLocaleString('en')} XMPP messages (warm-up tenth included)`, () => w3(pctx, gw!, client!, pids, { tag: '-prof' }), opts.messages * 1.1, 'message');
         }
       } finally {
         await stopMain();

@@ -22,7 +22,11 @@ export interface Results {
   };
   rows: Row[];
   details: Record<string, unknown>;
-  profiles: Record<string, { file: string; summary: ProfileSummary; what: string; date?: string }>;
+  profiles: Record<string, {
+    file: string; summary: ProfileSummary; what: string; date?: string;
+    /** Allocations during the same window (`.heapprofile`); bytes are per unit of work (a message, a join). */
+    allocations?: { file: string; perUnit: number; unit: string; byFunction: { name: string; bytes: number; pct: number }[] };
+  }>;
   /** When each workload's figures were measured (--only merges into an earlier run). */
   measured: Record<string, string>;
 }
@@ -167,6 +171,17 @@ function profileSection(profiles: Results['profiles']): string {
       '| self | ms | function |', '|---:|---:|---|', list(s.selfByFunction, 20), '',
       '| inclusive | ms | roomgate function (src/) |', '|---:|---:|---|', list(s.inclusiveSrc, 15), '',
       '</details>',
+      ...(p.allocations ? [
+        '',
+        `Allocated: **${Math.round(p.allocations.perUnit).toLocaleString('en')} B per ${p.allocations.unit}** (sampled, what the garbage collector sweeps; \`${p.allocations.file}\`, \`bench/heapprofile-summary.ts\`).`,
+        '',
+        '<details><summary>bytes allocated per function</summary>',
+        '',
+        '| share | B per unit | function |', '|---:|---:|---|',
+        p.allocations.byFunction.slice(0, 15).map((e) => `| ${e.pct.toFixed(1)} % | ${Math.round(e.bytes).toLocaleString('en')} | \`${e.name.replace(/\|/g, '\\|')}\` |`).join('\n'),
+        '',
+        '</details>',
+      ] : []),
     ].join('\n'));
   }
   return parts.join('\n\n');
