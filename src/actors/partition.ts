@@ -18,7 +18,7 @@ import { Rooms, type RoomHandle } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
 
 /** How long a job applies events before it commits what they produced so far (see `run`). */
-export const COMMIT_EVERY_MS = 5;
+export const COMMIT_EVERY_MS = 10;
 
 /** What one job produced, committed together once the job is done. */
 export interface Batch {
