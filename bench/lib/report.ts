@@ -231,7 +231,7 @@ ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(' · ')}
 
 ## How roomgate runs here
 
-roomgate runs **in a child process** (\`node --expose-gc --import tsx bench/gateway-proc.ts CONFIG\`: the same
+roomgate runs **in a child process** (\`node --expose-gc --max-semi-space-size=64 --import tsx bench/gateway-proc.ts CONFIG\`, the node flags of \`bin/roomgate.js\`: the same
 \`startGateway\` as \`roomgate start --config FILE\`, from a generated config, log level \`silent\`, ${m.options.partitions} partitions,
 demo plugin with \`shiftTimestamps: false\`, \`httpPort: 0\`), so the bench's client load does not share its event loop. The child
 also holds the demo network, i.e. the legacy side: W2 posts and W3 observes in that process, through IPC
