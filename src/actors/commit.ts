@@ -20,6 +20,11 @@ export class CommitBuilder {
   del(key: string): this { this.ops.push('del', this.k(key)); return this; }
   sadd(key: string, member: string): this { this.ops.push('sadd', this.k(key), member); return this; }
   srem(key: string, member: string): this { this.ops.push('srem', this.k(key), member); return this; }
+  /** Appends `values` to `list` and keeps its last `keep` items. */
+  push(list: string, keep: number, values: string[]): this {
+    this.ops.push('push', this.k(list), keep, values.length, ...values);
+    return this;
+  }
   /** Appends `entry` to `list` unless `stanzaId` is already in the `ids` hash (a replayed job). */
   archive(list: string, ids: string, stanzaId: string, entry: string): this {
     this.ops.push('archive', this.k(list), this.k(ids), stanzaId, entry);

@@ -33,6 +33,11 @@ export interface Keys {
    * and nothing else did: newer than the snapshot's own, which a restore then takes it over.
    */
   roomMarks(user: string, legacyId: string): string;
+  /**
+   * List of the user's own message ids in a room (JSON [legacyId, xmppId]), newest last: the
+   * room's `ownIds`, appended at each commit instead of rewritten inside the snapshot.
+   */
+  roomOwnIds(user: string, legacyId: string): string;
   /** A session's resume point on its legacy network. */
   sessionCursor(user: string): string;
   /** List of archived messages (JSON), oldest first. */
@@ -64,6 +69,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     sessionCursor: (user) => `${tag(user)}:cursor:${user}`,
     roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
     roomMarks: (user, legacyId) => `${room(user, legacyId)}:marks`,
+    roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,

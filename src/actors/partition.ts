@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
-import type { RoomEvent } from '../machines/room.ts';
+import { OWN_IDS_KEPT, type RoomEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.ts';
@@ -193,12 +193,18 @@ export class PartitionRuntime {
       const member = JSON.stringify([user, legacyId]);
       if (persisted.kind === 'ended') {
         // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
-        for (const key of [keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId)]) commit.del(key);
+        for (const key of [keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId)]) commit.del(key);
         commit.srem(keys.userRooms(user), legacyId).srem(keys.joinedRooms(partition), member);
         ended.push(handle);
         continue;
       }
       if (persisted.kind === 'unchanged') continue;
+      if (persisted.ownIds) {
+        const list = keys.roomOwnIds(user, legacyId);
+        if (persisted.ownIds.reset) commit.del(list);
+        // more than the list keeps, in one job: only the newest go (they are all it would keep)
+        if (persisted.ownIds.add.length) commit.push(list, OWN_IDS_KEPT, persisted.ownIds.add.slice(-OWN_IDS_KEPT));
+      }
       if (persisted.kind === 'marks') {
         commit.set(keys.roomMarks(user, legacyId), persisted.json);
         continue;

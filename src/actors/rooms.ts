@@ -12,10 +12,11 @@ import type { LegacyParticipant } from '../legacy/participant.ts';
 import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
-  roomMachine, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
+  OWN_IDS_KEPT, roomMachine, type OwnId, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
   alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
+import { addRecent, recentItems, type Recent } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
@@ -39,17 +40,28 @@ export interface RoomHandle {
   archiveEmpty: boolean;
   /** The context and state last written to Redis (see `persisted`). */
   written?: { context: object; value: string };
+  /**
+   * The newest of the user's own message ids in Redis's list (by identity), null for none;
+   * undefined: the list is to be written whole (a new room, or a snapshot that held the ids).
+   */
+  ownIdsWritten?: OwnId | null;
 }
 
-/** Context fields that only say which events were applied: changed alone, they are written as marks. */
-const MARKS = new Set(['delivered', 'applied']);
+/**
+ * Context fields that, changed alone, are written without the snapshot: the watermark (as
+ * marks) and the user's own message ids (appended to their list, `Keys.roomOwnIds`).
+ */
+const MARKS = new Set(['delivered', 'applied', 'ownIds']);
 
 /** What a job writes back for a room (see `Rooms.persisted`). */
 export type Persisted =
   | { kind: 'ended' }
-  | { kind: 'snapshot'; json: string }
-  | { kind: 'marks'; json: string }
+  | ({ kind: 'snapshot'; json: string } & OwnIdsWrite)
+  | ({ kind: 'marks'; json: string } & OwnIdsWrite)
   | { kind: 'unchanged' };
+
+/** The own message ids to append to the room's list (JSON [legacyId, xmppId]); `reset`: empty it first. */
+export interface OwnIdsWrite { ownIds: { reset: boolean; add: string[] } | null }
 
 export interface RoomsDeps {
   redis: Redis;
@@ -104,6 +116,7 @@ export class Rooms {
     }
     const [raw, marks] = await this.deps.redis.mget(this.deps.keys.roomSnapshot(user, legacyId), this.deps.keys.roomMarks(user, legacyId));
     if (!raw && !create) return null;
+    const ownIds = raw ? await this.deps.redis.lrange(this.deps.keys.roomOwnIds(user, legacyId), 0, -1) : [];
     const muc = this.deps.sessions.openRoom(session, legacyId);
     const input = {
       user, legacyId, jid: muc.jid,
@@ -118,6 +131,15 @@ export class Rooms {
     const snapshot = raw ? JSON.parse(raw) : null;
     // the watermark written since the snapshot is the newer one
     if (snapshot?.context && marks) Object.assign(snapshot.context, JSON.parse(marks));
+    // the own message ids live in their list; a snapshot written before it held them itself
+    if (snapshot?.context && ownIds.length) {
+      let list: Recent<OwnId> = [];
+      for (const entry of ownIds) {
+        const [id, xmppId] = JSON.parse(entry) as [string, string];
+        list = addRecent(list, { legacyId: id, xmppId }, OWN_IDS_KEPT);
+      }
+      snapshot.context.ownIds = list;
+    }
     // class flags describe the plugin running now, not the one that wrote the snapshot
     if (snapshot?.context) snapshot.context.flags = input.flags;
     // a fresh room object learns what the actor already knows (name, type, the user's nick ...)
@@ -129,6 +151,8 @@ export class Rooms {
     // written while waiting on a hook (after the hook timeout): the hook starts again
     if (actor.getSnapshot().hasTag('busy')) actor.send({ type: 'runtime.resume' });
     if (snapshot) handle.written = writtenOf(actor); // the flags set above are not in Redis: the next write is whole
+    // a list read from Redis is there; ids held by an older snapshot (or a new room) are written whole
+    if (ownIds.length) handle.ownIdsWritten = newestOwnId(actor);
     this.live.set(key, handle);
     return handle;
   }
@@ -185,15 +209,20 @@ export class Rooms {
     const last = handle.written;
     const context = snap.context as unknown as Record<string, unknown>;
     if (last && last.context === snap.context) return { kind: 'unchanged' };
+    const ownIds = ownIdsToWrite(handle);
     if (last && last.value === JSON.stringify(snap.value) && onlyMarksChanged(last.context as Record<string, unknown>, context)) {
-      return { kind: 'marks', json: JSON.stringify({ delivered: context.delivered, applied: context.applied }) };
+      return { kind: 'marks', json: JSON.stringify({ delivered: context.delivered, applied: context.applied }), ownIds };
     }
-    return { kind: 'snapshot', json: JSON.stringify(handle.actor.getPersistedSnapshot()) };
+    // the own message ids are not in the snapshot: a user's message rewrote 256 of them per commit (W3)
+    const persisted = handle.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
+    const { ownIds: _inTheirList, ...rest } = persisted.context;
+    return { kind: 'snapshot', json: JSON.stringify({ ...persisted, context: rest }), ownIds };
   }
 
   /** The room's state as `persisted` described it is in Redis now. */
   written(handle: RoomHandle): void {
     handle.written = writtenOf(handle.actor);
+    handle.ownIdsWritten = newestOwnId(handle.actor);
   }
 
   /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */
@@ -414,6 +443,23 @@ function ignoreNotImplemented(err: unknown): void {
 
 function inspectKey(user: string, legacyId: string): string {
   return `room:${user}:${legacyId}`;
+}
+
+/** The newest of the room's own message ids, null for none. */
+function newestOwnId(actor: RoomActor): OwnId | null {
+  return recentItems(actor.getSnapshot().context.ownIds).at(-1) ?? null;
+}
+
+/** The own message ids added since the room's list was last written, or the whole list when it must be rewritten. */
+function ownIdsToWrite(handle: RoomHandle): OwnIdsWrite['ownIds'] {
+  const items = recentItems(handle.actor.getSnapshot().context.ownIds);
+  const last = handle.ownIdsWritten;
+  if (last === null && !items.length) return null;
+  const from = last ? items.lastIndexOf(last) + 1 : 0;
+  // unknown to the list (undefined), or pushed out of it since: the list is written whole
+  const reset = last === undefined || (last !== null && from === 0);
+  const add = items.slice(from).map((o) => JSON.stringify([o.legacyId, o.xmppId]));
+  return reset || add.length ? { reset, add } : null;
 }
 
 function writtenOf(actor: RoomActor): { context: object; value: string } {

@@ -1,7 +1,8 @@
-// A long mailbox job commits as it goes (PartitionRuntime.run): when the worker loses the
-// partition after a partial commit, the next owner replays the whole job, and what the first
-// commit holds is neither sent, archived nor applied twice. Real Redis (the fenced commit
-// script), real room actors; the plugin and sessions are in-process fakes.
+// What a partition's commit writes, against a real Redis (the fenced commit script) and real
+// room actors; the plugin and sessions are in-process fakes. A long mailbox job commits as it
+// goes (PartitionRuntime.run): when the worker loses the partition after a partial commit, the
+// next owner replays the whole job, and what the first commit holds is neither sent, archived
+// nor applied twice. The user's own message ids are appended to a list of their own.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -12,6 +13,8 @@ import { withScripts } from '../../src/actors/scripts.ts';
 import type { Sessions } from '../../src/actors/sessions.ts';
 import { BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugin, type SessionHost } from '../../src/legacy/index.ts';
 import type { MailboxJob } from '../../src/transport/mailbox.ts';
+import { OWN_IDS_KEPT } from '../../src/machines/room.ts';
+import { recentItems } from '../../src/machines/recent.ts';
 import { startRedis, type DevRedis } from '../support/redis.ts';
 
 const GAJIM = 'romeo@montague.lit/gajim';
@@ -20,6 +23,7 @@ const AT = '2026-12-06T12:00:00.000Z';
 
 class Session extends BaseSession {
   override async login(): Promise<string> { return 'ok'; }
+  override async onText(_chat: LegacyMUC, text: string): Promise<string> { return `L-${text}`; }
 }
 class Muc extends LegacyMUC {
   override async *fillParticipants(): AsyncIterable<LegacyParticipant> {
@@ -103,4 +107,37 @@ test('a job replayed after a partial commit sends, archives and applies each eve
   assert.deepEqual(bodies, ['line 1', 'line 2', 'line 3'], 'each message sent once, in order');
   const archived = (await client.lrange(keys.archive(USER, 'lobby'), 0, -1)).map((e) => /<body>([^<]*)</.exec(JSON.parse(e).xml)?.[1]);
   assert.deepEqual(archived, ['line 1', 'line 2', 'line 3'], 'each message archived once');
+});
+
+test('the user\'s own message ids go to their own list, not into every snapshot, and come back with the room', async () => {
+  await client.set(keys.partitionLease(0), 'lease-3');
+  const w = worker('lease-3');
+  const join = { type: 'xmpp.join', eventId: 'oj', at: AT, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } };
+  await w.runtime.run([{ kind: 'legacy', user: USER, legacyId: 'den', event: join as never }], handler(w.session), noPoison, '10');
+  const say = (i: number): MailboxJob => ({
+    kind: 'legacy', user: USER, legacyId: 'den', event: {
+      type: 'xmpp.message', eventId: `u${i}`, at: AT, from: GAJIM, id: `c${i}`, body: `hi ${i}`,
+      xml: `<message to="den@gw/romeo" id="c${i}" type="groupchat"><body>hi ${i}</body></message>`,
+    } as never,
+  });
+  const count = OWN_IDS_KEPT + 4;
+  await w.runtime.run(Array.from({ length: count }, (_, i) => say(i + 1)), handler(w.session), noPoison, '11');
+
+  const snapshot = JSON.parse((await client.get(keys.roomSnapshot(USER, 'den')))!) as { context: Record<string, unknown> };
+  assert.equal(snapshot.context.ownIds, undefined, 'the snapshot does not carry them');
+  const list = (await client.lrange(keys.roomOwnIds(USER, 'den'), 0, -1)).map((e) => JSON.parse(e) as [string, string]);
+  assert.equal(list.length, OWN_IDS_KEPT, 'the list keeps the newest');
+  assert.deepEqual([list[0], list.at(-1)], [['L-hi 5', 'c5'], [`L-hi ${count}`, `c${count}`]]);
+
+  // the room leaves memory and comes back from Redis with the same ids
+  const before = recentItems((await w.runtime.rooms.get(w.session, 'den', false))!.actor.getSnapshot().context.ownIds);
+  const again = worker('lease-3');
+  const restored = (await again.runtime.rooms.get(again.session, 'den', false))!;
+  assert.deepEqual(recentItems(restored.actor.getSnapshot().context.ownIds), before);
+  // one more message appends one id, and writes no snapshot
+  await again.runtime.run([say(count + 1)], handler(again.session), noPoison, '12');
+  assert.equal(await client.get(keys.roomSnapshot(USER, 'den')), JSON.stringify(snapshot));
+  const after = await client.lrange(keys.roomOwnIds(USER, 'den'), 0, -1);
+  assert.equal(after.length, OWN_IDS_KEPT);
+  assert.equal(after.at(-1), JSON.stringify([`L-hi ${count + 1}`, `c${count + 1}`]));
 });

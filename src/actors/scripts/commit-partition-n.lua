@@ -11,6 +11,7 @@
   ARGV[3..] ops, flat (src/actors/commit.ts), values as they are:
           set k value | del k | sadd k member | srem k member
           archive k(list) k(ids) stanza-id entry   (appended once per stanza id)
+          push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
   Returns 1, or -1 when the lease is not held (nothing written).
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -24,6 +25,7 @@ while i <= n do
   if o == 'del' then i = i + 2
   elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
   elseif o == 'archive' then i = i + 5
+  elseif o == 'push' then i = i + 4 + (tonumber(ARGV[i + 3]) or 0)
   else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
 end
 if i ~= n + 1 then return redis.error_reply('commit-partition: truncated ops') end
@@ -43,6 +45,13 @@ while i <= n do
   elseif o == 'srem' then
     redis.call('SREM', key, ARGV[i + 2])
     i = i + 3
+  elseif o == 'push' then
+    local n = tonumber(ARGV[i + 3])
+    if n > 0 then
+      redis.call('RPUSH', key, unpack(ARGV, i + 4, i + 3 + n))
+      redis.call('LTRIM', key, -tonumber(ARGV[i + 2]), -1)
+    end
+    i = i + 4 + n
   else -- archive
     if redis.call('HSETNX', KEYS[tonumber(ARGV[i + 2])], ARGV[i + 3], 1) == 1 then
       redis.call('RPUSH', key, ARGV[i + 4])
