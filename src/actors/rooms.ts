@@ -16,7 +16,7 @@ import {
   alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
-import { addRecent, recentItems, type Recent } from '../machines/recent.ts';
+import { addRecent, newestRecent, recentItems, type Recent } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
@@ -447,14 +447,15 @@ function inspectKey(user: string, legacyId: string): string {
 
 /** The newest of the room's own message ids, null for none. */
 function newestOwnId(actor: RoomActor): OwnId | null {
-  return recentItems(actor.getSnapshot().context.ownIds).at(-1) ?? null;
+  return newestRecent(actor.getSnapshot().context.ownIds) ?? null;
 }
 
 /** The own message ids added since the room's list was last written, or the whole list when it must be rewritten. */
 function ownIdsToWrite(handle: RoomHandle): OwnIdsWrite['ownIds'] {
-  const items = recentItems(handle.actor.getSnapshot().context.ownIds);
+  const ownIds = handle.actor.getSnapshot().context.ownIds;
   const last = handle.ownIdsWritten;
-  if (last === null && !items.length) return null;
+  if (last !== undefined && newestRecent(ownIds) === (last ?? undefined)) return null; // nothing added
+  const items = recentItems(ownIds);
   const from = last ? items.lastIndexOf(last) + 1 : 0;
   // unknown to the list (undefined), or pushed out of it since: the list is written whole
   const reset = last === undefined || (last !== null && from === 0);

@@ -47,6 +47,11 @@ export function findRecent<T>(list: Recent<T> | T[] | undefined, match: (item: T
   return undefined;
 }
 
+/** The newest item. */
+export function newestRecent<T>(list: Recent<T> | T[] | undefined): T | undefined {
+  return pagesOf(list).at(-1)?.at(-1);
+}
+
 /** The items, oldest first. */
 export function recentItems<T>(list: Recent<T> | T[] | undefined): T[] {
   return pagesOf(list).flat();

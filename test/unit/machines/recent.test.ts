@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRecent, findRecent, PAGE_SIZE, recentItems, type Recent } from '../../../src/machines/recent.ts';
+import { addRecent, findRecent, newestRecent, PAGE_SIZE, recentItems, type Recent } from '../../../src/machines/recent.ts';
 
 test('keeps the newest items, oldest first, across pages', () => {
   let list: Recent<number> | undefined;
@@ -21,6 +21,8 @@ test('finds the newest match', () => {
   for (let i = 0; i < 70; i++) list = addRecent(list, { k: i % 2 ? 'odd' : 'even', v: i }, 256);
   assert.equal(findRecent(list, (x) => x.k === 'even')?.v, 68);
   assert.equal(findRecent(list, (x) => x.k === 'none'), undefined);
+  assert.equal(newestRecent(list)?.v, 69);
+  assert.equal(newestRecent(undefined), undefined);
 });
 
 test('a flat list (snapshots written before pages) reads as one page and grows into pages', () => {
