@@ -76,7 +76,8 @@ const handler = (session: BaseSession, during: (n: number) => Promise<void> = as
 const legacy = (event: Record<string, unknown>): MailboxJob => ({
   kind: 'legacy', user: USER, legacyId: 'lobby', event: { at: AT, ...event } as never,
 });
-const message = (i: number) => legacy({ type: 'legacy.message', eventId: `m${i}`, legacyId: `L${i}`, participant: { nick: 'nurse' }, body: `line ${i}` });
+// bodies and ids with multibyte characters and the archive payload's own separator
+const message = (i: number) => legacy({ type: 'legacy.message', eventId: `m${i}`, legacyId: `L:${i}é`, participant: { nick: 'nurse' }, body: `line ${i} ü:1` });
 const noPoison = async (_job: MailboxJob, err: unknown) => { throw err; };
 
 async function outbound(): Promise<string> {
@@ -98,15 +99,18 @@ test('a job replayed after a partial commit sends, archives and applies each eve
     if (n === 2) await client.set(keys.partitionLease(0), 'lease-2'); // after the first commit, before the second
   }), noPoison, '2'), { name: 'LeaseLost' });
   const partial = (await outbound()).slice(joined.length);
-  assert.deepEqual([...partial.matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]), ['line 1'], 'the first event was committed alone');
+  assert.deepEqual([...partial.matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]), ['line 1 ü:1'], 'the first event was committed alone');
 
   // the new owner restores the room from Redis and replays job 2 whole
   const second = worker('lease-2');
   await second.runtime.run([message(1), message(2), message(3)], handler(second.session), noPoison, '2');
   const bodies = [...(await outbound()).slice(joined.length).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]);
-  assert.deepEqual(bodies, ['line 1', 'line 2', 'line 3'], 'each message sent once, in order');
+  assert.deepEqual(bodies, ['line 1 ü:1', 'line 2 ü:1', 'line 3 ü:1'], 'each message sent once, in order');
   const archived = (await client.lrange(keys.archive(USER, 'lobby'), 0, -1)).map((e) => /<body>([^<]*)</.exec(JSON.parse(e).xml)?.[1]);
-  assert.deepEqual(archived, ['line 1', 'line 2', 'line 3'], 'each message archived once');
+  assert.deepEqual(archived, ['line 1 ü:1', 'line 2 ü:1', 'line 3 ü:1'], 'each message archived once');
+  const stanzaIds = (await client.lrange(keys.archive(USER, 'lobby'), 0, -1)).map((e) => (JSON.parse(e) as { stanzaId: string }).stanzaId);
+  assert.deepEqual(stanzaIds, ['L:1é', 'L:2é', 'L:3é']);
+  assert.deepEqual((await client.hkeys(keys.archiveIds(USER, 'lobby'))).sort(), ['L:1é', 'L:2é', 'L:3é']);
 });
 
 test('the user\'s own message ids go to their own list, not into every snapshot, and come back with the room', async () => {

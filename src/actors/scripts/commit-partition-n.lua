@@ -10,7 +10,8 @@
   ARGV[2] outbound stanzas, already serialised in order ('' for none)
   ARGV[3..] ops, flat (src/actors/commit.ts), values as they are:
           set k value | del k | sadd k member | srem k member
-          archive k(list) k(ids) stanza-id entry   (appended once per stanza id)
+          archives k(list) k(ids) payload          (each entry appended once per stanza id; payload:
+                                                    <bytes>:<stanza-id><bytes>:<entry>, repeated)
           push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
   Returns 1, or -1 when the lease is not held (nothing written).
 ]]
@@ -18,13 +19,34 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
 end
 local n = #ARGV
+
+-- Calls apply(stanza-id, entry) for each pair of an 'archives' payload; false when malformed.
+local function eachArchived(s, apply)
+  local p, len = 1, #s
+  while p <= len do
+    local pair = {}
+    for j = 1, 2 do
+      local c = string.find(s, ':', p, true)
+      if not c then return false end
+      local bytes = tonumber(string.sub(s, p, c - 1))
+      if not bytes or c + bytes > len then return false end
+      pair[j] = string.sub(s, c + 1, c + bytes)
+      p = c + bytes + 1
+    end
+    if apply then apply(pair[1], pair[2]) end
+  end
+  return true
+end
+
 -- the ops are checked whole before any is applied: a script stopped midway keeps what it wrote
 local i = 3
 while i <= n do
   local o = ARGV[i]
   if o == 'del' then i = i + 2
   elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
-  elseif o == 'archive' then i = i + 5
+  elseif o == 'archives' then
+    if not eachArchived(ARGV[i + 3]) then return redis.error_reply('commit-partition: malformed archives') end
+    i = i + 4
   elseif o == 'push' then i = i + 4 + (tonumber(ARGV[i + 3]) or 0)
   else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
 end
@@ -52,11 +74,12 @@ while i <= n do
       redis.call('LTRIM', key, -tonumber(ARGV[i + 2]), -1)
     end
     i = i + 4 + n
-  else -- archive
-    if redis.call('HSETNX', KEYS[tonumber(ARGV[i + 2])], ARGV[i + 3], 1) == 1 then
-      redis.call('RPUSH', key, ARGV[i + 4])
-    end
-    i = i + 5
+  else -- archives
+    local ids = KEYS[tonumber(ARGV[i + 2])]
+    eachArchived(ARGV[i + 3], function(stanzaId, entry)
+      if redis.call('HSETNX', ids, stanzaId, 1) == 1 then redis.call('RPUSH', key, entry) end
+    end)
+    i = i + 4
   end
 end
 if ARGV[2] ~= '' then
