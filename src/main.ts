@@ -68,7 +68,8 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
   const keys = createKeys(config.redis.prefix, config.partitions);
   const redis = connectRedis(config.redis.url, log.child({ module: 'redis' }));
   await redis.ping();
-  const mailboxes = new Mailboxes(keys, redis); // BullMQ duplicates it for blocking reads
+  // BullMQ duplicates the connection for blocking reads; an edge with a worker beside it hands it what it parsed
+  const mailboxes = new Mailboxes(keys, redis, { keepParsed: roles.edge && roles.worker });
   const gatewayJid = config.component.jid;
   let plugin: AnyPlugin | null = null;
   let shared: unknown = null;

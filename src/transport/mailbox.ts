@@ -49,7 +49,11 @@ export class Mailboxes {
   /** Stanzas this process's edge added, as it parsed them (see `parsedStanza`). */
   private readonly parsed = new ParsedStanzas();
 
-  constructor(private readonly keys: Keys, private readonly connection: ConnectionOptions) {}
+  /**
+   * `keepParsed`: a worker in this process consumes what its edge adds (`roomgate start`), so the
+   * edge's parsed stanzas are kept for it (see `parsedStanza`); an edge alone keeps none.
+   */
+  constructor(private readonly keys: Keys, private readonly connection: ConnectionOptions, private readonly opts: { keepParsed?: boolean } = {}) {}
 
   private queue(partition: number): Queue<MailboxEntry> {
     let q = this.queues.get(partition);
@@ -65,7 +69,7 @@ export class Mailboxes {
    * add of a lone job a no-op (in a batch, rooms drop repeated events by their ids).
    */
   add(job: MailboxJob, jobId?: string, parsed?: Element): Promise<void> {
-    if (parsed && job.kind === 'xmpp') this.parsed.put(job.eventId, parsed);
+    if (parsed && job.kind === 'xmpp' && this.opts.keepParsed) this.parsed.put(job.eventId, parsed);
     const partition = this.keys.partitionOf(job.user);
     const batches = this.pending.get(partition) ?? [];
     this.pending.set(partition, batches);
