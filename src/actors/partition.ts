@@ -202,8 +202,7 @@ export class PartitionRuntime {
       if (persisted.ownIds) {
         const list = keys.roomOwnIds(user, legacyId);
         if (persisted.ownIds.reset) commit.del(list);
-        // more than the list keeps, in one job: only the newest go (they are all it would keep)
-        if (persisted.ownIds.add.length) commit.push(list, OWN_IDS_KEPT, persisted.ownIds.add.slice(-OWN_IDS_KEPT));
+        if (persisted.ownIds.add.length) commit.push(list, OWN_IDS_KEPT, persisted.ownIds.add);
       }
       if (persisted.kind === 'marks') {
         commit.set(keys.roomMarks(user, legacyId), persisted.json);

@@ -16,7 +16,7 @@ import {
   alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
-import { addRecent, newestRecent, recentItems, type Recent } from '../machines/recent.ts';
+import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
@@ -133,12 +133,10 @@ export class Rooms {
     if (snapshot?.context && marks) Object.assign(snapshot.context, JSON.parse(marks));
     // the own message ids live in their list; a snapshot written before it held them itself
     if (snapshot?.context && ownIds.length) {
-      let list: Recent<OwnId> = [];
-      for (const entry of ownIds) {
+      snapshot.context.ownIds = recentOf(ownIds.map((entry): OwnId => {
         const [id, xmppId] = JSON.parse(entry) as [string, string];
-        list = addRecent(list, { legacyId: id, xmppId }, OWN_IDS_KEPT);
-      }
-      snapshot.context.ownIds = list;
+        return { legacyId: id, xmppId };
+      }), OWN_IDS_KEPT);
     }
     // class flags describe the plugin running now, not the one that wrote the snapshot
     if (snapshot?.context) snapshot.context.flags = input.flags;

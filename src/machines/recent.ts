@@ -37,6 +37,14 @@ export function addRecent<T>(list: Recent<T> | T[] | undefined, item: T, keep: n
   return next;
 }
 
+/** A list of the newest `keep` of `items` (oldest first), in pages. */
+export function recentOf<T>(items: T[], keep: number): Recent<T> {
+  const kept = items.slice(-keep);
+  const pages: Recent<T> = [];
+  for (let i = 0; i < kept.length; i += PAGE_SIZE) pages.push(kept.slice(i, i + PAGE_SIZE));
+  return pages;
+}
+
 /** The newest item that `match` accepts. */
 export function findRecent<T>(list: Recent<T> | T[] | undefined, match: (item: T) => boolean): T | undefined {
   const pages = pagesOf(list);

@@ -151,13 +151,8 @@ function parseEcho(text: string): Element {
 export function writeEcho(e: Omit<EchoIntent, 'to'>, to?: string): Element {
   const original = parseEcho(e.xml);
   const el = xml(original.name);
-  el.attrs = { ...original.attrs, from: occupantJid(e.room, e.nick), type: 'groupchat' };
-  if (to) el.attrs.to = to; else delete el.attrs.to;
-  delete el.attrs.xmlns;
-  // a client must not be able to forge the room's ids (XEP-0359 §3.1, XEP-0421 §4)
-  el.children = original.children.filter((c) => typeof c === 'string' || !(
-    (c.name === 'stanza-id' && c.attrs.by === e.room) || c.name === 'occupant-id'
-    || (!to && NOT_ARCHIVED.has(String(c.attrs.xmlns)) && (c.attrs.xmlns !== NS_MARKERS || c.name === 'markable'))));
+  el.attrs = echoAttrs(original, e, to);
+  el.children = original.children.filter((c) => typeof c === 'string' || keptInEcho(c, e.room, to !== undefined));
   el.cnode(xml('stanza-id', { xmlns: NS_SID, by: e.room, id: e.stanzaId }));
   el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: e.occupantId }));
   return el;
@@ -176,12 +171,27 @@ export function echoXml(e: Omit<EchoIntent, 'to'>, to?: string): string {
   let cached = echoChildren.get(original);
   if (cached?.room !== e.room) echoChildren.set(original, cached = { room: e.room });
   const kept = to ? (cached.live ??= keptChildren(original, e.room, true)) : (cached.archived ??= keptChildren(original, e.room, false));
-  const attrs: Record<string, string | undefined> = { ...original.attrs, from: occupantJid(e.room, e.nick), type: 'groupchat' };
-  if (to) attrs.to = to; else delete attrs.to;
-  delete attrs.xmlns;
   const ids = xmlString('stanza-id', { xmlns: NS_SID, by: e.room, id: e.stanzaId })
     + xmlString('occupant-id', { xmlns: NS_OCCUPANT_ID, id: e.occupantId });
-  return xmlString(original.name, attrs, kept + ids);
+  return xmlString(original.name, echoAttrs(original, e, to), kept + ids);
+}
+
+/** The echo's attributes: the client's, from the user's occupant JID, to `to` (none archived). */
+function echoAttrs(original: Element, e: Omit<EchoIntent, 'to'>, to?: string): Record<string, string> {
+  const attrs: Record<string, string> = { ...original.attrs, from: occupantJid(e.room, e.nick), type: 'groupchat' };
+  if (to) attrs.to = to; else delete attrs.to;
+  delete attrs.xmlns;
+  return attrs;
+}
+
+/**
+ * Whether the echo keeps a child of the client's message: never the room's ids, which a client
+ * must not be able to forge (XEP-0359 §3.1, XEP-0421 §4); in the archived form (`live` false),
+ * no chat state, hint or marker request (spec §3.2).
+ */
+function keptInEcho(c: Element, room: string, live: boolean): boolean {
+  return !((c.name === 'stanza-id' && c.attrs.by === room) || c.name === 'occupant-id'
+    || (!live && NOT_ARCHIVED.has(String(c.attrs.xmlns)) && (c.attrs.xmlns !== NS_MARKERS || c.name === 'markable')));
 }
 
 /** What `writeEcho` keeps of the client's children, as XML. */
@@ -189,8 +199,7 @@ function keptChildren(original: Element, room: string, live: boolean): string {
   let out = '';
   for (const c of original.children) {
     if (typeof c === 'string') out += escapeText(c);
-    else if (!((c.name === 'stanza-id' && c.attrs.by === room) || c.name === 'occupant-id'
-      || (!live && NOT_ARCHIVED.has(String(c.attrs.xmlns)) && (c.attrs.xmlns !== NS_MARKERS || c.name === 'markable')))) out += c.toString();
+    else if (keptInEcho(c, room, live)) out += c.toString();
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRecent, findRecent, newestRecent, PAGE_SIZE, recentItems, type Recent } from '../../../src/machines/recent.ts';
+import { addRecent, findRecent, newestRecent, PAGE_SIZE, recentItems, recentOf, type Recent } from '../../../src/machines/recent.ts';
 
 test('keeps the newest items, oldest first, across pages', () => {
   let list: Recent<number> | undefined;
@@ -30,4 +30,14 @@ test('a flat list (snapshots written before pages) reads as one page and grows i
   assert.equal(findRecent(flat, (x) => x.id === 'a')?.id, 'a');
   assert.deepEqual(recentItems(addRecent(flat, { id: 'c' }, 2)), [{ id: 'b' }, { id: 'c' }]);
   assert.deepEqual(recentItems(undefined), []);
+});
+
+test('a list built at once holds what adding one by one would', () => {
+  const items = Array.from({ length: 300 }, (_, i) => i);
+  let added: Recent<number> | undefined;
+  for (const i of items) added = addRecent(added, i, 256);
+  const built = recentOf(items, 256);
+  assert.deepEqual(recentItems(built), recentItems(added));
+  assert.ok(built.every((page) => page.length <= PAGE_SIZE));
+  assert.deepEqual(recentOf([], 256), []);
 });
