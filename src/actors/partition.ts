@@ -14,7 +14,7 @@ import type { ScriptCommands } from './scripts.ts';
 import { CommitBuilder } from './commit.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
-import { Rooms, type RoomHandle } from './rooms.ts';
+import { Rooms, type RoomHandle, type RoomWritten } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
 
 /** How long a job applies events before it commits what they produced so far (see `run`). */
@@ -46,6 +46,11 @@ export class PartitionRuntime {
   /** The lease value this worker holds for the partition; commits are fenced with it. */
   lease: string | null = null;
   private batch: Batch = emptyBatch();
+  /**
+   * The partial commit sent and not yet answered, if any: the next events are applied while
+   * Redis runs it. At most one: a commit that fails is seen before the next one is sent.
+   */
+  private inFlight: { batch: Batch; done: Promise<void> } | null = null;
   /** The mailbox position of the job being run (see `deliver`). */
   private position: { source: string; seq: number; n: number } | null = null;
   /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
@@ -111,17 +116,27 @@ export class PartitionRuntime {
           // commit skips what each room's watermark already holds.
           if (n < jobs.length - 1 && performance.now() - since >= (this.deps.commitEveryMs ?? COMMIT_EVERY_MS)) {
             await this.rooms.settled();
-            await this.commit(this.batch);
+            await this.landed();
+            // not awaited: the next events are applied while Redis runs it (W4: a partial commit
+            // of 50 joins took 8-10 ms of wall time, the worker idle meanwhile)
+            const done = this.commit(this.batch);
+            done.catch(() => undefined); // awaited by `landed`; no unhandled rejection meanwhile
+            this.inFlight = { batch: this.batch, done };
             this.batch = emptyBatch();
             since = performance.now();
           }
         }
         await this.rooms.settled();
+        await this.landed();
         await this.commit(this.batch);
       } catch (err) {
-        // nothing of this run is committed: rooms go back to their last committed snapshots,
-        // so the replay applies the same events again instead of skipping them as applied
-        for (const handle of this.batch.touched) this.rooms.drop(handle, 'moved');
+        // nothing of this run past the last answered commit is in Redis: rooms go back to their
+        // last committed snapshots, so the replay applies the same events again instead of
+        // skipping them as applied
+        const unanswered = this.inFlight;
+        this.inFlight = null;
+        await unanswered?.done.catch(() => undefined);
+        for (const batch of [unanswered?.batch, this.batch]) for (const handle of batch?.touched ?? []) this.rooms.drop(handle, 'moved');
         throw err;
       } finally {
         this.batch = emptyBatch();
@@ -167,6 +182,14 @@ export class PartitionRuntime {
     });
   }
 
+  /** Waits for the partial commit in flight, if any; throws what it threw. */
+  private async landed(): Promise<void> {
+    const inFlight = this.inFlight;
+    if (!inFlight) return;
+    await inFlight.done;
+    this.inFlight = null;
+  }
+
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const next = this.turn.then(work, work);
     this.turn = next.catch(() => undefined);
@@ -187,6 +210,8 @@ export class PartitionRuntime {
       commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, JSON.stringify(a.entry));
     }
     const ended: RoomHandle[] = [];
+    // what is written, as it is now: the next events may change the rooms before Redis answers
+    const written: RoomWritten[] = [];
     for (const handle of batch.touched) {
       const { user, legacyId } = handle;
       const persisted = this.rooms.persisted(handle);
@@ -199,6 +224,7 @@ export class PartitionRuntime {
         continue;
       }
       if (persisted.kind === 'unchanged') continue;
+      written.push(this.rooms.writing(handle));
       if (persisted.ownIds) {
         const list = keys.roomOwnIds(user, legacyId);
         if (persisted.ownIds.reset) commit.del(list);
@@ -213,10 +239,11 @@ export class PartitionRuntime {
       if (handle.actor.getSnapshot().context.resources.length) commit.sadd(keys.joinedRooms(partition), member);
       else commit.srem(keys.joinedRooms(partition), member);
     }
+    // a history read after this commit is sent comes after it on the connection: it sees these entries
+    for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
     const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.join('')));
     if (result === -1) throw new LeaseLost(partition);
-    for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
-    for (const handle of batch.touched) this.rooms.written(handle);
+    for (const w of written) this.rooms.written(w);
     for (const handle of ended) {
       this.rooms.drop(handle, 'ended');
       this.deps.sessions.forgetRoom(handle.user, handle.legacyId);

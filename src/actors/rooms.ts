@@ -53,6 +53,9 @@ export interface RoomHandle {
  */
 const MARKS = new Set(['delivered', 'applied', 'ownIds']);
 
+/** A room's state as a commit writes it (see `Rooms.writing`). */
+export interface RoomWritten { handle: RoomHandle; written: { context: object; value: string }; ownIdsWritten: OwnId | null }
+
 /** What a job writes back for a room (see `Rooms.persisted`). */
 export type Persisted =
   | { kind: 'ended' }
@@ -217,10 +220,15 @@ export class Rooms {
     return { kind: 'snapshot', json: JSON.stringify({ ...persisted, context: rest }), ownIds };
   }
 
-  /** The room's state as `persisted` described it is in Redis now. */
-  written(handle: RoomHandle): void {
-    handle.written = writtenOf(handle.actor);
-    handle.ownIdsWritten = newestOwnId(handle.actor);
+  /** The room's state as `persisted` describes it now, to pass to `written` once it is in Redis. */
+  writing(handle: RoomHandle): RoomWritten {
+    return { handle, written: writtenOf(handle.actor), ownIdsWritten: newestOwnId(handle.actor) };
+  }
+
+  /** The room's state that `writing` took is in Redis now. */
+  written({ handle, written, ownIdsWritten }: RoomWritten): void {
+    handle.written = written;
+    handle.ownIdsWritten = ownIdsWritten;
   }
 
   /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */

@@ -12,6 +12,7 @@ const SCRIPTS: Record<string, [string, number | null]> = {
   releaseLease: [read('release-lease-1'), 1],
   recoverActive: [read('recover-active-3'), 3],
   commitPartition: [read('commit-partition-n'), null],
+  ackOutbound: [read('ack-outbound-n'), null],
 };
 
 export interface ScriptCommands {
@@ -21,6 +22,7 @@ export interface ScriptCommands {
   releaseLease(lease: string, value: string): Promise<number>;
   recoverActive(lease: string, active: string, wait: string, value: string, jobPrefix: string): Promise<number>;
   commitPartition(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  ackOutbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /** The client with roomgate's scripts defined on it. */

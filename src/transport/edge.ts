@@ -151,7 +151,7 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
 
   await xmpp.start();
 
-  const drain: OutboxDrain = await drainOutbox(opts.redis, opts.keys, async (stanzas) => {
+  const drain: OutboxDrain = await drainOutbox(withScripts(opts.redis), opts.keys, async (stanzas) => {
     for (;;) {
       await online;
       try {

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
+import type { ScriptCommands } from '../actors/scripts.ts';
 
 export const EDGE_GROUP = 'edge';
 /** One consumer name for every edge: only the lease holder reads, and it inherits what is pending. */
@@ -29,7 +30,7 @@ export interface OutboxDrain { stop(): Promise<void> }
  * Drains every partition's stream in order: first what a previous edge left unacknowledged,
  * then new entries. `send` resolves once the stanzas are written to the connection.
  */
-export async function drainOutbox(redis: Redis, keys: Keys, send: (stanzas: string) => Promise<void>, log: Logger): Promise<OutboxDrain> {
+export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, send: (stanzas: string) => Promise<void>, log: Logger): Promise<OutboxDrain> {
   const streams = Array.from({ length: keys.partitions }, (_, p) => keys.outStream(p));
   for (const stream of streams) {
     await redis.xgroup('CREATE', stream, EDGE_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
@@ -45,24 +46,26 @@ export async function drainOutbox(redis: Redis, keys: Keys, send: (stanzas: stri
   };
 
   // What one read brought from every partition goes out in one write and is acknowledged in one
-  // transaction: each partition's entries stay in their order, partitions need none between them.
+  // step (`ack-outbound-n.lua`): each partition's entries stay in their order, partitions need
+  // none between them.
   const deliver = async (result: [string, [string, string[]][]][] | null): Promise<number> => {
     let count = 0;
     let chunk = '';
-    const ack = redis.multi();
+    const read: string[] = [];
+    const ids: (string | number)[] = [];
     for (const [stream, entries] of result ?? []) {
       if (!entries.length) continue;
-      const ids: string[] = [];
+      read.push(stream);
+      ids.push(entries.length);
       for (const [id, fields] of entries) {
         ids.push(id);
         if (fields?.[1]) chunk += fields[1];
       }
-      ack.xack(stream, EDGE_GROUP, ...ids).xdel(stream, ...ids);
-      count += ids.length;
+      count += entries.length;
     }
     if (!count) return 0;
     if (chunk) await send(chunk);
-    await ack.exec();
+    await redis.ackOutbound(read.length, ...read, EDGE_GROUP, ...ids);
     return count;
   };
 

@@ -145,3 +145,28 @@ test('the user\'s own message ids go to their own list, not into every snapshot,
   assert.equal(after.length, OWN_IDS_KEPT);
   assert.equal(after.at(-1), JSON.stringify([`L-hi ${count + 1}`, `c${count + 1}`]));
 });
+
+test('a partial commit refused while the next events are applied: the worker forgets what both hold, and its replay sends each once', async () => {
+  await client.set(keys.partitionLease(0), 'lease-5');
+  const w = worker('lease-5');
+  const to = (legacyId: string, event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId, event: { at: AT, ...event } as never });
+  const say = (legacyId: string, i: number) => to(legacyId, { type: 'legacy.message', eventId: `${legacyId}${i}`, legacyId: `${legacyId}:${i}`, participant: { nick: 'nurse' }, body: `${legacyId} ${i}` });
+  for (const [n, legacyId] of ['hall', 'annex'].entries()) {
+    await w.runtime.run([to(legacyId, { type: 'xmpp.join', eventId: `${legacyId}-j`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })], handler(w.session), noPoison, String(20 + n));
+  }
+  const before = (await outbound()).length;
+  const job = [say('hall', 1), say('annex', 1), say('hall', 2)];
+
+  // the lease is taken after the hall's message, before its commit is sent: that commit is
+  // refused while the worker applies the annex's (commits are not awaited in turn)
+  await assert.rejects(w.runtime.run(job, handler(w.session, async (n) => {
+    if (n === 1) await client.set(keys.partitionLease(0), 'lease-6');
+  }), noPoison, '22'), { name: 'LeaseLost' });
+  assert.equal((await outbound()).length, before, 'nothing of the job was committed');
+
+  // the lease comes back to the same worker: both rooms start again from Redis, not from memory
+  await client.set(keys.partitionLease(0), 'lease-5');
+  await w.runtime.run(job, handler(w.session), noPoison, '22');
+  const bodies = [...(await outbound()).slice(before).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]);
+  assert.deepEqual(bodies, ['hall 1', 'annex 1', 'hall 2']);
+});

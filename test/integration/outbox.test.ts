@@ -1,0 +1,93 @@
+// The edge's drain of the outbound streams, against a real Redis: what the partitions' commits
+// appended goes out in each partition's order, is acknowledged and deleted once written, and
+// what an edge read without acknowledging (it died mid-way) goes out first on the next one.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createKeys } from '../../src/actors/keys.ts';
+import { withScripts } from '../../src/actors/scripts.ts';
+import { drainOutbox, EDGE_GROUP, pendingOutbound } from '../../src/transport/outbox.ts';
+import { startRedis, type DevRedis } from '../support/redis.ts';
+
+let redis: DevRedis;
+let client: ReturnType<typeof withScripts>;
+const log = pino({ level: 'silent' });
+
+before(async () => {
+  redis = await startRedis();
+  client = withScripts(new Redis(redis.url));
+});
+after(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+/** Resolves once `n` stanza strings were sent, with what was sent so far. */
+function collector(n: number, fail?: () => boolean) {
+  const sent: string[] = [];
+  let resolve!: (s: string[]) => void;
+  const done = new Promise<string[]>((r) => { resolve = r; });
+  const send = async (stanzas: string) => {
+    if (fail?.()) throw new Error('connection lost');
+    sent.push(...stanzas.split(/(?=<m )/));
+    if (sent.length >= n) resolve(sent);
+  };
+  return { send, done, sent };
+}
+
+test('each partition\'s entries go out in order, and are acknowledged and deleted once written', async () => {
+  const keys = createKeys('ob1', 2);
+  const out = collector(9);
+  const drain = await drainOutbox(client, keys, out.send, log);
+  try {
+    for (let i = 0; i < 3; i++) {
+      await client.xadd(keys.outStream(0), '*', 's', `<m p="0" i="${i}"/>`);
+      await client.xadd(keys.outStream(1), '*', 's', `<m p="1" i="${i}"/><m p="1" i="${i}b"/>`);
+    }
+    const sent = await out.done;
+    for (const p of ['0', '1']) {
+      assert.deepEqual(sent.filter((s) => s.includes(`p="${p}"`)), p === '0'
+        ? ['<m p="0" i="0"/>', '<m p="0" i="1"/>', '<m p="0" i="2"/>']
+        : ['<m p="1" i="0"/>', '<m p="1" i="0b"/>', '<m p="1" i="1"/>', '<m p="1" i="1b"/>', '<m p="1" i="2"/>', '<m p="1" i="2b"/>']);
+    }
+    // acknowledged after the write: nothing pending, nothing left in the streams
+    for (let tries = 0; (await pendingOutbound(client, keys)) > 0 && tries < 50; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await pendingOutbound(client, keys), 0);
+    for (let p = 0; p < 2; p++) {
+      assert.deepEqual(await client.xpending(keys.outStream(p), EDGE_GROUP), [0, null, null, null]);
+    }
+  } finally {
+    await drain.stop();
+  }
+});
+
+test('what an edge read and did not write goes out first on the next edge', async () => {
+  const keys = createKeys('ob2', 1);
+  // the first edge reads the entries, and its connection fails before the write: it stops
+  let failing = true;
+  const first = collector(1, () => failing);
+  const firstDrain = await drainOutbox(client, keys, first.send, log);
+  await client.xadd(keys.outStream(0), '*', 's', '<m i="a"/>');
+  await client.xadd(keys.outStream(0), '*', 's', '<m i="b"/>');
+  for (let tries = 0; tries < 50; tries++) {
+    const [count] = await client.xpending(keys.outStream(0), EDGE_GROUP) as [number];
+    if (count === 2) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await firstDrain.stop();
+  failing = false;
+  assert.deepEqual(first.sent, []);
+  assert.equal(await pendingOutbound(client, keys), 2, 'still in the stream');
+
+  await client.xadd(keys.outStream(0), '*', 's', '<m i="c"/>');
+  const next = collector(3);
+  const drain = await drainOutbox(client, keys, next.send, log);
+  try {
+    assert.deepEqual(await next.done, ['<m i="a"/>', '<m i="b"/>', '<m i="c"/>']);
+    for (let tries = 0; (await pendingOutbound(client, keys)) > 0 && tries < 50; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await pendingOutbound(client, keys), 0);
+  } finally {
+    await drain.stop();
+  }
+});
