@@ -6,7 +6,7 @@
  *   npm run bench -- --only W2,W3      some workloads (ceiling, W1, W2, W3, W5), merged into latest.json and the doc
  *   npm run bench -- --only W4         W4 many rooms (not in the default run, like W6; bench/workloads/w4-many.ts)
  *   npm run bench -- --profile         also CPU- and allocation-profile roomgate during W1/W2/W3 (bench/results/profiles/)
- *   --runs N  --messages N  --modes child,inproc
+ *   --runs N  --messages N  --modes child,inproc  --w1-sizes 1000,10000
  *   npm run bench -- --render          docs/BENCHMARKS.md again from bench/results/latest.json, nothing run
  *   --prosody-gc default               Prosody with Lua's default collector (as the peers in FACTS.md were
  *                                      measured); rows get "[Prosody default GC]" and merge only with their like
@@ -64,6 +64,7 @@ function options(argv: string[]): BenchOptions & { command: string; render: bool
       modes: { type: 'string' },
       profile: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      'w1-sizes': { type: 'string' },
       'prosody-gc': { type: 'string', default: 'generational' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -84,7 +85,7 @@ function options(argv: string[]): BenchOptions & { command: string; render: bool
     runs: Number(values.runs ?? 3) || 3,
     messages: Number(values.messages ?? (quick ? 2000 : 10_000)),
     ceilingMessages: Number(values.messages ?? (quick ? 2000 : 10_000)),
-    w1Sizes: quick ? [10, 100, 1000] : [10, 100, 1000, 10_000],
+    w1Sizes: values['w1-sizes'] ? values['w1-sizes'].split(',').map(Number) : quick ? [10, 100, 1000] : [10, 100, 1000, 10_000],
     w5Rooms: quick ? [[10, 20], [100, 10], [1000, 3]] : [[10, 200], [100, 100], [1000, 20]],
     timeoutMs: Number(values.timeout ?? 120) * 1000,
   };

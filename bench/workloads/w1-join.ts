@@ -20,7 +20,7 @@ import { w1Room, WARMUP_ROOM } from '../lib/world.ts';
 
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 
-export interface JoinTiming { to110: number; toSubject: number; presences: number; cpuMs?: Record<string, number> }
+export interface JoinTiming { to110: number; toSubject: number; presences: number; toFirst?: number; cpuMs?: Record<string, number> }
 
 let joinCounter = 0;
 
@@ -32,6 +32,7 @@ export function join(c: BenchClient, roomId: string, timeoutMs: number): Promise
     let presences = 0;
     let t110 = NaN;
     let t0 = NaN;
+    let tFirst = NaN;
     const timer = setTimeout(() => {
       c.sink = () => undefined;
       reject(new Error(`join of ${roomId}: no subject within ${timeoutMs} ms (${presences} presences, 110 ${Number.isNaN(t110) ? 'not ' : ''}seen)`));
@@ -48,12 +49,12 @@ export function join(c: BenchClient, roomId: string, timeoutMs: number): Promise
           if (!codes.includes('110')) reject(new Error(`self-presence without 110: ${el.toString()}`));
           t110 = now();
         } else if (!el.attrs.type && Number.isNaN(t110)) {
-          presences++;
+          if (!presences++) tFirst = now();
         }
       } else if (el.name === 'message' && el.getChild('subject')) {
         clearTimeout(timer);
         c.sink = () => undefined;
-        resolve({ to110: t110 - t0, toSubject: now() - t0, presences });
+        resolve({ to110: t110 - t0, toSubject: now() - t0, presences, toFirst: tFirst - t0 });
       }
     };
     t0 = now();

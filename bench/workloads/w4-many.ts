@@ -166,7 +166,7 @@ async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, 
       if (profile) console.log(`W4a: roomgate CPU profile ${await gw.profileStop(profile)}`);
       await sleep(50); // the commits after the last stanzas
       samples[variant].push({ ...res, cpuMs: cpu.stop() });
-      console.log(`W4a ${variant} run ${r}: ${res.ms.toFixed(1)} ms, ${res.presences} presences, ${res.subjects} subjects${res.bad.length ? `, ${res.bad.length} problems: ${res.bad[0]}` : ''}`);
+      console.log(`W4a ${variant} run ${r}: ${res.ms.toFixed(1)} ms, ${res.presences} presences, ${res.subjects} subjects${res.bad.length ? `, ${res.bad.length} problems: ${res.bad[0]}` : ''}; CPU ms: ${JSON.stringify(samples[variant].at(-1)!.cpuMs)}`);
       await leaveMany(client, rooms, timeoutMs);
     }
   }
