@@ -6,7 +6,7 @@
  */
 export class CommitBuilder {
   private readonly keyIndex = new Map<string, number>();
-  private readonly ops: (string | number)[] = [];
+  private readonly ops: (string | number | Buffer)[] = [];
   /**
    * Archive entries per list, in order, each list's as one argument: five arguments per
    * message cost more in ioredis (a length and a concatenation per argument) than in Lua.
@@ -22,7 +22,7 @@ export class CommitBuilder {
     return i;
   }
 
-  set(key: string, value: string): this { this.ops.push('set', this.k(key), value); return this; }
+  set(key: string, value: string): this { this.ops.push('set', this.k(key), bulk(value)); return this; }
   del(key: string): this { this.ops.push('del', this.k(key)); return this; }
   sadd(key: string, member: string): this { this.ops.push('sadd', this.k(key), member); return this; }
   srem(key: string, member: string): this { this.ops.push('srem', this.k(key), member); return this; }
@@ -43,12 +43,21 @@ export class CommitBuilder {
   }
 
   /** `commitPartition`'s arguments: the key count, the keys, the lease, the stanzas, the ops. */
-  args(leaseKey: string, outStream: string, lease: string, stanzas: string): [number, ...(string | number)[]] {
-    const archives: (string | number)[] = [];
-    for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), payload);
+  args(leaseKey: string, outStream: string, lease: string, stanzas: string): [number, ...(string | number | Buffer)[]] {
+    const archives: (string | number | Buffer)[] = [];
+    for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), bulk(payload));
     const keys = [leaseKey, outStream, ...this.keyIndex.keys()];
-    return [keys.length, ...keys, lease, stanzas, ...archives, ...this.ops];
+    return [keys.length, ...keys, lease, bulk(stanzas), ...archives, ...this.ops];
   }
+}
+
+/**
+ * A long value as UTF-8 bytes: ioredis writes a Buffer argument as it is, where it joins string
+ * arguments into one command string first and the socket encodes that (in W2's profile, the
+ * commit's string write was 9 % of roomgate's time; bytes cost a third less CPU per commit).
+ */
+function bulk(value: string): string | Buffer {
+  return value.length > 1024 ? Buffer.from(value) : value;
 }
 
 /** `<bytes>:<value>`: Lua counts bytes, not UTF-16 units. */

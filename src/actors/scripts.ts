@@ -21,7 +21,7 @@ export interface ScriptCommands {
   renewLease(lease: string, value: string, ttlMs: number): Promise<number>;
   releaseLease(lease: string, value: string): Promise<number>;
   recoverActive(lease: string, active: string, wait: string, value: string, jobPrefix: string): Promise<number>;
-  commitPartition(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  commitPartition(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
   ackOutbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 

@@ -170,3 +170,17 @@ test('a partial commit refused while the next events are applied: the worker for
   const bodies = [...(await outbound()).slice(before).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]);
   assert.deepEqual(bodies, ['hall 1', 'annex 1', 'hall 2']);
 });
+
+test('long stanzas, archive entries and snapshots (written as bytes) keep their multibyte characters', async () => {
+  await client.set(keys.partitionLease(0), 'lease-7');
+  const w = worker('lease-7');
+  const to = (event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId: 'loft', event: { at: AT, ...event } as never });
+  await w.runtime.run([to({ type: 'xmpp.join', eventId: 'loft-j', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })], handler(w.session), noPoison, '30');
+  const before = (await outbound()).length;
+  const body = 'é→😀 '.repeat(400); // 2,400 UTF-16 units, past the length where values go as bytes
+  await w.runtime.run([to({ type: 'legacy.message', eventId: 'loft-1', legacyId: 'L:é', participant: { nick: 'nurse' }, body })], handler(w.session), noPoison, '31');
+  assert.deepEqual([...(await outbound()).slice(before).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]), [body]);
+  const [entry] = (await client.lrange(keys.archive(USER, 'loft'), 0, -1)).map((e) => JSON.parse(e) as { stanzaId: string; xml: string });
+  assert.equal(entry!.stanzaId, 'L:é');
+  assert.ok(entry!.xml.includes(`<body>${body}</body>`));
+});
