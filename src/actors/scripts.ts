@@ -22,7 +22,7 @@ export interface ScriptCommands {
   releaseLease(lease: string, value: string): Promise<number>;
   recoverActive(lease: string, active: string, wait: string, value: string, jobPrefix: string): Promise<number>;
   commitPartition(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
-  ackOutbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  ackOutbound(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
 }
 
 /** The client with roomgate's scripts defined on it. */

@@ -30,7 +30,7 @@ export interface OutboxDrain { stop(): Promise<void> }
  * Drains every partition's stream in order: first what a previous edge left unacknowledged,
  * then new entries. `send` resolves once the stanzas are written to the connection.
  */
-export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, send: (stanzas: string) => Promise<void>, log: Logger): Promise<OutboxDrain> {
+export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, send: (stanzas: Buffer) => Promise<void>, log: Logger): Promise<OutboxDrain> {
   const streams = Array.from({ length: keys.partitions }, (_, p) => keys.outStream(p));
   for (const stream of streams) {
     await redis.xgroup('CREATE', stream, EDGE_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
@@ -40,31 +40,33 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
   const reader = redis.duplicate(); // XREADGROUP BLOCK holds its connection
   let running = true;
 
-  const read = async (from: '0' | '>'): Promise<[string, [string, string[]][]][] | null> => {
+  // read as bytes: the stanzas go to the XMPP socket as Redis holds them, never decoded to a
+  // string and encoded back (W2: ≈ 2 % of roomgate's time)
+  const read = async (from: '0' | '>'): Promise<[Buffer, [Buffer, Buffer[]][]][] | null> => {
     const args = ['GROUP', EDGE_GROUP, CONSUMER, 'COUNT', BATCH, ...(from === '>' ? ['BLOCK', BLOCK_MS] : []), 'STREAMS', ...streams, ...streams.map(() => from)];
-    return (await (reader as unknown as { xreadgroup(...a: unknown[]): Promise<unknown> }).xreadgroup(...args)) as [string, [string, string[]][]][] | null;
+    return (await reader.callBuffer('XREADGROUP', ...args)) as [Buffer, [Buffer, Buffer[]][]][] | null;
   };
 
   // What one read brought from every partition goes out in one write and is acknowledged in one
   // step (`ack-outbound-n.lua`): each partition's entries stay in their order, partitions need
   // none between them.
-  const deliver = async (result: [string, [string, string[]][]][] | null): Promise<number> => {
+  const deliver = async (result: [Buffer, [Buffer, Buffer[]][]][] | null): Promise<number> => {
     let count = 0;
-    let chunk = '';
-    const read: string[] = [];
-    const ids: (string | number)[] = [];
+    const chunks: Buffer[] = [];
+    const read: Buffer[] = [];
+    const ids: (Buffer | number)[] = [];
     for (const [stream, entries] of result ?? []) {
       if (!entries.length) continue;
       read.push(stream);
       ids.push(entries.length);
       for (const [id, fields] of entries) {
         ids.push(id);
-        if (fields?.[1]) chunk += fields[1];
+        if (fields?.[1]?.length) chunks.push(fields[1]);
       }
       count += entries.length;
     }
     if (!count) return 0;
-    if (chunk) await send(chunk);
+    if (chunks.length) await send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     await redis.ackOutbound(read.length, ...read, EDGE_GROUP, ...ids);
     return count;
   };

@@ -10,7 +10,8 @@ declare module '@xmpp/component-core' {
     start(): Promise<unknown>;
     stop(): Promise<void>;
     send(el: Element): Promise<void>;
-    write(text: string): Promise<void>;
+    /** Hands `text` to the socket as it is (a Buffer is written as bytes). */
+    write(text: string | Buffer): Promise<void>;
   }
 }
 

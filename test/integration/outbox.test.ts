@@ -28,9 +28,9 @@ function collector(n: number, fail?: () => boolean) {
   const sent: string[] = [];
   let resolve!: (s: string[]) => void;
   const done = new Promise<string[]>((r) => { resolve = r; });
-  const send = async (stanzas: string) => {
+  const send = async (bytes: Buffer) => {
     if (fail?.()) throw new Error('connection lost');
-    sent.push(...stanzas.split(/(?=<m )/));
+    sent.push(...bytes.toString('utf8').split(/(?=<m )/));
     if (sent.length >= n) resolve(sent);
   };
   return { send, done, sent };
@@ -43,13 +43,13 @@ test('each partition\'s entries go out in order, and are acknowledged and delete
   try {
     for (let i = 0; i < 3; i++) {
       await client.xadd(keys.outStream(0), '*', 's', `<m p="0" i="${i}"/>`);
-      await client.xadd(keys.outStream(1), '*', 's', `<m p="1" i="${i}"/><m p="1" i="${i}b"/>`);
+      await client.xadd(keys.outStream(1), '*', 's', `<m p="1" i="${i}"/><m p="1" i="${i}b" t="é→😀"/>`);
     }
     const sent = await out.done;
     for (const p of ['0', '1']) {
       assert.deepEqual(sent.filter((s) => s.includes(`p="${p}"`)), p === '0'
         ? ['<m p="0" i="0"/>', '<m p="0" i="1"/>', '<m p="0" i="2"/>']
-        : ['<m p="1" i="0"/>', '<m p="1" i="0b"/>', '<m p="1" i="1"/>', '<m p="1" i="1b"/>', '<m p="1" i="2"/>', '<m p="1" i="2b"/>']);
+        : ['<m p="1" i="0"/>', '<m p="1" i="0b" t="é→😀"/>', '<m p="1" i="1"/>', '<m p="1" i="1b" t="é→😀"/>', '<m p="1" i="2"/>', '<m p="1" i="2b" t="é→😀"/>']);
     }
     // acknowledged after the write: nothing pending, nothing left in the streams
     for (let tries = 0; (await pendingOutbound(client, keys)) > 0 && tries < 50; tries++) await new Promise((r) => setTimeout(r, 20));
