@@ -261,6 +261,10 @@ async function main(): Promise<void> {
             });
           }
         }
+        // a fresh process runs cold code (interpreted, then baseline-compiled) for thousands of
+        // messages: a full unprofiled pass first, so the profiles show the steady state
+        if (wants('W2')) await w2(pctx, gw!, client!, pids, { tag: '-prof-warm' });
+        if (wants('W3')) await w3(pctx, gw!, client!, pids, { tag: '-prof-warm' });
         if (wants('W2')) {
           // w2 runs a warm-up then one measured run; the profile covers both
           await take('w2', `W2: ${(opts.messages * 1.1).toLocaleString('en')} legacy messages (warm-up tenth included)`, () => w2(pctx, gw!, client!, pids, { tag: '-prof' }), opts.messages * 1.1, 'message');
