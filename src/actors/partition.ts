@@ -11,6 +11,7 @@ import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
+import { merge } from '../merge.ts';
 import { CommitBuilder } from './commit.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
@@ -85,7 +86,7 @@ export class PartitionRuntime {
     // replayed after its commit (the process died before BullMQ marked it done) is dropped
     // whole by the room's watermark, however many events it carries.
     const positioned = this.position && event.type !== 'runtime.shutdown' && !(event as { delivery?: unknown }).delivery
-      ? { ...event, delivery: this.position } : event;
+      ? merge(event, { delivery: this.position }) : event;
     // a room waiting on its network does not hold up the job's other rooms; the commit waits for all
     await this.rooms.deliver(handle, positioned as RoomEvent, { background: true });
   }

@@ -22,6 +22,7 @@ import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
 import type { Sessions } from './sessions.ts';
+import { merge } from '../merge.ts';
 
 /** How long a hook may keep a room busy before the job gives up on it (a log line says so). */
 export const HOOK_TIMEOUT_MS = 60_000;
@@ -217,7 +218,7 @@ export class Rooms {
     // the own message ids are not in the snapshot: a user's message rewrote 256 of them per commit (W3)
     const persisted = handle.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
     const { ownIds: _inTheirList, ...rest } = persisted.context;
-    return { kind: 'snapshot', json: JSON.stringify({ ...persisted, context: rest }), ownIds };
+    return { kind: 'snapshot', json: JSON.stringify(merge(persisted, { context: rest })), ownIds };
   }
 
   /** The room's state as `persisted` describes it now, to pass to `written` once it is in Redis. */

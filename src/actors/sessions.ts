@@ -12,6 +12,7 @@ import type { LegacyMUC } from '../legacy/muc.ts';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import type { LegacyRoomEvent, UnstampedLegacyEvent } from '../machines/events.ts';
 import { escapeLocalPart } from '../legacy/escape.ts';
+import { merge } from '../merge.ts';
 import { NotImplemented, XmppError } from '../transport/xmpp/errors.ts';
 import type { Mailboxes } from '../transport/mailbox.ts';
 import type { UserStore } from './users.ts';
@@ -190,20 +191,18 @@ export class Sessions implements SessionHost {
   /** Gives an event its id (stable inside `delivering`), time and XMPP message id. */
   stamp(session: BaseSession, event: UnstampedLegacyEvent): LegacyRoomEvent {
     const next = session.nextEvent();
-    const stamped = {
-      ...event, eventId: next?.eventId ?? randomUUID(), at: new Date().toISOString(),
-      ...(next?.delivery ? { delivery: next.delivery } : {}),
-    } as LegacyRoomEvent;
-    const xmppId = (legacyId: string) => session.legacyToXmppMsgId(legacyId);
+    const eventId = next?.eventId ?? randomUUID();
+    const at = new Date().toISOString();
+    const stamped = merge(event, next?.delivery ? { eventId, at, delivery: next.delivery } : { eventId, at }) as LegacyRoomEvent;
     if ((stamped.type === 'legacy.message' || stamped.type === 'legacy.privateMessage') && stamped.legacyId !== undefined) {
-      stamped.xmppId = xmppId(stamped.legacyId);
+      stamped.xmppId = session.legacyToXmppMsgId(stamped.legacyId);
     }
     // the messages an event points at, as the user's clients know them (spec §3.12)
     if (stamped.type === 'legacy.message') {
-      if (stamped.replaces) stamped.replaces = { ...stamped.replaces, xmppId: xmppId(stamped.replaces.legacyId) };
-      if (stamped.replyTo) stamped.replyTo = { ...stamped.replyTo, xmppId: xmppId(stamped.replyTo.legacyId) };
+      if (stamped.replaces) stamped.replaces = { ...stamped.replaces, xmppId: session.legacyToXmppMsgId(stamped.replaces.legacyId) };
+      if (stamped.replyTo) stamped.replyTo = { ...stamped.replyTo, xmppId: session.legacyToXmppMsgId(stamped.replyTo.legacyId) };
     }
-    if ('target' in stamped) stamped.target = { ...stamped.target, xmppId: xmppId(stamped.target.legacyId) };
+    if ('target' in stamped) stamped.target = { ...stamped.target, xmppId: session.legacyToXmppMsgId(stamped.target.legacyId) };
     return stamped;
   }
 

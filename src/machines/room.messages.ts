@@ -8,6 +8,7 @@ import type { MessageReference } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { LegacyRoomEvent } from './events.ts';
 import type { MessageIntent, PresenceIntent, RoomPort } from './ports.ts';
+import { merge } from '../merge.ts';
 import {
   isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
   type SendTextOutput, type UserActionEvent, type UserActionOutput,
@@ -72,7 +73,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     if (!c.resources.length) return;
     // DECISIONS 6.2 #18: every joined resource gets the lazy presence
     if (!p.presenceSent) for (const to of c.resources) port.presence(presenceOf(c, p, to));
-    port.message({ ...m, to: c.resources });
+    port.message(merge(m, { to: c.resources }));
   }
 
   /** A chat message from the gateway itself, which clients show apart from the room. */
@@ -90,7 +91,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const e = c.sending!;
       const stanzaId = out.stanzaId ?? e.eventId;
       const echo = { room: c.jid, nick: userNick(c), xml: e.xml, stanzaId, occupantId: c.self.occupantId };
-      port.echo({ ...echo, to: c.resources });
+      port.echo(merge(echo, { to: c.resources }));
       port.archive({
         user: c.user, roomId: c.legacyId, room: c.jid, stanzaId, at: e.at, source: 'live', message: echo,
         ...(out.legacyId ? { legacyId: out.legacyId } : {}),
@@ -112,7 +113,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       if (e.type === 'xmpp.chatState' || e.type === 'xmpp.privateMessage') return;
       const stanzaId = out.stanzaId ?? e.eventId;
       const echo = { room: c.jid, nick: userNick(c), xml: e.xml, stanzaId, occupantId: c.self.occupantId };
-      port.echo({ ...echo, to: c.resources });
+      port.echo(merge(echo, { to: c.resources }));
       if (e.type === 'xmpp.displayed') return;
       port.archive({
         user: c.user, roomId: c.legacyId, room: c.jid, stanzaId, at: e.at, source: 'live', message: echo,
@@ -189,7 +190,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
         room: c.jid, nick: null, type: 'groupchat', stanzaId: e.eventId, occupantId: by?.occupantId ?? 'room',
         moderated: { id: knownXmppId(c, e.target, false), by: by ? occupantNick(by) : null, ...(e.reason ? { reason: e.reason } : {}) },
       };
-      if (c.resources.length) port.message({ ...m, to: c.resources });
+      if (c.resources.length) port.message(merge(m, { to: c.resources }));
       archive(c, m, e.at, 'live');
     },
 

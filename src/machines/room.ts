@@ -21,6 +21,7 @@ import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 import { addRecent, findRecent, type Recent } from './recent.ts';
+import { merge } from '../merge.ts';
 
 /** How many applied event ids a room remembers to drop replays (at-least-once delivery). */
 export const APPLIED_EVENTS_KEPT = 256;
@@ -275,13 +276,13 @@ export const roomMachine = setup({
     noteMessage: assign(({ context, event }) => {
       const speaker = speakerNoted(context, event);
       const state = chatStateNoted(speaker.participants ? { ...context, ...speaker } : context, event);
-      return { ...speaker, ...state, ...appliedNoted(context, event) };
+      return merge(speaker, state, appliedNoted(context, event));
     }),
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
     })),
     /** A participant acted (a retraction, a reaction ...): the speaker, and the watermark. */
-    noteSpeaker: assign(({ context, event }) => ({ ...speakerNoted(context, event), ...appliedNoted(context, event) })),
+    noteSpeaker: assign(({ context, event }) => merge(speakerNoted(context, event), appliedNoted(context, event))),
     upsertParticipant: assign(({ context, event }) => {
       const p = presenceUpdate(context, event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>);
       p.presenceSent ||= context.resources.length > 0;
@@ -729,7 +730,7 @@ function fromFill(out: FillOutput): Partial<RoomContext> {
 function joinDone(context: RoomContext): Partial<RoomContext> {
   const [join, ...rest] = context.pendingJoins;
   const resources = context.resources.includes(join!.from) ? context.resources : [...context.resources, join!.from];
-  const participants = context.participants.map((p) => (p.presenceSent ? p : { ...p, presenceSent: true }));
+  const participants = context.participants.map((p) => (p.presenceSent ? p : merge(p, { presenceSent: true })));
   return { pendingJoins: rest, resources, participants };
 }
 
@@ -776,7 +777,7 @@ function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
   if (!('eventId' in event)) return {};
   const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
   // positions from a resumable network make a watermark; other events keep their ids
-  if (d) return { delivered: { ...context.delivered, [d.source]: [d.seq, d.n] } };
+  if (d) return { delivered: merge(context.delivered ?? {}, { [d.source]: [d.seq, d.n] as [number, number] }) };
   return { applied: [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId] };
 }
 
@@ -807,7 +808,7 @@ function chatStateNoted(context: RoomContext, event: RoomEvent): Partial<RoomCon
   // a participant who goes on writing is still 'active': no copy of the list per message
   if (i < 0 || context.participants[i]!.chatState === state) return {};
   const participants = context.participants.slice();
-  participants[i] = { ...participants[i]!, chatState: state };
+  participants[i] = merge(participants[i]!, { chatState: state });
   return { participants };
 }
 

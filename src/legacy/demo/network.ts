@@ -12,6 +12,7 @@ import {
 } from './types.ts';
 import { DemoJournal } from './journal.ts';
 import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
+import { merge } from '../../merge.ts';
 
 interface Room {
   info: Omit<DemoRoomInfo, 'participants'>;
@@ -144,7 +145,7 @@ export class DemoNetwork {
         const message = Object.freeze(fields);
         room!.messages.push(message);
         room!.messageIds.add(message.id);
-        if (entry.exceptJid) room!.sent.push(Object.freeze({ ...message, jid: entry.exceptJid }));
+        if (entry.exceptJid) room!.sent.push(Object.freeze(merge(message, { jid: entry.exceptJid })));
         break;
       }
       case 'participantJoined':
@@ -193,7 +194,7 @@ export class DemoNetwork {
       from: requireText(nick, 'nick'), body, ...(id ? { id } : {}),
       ...(extra.url ? { url: extra.url } : {}), ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
     });
-    room.sent.push(Object.freeze({ ...message, jid: userJid.toLowerCase() }));
+    room.sent.push(Object.freeze(merge(message, { jid: userJid.toLowerCase() })));
     this.deliver({ type: 'message', roomId, ...message }, userJid.toLowerCase());
     return { id: message.id };
   }

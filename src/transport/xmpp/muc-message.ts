@@ -19,6 +19,7 @@ import { readOobUrl, writeOob } from './oob.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
 import { errorElement, escapeText, parseStanza, resourceOf, xml, xmlString, type Element } from './stanza.ts';
+import { merge } from '../../merge.ts';
 
 type Read<T extends XmppRoomEvent['type']> = Omit<Extract<XmppRoomEvent, { type: T }>, 'eventId' | 'at' | 'from' | 'id'>;
 /** What a user's groupchat message asks the room for, without sender and event metadata. */
@@ -178,7 +179,7 @@ export function echoXml(e: Omit<EchoIntent, 'to'>, to?: string): string {
 
 /** The echo's attributes: the client's, from the user's occupant JID, to `to` (none archived). */
 function echoAttrs(original: Element, e: Omit<EchoIntent, 'to'>, to?: string): Record<string, string> {
-  const attrs: Record<string, string> = { ...original.attrs, from: occupantJid(e.room, e.nick), type: 'groupchat' };
+  const attrs: Record<string, string> = merge(original.attrs as Record<string, string>, { from: occupantJid(e.room, e.nick), type: 'groupchat' });
   if (to) attrs.to = to; else delete attrs.to;
   delete attrs.xmlns;
   return attrs;
