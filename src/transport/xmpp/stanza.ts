@@ -20,9 +20,15 @@ function dropUndefined(attrs?: Record<string, string | number | undefined> | nul
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapeChar = (c: string) => ESCAPES[c]!;
+// made once: a regular expression literal is a new object each time it is evaluated
+const ATTR_SPECIAL = /["&'<>]/;
+const ATTR_SPECIALS = /["&'<>]/g;
+const TEXT_SPECIAL = /[&<>]/;
+const TEXT_SPECIALS = /[&<>]/g;
 /** ltx's escaping, for stanzas written as strings: all five in attribute values, `& < >` in text. */
-export const escapeAttr = (v: string) => (/["&'<>]/.test(v) ? v.replace(/["&'<>]/g, (c) => ESCAPES[c]!) : v);
-export const escapeText = (v: string) => (/[&<>]/.test(v) ? v.replace(/[&<>]/g, (c) => ESCAPES[c]!) : v);
+export const escapeAttr = (v: string) => (ATTR_SPECIAL.test(v) ? v.replace(ATTR_SPECIALS, escapeChar) : v);
+export const escapeText = (v: string) => (TEXT_SPECIAL.test(v) ? v.replace(TEXT_SPECIALS, escapeChar) : v);
 
 /**
  * `<name a="…">children</name>`, or `<name a="…"/>` without children, as ltx writes it:
