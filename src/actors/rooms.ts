@@ -218,7 +218,7 @@ export class Rooms {
     // the own message ids are not in the snapshot: a user's message rewrote 256 of them per commit (W3)
     const persisted = handle.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
     const { ownIds: _inTheirList, ...rest } = persisted.context;
-    return { kind: 'snapshot', json: JSON.stringify(merge(persisted, { context: rest })), ownIds };
+    return { kind: 'snapshot', json: JSON.stringify({ ...persisted, context: rest }), ownIds };
   }
 
   /** The room's state as `persisted` describes it now, to pass to `written` once it is in Redis. */
@@ -357,7 +357,7 @@ export class Rooms {
     const muc = this.muc(room);
     const { session } = muc;
     const reply = replyOptions(muc, message.replyTo);
-    const opts: TextOptions = { ...(message.id ? { xmppId: message.id } : {}), ...reply };
+    const opts: TextOptions = message.id ? merge({ xmppId: message.id }, reply ?? {}) : { ...reply };
     if (message.oob) {
       try {
         return sent(session, await session.onFile(muc, message.oob, opts));

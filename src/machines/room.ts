@@ -730,7 +730,7 @@ function fromFill(out: FillOutput): Partial<RoomContext> {
 function joinDone(context: RoomContext): Partial<RoomContext> {
   const [join, ...rest] = context.pendingJoins;
   const resources = context.resources.includes(join!.from) ? context.resources : [...context.resources, join!.from];
-  const participants = context.participants.map((p) => (p.presenceSent ? p : merge(p, { presenceSent: true })));
+  const participants = context.participants.map((p) => (p.presenceSent ? p : { ...p, presenceSent: true }));
   return { pendingJoins: rest, resources, participants };
 }
 
@@ -777,7 +777,7 @@ function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
   if (!('eventId' in event)) return {};
   const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
   // positions from a resumable network make a watermark; other events keep their ids
-  if (d) return { delivered: merge(context.delivered ?? {}, { [d.source]: [d.seq, d.n] as [number, number] }) };
+  if (d) return { delivered: { ...context.delivered, [d.source]: [d.seq, d.n] } };
   return { applied: [...context.applied.slice(-(APPLIED_EVENTS_KEPT - 1)), event.eventId] };
 }
 
