@@ -12,6 +12,7 @@ import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
+import { encodeArchived } from './archive.ts';
 import { CommitBuilder } from './commit.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
@@ -208,7 +209,7 @@ export class PartitionRuntime {
     if (!this.lease) throw new LeaseLost(partition);
     const commit = new CommitBuilder();
     for (const a of batch.archive) {
-      commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, JSON.stringify(a.entry));
+      commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
     }
     const ended: RoomHandle[] = [];
     // what is written, as it is now: the next events may change the rooms before Redis answers

@@ -6,7 +6,6 @@ const read = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, imp
 
 /** Name → [lua, number of KEYS] (`null`: the caller passes the count, as the script's name says n). */
 const SCRIPTS: Record<string, [string, number | null]> = {
-  appendArchive: [read('append-archive-2'), 2],
   acquireLease: [read('acquire-lease-2'), 2],
   renewLease: [read('renew-lease-1'), 1],
   releaseLease: [read('release-lease-1'), 1],
@@ -16,7 +15,6 @@ const SCRIPTS: Record<string, [string, number | null]> = {
 };
 
 export interface ScriptCommands {
-  appendArchive(list: string, ids: string, stanzaId: string, entry: string): Promise<number>;
   acquireLease(lease: string, fence: string, workerId: string, ttlMs: number): Promise<string | null>;
   renewLease(lease: string, value: string, ttlMs: number): Promise<number>;
   releaseLease(lease: string, value: string): Promise<number>;

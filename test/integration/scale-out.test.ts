@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { decodeArchived } from '../../src/actors/archive.ts';
 import { createKeys, type Keys } from '../../src/actors/keys.ts';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
@@ -141,7 +142,7 @@ async function checkDelivery(s: Setup, rounds: number): Promise<void> {
       assert.deepEqual(got.filter((b) => b.startsWith(`${room} c`)), expected(room, 'c'), `${user} ${room}: echoes`);
       assert.deepEqual(got.filter((b) => b.startsWith(`${room} n`)), expected(room, 'n'), `${user} ${room}: network messages`);
       const archived = (await s.redis.lrange(s.keys.archive(`${user}@localhost`, room), 0, -1))
-        .map((e) => /<body>([^<]*)<\/body>/.exec(JSON.parse(e).xml)?.[1]).filter(Boolean).sort();
+        .map((e) => /<body>([^<]*)<\/body>/.exec(decodeArchived(e).xml)?.[1]).filter(Boolean).sort();
       assert.deepEqual(archived, [...expected(room, 'c'), ...expected(room, 'n')].sort(), `${user} ${room}: archived once`);
     }
   }

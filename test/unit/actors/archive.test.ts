@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { holeBounds, selectHistory } from '../../../src/actors/archive.ts';
+import { decodeArchived, encodeArchived, holeBounds, selectHistory } from '../../../src/actors/archive.ts';
 import type { ArchivedMessage } from '../../../src/machines/ports.ts';
 
 const NOW = '2026-11-25T12:00:00.000Z';
@@ -35,4 +35,13 @@ test('hole bounds follow spec §2.4', () => {
   const l2 = msg('l2', 2);
   assert.deepEqual(holeBounds([l1, l2]), { after: null, before: l1 });
   assert.deepEqual(holeBounds([b1, l1, l2]), { after: b1, before: l1 });
+});
+
+test('an archive entry keeps its stanza as it is after its metadata, and entries written as JSON still read', () => {
+  const xml = '<message from="r@gw/n&quot;ick" id="x" type="groupchat"><body>line 1\nline "2" \\ é😀</body></message>';
+  const entry = { stanzaId: 's:1\n', at: '2026-12-06T04:00:00.000Z', source: 'live' as const, xml, legacyId: 'L"1' };
+  const encoded = encodeArchived(entry);
+  assert.ok(encoded.endsWith(`\n${xml}`), 'the stanza is not escaped');
+  assert.deepEqual(decodeArchived(encoded), entry);
+  assert.deepEqual(decodeArchived(JSON.stringify(entry)), entry, 'an entry from before: one JSON object');
 });
