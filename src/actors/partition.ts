@@ -234,6 +234,8 @@ export class PartitionRuntime {
       }
       if (persisted.kind === 'marks') {
         commit.set(keys.roomMarks(user, legacyId), persisted.json);
+        if (persisted.joined === true) commit.sadd(keys.joinedRooms(partition), member);
+        if (persisted.joined === false) commit.srem(keys.joinedRooms(partition), member);
         continue;
       }
       // the snapshot carries its own watermark: older marks must not override it on restore

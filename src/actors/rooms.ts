@@ -49,10 +49,11 @@ export interface RoomHandle {
 }
 
 /**
- * Context fields that, changed alone, are written without the snapshot: the watermark (as
- * marks) and the user's own message ids (appended to their list, `Keys.roomOwnIds`).
+ * Context fields that, changed alone, are written without the snapshot: the watermark and the
+ * joined resources (as marks: a join or leave of a room of 1,000 rewrote its 120 KB snapshot),
+ * and the user's own message ids (appended to their list, `Keys.roomOwnIds`).
  */
-const MARKS = new Set(['delivered', 'applied', 'ownIds']);
+const MARKS = new Set(['delivered', 'applied', 'resources', 'ownIds']);
 
 /** A room's state as a commit writes it (see `Rooms.writing`). */
 export interface RoomWritten { handle: RoomHandle; written: { context: object; value: string }; ownIdsWritten: OwnId | null }
@@ -61,7 +62,8 @@ export interface RoomWritten { handle: RoomHandle; written: { context: object; v
 export type Persisted =
   | { kind: 'ended' }
   | ({ kind: 'snapshot'; json: string } & OwnIdsWrite)
-  | ({ kind: 'marks'; json: string } & OwnIdsWrite)
+  /** `joined`: whether resources are joined now, where that changed (the partition's joined-rooms set). */
+  | ({ kind: 'marks'; json: string; joined?: boolean } & OwnIdsWrite)
   | { kind: 'unchanged' };
 
 /** The own message ids to append to the room's list (JSON [legacyId, xmppId]); `reset`: empty it first. */
@@ -213,7 +215,10 @@ export class Rooms {
     if (last && last.context === snap.context) return { kind: 'unchanged' };
     const ownIds = ownIdsToWrite(handle);
     if (last && last.value === JSON.stringify(snap.value) && onlyMarksChanged(last.context as Record<string, unknown>, context)) {
-      return { kind: 'marks', json: JSON.stringify({ delivered: context.delivered, applied: context.applied }), ownIds };
+      const resources = context.resources as string[];
+      const marks = { kind: 'marks' as const, json: JSON.stringify({ delivered: context.delivered, applied: context.applied, resources }), ownIds };
+      const before = (last.context as { resources: string[] }).resources;
+      return before === resources || before.length > 0 === resources.length > 0 ? marks : merge(marks, { joined: resources.length > 0 });
     }
     // the own message ids are not in the snapshot: a user's message rewrote 256 of them per commit (W3)
     const persisted = handle.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
@@ -475,9 +480,13 @@ function writtenOf(actor: RoomActor): { context: object; value: string } {
   return { context: snap.context, value: JSON.stringify(snap.value) };
 }
 
-/** Whether the two contexts differ in their watermark fields at most (fields compared by reference). */
+/** Whether the two contexts differ in their watermark fields at most (fields compared by reference; empty lists are alike). */
+function isEmptyList(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 0;
+}
+
 function onlyMarksChanged(last: Record<string, unknown>, now: Record<string, unknown>): boolean {
-  for (const k in now) if (!MARKS.has(k) && now[k] !== last[k]) return false;
+  for (const k in now) if (!MARKS.has(k) && now[k] !== last[k] && !(isEmptyList(now[k]) && isEmptyList(last[k]))) return false;
   for (const k in last) if (!(k in now)) return false;
   return true;
 }

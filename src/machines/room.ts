@@ -730,7 +730,9 @@ function fromFill(out: FillOutput): Partial<RoomContext> {
 function joinDone(context: RoomContext): Partial<RoomContext> {
   const [join, ...rest] = context.pendingJoins;
   const resources = context.resources.includes(join!.from) ? context.resources : [...context.resources, join!.from];
-  const participants = context.participants.map((p) => (p.presenceSent ? p : { ...p, presenceSent: true }));
+  // the same list when everyone was announced already: a warm join changes only the resources
+  const participants = context.participants.every((p) => p.presenceSent) ? context.participants
+    : context.participants.map((p) => (p.presenceSent ? p : { ...p, presenceSent: true }));
   return { pendingJoins: rest, resources, participants };
 }
 

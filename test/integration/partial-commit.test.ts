@@ -185,3 +185,32 @@ test('long stanzas, archive entries and snapshots (written as bytes) keep their 
   assert.equal(entry!.stanzaId, 'L:é');
   assert.ok(entry!.xml.includes(`<body>${body}</body>`));
 });
+
+test('a leave and a join again write the joined resources with the watermark, not the snapshot; a restored room has them', async () => {
+  await client.set(keys.partitionLease(0), 'lease-8');
+  const w = worker('lease-8');
+  const to = (event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId: 'porch', event: { at: AT, ...event } as never });
+  const join = (n: number) => to({ type: 'xmpp.join', eventId: `porch-j${n}`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
+  const member = JSON.stringify([USER, 'porch']);
+  await w.runtime.run([join(1)], handler(w.session), noPoison, '40');
+  const snapshot = await client.get(keys.roomSnapshot(USER, 'porch'));
+  assert.ok(await client.sismember(keys.joinedRooms(0), member));
+
+  await w.runtime.run([to({ type: 'xmpp.leave', eventId: 'porch-l1', from: GAJIM })], handler(w.session), noPoison, '41');
+  assert.equal(await client.get(keys.roomSnapshot(USER, 'porch')), snapshot, 'the leave wrote no snapshot');
+  assert.deepEqual(JSON.parse((await client.get(keys.roomMarks(USER, 'porch')))!).resources, []);
+  assert.equal(await client.sismember(keys.joinedRooms(0), member), 0, 'no longer a joined room');
+
+  await w.runtime.run([join(2)], handler(w.session), noPoison, '42');
+  assert.equal(await client.get(keys.roomSnapshot(USER, 'porch')), snapshot, 'the join again wrote no snapshot');
+  assert.deepEqual(JSON.parse((await client.get(keys.roomMarks(USER, 'porch')))!).resources, [GAJIM]);
+  assert.ok(await client.sismember(keys.joinedRooms(0), member));
+
+  // another worker restores the room from Redis: joined by the resource, as in memory here
+  const again = worker('lease-8');
+  const restored = (await again.runtime.rooms.get(again.session, 'porch', false))!;
+  assert.deepEqual(restored.actor.getSnapshot().context.resources, [GAJIM]);
+  const { ownIds: _none, ...inMemory } = (await w.runtime.rooms.get(w.session, 'porch', false))!.actor.getSnapshot().context;
+  const { ownIds: _noList, ...fromRedis } = restored.actor.getSnapshot().context;
+  assert.deepEqual(fromRedis, inMemory);
+});
