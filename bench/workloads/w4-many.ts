@@ -25,7 +25,8 @@
  * time is the bench's clock, as the receive time; the IPC hop is part of the measured latency).
  *
  *   node --import tsx bench/workloads/w4-many.ts [--runs 3] [--users 1000] [--parts a,b] [--seconds 5] [--rate 100] [--window 50]
- *     [--profile DIR]   (roomgate's CPU profile during the first run of each variant and traffic mode)
+ *     [--profile DIR]   (roomgate's CPU profile during the last run of each variant and traffic mode: the
+ *                        first runs of a process run cold code)
  *
  * Prints the rows; writes nothing (the runner, `npm run bench -- --only W4`, puts them in the results).
  */
@@ -63,7 +64,7 @@ export interface W4Options {
   rate?: number;
   /** W4b: closed loop, posts in flight at most. */
   window?: number;
-  /** CPU-profile roomgate during the first measured run of each W4a variant and W4b mode, into this dir. */
+  /** CPU-profile roomgate during the last measured run of each W4a variant and W4b mode (warm code), into this dir. */
   profileDir?: string;
 }
 
@@ -159,7 +160,7 @@ async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, 
       const rooms = set(variant === 'cold' ? `cold-${r}` : 'warm');
       await sleep(200);
       await waitQuiet();
-      const profile = profileDir && r === 1 ? join(profileDir, `w4a-${variant}.cpuprofile`) : null;
+      const profile = profileDir && r === runs ? join(profileDir, `w4a-${variant}.cpuprofile`) : null;
       if (profile) await gw.profileStart(200);
       const cpu = cpuMeter({ roomgate: gw.pid, ...pids, bench: process.pid });
       const res = await joinMany(client, rooms, plan.aSize, timeoutMs);
@@ -436,7 +437,7 @@ async function partB(ctx: BenchContext, gw: GatewayHandle, prefix: string, plan:
       for (const mode of modes) {
         await sleep(300);
         await waitQuiet();
-        const profile = o.profileDir && r === 1 ? join(o.profileDir, `w4b-${'rate' in mode ? `rate${mode.rate}` : `window${mode.window}`}.cpuprofile`) : null;
+        const profile = o.profileDir && r === o.runs ? join(o.profileDir, `w4b-${'rate' in mode ? `rate${mode.rate}` : `window${mode.window}`}.cpuprofile`) : null;
         if (profile) await gw.profileStart(500);
         const run = await traffic(gw, clients, plan, `${'rate' in mode ? 'r' : 'w'}${r}`, mode, o.seconds, timeoutMs, pids);
         if (profile) console.log(`W4b: roomgate CPU profile ${await gw.profileStop(profile)}`);
