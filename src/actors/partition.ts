@@ -14,6 +14,7 @@ import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
 import { encodeArchived } from './archive.ts';
 import { CommitBuilder } from './commit.ts';
+import { roomOfJob } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle, type RoomWritten } from './rooms.ts';
@@ -104,6 +105,7 @@ export class PartitionRuntime {
       // BullMQ numbers a queue's jobs in the order they run: (job, index) orders every event
       const seq = jobId !== undefined && /^\d+$/.test(jobId) ? Number(jobId) : null;
       try {
+        if (jobs.length > 1) this.rooms.readAhead(jobs.map(roomOfJob).filter((r) => r !== null));
         let since = performance.now();
         for (const [n, job] of jobs.entries()) {
           this.position = seq === null ? null : { source: `mailbox-${this.deps.partition}`, seq, n };
@@ -141,6 +143,7 @@ export class PartitionRuntime {
         for (const batch of [unanswered?.batch, this.batch]) for (const handle of batch?.touched ?? []) this.rooms.drop(handle, 'moved');
         throw err;
       } finally {
+        this.rooms.forgetReadAhead();
         this.batch = emptyBatch();
         this.position = null;
       }

@@ -83,6 +83,8 @@ export interface RoomsDeps {
 
 export class Rooms {
   private readonly live = new Map<string, RoomHandle>();
+  /** Reads of rooms not in memory that a job is about to touch, started together (see `readAhead`). */
+  private readonly ahead = new Map<string, Promise<readonly [string | null, string | null, string[]]>>();
   /** Rooms busy with a hook in the background (see `deliver`'s `background`), settled when at rest again. */
   private readonly busy = new Map<RoomHandle, Promise<void>>();
   /** The hook each room started with an action (see `hookAction`), settled once the room has the answer. */
@@ -110,6 +112,53 @@ export class Rooms {
     });
   }
 
+  /**
+   * Reads ahead, in one round trip, what Redis holds of the rooms a job is about to touch that
+   * are not in memory: `get` takes it instead of reading each in turn (W4: 200 joins of rooms
+   * never joined read 200 snapshots one after the other, each a round trip through a sleeping
+   * Redis). Guesses that miss cost nothing; `forgetReadAhead` drops what the job did not take.
+   */
+  readAhead(rooms: { user: string; legacyId: string }[]): void {
+    const wanted = new Map<string, { user: string; legacyId: string }>();
+    for (const r of rooms) {
+      const key = `${r.user}\n${r.legacyId}`;
+      if (!this.live.has(key) && !this.ahead.has(key)) wanted.set(key, r);
+    }
+    if (wanted.size < 2) return; // one room: `get` reads it as fast
+    const { keys } = this.deps;
+    const pipeline = this.deps.redis.pipeline();
+    for (const { user, legacyId } of wanted.values()) {
+      pipeline.mget(keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId)).lrange(keys.roomOwnIds(user, legacyId), 0, -1);
+    }
+    const read = pipeline.exec().then((results) => {
+      if (!results) throw new Error('read-ahead: no results');
+      for (const [err] of results) if (err) throw err;
+      return results.map(([, value]) => value);
+    });
+    read.catch(() => undefined); // a failed read-ahead is read again by `get`
+    [...wanted.keys()].forEach((key, i) => {
+      this.ahead.set(key, read.then(
+        (values) => {
+          const [raw, marks] = values[2 * i] as [string | null, string | null];
+          return [raw, marks, raw ? values[2 * i + 1] as string[] : []] as const;
+        },
+        () => this.stored(wanted.get(key)!.user, wanted.get(key)!.legacyId),
+      ));
+    });
+  }
+
+  /** Drops what `readAhead` read and nobody took (the job is over: it may be stale by the next one). */
+  forgetReadAhead(): void {
+    this.ahead.clear();
+  }
+
+  /** The room's snapshot, marks and own message ids in Redis. */
+  private async stored(user: string, legacyId: string): Promise<readonly [string | null, string | null, string[]]> {
+    const { keys, redis } = this.deps;
+    const [raw, marks] = await redis.mget(keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId));
+    return [raw ?? null, marks ?? null, raw ? await redis.lrange(keys.roomOwnIds(user, legacyId), 0, -1) : []];
+  }
+
   /** The room actor in memory or restored from its snapshot; created when `create`. */
   async get(session: BaseSession, legacyId: string, create: boolean): Promise<RoomHandle | null> {
     const user = session.user.jid;
@@ -120,9 +169,10 @@ export class Rooms {
       if (busy) await busy; // whoever reads or feeds the room sees it at rest
       return live;
     }
-    const [raw, marks] = await this.deps.redis.mget(this.deps.keys.roomSnapshot(user, legacyId), this.deps.keys.roomMarks(user, legacyId));
+    const ahead = this.ahead.get(key);
+    this.ahead.delete(key);
+    const [raw, marks, ownIds] = ahead ? await ahead : await this.stored(user, legacyId);
     if (!raw && !create) return null;
-    const ownIds = raw ? await this.deps.redis.lrange(this.deps.keys.roomOwnIds(user, legacyId), 0, -1) : [];
     const muc = this.deps.sessions.openRoom(session, legacyId);
     const input = {
       user, legacyId, jid: muc.jid,
@@ -239,6 +289,7 @@ export class Rooms {
 
   /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */
   drop(handle: RoomHandle, why: 'hibernated' | 'moved' | 'ended' = 'hibernated'): void {
+    this.ahead.delete(`${handle.user}\n${handle.legacyId}`);
     handle.actor.stop();
     this.busy.delete(handle);
     this.live.delete(`${handle.user}\n${handle.legacyId}`);

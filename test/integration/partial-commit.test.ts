@@ -214,3 +214,33 @@ test('a leave and a join again write the joined resources with the watermark, no
   const { ownIds: _noList, ...fromRedis } = restored.actor.getSnapshot().context;
   assert.deepEqual(fromRedis, inMemory);
 });
+
+test('a job that touches several rooms not in memory reads them ahead together, and restores each as it was', async () => {
+  await client.set(keys.partitionLease(0), 'lease-9');
+  const w = worker('lease-9');
+  const to = (legacyId: string, event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId, event: { at: AT, ...event } as never });
+  const say = (legacyId: string, i: number): MailboxJob => to(legacyId, {
+    type: 'xmpp.message', eventId: `${legacyId}-u${i}`, from: GAJIM, id: `${legacyId}-c${i}`, body: `${legacyId} ${i}`,
+    xml: `<message to="${legacyId}@gw/romeo" id="${legacyId}-c${i}" type="groupchat"><body>${legacyId} ${i}</body></message>`,
+  });
+  for (const [n, legacyId] of ['attic', 'cellar'].entries()) {
+    await w.runtime.run([to(legacyId, { type: 'xmpp.join', eventId: `${legacyId}-j`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } }), say(legacyId, 1), say(legacyId, 2)],
+      handler(w.session), noPoison, String(50 + n));
+  }
+  const before = Object.fromEntries(await Promise.all(['attic', 'cellar'].map(async (id) => [id, (await w.runtime.rooms.get(w.session, id, false))!.actor.getSnapshot().context] as const)));
+
+  // another worker: one job for both rooms (restored) and a room never seen (created)
+  const again = worker('lease-9');
+  const sent = (await outbound()).length;
+  await again.runtime.run([say('attic', 3), say('cellar', 3), to('garret', { type: 'xmpp.join', eventId: 'garret-j', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })],
+    handler(again.session), noPoison, '52');
+  for (const id of ['attic', 'cellar']) {
+    const now = (await again.runtime.rooms.get(again.session, id, false))!.actor.getSnapshot().context;
+    assert.deepEqual(now.resources, before[id]!.resources, `${id}: joined as before`);
+    assert.deepEqual(recentItems(now.ownIds).slice(0, 2), recentItems(before[id]!.ownIds), `${id}: own ids as before, then the new one`);
+    assert.equal(recentItems(now.ownIds).length, 3);
+  }
+  const out = (await outbound()).slice(sent);
+  assert.deepEqual([...out.matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]), ['attic 3', 'cellar 3'], 'both echoed, in order');
+  assert.match(out, /from="garret@gw\/romeo"[^>]*>.*status code="110"/s, 'the new room joined');
+});

@@ -1,0 +1,21 @@
+/**
+ * The room a mailbox job is for, told without the plugin, so a job can read ahead the rooms it
+ * will touch (`Rooms.readAhead`): a legacy event names its room; a stanza's room is guessed
+ * from its `to` with the default JID mapping (XEP-0106). A guess that misses costs nothing:
+ * the room is then read when it is needed.
+ */
+import { unescapeLocalPart } from '../legacy/escape.ts';
+import type { MailboxJob } from '../transport/mailbox.ts';
+import { localOf } from '../transport/xmpp/stanza.ts';
+
+/** `to` of the stanza's opening tag, as ltx writes it (`to="…"`, escaped). */
+const TO = /^<[^>]*?\sto="([^"]*)"/;
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&apos;': "'" };
+
+export function roomOfJob(job: MailboxJob): { user: string; legacyId: string } | null {
+  if (job.kind === 'legacy') return { user: job.user, legacyId: job.legacyId };
+  if (job.kind !== 'xmpp') return null;
+  const to = TO.exec(job.xml)?.[1]?.replace(/&(amp|lt|gt|quot|apos);/g, (e) => ENTITIES[e]!);
+  const local = to ? localOf(to) : '';
+  return local ? { user: job.user, legacyId: unescapeLocalPart(local) } : null;
+}
