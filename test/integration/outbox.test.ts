@@ -1,27 +1,18 @@
 // The edge's drain of the outbound streams, against a real Redis: what the partitions' commits
 // appended goes out in each partition's order, is acknowledged and deleted once written, and
 // what an edge read without acknowledging (it died mid-way) goes out first on the next one.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
-import { withScripts } from '../../src/actors/scripts.ts';
+import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import { drainOutbox, EDGE_GROUP, pendingOutbound } from '../../src/transport/outbox.ts';
-import { startRedis, type DevRedis } from '../support/redis.ts';
+import { useScriptedRedis } from '../support/redis.ts';
 
-let redis: DevRedis;
-let client: ReturnType<typeof withScripts>;
+let client: Redis & ScriptCommands;
 const log = pino({ level: 'silent' });
-
-before(async () => {
-  redis = await startRedis();
-  client = withScripts(new Redis(redis.url));
-});
-after(async () => {
-  client.disconnect();
-  await redis.stop();
-});
+useScriptedRedis((c) => { client = c; });
 
 /** Resolves once `n` stanza strings were sent, with what was sent so far. */
 function collector(n: number, fail?: () => boolean) {

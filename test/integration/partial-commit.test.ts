@@ -3,20 +3,20 @@
 // goes (PartitionRuntime.run): when the worker loses the partition after a partial commit, the
 // next owner replays the whole job, and what the first commit holds is neither sent, archived
 // nor applied twice. The user's own message ids are appended to a list of their own.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { decodeArchived } from '../../src/actors/archive.ts';
 import { createKeys } from '../../src/actors/keys.ts';
 import { PartitionRuntime, type JobHandler } from '../../src/actors/partition.ts';
-import { withScripts } from '../../src/actors/scripts.ts';
+import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import type { Sessions } from '../../src/actors/sessions.ts';
 import { BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugin, type SessionHost } from '../../src/legacy/index.ts';
 import type { MailboxJob } from '../../src/transport/mailbox.ts';
 import { OWN_IDS_KEPT } from '../../src/machines/room.ts';
 import { recentItems } from '../../src/machines/recent.ts';
-import { startRedis, type DevRedis } from '../support/redis.ts';
+import { useScriptedRedis } from '../support/redis.ts';
 
 const GAJIM = 'romeo@montague.lit/gajim';
 const USER = 'romeo@montague.lit';
@@ -36,18 +36,9 @@ const plugin = definePlugin<unknown>({
   registration: { instructions: '', fields: [] }, start: async () => undefined,
 });
 
-let redis: DevRedis;
-let client: Redis & ReturnType<typeof withScripts>;
+let client: Redis & ScriptCommands;
 const keys = createKeys('pc', 1);
-
-before(async () => {
-  redis = await startRedis();
-  client = withScripts(new Redis(redis.url));
-});
-after(async () => {
-  client.disconnect();
-  await redis.stop();
-});
+useScriptedRedis((c) => { client = c; });
 
 /** A worker's runtime of partition 0, holding the lease `lease`, committing after every event. */
 function worker(lease: string): { runtime: PartitionRuntime; session: BaseSession } {
