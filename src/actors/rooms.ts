@@ -127,24 +127,25 @@ export class Rooms {
     if (wanted.size < 2) return; // one room: `get` reads it as fast
     const { keys } = this.deps;
     const pipeline = this.deps.redis.pipeline();
+    // two replies per room: [snapshot, marks], then the own message ids
     for (const { user, legacyId } of wanted.values()) {
       pipeline.mget(keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId)).lrange(keys.roomOwnIds(user, legacyId), 0, -1);
     }
-    const read = pipeline.exec().then((results) => {
-      if (!results) throw new Error('read-ahead: no results');
-      for (const [err] of results) if (err) throw err;
-      return results.map(([, value]) => value);
-    });
-    read.catch(() => undefined); // a failed read-ahead is read again by `get`
-    [...wanted.keys()].forEach((key, i) => {
-      this.ahead.set(key, read.then(
+    const replies = pipeline.exec().then((results) => (results ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }));
+    let i = 0;
+    for (const [key, { user, legacyId }] of wanted) {
+      const at = 2 * i++;
+      this.ahead.set(key, replies.then(
         (values) => {
-          const [raw, marks] = values[2 * i] as [string | null, string | null];
-          return [raw, marks, raw ? values[2 * i + 1] as string[] : []] as const;
+          const [raw, marks] = values[at] as [string | null, string | null];
+          return [raw, marks, raw ? values[at + 1] as string[] : []] as const;
         },
-        () => this.stored(wanted.get(key)!.user, wanted.get(key)!.legacyId),
+        () => this.stored(user, legacyId), // a failed read-ahead: `get` reads the room itself
       ));
-    });
+    }
   }
 
   /** Drops what `readAhead` read and nobody took (the job is over: it may be stale by the next one). */
@@ -266,9 +267,10 @@ export class Rooms {
     const ownIds = ownIdsToWrite(handle);
     if (last && last.value === JSON.stringify(snap.value) && onlyMarksChanged(last.context as Record<string, unknown>, context)) {
       const resources = context.resources as string[];
-      const marks = { kind: 'marks' as const, json: JSON.stringify({ delivered: context.delivered, applied: context.applied, resources }), ownIds };
-      const before = (last.context as { resources: string[] }).resources;
-      return before === resources || before.length > 0 === resources.length > 0 ? marks : merge(marks, { joined: resources.length > 0 });
+      const json = JSON.stringify({ delivered: context.delivered, applied: context.applied, resources });
+      const wasJoined = (last.context as { resources: string[] }).resources.length > 0;
+      const joined = resources.length > 0;
+      return joined === wasJoined ? { kind: 'marks', json, ownIds } : { kind: 'marks', json, ownIds, joined };
     }
     // the own message ids are not in the snapshot: a user's message rewrote 256 of them per commit (W3)
     const persisted = handle.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
