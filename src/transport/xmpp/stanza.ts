@@ -30,6 +30,11 @@ const TEXT_SPECIALS = /[&<>]/g;
 export const escapeAttr = (v: string) => (ATTR_SPECIAL.test(v) ? v.replace(ATTR_SPECIALS, escapeChar) : v);
 export const escapeText = (v: string) => (TEXT_SPECIAL.test(v) ? v.replace(TEXT_SPECIALS, escapeChar) : v);
 
+/** ` name="value"`, escaped, or nothing for no value: for stanzas written as templates. */
+export function xmlAttr(name: string, value: string | undefined): string {
+  return value === undefined ? '' : ` ${name}="${escapeAttr(value)}"`;
+}
+
 /**
  * `<name a="…">children</name>`, or `<name a="…"/>` without children, as ltx writes it:
  * attributes in their order, undefined ones left out. For stanzas built as strings.
