@@ -60,3 +60,10 @@ test('the persisted snapshot survives JSON', async () => {
   b.start();
   assert.ok(b.getSnapshot().matches('loggedIn'));
 });
+
+test('the session machine\'s states are flat: a snapshot\'s value is the state\'s name (Sessions.get compares it)', () => {
+  for (const [name, node] of Object.entries(sessionMachine.root.states)) {
+    assert.deepEqual(Object.keys(node.states), [], `${name} has no child states`);
+  }
+  assert.deepEqual(Object.keys(sessionMachine.root.states).sort(), ['loggedIn', 'loggedOut', 'loggingIn', 'reconnecting']);
+});
