@@ -44,6 +44,8 @@ export interface Keys {
   archive(user: string, legacyId: string): string;
   /** Hash stanza-id → 1: makes archive appends idempotent. */
   archiveIds(user: string, legacyId: string): string;
+  /** Every key of a room above (snapshot, marks, own ids, archive): what an ended or removed room deletes. */
+  roomKeys(user: string, legacyId: string): string[];
   /** Set of the partition's rooms that have joined resources (JSON [user, legacyId]): told at shutdown. */
   joinedRooms(partition: number): string;
   /** List of events that could not be processed, with the reason (JSON). */
@@ -53,7 +55,7 @@ export interface Keys {
 export function createKeys(prefix: string, partitions: number): Keys {
   const tag = (user: string) => `${prefix}:{p:${partitionOf(user, partitions)}}`;
   const room = (user: string, legacyId: string) => `${tag(user)}:room:${user}:${encodeURIComponent(legacyId)}`;
-  return {
+  const keys: Keys = {
     partitions,
     partitionOf: (user) => partitionOf(user, partitions),
     mailboxPrefix: (n) => `${prefix}:{p:${n}}`,
@@ -72,7 +74,12 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
+    roomKeys: (user, legacyId) => [
+      keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId),
+      keys.archive(user, legacyId), keys.archiveIds(user, legacyId),
+    ],
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,
   };
+  return keys;
 }

@@ -223,7 +223,7 @@ export class PartitionRuntime {
       const member = JSON.stringify([user, legacyId]);
       if (persisted.kind === 'ended') {
         // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
-        for (const key of [keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId), keys.archive(user, legacyId), keys.archiveIds(user, legacyId)]) commit.del(key);
+        for (const key of keys.roomKeys(user, legacyId)) commit.del(key);
         commit.srem(keys.userRooms(user), legacyId).srem(keys.joinedRooms(partition), member);
         ended.push(handle);
         continue;

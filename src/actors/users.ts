@@ -65,7 +65,7 @@ export function userStore(redis: Redis, keys: Keys): UserStore {
       const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid), keys.sessionCursor(jid)).srem(keys.usersIndex(), jid)
         .srem(keys.partitionUsers(keys.partitionOf(jid)), jid);
       for (const legacyId of rooms) {
-        multi.del(keys.roomSnapshot(jid, legacyId), keys.roomMarks(jid, legacyId), keys.roomOwnIds(jid, legacyId), keys.archive(jid, legacyId), keys.archiveIds(jid, legacyId));
+        multi.del(...keys.roomKeys(jid, legacyId));
       }
       await multi.exec();
     },
