@@ -6,6 +6,7 @@
  */
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Keys } from '../actors/keys.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import type { LegacyRoomEvent } from '../machines/events.ts';
 import type { Element } from './xmpp/stanza.ts';
 
@@ -46,8 +47,11 @@ export class Mailboxes {
   private readonly pending = new Map<number, Pending[]>();
   /** Partitions with an add in flight, or one scheduled for the end of this tick. */
   private readonly busy = new Set<number>();
-  /** Stanzas this process's edge added, as it parsed them (see `parsedStanza`). */
-  private readonly parsed = new ParsedStanzas();
+  /**
+   * Stanzas this process's edge added, as it parsed them, by event id (see `parsedStanza`):
+   * those of a partition that another process consumes are never taken, and make room.
+   */
+  private readonly parsed = new BoundedMap<string, Element>(MAX_PARSED);
 
   /**
    * `keepParsed`: a worker in this process consumes what its edge adds (`roomgate start`), so the
@@ -69,7 +73,7 @@ export class Mailboxes {
    * add of a lone job a no-op (in a batch, rooms drop repeated events by their ids).
    */
   add(job: MailboxJob, jobId?: string, parsed?: Element): Promise<void> {
-    if (parsed && job.kind === 'xmpp' && this.opts.keepParsed) this.parsed.put(job.eventId, parsed);
+    if (parsed && job.kind === 'xmpp' && this.opts.keepParsed) this.parsed.set(job.eventId, parsed);
     const partition = this.keys.partitionOf(job.user);
     const batches = this.pending.get(partition) ?? [];
     this.pending.set(partition, batches);
@@ -133,27 +137,6 @@ export class Mailboxes {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
-}
-
-/** Parsed stanzas by event id, each taken once; the oldest go when more than `max` wait. */
-export class ParsedStanzas {
-  private readonly byEventId = new Map<string, Element>();
-
-  constructor(private readonly max = MAX_PARSED) {}
-
-  put(eventId: string, el: Element): void {
-    this.byEventId.set(eventId, el);
-    // the stanzas of a partition that another process consumes are never taken: they make room
-    if (this.byEventId.size > this.max) this.byEventId.delete(this.byEventId.keys().next().value!);
-  }
-
-  take(eventId: string): Element | undefined {
-    const el = this.byEventId.get(eventId);
-    if (el) this.byEventId.delete(eventId);
-    return el;
-  }
-
-  get size(): number { return this.byEventId.size; }
 }
 
 /** BullMQ's own list keys of a partition's mailbox, for recovering a dead owner's active jobs. */

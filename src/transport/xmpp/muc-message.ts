@@ -19,6 +19,7 @@ import { readOobUrl, writeOob } from './oob.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
 import { errorElement, escapeAttr, escapeText, parseStanza, resourceOf, xml, xmlAttr, xmlString, type Element } from './stanza.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { merge } from '../../merge.ts';
 
 type Read<T extends XmppRoomEvent['type']> = Omit<Extract<XmppRoomEvent, { type: T }>, 'eventId' | 'at' | 'from' | 'id'>;
@@ -33,13 +34,7 @@ export type GroupchatRead =
  * only the last one: a job reads its next message before the previous one's echo is written
  * (the echo waits for the network's answer).
  */
-const readEchoes = new Map<string, Element>();
-const READ_ECHOES_KEPT = 256;
-
-function keepEcho(text: string, el: Element): void {
-  readEchoes.set(text, el);
-  if (readEchoes.size > READ_ECHOES_KEPT) readEchoes.delete(readEchoes.keys().next().value!);
-}
+const readEchoes = new BoundedMap<string, Element>(256);
 
 /**
  * Reads a groupchat message from the user (not a subject change). A retraction or reaction is
@@ -50,7 +45,7 @@ function keepEcho(text: string, el: Element): void {
 export function readGroupchat(el: Element, text?: string): GroupchatRead | null {
   // `text`: what `el` was parsed from; its echo (`writeEcho`) is then made without a second parse
   const xmlText = text ?? el.toString();
-  keepEcho(xmlText, el);
+  readEchoes.set(xmlText, el);
   const body = el.getChildText('body');
   const retracted = readRetract(el);
   if (retracted !== null) return { type: 'xmpp.retraction', targetId: retracted, xml: xmlText };
@@ -143,7 +138,7 @@ export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
 /** The parsed stanza of an echo's client message: the one `readGroupchat` read, or parsed now. */
 function parseEcho(text: string): Element {
   let el = readEchoes.get(text);
-  if (!el) keepEcho(text, el = parseStanza(text));
+  if (!el) readEchoes.set(text, el = parseStanza(text));
   return el;
 }
 
