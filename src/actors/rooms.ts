@@ -533,11 +533,11 @@ function writtenOf(actor: RoomActor): { context: object; value: string } {
   return { context: snap.context, value: JSON.stringify(snap.value) };
 }
 
-/** Whether the two contexts differ in their watermark fields at most (fields compared by reference; empty lists are alike). */
 function isEmptyList(v: unknown): boolean {
   return Array.isArray(v) && v.length === 0;
 }
 
+/** Whether the two contexts differ in their watermark fields at most (fields compared by reference; empty lists are alike). */
 function onlyMarksChanged(last: Record<string, unknown>, now: Record<string, unknown>): boolean {
   for (const k in now) if (!MARKS.has(k) && now[k] !== last[k] && !(isEmptyList(now[k]) && isEmptyList(last[k]))) return false;
   for (const k in last) if (!(k in now)) return false;

@@ -43,7 +43,7 @@ export function xmlString(name: string, attrs: Record<string, string | number | 
   let s = `<${name}`;
   for (const k in attrs) {
     const v = attrs[k];
-    if (v !== undefined) s += ` ${k}="${escapeAttr(String(v))}"`;
+    s += xmlAttr(k, v === undefined ? v : String(v));
   }
   return children ? `${s}>${children}</${name}>` : `${s}/>`;
 }
