@@ -10,6 +10,8 @@ export interface Keys {
   partitionOf(user: string): number;
   /** BullMQ prefix of partition N's mailbox queue. */
   mailboxPrefix(partition: number): string;
+  /** A packed batch of a partition's mailbox (see `PACK_FROM`), until its job's last commit. */
+  mailboxPayload(partition: number, id: string): string;
   /** Stream of a partition's outbound stanzas, written by the commit, drained by the edge. */
   outStream(partition: number): string;
   /** A partition's lease ("<worker>#<token>") and its fencing counter. */
@@ -59,6 +61,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     partitions,
     partitionOf: (user) => partitionOf(user, partitions),
     mailboxPrefix: (n) => `${prefix}:{p:${n}}`,
+    mailboxPayload: (n, id) => `${prefix}:{p:${n}}:payload:${id}`,
     outStream: (n) => `${prefix}:{p:${n}}:out`,
     partitionLease: (n) => `${prefix}:{p:${n}}:lease`,
     partitionFence: (n) => `${prefix}:{p:${n}}:fence`,

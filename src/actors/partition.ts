@@ -28,6 +28,8 @@ export interface Batch {
   stanzas: string[];
   archive: { user: string; roomId: string; entry: ArchivedMessage }[];
   touched: Set<RoomHandle>;
+  /** The payload key the job came in, deleted with its last commit (see `PACK_FROM`). */
+  payload?: string;
 }
 
 export interface PartitionDeps {
@@ -99,7 +101,7 @@ export class PartitionRuntime {
    * snapshots: the events it carries have stable positions and ids, so nothing is applied,
    * archived or sent twice.
    */
-  run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>, jobId?: string): Promise<void> {
+  run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>, jobId?: string, payload?: string): Promise<void> {
     return this.exclusive(async () => {
       this.batch = emptyBatch();
       // BullMQ numbers a queue's jobs in the order they run: (job, index) orders every event
@@ -132,6 +134,7 @@ export class PartitionRuntime {
         }
         await this.rooms.settled();
         await this.landed();
+        if (payload !== undefined) this.batch.payload = payload;
         await this.commit(this.batch);
       } catch (err) {
         // nothing of this run past the last answered commit is in Redis: rooms go back to their
@@ -208,9 +211,10 @@ export class PartitionRuntime {
    */
   private async commit(batch: Batch): Promise<void> {
     const { redis, keys, partition } = this.deps;
-    if (!batch.stanzas.length && !batch.archive.length && !batch.touched.size) return;
+    if (!batch.stanzas.length && !batch.archive.length && !batch.touched.size && batch.payload === undefined) return;
     if (!this.lease) throw new LeaseLost(partition);
     const commit = new CommitBuilder();
+    if (batch.payload !== undefined) commit.del(batch.payload);
     for (const a of batch.archive) {
       commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
     }

@@ -6,71 +6,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { decodeArchived } from '../../src/actors/archive.ts';
 import { createKeys } from '../../src/actors/keys.ts';
-import { PartitionRuntime, type JobHandler } from '../../src/actors/partition.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
-import type { Sessions } from '../../src/actors/sessions.ts';
-import { BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugin, type SessionHost } from '../../src/legacy/index.ts';
 import type { MailboxJob } from '../../src/transport/mailbox.ts';
 import { OWN_IDS_KEPT } from '../../src/machines/room.ts';
 import { recentItems } from '../../src/machines/recent.ts';
 import { useScriptedRedis } from '../support/redis.ts';
-
-const GAJIM = 'romeo@montague.lit/gajim';
-const USER = 'romeo@montague.lit';
-const AT = '2026-12-06T12:00:00.000Z';
-
-class Session extends BaseSession {
-  override async login(): Promise<string> { return 'ok'; }
-  override async onText(_chat: LegacyMUC, text: string): Promise<string> { return `L-${text}`; }
-}
-class Muc extends LegacyMUC {
-  override async *fillParticipants(): AsyncIterable<LegacyParticipant> {
-    yield await this.getParticipant('nurse');
-  }
-}
-const plugin = definePlugin<unknown>({
-  name: 'fake', displayName: 'Fake', session: Session, bookmarks: LegacyBookmarks, muc: Muc, participant: LegacyParticipant,
-  registration: { instructions: '', fields: [] }, start: async () => undefined,
-});
+import { AT, deliverEach, fakeWorker, GAJIM, legacyJob, noPoison, USER } from '../support/fake-partition.ts';
 
 let client: Redis & ScriptCommands;
 const keys = createKeys('pc', 1);
 useScriptedRedis((c) => { client = c; });
 
-/** A worker's runtime of partition 0, holding the lease `lease`, committing after every event. */
-function worker(lease: string): { runtime: PartitionRuntime; session: BaseSession } {
-  const mucs = new Map<string, LegacyMUC>();
-  const host: SessionHost = {
-    openRoom: (s, legacyId) => mucs.get(legacyId) ?? mucs.set(legacyId, new plugin.muc(s, legacyId, `${legacyId}@gw`, () => undefined)).get(legacyId)!,
-    removeRoom: async () => {}, queued: async () => {}, loadCursor: async () => null, saveCursor: async () => {},
-  };
-  const session = new plugin.session({ jid: USER, registration: {} }, plugin, undefined, host);
-  const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const runtime = new PartitionRuntime({ partition: 0, redis: client, keys, sessions, log: pino({ level: 'silent' }), commitEveryMs: 0 });
-  runtime.lease = lease;
-  return { runtime, session };
-}
-
-/** Delivers the event each job carries to its room; `during(n)` runs after the n-th. */
-const handler = (session: BaseSession, during: (n: number) => Promise<void> = async () => {}): JobHandler => {
-  let n = 0;
-  return async (job, ctx) => {
-    if (job.kind !== 'legacy') return;
-    await ctx.deliver((await ctx.rooms.get(session, job.legacyId, true))!, job.event);
-    await during(++n);
-  };
-};
-
-/** A job for the room `lobby` carrying `event` (the handler delivers it as it is). */
-const legacy = (event: Record<string, unknown>): MailboxJob => ({
-  kind: 'legacy', user: USER, legacyId: 'lobby', event: { at: AT, ...event } as never,
-});
+const worker = (lease: string) => fakeWorker(client, keys, lease);
 // bodies and ids with multibyte characters and the archive payload's own separator
-const message = (i: number) => legacy({ type: 'legacy.message', eventId: `m${i}`, legacyId: `L:${i}é`, participant: { nick: 'nurse' }, body: `line ${i} ü:1` });
-const noPoison = async (_job: MailboxJob, err: unknown) => { throw err; };
+const message = (i: number) => legacyJob({ type: 'legacy.message', eventId: `m${i}`, legacyId: `L:${i}é`, participant: { nick: 'nurse' }, body: `line ${i} ü:1` });
 
 async function outbound(): Promise<string> {
   const entries = await client.xrange(keys.outStream(0), '-', '+');
@@ -81,13 +32,13 @@ test('a job replayed after a partial commit sends, archives and applies each eve
   await client.set(keys.partitionLease(0), 'lease-1');
   const first = worker('lease-1');
   // the user's client joins the room (job 1)
-  await first.runtime.run([legacy({ type: 'xmpp.join', eventId: 'j1', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })],
-    handler(first.session), noPoison, '1');
+  await first.runtime.run([legacyJob({ type: 'xmpp.join', eventId: 'j1', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })],
+    deliverEach(first.session), noPoison, '1');
   const joined = await outbound();
   assert.match(joined, /status code="110"/);
 
   // job 2 carries three messages; after the first is committed, another worker takes the partition
-  await assert.rejects(first.runtime.run([message(1), message(2), message(3)], handler(first.session, async (n) => {
+  await assert.rejects(first.runtime.run([message(1), message(2), message(3)], deliverEach(first.session, async (n) => {
     if (n === 2) await client.set(keys.partitionLease(0), 'lease-2'); // after the first commit, before the second
   }), noPoison, '2'), { name: 'LeaseLost' });
   const partial = (await outbound()).slice(joined.length);
@@ -95,7 +46,7 @@ test('a job replayed after a partial commit sends, archives and applies each eve
 
   // the new owner restores the room from Redis and replays job 2 whole
   const second = worker('lease-2');
-  await second.runtime.run([message(1), message(2), message(3)], handler(second.session), noPoison, '2');
+  await second.runtime.run([message(1), message(2), message(3)], deliverEach(second.session), noPoison, '2');
   const bodies = [...(await outbound()).slice(joined.length).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]);
   assert.deepEqual(bodies, ['line 1 ü:1', 'line 2 ü:1', 'line 3 ü:1'], 'each message sent once, in order');
   const archived = (await client.lrange(keys.archive(USER, 'lobby'), 0, -1)).map((e) => /<body>([^<]*)</.exec(decodeArchived(e).xml)?.[1]);
@@ -109,7 +60,7 @@ test('the user\'s own message ids go to their own list, not into every snapshot,
   await client.set(keys.partitionLease(0), 'lease-3');
   const w = worker('lease-3');
   const join = { type: 'xmpp.join', eventId: 'oj', at: AT, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } };
-  await w.runtime.run([{ kind: 'legacy', user: USER, legacyId: 'den', event: join as never }], handler(w.session), noPoison, '10');
+  await w.runtime.run([{ kind: 'legacy', user: USER, legacyId: 'den', event: join as never }], deliverEach(w.session), noPoison, '10');
   const say = (i: number): MailboxJob => ({
     kind: 'legacy', user: USER, legacyId: 'den', event: {
       type: 'xmpp.message', eventId: `u${i}`, at: AT, from: GAJIM, id: `c${i}`, body: `hi ${i}`,
@@ -117,7 +68,7 @@ test('the user\'s own message ids go to their own list, not into every snapshot,
     } as never,
   });
   const count = OWN_IDS_KEPT + 4;
-  await w.runtime.run(Array.from({ length: count }, (_, i) => say(i + 1)), handler(w.session), noPoison, '11');
+  await w.runtime.run(Array.from({ length: count }, (_, i) => say(i + 1)), deliverEach(w.session), noPoison, '11');
 
   const snapshot = JSON.parse((await client.get(keys.roomSnapshot(USER, 'den')))!) as { context: Record<string, unknown> };
   assert.equal(snapshot.context.ownIds, undefined, 'the snapshot does not carry them');
@@ -131,7 +82,7 @@ test('the user\'s own message ids go to their own list, not into every snapshot,
   const restored = (await again.runtime.rooms.get(again.session, 'den', false))!;
   assert.deepEqual(recentItems(restored.actor.getSnapshot().context.ownIds), before);
   // one more message appends one id, and writes no snapshot
-  await again.runtime.run([say(count + 1)], handler(again.session), noPoison, '12');
+  await again.runtime.run([say(count + 1)], deliverEach(again.session), noPoison, '12');
   assert.equal(await client.get(keys.roomSnapshot(USER, 'den')), JSON.stringify(snapshot));
   const after = await client.lrange(keys.roomOwnIds(USER, 'den'), 0, -1);
   assert.equal(after.length, OWN_IDS_KEPT);
@@ -144,21 +95,21 @@ test('a partial commit refused while the next events are applied: the worker for
   const to = (legacyId: string, event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId, event: { at: AT, ...event } as never });
   const say = (legacyId: string, i: number) => to(legacyId, { type: 'legacy.message', eventId: `${legacyId}${i}`, legacyId: `${legacyId}:${i}`, participant: { nick: 'nurse' }, body: `${legacyId} ${i}` });
   for (const [n, legacyId] of ['hall', 'annex'].entries()) {
-    await w.runtime.run([to(legacyId, { type: 'xmpp.join', eventId: `${legacyId}-j`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })], handler(w.session), noPoison, String(20 + n));
+    await w.runtime.run([to(legacyId, { type: 'xmpp.join', eventId: `${legacyId}-j`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })], deliverEach(w.session), noPoison, String(20 + n));
   }
   const before = (await outbound()).length;
   const job = [say('hall', 1), say('annex', 1), say('hall', 2)];
 
   // the lease is taken after the hall's message, before its commit is sent: that commit is
   // refused while the worker applies the annex's (commits are not awaited in turn)
-  await assert.rejects(w.runtime.run(job, handler(w.session, async (n) => {
+  await assert.rejects(w.runtime.run(job, deliverEach(w.session, async (n) => {
     if (n === 1) await client.set(keys.partitionLease(0), 'lease-6');
   }), noPoison, '22'), { name: 'LeaseLost' });
   assert.equal((await outbound()).length, before, 'nothing of the job was committed');
 
   // the lease comes back to the same worker: both rooms start again from Redis, not from memory
   await client.set(keys.partitionLease(0), 'lease-5');
-  await w.runtime.run(job, handler(w.session), noPoison, '22');
+  await w.runtime.run(job, deliverEach(w.session), noPoison, '22');
   const bodies = [...(await outbound()).slice(before).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]);
   assert.deepEqual(bodies, ['hall 1', 'annex 1', 'hall 2']);
 });
@@ -167,10 +118,10 @@ test('long stanzas, archive entries and snapshots (written as bytes) keep their 
   await client.set(keys.partitionLease(0), 'lease-7');
   const w = worker('lease-7');
   const to = (event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId: 'loft', event: { at: AT, ...event } as never });
-  await w.runtime.run([to({ type: 'xmpp.join', eventId: 'loft-j', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })], handler(w.session), noPoison, '30');
+  await w.runtime.run([to({ type: 'xmpp.join', eventId: 'loft-j', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })], deliverEach(w.session), noPoison, '30');
   const before = (await outbound()).length;
   const body = 'é→😀 '.repeat(400); // 2,400 UTF-16 units, past the length where values go as bytes
-  await w.runtime.run([to({ type: 'legacy.message', eventId: 'loft-1', legacyId: 'L:é', participant: { nick: 'nurse' }, body })], handler(w.session), noPoison, '31');
+  await w.runtime.run([to({ type: 'legacy.message', eventId: 'loft-1', legacyId: 'L:é', participant: { nick: 'nurse' }, body })], deliverEach(w.session), noPoison, '31');
   assert.deepEqual([...(await outbound()).slice(before).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]), [body]);
   const [entry] = (await client.lrange(keys.archive(USER, 'loft'), 0, -1)).map(decodeArchived);
   assert.equal(entry!.stanzaId, 'L:é');
@@ -183,16 +134,16 @@ test('a leave and a join again write the joined resources with the watermark, no
   const to = (event: Record<string, unknown>): MailboxJob => ({ kind: 'legacy', user: USER, legacyId: 'porch', event: { at: AT, ...event } as never });
   const join = (n: number) => to({ type: 'xmpp.join', eventId: `porch-j${n}`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
   const member = JSON.stringify([USER, 'porch']);
-  await w.runtime.run([join(1)], handler(w.session), noPoison, '40');
+  await w.runtime.run([join(1)], deliverEach(w.session), noPoison, '40');
   const snapshot = await client.get(keys.roomSnapshot(USER, 'porch'));
   assert.ok(await client.sismember(keys.joinedRooms(0), member));
 
-  await w.runtime.run([to({ type: 'xmpp.leave', eventId: 'porch-l1', from: GAJIM })], handler(w.session), noPoison, '41');
+  await w.runtime.run([to({ type: 'xmpp.leave', eventId: 'porch-l1', from: GAJIM })], deliverEach(w.session), noPoison, '41');
   assert.equal(await client.get(keys.roomSnapshot(USER, 'porch')), snapshot, 'the leave wrote no snapshot');
   assert.deepEqual(JSON.parse((await client.get(keys.roomMarks(USER, 'porch')))!).resources, []);
   assert.equal(await client.sismember(keys.joinedRooms(0), member), 0, 'no longer a joined room');
 
-  await w.runtime.run([join(2)], handler(w.session), noPoison, '42');
+  await w.runtime.run([join(2)], deliverEach(w.session), noPoison, '42');
   assert.equal(await client.get(keys.roomSnapshot(USER, 'porch')), snapshot, 'the join again wrote no snapshot');
   assert.deepEqual(JSON.parse((await client.get(keys.roomMarks(USER, 'porch')))!).resources, [GAJIM]);
   assert.ok(await client.sismember(keys.joinedRooms(0), member));
@@ -216,7 +167,7 @@ test('a job that touches several rooms not in memory reads them ahead together, 
   });
   for (const [n, legacyId] of ['attic', 'cellar'].entries()) {
     await w.runtime.run([to(legacyId, { type: 'xmpp.join', eventId: `${legacyId}-j`, from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } }), say(legacyId, 1), say(legacyId, 2)],
-      handler(w.session), noPoison, String(50 + n));
+      deliverEach(w.session), noPoison, String(50 + n));
   }
   const before = Object.fromEntries(await Promise.all(['attic', 'cellar'].map(async (id) => [id, (await w.runtime.rooms.get(w.session, id, false))!.actor.getSnapshot().context] as const)));
 
@@ -224,7 +175,7 @@ test('a job that touches several rooms not in memory reads them ahead together, 
   const again = worker('lease-9');
   const sent = (await outbound()).length;
   await again.runtime.run([say('attic', 3), say('cellar', 3), to('garret', { type: 'xmpp.join', eventId: 'garret-j', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } })],
-    handler(again.session), noPoison, '52');
+    deliverEach(again.session), noPoison, '52');
   for (const id of ['attic', 'cellar']) {
     const now = (await again.runtime.rooms.get(again.session, id, false))!.actor.getSnapshot().context;
     assert.deepEqual(now.resources, before[id]!.resources, `${id}: joined as before`);

@@ -1,0 +1,97 @@
+// The partition mailboxes against a real Redis and BullMQ: a burst of jobs travels as one queue
+// job, a large one packed into a payload key of its own; the worker gets every job in order, and
+// the job's last commit deletes the payload. A payload found gone is reported, and the partition
+// goes on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { createKeys } from '../../src/actors/keys.ts';
+import type { ScriptCommands } from '../../src/actors/scripts.ts';
+import { consumeMailbox, Mailboxes, PACK_FROM, type MailboxEntry, type MailboxWork } from '../../src/transport/mailbox.ts';
+import { useScriptedRedis } from '../support/redis.ts';
+import { deliverEach, fakeWorker, legacyJob, noPoison, USER } from '../support/fake-partition.ts';
+import { Queue } from 'bullmq';
+
+let client: Redis & ScriptCommands;
+useScriptedRedis((c) => { client = c; });
+
+const say = (room: string, i: number) => legacyJob({
+  type: 'legacy.message', eventId: `${room}-${i}`, legacyId: `${room}:${i}`, participant: { nick: 'nurse' }, body: `${room} ${i} é😀`,
+}, room);
+
+/** The jobs waiting in partition 0's queue, oldest first. */
+async function waiting(prefix: string): Promise<MailboxEntry[]> {
+  const queue = new Queue<MailboxEntry>('mailbox', { connection: client, prefix });
+  try {
+    return (await queue.getWaiting()).map((j) => j.data);
+  } finally {
+    await queue.close();
+  }
+}
+
+/** A connection for a consumer (BullMQ's blocking reads), closed after the test. */
+function consumerConnection(t: { after(fn: () => void): void }): Redis {
+  const connection = client.duplicate({ maxRetriesPerRequest: null });
+  t.after(() => connection.disconnect());
+  return connection;
+}
+
+async function payloadKeys(keys: ReturnType<typeof createKeys>): Promise<string[]> {
+  return client.keys(keys.mailboxPayload(0, '*'));
+}
+
+test('a burst of jobs is one queue job; a large one is packed in a payload that its last commit deletes', async (t) => {
+  const keys = createKeys('mbx', 1);
+  const mailboxes = new Mailboxes(keys, client);
+  // one tick: a small burst (inline) for one room, then, once it is added, a large one for another
+  await Promise.all(Array.from({ length: PACK_FROM - 1 }, (_, i) => mailboxes.add(say('small', i), `small-${i}`)));
+  await Promise.all(Array.from({ length: PACK_FROM * 3 }, (_, i) => mailboxes.add(say('large', i), `large-${i}`)));
+  const queued = await waiting(keys.mailboxPrefix(0));
+  assert.deepEqual(queued.map((e) => e.kind), ['batch', 'packed']);
+  const [payload] = await payloadKeys(keys);
+  assert.ok(payload, 'the large burst is in a payload key');
+  assert.deepEqual(queued[1], { kind: 'packed', user: USER, payload, count: PACK_FROM * 3 });
+
+  await client.set(keys.partitionLease(0), 'lease-1');
+  const w = fakeWorker(client, keys, 'lease-1');
+  const seen: string[] = [];
+  const ran = new Promise<void>((resolve, reject) => {
+    let jobs = 0;
+    const consumer = consumeMailbox(keys, 0, consumerConnection(t), client, async (work: MailboxWork) => {
+      seen.push(...work.jobs.map((j) => (j.kind === 'legacy' ? j.event.eventId : j.kind)));
+      await w.runtime.run(work.jobs, deliverEach(w.session), noPoison, work.jobId, work.payload);
+      if (++jobs === 2) void consumer.close().then(resolve, reject);
+    }, () => reject(new Error('no payload should be missing')));
+  });
+  await ran;
+  assert.deepEqual(seen, [
+    ...Array.from({ length: PACK_FROM - 1 }, (_, i) => `small-${i}`),
+    ...Array.from({ length: PACK_FROM * 3 }, (_, i) => `large-${i}`),
+  ], 'every job, in the order added');
+  const archived = await client.lrange(keys.archive(USER, 'large'), 0, -1);
+  assert.equal(archived.length, PACK_FROM * 3, 'the packed events were applied and archived');
+  assert.match(archived.at(-1)!, /large 47 é😀/, 'multibyte text kept through the payload');
+  assert.deepEqual(await payloadKeys(keys), [], 'the last commit deleted the payload');
+  await mailboxes.close();
+});
+
+test('a packed job whose payload is gone (run again after its last commit) is reported, and the next job runs', async (t) => {
+  const keys = createKeys('mbx-gone', 1);
+  const mailboxes = new Mailboxes(keys, client);
+  await Promise.all(Array.from({ length: PACK_FROM }, (_, i) => mailboxes.add(say('hall', i))));
+  await mailboxes.add(say('hall', 99));
+  const [payload] = await payloadKeys(keys);
+  await client.del(payload!);
+
+  const missing: string[] = [];
+  const handled: MailboxWork[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const consumer = consumeMailbox(keys, 0, consumerConnection(t), client, async (work) => {
+      handled.push(work);
+      void consumer.close().then(resolve, reject);
+    }, (_jobId, key) => { missing.push(key); });
+  });
+  assert.deepEqual(missing, [payload]);
+  assert.deepEqual(handled.map((w) => w.jobs.map((j) => (j.kind === 'legacy' ? j.event.eventId : j.kind))), [['hall-99']]);
+  await mailboxes.close();
+});
