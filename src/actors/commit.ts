@@ -1,3 +1,5 @@
+import { ByteBuffer } from '../byte-buffer.ts';
+
 /**
  * The arguments of one fenced commit (`scripts/commit-partition-n.lua`): each key named once by
  * its index in KEYS, and the ops as flat ARGV, values passed as they are. No JSON around
@@ -11,7 +13,7 @@ export class CommitBuilder {
    * Archive entries per list, in order, each list's as one argument: five arguments per
    * message cost more in ioredis (a length and a concatenation per argument) than in Lua.
    */
-  private readonly archives = new Map<string, { ids: string; payload: string }>();
+  private readonly archives = new Map<string, { ids: string; payload: ByteBuffer }>();
 
   private k(key: string): number {
     let i = this.keyIndex.get(key);
@@ -36,18 +38,19 @@ export class CommitBuilder {
    * Archive entries are written before the other ops.
    */
   archive(list: string, ids: string, stanzaId: string, entry: string): this {
-    const a = this.archives.get(list) ?? { ids, payload: '' };
-    a.payload += lengthPrefixed(stanzaId) + lengthPrefixed(entry);
-    this.archives.set(list, a);
+    let a = this.archives.get(list);
+    if (!a) this.archives.set(list, a = { ids, payload: new ByteBuffer() });
+    a.payload.writePrefixed(stanzaId);
+    a.payload.writePrefixed(entry);
     return this;
   }
 
-  /** `commitPartition`'s arguments: the key count, the keys, the lease, the stanzas, the ops. */
-  args(leaseKey: string, outStream: string, lease: string, stanzas: string): [number, ...(string | number | Buffer)[]] {
+  /** `commitPartition`'s arguments: the key count, the keys, the lease, the stanzas (UTF-8), the ops. */
+  args(leaseKey: string, outStream: string, lease: string, stanzas: Buffer): [number, ...(string | number | Buffer)[]] {
     const archives: (string | number | Buffer)[] = [];
-    for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), bulk(payload));
+    for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), payload.bytes());
     const keys = [leaseKey, outStream, ...this.keyIndex.keys()];
-    return [keys.length, ...keys, lease, bulk(stanzas), ...archives, ...this.ops];
+    return [keys.length, ...keys, lease, stanzas, ...archives, ...this.ops];
   }
 }
 
@@ -58,9 +61,4 @@ export class CommitBuilder {
  */
 function bulk(value: string): string | Buffer {
   return value.length > 1024 ? Buffer.from(value) : value;
-}
-
-/** `<bytes>:<value>`: Lua counts bytes, not UTF-16 units. */
-function lengthPrefixed(value: string): string {
-  return `${Buffer.byteLength(value)}:${value}`;
 }

@@ -13,6 +13,7 @@ import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
 import { encodeArchived } from './archive.ts';
+import { ByteBuffer } from '../byte-buffer.ts';
 import { CommitBuilder } from './commit.ts';
 import { roomOfJob } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
@@ -25,7 +26,8 @@ export const COMMIT_EVERY_MS = 10;
 
 /** What one job produced, committed together once the job is done. */
 export interface Batch {
-  stanzas: string[];
+  /** The outbound stanzas, serialised in order. */
+  stanzas: ByteBuffer;
   archive: { user: string; roomId: string; entry: ArchivedMessage }[];
   touched: Set<RoomHandle>;
   /** The payload key the job came in, deleted with its last commit (see `PACK_FROM`). */
@@ -80,7 +82,7 @@ export class PartitionRuntime {
   }
 
   send(stanza: Element | string): void {
-    this.batch.stanzas.push(typeof stanza === 'string' ? stanza : stanza.toString());
+    this.batch.stanzas.write(typeof stanza === 'string' ? stanza : stanza.toString());
   }
 
   /** Applies one event to a room; the room is written back when the job commits. */
@@ -252,7 +254,7 @@ export class PartitionRuntime {
     }
     // a history read after this commit is sent comes after it on the connection: it sees these entries
     for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
-    const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.join('')));
+    const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.bytes()));
     if (result === -1) throw new LeaseLost(partition);
     for (const w of written) this.rooms.written(w);
     for (const handle of ended) {
@@ -286,5 +288,5 @@ function toArchived(a: ArchiveIntent): ArchivedMessage {
 }
 
 function emptyBatch(): Batch {
-  return { stanzas: [], archive: [], touched: new Set() };
+  return { stanzas: new ByteBuffer(), archive: [], touched: new Set() };
 }
