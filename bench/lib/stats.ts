@@ -54,6 +54,15 @@ export function cpuMeter(pids: Record<string, number>): { stop(): Record<string,
   };
 }
 
+/**
+ * Messages of a throughput workload's warm-up run (run 0, not counted): as many as a measured
+ * run. With a tenth, the first measured run of a fresh roomgate cost it up to twice the CPU of
+ * the next ones (its per-message code was still being optimised), which the median then took.
+ */
+export function warmUpCount(n: number): number {
+  return n;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

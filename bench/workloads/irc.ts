@@ -38,7 +38,7 @@ import { now, OrderChecker, type OrderCheck } from '../lib/gateway-core.ts';
 import { startGateway, type GatewayHandle } from '../lib/gateway.ts';
 import { closeBots, connectBots, privmsg, type IrcBot } from '../lib/irc-bots.ts';
 import { resultsTable } from '../lib/report.ts';
-import { commandsPerMessage, cpuMeter, sleep, spread, waitQuiet, withTimeout } from '../lib/stats.ts';
+import { commandsPerMessage, cpuMeter, sleep, spread, waitQuiet, warmUpCount, withTimeout } from '../lib/stats.ts';
 import type { Row, WorkloadResult } from '../lib/types.ts';
 import { join, leave, type JoinTiming } from './w1-join.ts';
 
@@ -298,8 +298,8 @@ async function w2Irc(env: Env): Promise<WorkloadResult> {
   const rates: number[] = [];
   const checks: string[] = [];
   const runs: unknown[] = [];
-  for (let r = 0; r <= o.runs; r++) { // run 0: warm-up with a tenth of the messages
-    const count = r === 0 ? Math.max(100, Math.floor(n / 10)) : n;
+  for (let r = 0; r <= o.runs; r++) { // run 0: warm-up (see warmUpCount)
+    const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `irc-w2-${r}-`;
     const chunks: string[] = [];
     for (let i = 0; i < count; i += 100) {
@@ -373,7 +373,7 @@ async function w3Irc(env: Env): Promise<WorkloadResult> {
   const echoChecks: string[] = [];
   const runs: unknown[] = [];
   for (let r = 0; r <= o.runs; r++) {
-    const count = r === 0 ? Math.max(100, Math.floor(n / 10)) : n;
+    const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `irc-w3-${r}-`;
     const stanzas = numberedGroupchat(room, prefix, count);
     const echoes = new OrderChecker(prefix, count);

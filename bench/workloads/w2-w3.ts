@@ -11,7 +11,7 @@ import { echoesArrived, esc, numberedGroupchat, writeAll, type BenchClient } fro
 import { GW, type BenchContext } from '../lib/context.ts';
 import { now, OrderChecker, type OrderCheck } from '../lib/gateway-core.ts';
 import type { GatewayHandle } from '../lib/gateway.ts';
-import { commandsPerMessage, cpuMeter, sleep, spread, waitQuiet, withTimeout } from '../lib/stats.ts';
+import { commandsPerMessage, cpuMeter, sleep, spread, waitQuiet, warmUpCount, withTimeout } from '../lib/stats.ts';
 import type { Row, WorkloadResult } from '../lib/types.ts';
 import { W2_BIG_ROOM, W2_ROOM, W2_SENDER, W3_ROOM } from '../lib/world.ts';
 
@@ -41,8 +41,8 @@ export async function w2(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
   const rates: number[] = [];
   const checks: string[] = [];
   const runs: unknown[] = [];
-  for (let r = 0; r <= ctx.opts.runs; r++) { // run 0: warm-up with a tenth of the messages
-    const count = r === 0 ? Math.max(100, Math.floor(n / 10)) : n;
+  for (let r = 0; r <= ctx.opts.runs; r++) { // run 0: warm-up (see warmUpCount)
+    const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `w2${tag}-${gw.mode}-${r}-`;
     const check = new OrderChecker(prefix, count);
     const done = new Promise<number>((resolve) => {
@@ -92,7 +92,7 @@ export async function w3(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
   const echoChecks: string[] = [];
   const runs: unknown[] = [];
   for (let r = 0; r <= ctx.opts.runs; r++) {
-    const count = r === 0 ? Math.max(100, Math.floor(n / 10)) : n;
+    const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `w3${tag}-${gw.mode}-${r}-`;
     const stanzas = numberedGroupchat(room, prefix, count);
     const echoes = new OrderChecker(prefix, count);
