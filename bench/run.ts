@@ -24,7 +24,7 @@ import type { BenchClient } from './lib/client.ts';
 import { BenchContext, PARTITIONS, type BenchOptions } from './lib/context.ts';
 import type { GatewayHandle, GatewayMode } from './lib/gateway.ts';
 import { keptAnalysis, machineInfo, renderDoc, resultsTable, versions, type Results } from './lib/report.ts';
-import { quietStats, sleep } from './lib/stats.ts';
+import { quietStats, sleep, warmUpCount } from './lib/stats.ts';
 import type { Row, WorkloadResult } from './lib/types.ts';
 import { w1Room } from './lib/world.ts';
 import { ceiling, componentCeiling } from './workloads/ceiling.ts';
@@ -265,12 +265,13 @@ async function main(): Promise<void> {
         // messages: a full unprofiled pass first, so the profiles show the steady state
         if (wants('W2')) await w2(pctx, gw!, client!, pids, { tag: '-prof-warm' });
         if (wants('W3')) await w3(pctx, gw!, client!, pids, { tag: '-prof-warm' });
+        const profiled = opts.messages + warmUpCount(opts.messages);
         if (wants('W2')) {
           // w2 runs a warm-up then one measured run; the profile covers both
-          await take('w2', `W2: ${(opts.messages * 1.1).toLocaleString('en')} legacy messages (warm-up tenth included)`, () => w2(pctx, gw!, client!, pids, { tag: '-prof' }), opts.messages * 1.1, 'message');
+          await take('w2', `W2: ${profiled.toLocaleString('en')} legacy messages (warm-up run included)`, () => w2(pctx, gw!, client!, pids, { tag: '-prof' }), profiled, 'message');
         }
         if (wants('W3')) {
-          await take('w3', `W3: ${(opts.messages * 1.1).toLocaleString('en')} XMPP messages (warm-up tenth included)`, () => w3(pctx, gw!, client!, pids, { tag: '-prof' }), opts.messages * 1.1, 'message');
+          await take('w3', `W3: ${profiled.toLocaleString('en')} XMPP messages (warm-up run included)`, () => w3(pctx, gw!, client!, pids, { tag: '-prof' }), profiled, 'message');
         }
       } finally {
         await stopMain();
