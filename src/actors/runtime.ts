@@ -10,7 +10,7 @@ import type { Worker as BullWorker, ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
-import { consumeMailbox, mailboxListKeys, type MailboxJob, type Mailboxes, type MailboxWork } from '../transport/mailbox.ts';
+import { consumeMailbox, mailboxListKeys, MalformedPayload, readPayload, type MailboxJob, type Mailboxes, type MailboxWork } from '../transport/mailbox.ts';
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
 import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
@@ -75,11 +75,21 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   };
 
   /** Runs a queue job; while Redis is away it waits and tries again (its lease decides whether it may). */
-  const runJob = async (partition: number, runtime: PartitionRuntime, { jobs, jobId, payload }: MailboxWork) => {
+  const runJob = async (partition: number, runtime: PartitionRuntime, { jobId, jobs: inline, payload }: MailboxWork) => {
     for (let attempt = 1; ; attempt++) {
       try {
+        const jobs = inline ?? await readPayload(redis, payload!);
+        if (!jobs) {
+          log.warn({ partition, jobId, payload }, 'mailbox payload gone: the job ran again after its last commit, its events are applied already');
+          return;
+        }
         return await runtime.run(jobs, handler, deadLetter(partition, jobId), jobId, payload);
       } catch (err) {
+        if (err instanceof MalformedPayload) {
+          log.error({ partition, jobId, payload, err: err.message }, 'mailbox payload does not unpack, job moved to dead letters');
+          await redis.rpush(keys.deadLetters(), JSON.stringify({ partition, jobId, payload, reason: err.message, at: new Date().toISOString() }));
+          return;
+        }
         if (err instanceof LeaseLost || !isRedisUnavailable(err)) throw err;
         if (attempt === 1) log.warn({ partition, jobId, err: (err as Error).message }, 'redis unavailable, job waits');
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
@@ -107,9 +117,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         // many plugins' logins starting at once when a worker takes over a partition
         await new Promise((resolve) => setImmediate(resolve));
       }
-      const missing = (jobId: string, payload: string) => log.warn({ partition, jobId, payload },
-        'mailbox payload gone: the job ran again after its last commit, its events are applied already');
-      const consumer = consumeMailbox(keys, partition, opts.connection, redis, async (work) => {
+      const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
         try {
           await runJob(partition, runtime, work);
         } catch (err) {
@@ -118,7 +126,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           void ownership.lost(partition);
           await new Promise(() => undefined);
         }
-      }, missing);
+      });
       consumer.on('error', (err) => log.error({ err: err.message, partition }, 'mailbox consumer error'));
       consumers.set(partition, consumer);
     },

@@ -48,11 +48,11 @@ export const PACK_FROM = 16;
 /** Record structures travel inside each payload: any process unpacks it with a Packr of its own. */
 const packr = new Packr({ useRecords: true, moreTypes: false });
 
-export function packJobs(jobs: MailboxJob[]): Buffer {
+function packJobs(jobs: MailboxJob[]): Buffer {
   return packr.pack(jobs);
 }
 
-export function unpackJobs(bytes: Buffer): MailboxJob[] {
+function unpackJobs(bytes: Buffer): MailboxJob[] {
   return packr.unpack(bytes) as MailboxJob[];
 }
 
@@ -134,7 +134,8 @@ export class Mailboxes {
       try {
         let entry: MailboxEntry = lone ? first! : { kind: 'batch', user: first!.user, jobs: batch.jobs };
         if (batch.jobs.length >= PACK_FROM) {
-          // the payload is in Redis before the job that names it
+          // the payload is in Redis before the job that names it; if the add then fails, it stays
+          // (the add may have happened without its answer: deleting would lose the events)
           const payload = this.keys.mailboxPayload(partition, randomUUID());
           await this.redis.set(payload, packJobs(batch.jobs));
           entry = { kind: 'packed', user: first!.user, payload, count: batch.jobs.length };
@@ -182,39 +183,55 @@ export function mailboxListKeys(keys: Keys, partition: number): { active: string
   return { active: `${base}active`, wait: `${base}wait`, jobPrefix: base };
 }
 
-/** A queue job's content as its handler takes it. */
+/** A queue job's content as its handler takes it: its jobs, or the payload key they are packed in. */
 export interface MailboxWork {
-  jobs: MailboxJob[];
   /** BullMQ's id of the job: its place in the partition's order. */
   jobId: string;
-  /** The payload key a packed batch came in: the job's last commit deletes it. */
+  jobs?: MailboxJob[];
+  /** A packed batch's key (`readPayload`): the job's last commit deletes it. */
   payload?: string;
+}
+
+/** A payload that does not unpack: the job is parked, its payload kept for the operator. */
+export class MalformedPayload extends Error {
+  constructor(readonly payload: string, cause: unknown) {
+    super(`mailbox payload ${payload} does not unpack: ${(cause as Error)?.message ?? cause}`);
+    this.name = 'MalformedPayload';
+  }
+}
+
+/**
+ * The jobs of a packed batch; null when its key is gone: the job ran again after the commit
+ * that deleted it, so its events are applied already. Read where Redis errors are retried
+ * (the worker's job loop): a job failed for a blip would be lost, it has one attempt.
+ */
+export async function readPayload(redis: Redis, key: string): Promise<MailboxJob[] | null> {
+  const bytes = await redis.getBuffer(key);
+  if (!bytes) return null;
+  try {
+    return unpackJobs(bytes);
+  } catch (err) {
+    throw new MalformedPayload(key, err);
+  }
 }
 
 /**
  * Consumes one partition's mailbox, one job at a time, in order. Stalled-job recovery is ours
  * (`recover-active-3.lua` when a partition is taken), so BullMQ never fails a job for stalling.
- * `redis` reads packed batches' payloads; `missing` hears of a payload that is gone (the job ran
- * again after the commit that deleted it: its events are applied already).
  */
 export function consumeMailbox(
   keys: Keys,
   partition: number,
   connection: ConnectionOptions,
-  redis: Redis,
   handle: (work: MailboxWork) => Promise<void>,
-  missing: (jobId: string, payload: string) => void,
 ): Worker<MailboxEntry> {
   return new Worker<MailboxEntry>(
     MAILBOX_QUEUE,
     async (job: Job<MailboxEntry>) => {
       const data = job.data;
       const jobId = String(job.id);
-      if (data.kind === 'batch') return handle({ jobs: data.jobs, jobId });
-      if (data.kind !== 'packed') return handle({ jobs: [data], jobId });
-      const bytes = await redis.getBuffer(data.payload);
-      if (!bytes) return missing(jobId, data.payload);
-      return handle({ jobs: unpackJobs(bytes), jobId, payload: data.payload });
+      if (data.kind === 'packed') return handle({ jobId, payload: data.payload });
+      return handle({ jobId, jobs: data.kind === 'batch' ? data.jobs : [data] });
     },
     { connection, prefix: keys.mailboxPrefix(partition), concurrency: 1, maxStalledCount: Number.MAX_SAFE_INTEGER },
   );
