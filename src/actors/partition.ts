@@ -2,6 +2,7 @@
  * One partition's runtime: applies its mailbox jobs in order and commits what each produced
  * (outbound stanzas, archive entries, room snapshots) before the next one starts.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
@@ -122,7 +123,7 @@ export class PartitionRuntime {
         let yielded = since;
         for (const [n, job] of jobs.entries()) {
           if (performance.now() - yielded >= YIELD_EVERY_MS) {
-            await new Promise((resolve) => setImmediate(resolve));
+            await nextTurn();
             yielded = performance.now();
           }
           this.position = seq === null ? null : { source: `mailbox-${this.deps.partition}`, seq, n };

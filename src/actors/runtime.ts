@@ -4,6 +4,7 @@
  * against the same Redis and the partitions spread over them; stop or lose one and the others
  * take its partitions over, restoring rooms from their snapshots and logging sessions in again.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Worker as BullWorker, ConnectionOptions } from 'bullmq';
@@ -68,11 +69,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const runtimes = new Map<number, PartitionRuntime>();
   const consumers = new Map<number, BullWorker>();
 
-  /** A job that cannot be applied is parked with its reason, visible to the operator. */
-  const deadLetter = (partition: number, jobId: string) => async (job: MailboxJob, err: unknown) => {
-    log.error({ err, partition, jobId, kind: job.kind, user: job.user }, 'job failed, moved to dead letters');
-    await redis.rpush(keys.deadLetters(), JSON.stringify({ partition, jobId, job, reason: String((err as Error)?.message ?? err), at: new Date().toISOString() }));
+  /** What cannot be applied (a job, or a payload that does not unpack) is parked with its reason, visible to the operator. */
+  const park = async (entry: { partition: number; jobId: string; job?: MailboxJob; payload?: string }, err: unknown) => {
+    const { partition, jobId, job, payload } = entry;
+    log.error({ err, partition, jobId, kind: job?.kind, user: job?.user, payload }, 'job failed, moved to dead letters');
+    await redis.rpush(keys.deadLetters(), JSON.stringify({ ...entry, reason: String((err as Error)?.message ?? err), at: new Date().toISOString() }));
   };
+  const deadLetter = (partition: number, jobId: string) => (job: MailboxJob, err: unknown) => park({ partition, jobId, job }, err);
 
   /** Runs a queue job; while Redis is away it waits and tries again (its lease decides whether it may). */
   const runJob = async (partition: number, runtime: PartitionRuntime, { jobId, jobs: inline, payload }: MailboxWork) => {
@@ -85,11 +88,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         }
         return await runtime.run(jobs, handler, deadLetter(partition, jobId), jobId, payload);
       } catch (err) {
-        if (err instanceof MalformedPayload) {
-          log.error({ partition, jobId, payload, err: err.message }, 'mailbox payload does not unpack, job moved to dead letters');
-          await redis.rpush(keys.deadLetters(), JSON.stringify({ partition, jobId, payload, reason: err.message, at: new Date().toISOString() }));
-          return;
-        }
+        if (err instanceof MalformedPayload) return await park({ partition, jobId, payload }, err);
         if (err instanceof LeaseLost || !isRedisUnavailable(err)) throw err;
         if (attempt === 1) log.warn({ partition, jobId, err: (err as Error).message }, 'redis unavailable, job waits');
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
@@ -115,7 +114,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         if (user && !sessions.peek(jid)) sessions.login(user);
         // a turn of the event loop between logins: lease renewals (timers) are not starved by
         // many plugins' logins starting at once when a worker takes over a partition
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
       const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
         try {

@@ -48,14 +48,6 @@ export const PACK_FROM = 16;
 /** Record structures travel inside each payload: any process unpacks it with a Packr of its own. */
 const packr = new Packr({ useRecords: true, moreTypes: false });
 
-function packJobs(jobs: MailboxJob[]): Buffer {
-  return packr.pack(jobs);
-}
-
-function unpackJobs(bytes: Buffer): MailboxJob[] {
-  return packr.unpack(bytes) as MailboxJob[];
-}
-
 /** How many stanzas parsed by this process's edge wait for a worker of this process (see `parsedStanza`). */
 export const MAX_PARSED = 4096;
 
@@ -137,7 +129,7 @@ export class Mailboxes {
           // the payload is in Redis before the job that names it; if the add then fails, it stays
           // (the add may have happened without its answer: deleting would lose the events)
           const payload = this.keys.mailboxPayload(partition, randomUUID());
-          await this.redis.set(payload, packJobs(batch.jobs));
+          await this.redis.set(payload, packr.pack(batch.jobs));
           entry = { kind: 'packed', user: first!.user, payload, count: batch.jobs.length };
         }
         await this.queue(partition).add(entry.kind, entry, {
@@ -209,7 +201,7 @@ export async function readPayload(redis: Redis, key: string): Promise<MailboxJob
   const bytes = await redis.getBuffer(key);
   if (!bytes) return null;
   try {
-    return unpackJobs(bytes);
+    return packr.unpack(bytes) as MailboxJob[];
   } catch (err) {
     throw new MalformedPayload(key, err);
   }
