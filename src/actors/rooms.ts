@@ -20,12 +20,14 @@ import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import type { Keys } from './keys.ts';
+import { SharedDeadline } from './shared-deadline.ts';
 import type { Inspector } from './inspector.ts';
 import type { Sessions } from './sessions.ts';
 import { merge } from '../merge.ts';
 
 /** How long a hook may keep a room busy before the job gives up on it (a log line says so). */
 export const HOOK_TIMEOUT_MS = 60_000;
+const hookDeadline = new SharedDeadline(HOOK_TIMEOUT_MS);
 
 export type RoomActor = Actor<typeof roomMachine>;
 export interface RoomHandle {
@@ -243,7 +245,7 @@ export class Rooms {
     if (hook) {
       // a hook started by an action: its answer is in the room once its promise settled
       this.hooks.delete(handle.actor);
-      if (await settledWithin(hook, HOOK_TIMEOUT_MS) && !handle.actor.getSnapshot().hasTag('busy')) return;
+      if (await hookDeadline.within(hook) && !handle.actor.getSnapshot().hasTag('busy')) return;
     }
     try {
       await waitFor(handle.actor, (s) => !s.hasTag('busy'), { timeout: HOOK_TIMEOUT_MS });
@@ -542,20 +544,6 @@ function onlyMarksChanged(last: Record<string, unknown>, now: Record<string, unk
   for (const k in now) if (!MARKS.has(k) && now[k] !== last[k] && !(isEmptyList(now[k]) && isEmptyList(last[k]))) return false;
   for (const k in last) if (!(k in now)) return false;
   return true;
-}
-
-/**
- * Whether `work` settled within `ms` to `2 × ms` (its outcome is the caller's business). One
- * timer serves every call started within `ms` of it: a timer per user message was W3's cost.
- */
-let deadline: { since: number; timedOut: Promise<false> } | null = null;
-async function settledWithin(work: Promise<void>, ms: number): Promise<boolean> {
-  const now = Date.now();
-  if (!deadline || now - deadline.since >= ms) {
-    const timedOut = new Promise<false>((resolve) => { setTimeout(resolve, 2 * ms, false).unref(); });
-    deadline = { since: now, timedOut };
-  }
-  return Promise.race([work.then(() => true), deadline.timedOut]);
 }
 
 /** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */

@@ -1,0 +1,46 @@
+/**
+ * Whether promises settle within a time limit, for many promises at once: one timer serves
+ * every call started within `ms` of it (a timer per user message was W3's cost), so a call gets
+ * `ms` to `2 × ms`. A call that settles in time leaves the timer's list at once. Raced against
+ * one shared promise instead, every call's reaction stayed in the heap until that timer fired:
+ * with the room hooks' 60 s limit, every hook of the last 2 minutes (W3: each user message).
+ */
+export class SharedDeadline {
+  private current: { since: number; waiting: Set<() => void> } | null = null;
+  private pending = 0;
+
+  constructor(private readonly ms: number) {}
+
+  /** True once `work` fulfilled, false once the limit passed first; rejects as `work` does. */
+  within(work: Promise<unknown>): Promise<boolean> {
+    const { waiting } = this.timer();
+    return new Promise<boolean>((resolve, reject) => {
+      const timedOut = () => { this.pending--; resolve(false); };
+      waiting.add(timedOut);
+      this.pending++;
+      const leave = () => {
+        if (!waiting.delete(timedOut)) return false; // the timer was first
+        this.pending--;
+        return true;
+      };
+      work.then(() => { if (leave()) resolve(true); }, (err: unknown) => { if (leave()) reject(err); });
+    });
+  }
+
+  /** Calls not settled yet whose limit has not passed. */
+  get waiting(): number {
+    return this.pending;
+  }
+
+  private timer(): { waiting: Set<() => void> } {
+    const now = Date.now();
+    if (this.current && now - this.current.since < this.ms) return this.current;
+    const waiting = new Set<() => void>();
+    setTimeout(() => {
+      for (const timedOut of waiting) timedOut();
+      waiting.clear();
+    }, 2 * this.ms).unref();
+    this.current = { since: now, waiting };
+    return this.current;
+  }
+}
