@@ -9,7 +9,7 @@ import { PARTITIONS, type BenchContext } from '../lib/context.ts';
 import type { MemoryResult } from '../lib/gateway-core.ts';
 import { sleep, spread } from '../lib/stats.ts';
 import type { Row, WorkloadResult } from '../lib/types.ts';
-import { w5HibernatedRoom, w5Room } from '../lib/world.ts';
+import { w5HibernatedCount, w5HibernatedRoom, w5Room } from '../lib/world.ts';
 import { join } from './w1-join.ts';
 
 export async function w5(ctx: BenchContext): Promise<WorkloadResult> {
@@ -56,13 +56,13 @@ export async function w5(ctx: BenchContext): Promise<WorkloadResult> {
           before = after;
           total += k;
         }
-        // every room hibernated; then K more rooms of 10 joined and hibernated: what each leaves
+        // every room hibernated; then 5K more rooms of 10 joined and hibernated: what each leaves
         // in the heap (a slope, once the code is warm: compiled code is not a room's cost)
         const h = await gw.hibernate();
         if (h) {
           await sleep(200);
           const h1 = await gw.memory();
-          const k = ctx.opts.w5Rooms[0]![1];
+          const k = w5HibernatedCount(ctx.opts.w5Rooms);
           for (let i = 1; i <= k; i++) await join(c, w5HibernatedRoom(i), ctx.opts.timeoutMs);
           await gw.hibernate();
           await sleep(200);
@@ -93,7 +93,7 @@ export async function w5(ctx: BenchContext): Promise<WorkloadResult> {
     rows.push({ workload: 'W5', variant, metric: 'snapshot in Redis (MEMORY USAGE)', unit: 'KB', spread: spread((redisBytes.get(n) ?? []).map((b) => b / 1024)) });
   }
   if (hibernatedHeap.length) {
-    const k = ctx.opts.w5Rooms[0]![1];
+    const k = w5HibernatedCount(ctx.opts.w5Rooms);
     rows.push({
       workload: 'W5', variant: `hibernated room (${k} more rooms of 10 joined, then hibernated)`, metric: 'heap per hibernated room', unit: 'KB',
       spread: spread(hibernatedHeap.map((b) => b / 1024)), target: { op: '<=', value: 1 },
