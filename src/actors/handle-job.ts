@@ -16,7 +16,7 @@ import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
 import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
-import { bareJid, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
+import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
 import { escapeLocalPart } from '../legacy/escape.ts';
 import { merge } from '../merge.ts';
 import type { PartitionRuntime } from './partition.ts';
@@ -163,26 +163,29 @@ export function createJobHandler(deps: HandlerDeps) {
 
   /** Stanzas to a room or an occupant (spec §2). */
   async function toRoom(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime, text: string): Promise<void> {
-    const from = String(stanza.attrs.from);
+    // what rooms keep (resources, own message ids, nicks) must not pin the socket's text
+    const from = detached(String(stanza.attrs.from));
     const to = String(stanza.attrs.to);
     const type = stanza.attrs.type;
     const user = await registered(bareJid(from));
     const session = await deps.sessions.get(user);
     const legacyId = await session.bookmarks.jidUsernameToLegacyId(localOf(to));
-    const id = stanza.attrs.id ? { id: String(stanza.attrs.id) } : {};
+    const stanzaId = stanza.attrs.id ? detached(String(stanza.attrs.id)) : undefined;
+    const id = stanzaId !== undefined ? { id: stanzaId } : {};
 
     if (stanza.name === 'presence') {
       if (isJoin(stanza)) {
-        const { nick, history } = readJoin(stanza);
+        const { nick: parsedNick, history } = readJoin(stanza);
+        const nick = detached(parsedNick);
         return ctx.deliver(await roomOf(ctx, session, legacyId), merge(meta, {
           type: 'xmpp.join' as const, from, nick, history,
-          ...(stanza.attrs.id ? { presenceId: String(stanza.attrs.id) } : {}),
+          ...(stanzaId !== undefined ? { presenceId: stanzaId } : {}),
         }));
       }
       const known = await knownRoom(ctx, session, legacyId);
       if (!known) return; // §2.6, §2.7: nothing to leave or change in a room never joined
       if (type === 'unavailable') return ctx.deliver(known, merge(meta, { type: 'xmpp.leave' as const, from }));
-      if (!type) return ctx.deliver(known, merge(meta, { type: 'xmpp.presence' as const, from, nick: resourceOf(to), ...id }));
+      if (!type) return ctx.deliver(known, merge(meta, { type: 'xmpp.presence' as const, from, nick: detached(resourceOf(to)), ...id }));
       return;
     }
 

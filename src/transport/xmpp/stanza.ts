@@ -48,6 +48,17 @@ export function xmlString(name: string, attrs: Record<string, string | number | 
   return children ? `${s}>${children}</${name}>` : `${s}/>`;
 }
 
+/**
+ * A copy of `s` that does not keep alive the text it was cut from. V8 keeps a substring of 13
+ * characters or more as a slice of its parent: an id parsed from the XMPP socket kept the
+ * whole chunk read with it (up to 64 KB), for as long as the room remembered the id (W3: 256
+ * own ids per room). Concatenating flattens into a new string; the slice taken from that one
+ * keeps only it.
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : `${s} `.slice(0, -1);
+}
+
 /** Parses one stanza; throws on malformed XML. */
 export function parseStanza(text: string): Element {
   const el = parseXml(text);
