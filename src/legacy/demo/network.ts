@@ -31,6 +31,20 @@ interface Room {
 }
 
 
+/**
+ * How many messages a room keeps, and how many of the users' sent messages and private
+ * messages: the last 20,000 of each, up to a tenth more. Like a real service's retention,
+ * older ones are gone (no correction, reply or history reaches them): kept forever, a demo
+ * left running grew without end (W3: ≈ 0.4 KB per message).
+ */
+export const ROOM_MESSAGES_KEPT = 20_000;
+
+/** Drops a list's oldest entries once it is a tenth over the bound (a splice per message would shift them all each time). */
+function trimmed<T extends { id: string }>(list: T[], forgetIds?: Set<string>): void {
+  if (list.length <= ROOM_MESSAGES_KEPT + ROOM_MESSAGES_KEPT / 10) return;
+  for (const old of list.splice(0, list.length - ROOM_MESSAGES_KEPT)) forgetIds?.delete(old.id);
+}
+
 /** The events that change a room beyond its messages and members. */
 type Change = Extract<DemoEvent, { type: 'correction' | 'retraction' | 'reactions' | 'moderation' | 'presence' | 'chatState' | 'displayed' | 'privateMessage' }>;
 
@@ -145,7 +159,11 @@ export class DemoNetwork {
         const message = Object.freeze(fields);
         room!.messages.push(message);
         room!.messageIds.add(message.id);
-        if (entry.exceptJid) room!.sent.push(Object.freeze(merge(message, { jid: entry.exceptJid })));
+        trimmed(room!.messages, room!.messageIds);
+        if (entry.exceptJid) {
+          room!.sent.push(Object.freeze(merge(message, { jid: entry.exceptJid })));
+          trimmed(room!.sent);
+        }
         break;
       }
       case 'participantJoined':
@@ -195,6 +213,7 @@ export class DemoNetwork {
       ...(extra.url ? { url: extra.url } : {}), ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
     });
     room.sent.push(Object.freeze(merge(message, { jid: userJid.toLowerCase() })));
+    trimmed(room.sent);
     this.deliver({ type: 'message', roomId, ...message }, userJid.toLowerCase());
     return { id: message.id };
   }
@@ -430,6 +449,7 @@ export class DemoNetwork {
         room.privateMessages.push({
           id: e.id, from: e.from, to: e.to, body: e.body, timestamp: this.now().toISOString(), ...(exceptJid ? { jid: exceptJid } : {}),
         });
+        trimmed(room.privateMessages, room.messageIds);
         break;
     }
   }
@@ -456,6 +476,7 @@ export class DemoNetwork {
     });
     room.messages.push(message);
     room.messageIds.add(message.id);
+    trimmed(room.messages, room.messageIds);
     return message;
   }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DemoError, DemoNetwork, parseWorld, type DemoEvent } from '../../../../src/legacy/demo/index.ts';
+import { ROOM_MESSAGES_KEPT } from '../../../../src/legacy/demo/network.ts';
 import { pino } from 'pino';
 import { silent, steppingClock, testWorld } from './fixtures.ts';
 
@@ -147,6 +148,27 @@ test('message ids are unique, and a given id that exists is refused', () => {
   assert.deepEqual(net.post('coven', { from: 'a', body: 'b', id: 'given-1' }), { id: 'given-1' });
   assert.throws(() => net.post('coven', { from: 'a', body: 'b', id: 'given-1' }), isStatus(409));
   assert.throws(() => net.post('coven', { from: 'a', body: 'b', id: 'c-1' }), isStatus(409));
+});
+
+test('a room keeps its last messages and sent messages (a tenth more at most); the oldest are gone', () => {
+  const net = network();
+  const over = ROOM_MESSAGES_KEPT + ROOM_MESSAGES_KEPT / 10 + 1;
+  const first = net.post('coven', { from: 'a', body: 'first', id: 'first' }).id;
+  for (let i = 1; i < over; i++) {
+    net.post('coven', { from: 'a', body: `posted-${i}` });
+    net.sendFromUser('coven', ROMEO, 'romeo', `sent-${i}`);
+  }
+  const view = net.room('coven');
+  assert.ok(view.messages.length <= ROOM_MESSAGES_KEPT + ROOM_MESSAGES_KEPT / 10 && view.messages.length >= ROOM_MESSAGES_KEPT);
+  assert.ok(view.sent.length <= ROOM_MESSAGES_KEPT + ROOM_MESSAGES_KEPT / 10 && view.sent.length >= ROOM_MESSAGES_KEPT);
+  // the newest are kept, in order
+  assert.equal(view.messages.at(-1)!.body, `sent-${over - 1}`);
+  assert.equal(view.sent.at(-1)!.body, `sent-${over - 1}`);
+  assert.equal(view.sent.at(-2)!.body, `sent-${over - 2}`);
+  // a trimmed message is gone for good: it cannot be corrected, and its id is free again
+  assert.ok(!view.messages.some((m) => m.id === first));
+  assert.throws(() => net.post('coven', { from: 'a', body: 're', replyTo: first }), isStatus(404));
+  assert.deepEqual(net.post('coven', { from: 'a', body: 'again', id: first }), { id: first });
 });
 
 test('the room view lists the connected members and is a copy', () => {
