@@ -276,7 +276,9 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   read them all (in order), and until every echo reached the client.
 - W5: a fresh roomgate child per run; one room of each size joined and hibernated first (so compiled code is in the baseline);
   heap and RSS after forced GC, before and after joining K rooms of N participants (all active), divided by K; then every room
-  hibernated, K more rooms of 10 joined and hibernated, and the heap read again (per hibernated room: that slope). Snapshot size
+  hibernated, 5 × K more rooms of 10 (1,000) joined and hibernated, and the heap read again (per hibernated room: that slope;
+  it includes code the JIT compiled meanwhile, and the plugin room objects \`fill()\` made for those rooms count negative, as
+  hibernation releases them). Snapshot size
   of one room of each size in Redis: \`STRLEN\` and \`MEMORY USAGE\`.
 - "vs ceiling" is the figure's rate over the client → client ceiling's median (for W1, N+2 stanzas over the time to the subject).
 
