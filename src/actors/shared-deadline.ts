@@ -6,7 +6,7 @@
  * with the room hooks' 60 s limit, every hook of the last 2 minutes (W3: each user message).
  */
 export class SharedDeadline {
-  private current: { since: number; waiting: Set<() => void> } | null = null;
+  private current: { since: number; waiting: Set<(settled: boolean) => void> } | null = null;
   private pending = 0;
 
   constructor(private readonly ms: number) {}
@@ -14,16 +14,15 @@ export class SharedDeadline {
   /** True once `work` fulfilled, false once the limit passed first; rejects as `work` does. */
   within(work: Promise<unknown>): Promise<boolean> {
     const { waiting } = this.timer();
+    this.pending++;
+    // the promise's own resolve is what the timer calls: no closure of ours per call to name
+    // (tsx keeps function names, at a defineProperty per closure made: W3 makes one call a message)
     return new Promise<boolean>((resolve, reject) => {
-      const timedOut = () => { this.pending--; resolve(false); };
-      waiting.add(timedOut);
-      this.pending++;
-      const leave = () => {
-        if (!waiting.delete(timedOut)) return false; // the timer was first
-        this.pending--;
-        return true;
-      };
-      work.then(() => { if (leave()) resolve(true); }, (err: unknown) => { if (leave()) reject(err); });
+      waiting.add(resolve);
+      work.then(
+        () => { if (waiting.delete(resolve)) { this.pending--; resolve(true); } },
+        (err: unknown) => { if (waiting.delete(resolve)) { this.pending--; reject(err); } },
+      );
     });
   }
 
@@ -32,12 +31,13 @@ export class SharedDeadline {
     return this.pending;
   }
 
-  private timer(): { waiting: Set<() => void> } {
+  private timer(): { waiting: Set<(settled: boolean) => void> } {
     const now = Date.now();
     if (this.current && now - this.current.since < this.ms) return this.current;
-    const waiting = new Set<() => void>();
+    const waiting = new Set<(settled: boolean) => void>();
     setTimeout(() => {
-      for (const timedOut of waiting) timedOut();
+      this.pending -= waiting.size;
+      for (const resolve of waiting) resolve(false);
       waiting.clear();
     }, 2 * this.ms).unref();
     this.current = { since: now, waiting };
