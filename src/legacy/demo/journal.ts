@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { DemoEvent, DemoJournalEntry, DemoListener } from './types.ts';
+import { keepNewest } from './retention.ts';
 
 /** How many events the journal keeps at least, up to a tenth more (a user offline for longer misses the older ones). */
 export const JOURNAL_MAX = 200_000;
@@ -64,8 +65,7 @@ export class DemoJournal {
     };
     this.seq = entry.seq;
     this.entries.push(entry);
-    // trimmed a tenth at a time: a splice per event shifted 200,000 entries each time once full
-    if (this.entries.length > JOURNAL_MAX + JOURNAL_MAX / 10) this.entries.splice(0, this.entries.length - JOURNAL_MAX);
+    keepNewest(this.entries, JOURNAL_MAX); // a splice per event shifted 200,000 entries each time once full
     for (const wake of [...this.waiters]) wake();
     this.pending.push({ event, exceptJid, seq: entry.seq });
     if (this.delivering) return;

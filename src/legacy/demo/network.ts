@@ -11,6 +11,7 @@ import {
   type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
 } from './types.ts';
 import { DemoJournal } from './journal.ts';
+import { keepNewest } from './retention.ts';
 import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
 import { merge } from '../../merge.ts';
 
@@ -39,10 +40,9 @@ interface Room {
  */
 export const ROOM_MESSAGES_KEPT = 20_000;
 
-/** Drops a list's oldest entries once it is a tenth over the bound (a splice per message would shift them all each time). */
-function keepNewest<T extends { id: string }>(list: T[], forgetIds?: Set<string>): void {
-  if (list.length <= ROOM_MESSAGES_KEPT + ROOM_MESSAGES_KEPT / 10) return;
-  for (const old of list.splice(0, list.length - ROOM_MESSAGES_KEPT)) forgetIds?.delete(old.id);
+/** Keeps a room list's newest `ROOM_MESSAGES_KEPT` (a tenth more at most); the ids of those dropped are forgotten too. */
+function keepRoomList<T extends { id: string }>(list: T[], forgetIds?: Set<string>): void {
+  for (const old of keepNewest(list, ROOM_MESSAGES_KEPT)) forgetIds?.delete(old.id);
 }
 
 /** The events that change a room beyond its messages and members. */
@@ -159,10 +159,10 @@ export class DemoNetwork {
         const message = Object.freeze(fields);
         room!.messages.push(message);
         room!.messageIds.add(message.id);
-        keepNewest(room!.messages, room!.messageIds);
+        keepRoomList(room!.messages, room!.messageIds);
         if (entry.exceptJid) {
           room!.sent.push(Object.freeze(merge(message, { jid: entry.exceptJid })));
-          keepNewest(room!.sent);
+          keepRoomList(room!.sent);
         }
         break;
       }
@@ -213,7 +213,7 @@ export class DemoNetwork {
       ...(extra.url ? { url: extra.url } : {}), ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
     });
     room.sent.push(Object.freeze(merge(message, { jid: userJid.toLowerCase() })));
-    keepNewest(room.sent);
+    keepRoomList(room.sent);
     this.deliver({ type: 'message', roomId, ...message }, userJid.toLowerCase());
     return { id: message.id };
   }
@@ -449,7 +449,7 @@ export class DemoNetwork {
         room.privateMessages.push({
           id: e.id, from: e.from, to: e.to, body: e.body, timestamp: this.now().toISOString(), ...(exceptJid ? { jid: exceptJid } : {}),
         });
-        keepNewest(room.privateMessages, room.messageIds);
+        keepRoomList(room.privateMessages, room.messageIds);
         break;
     }
   }
@@ -476,7 +476,7 @@ export class DemoNetwork {
     });
     room.messages.push(message);
     room.messageIds.add(message.id);
-    keepNewest(room.messages, room.messageIds);
+    keepRoomList(room.messages, room.messageIds);
     return message;
   }
 
