@@ -2,7 +2,6 @@
  * One partition's runtime: applies its mailbox jobs in order and commits what each produced
  * (outbound stanzas, archive entries, room snapshots) before the next one starts.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
@@ -18,6 +17,7 @@ import { ByteBuffer } from '../byte-buffer.ts';
 import { CommitBuilder } from './commit.ts';
 import { roomOfJob } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
+import { Turns } from '../turns.ts';
 import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle, type RoomWritten } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
@@ -120,12 +120,9 @@ export class PartitionRuntime {
       try {
         if (jobs.length > 1) this.rooms.readAhead(jobs.map(roomOfJob).filter((r) => r !== null));
         let since = performance.now();
-        let yielded = since;
+        const turns = new Turns(YIELD_EVERY_MS);
         for (const [n, job] of jobs.entries()) {
-          if (performance.now() - yielded >= YIELD_EVERY_MS) {
-            await nextTurn();
-            yielded = performance.now();
-          }
+          await turns.take();
           this.position = seq === null ? null : { source: `mailbox-${this.deps.partition}`, seq, n };
           try {
             await handler(job, this);

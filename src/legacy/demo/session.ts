@@ -5,6 +5,10 @@ import {
 import type { ChatState } from '../types.ts';
 import { DemoError, type DemoEvent } from './types.ts';
 import type { DemoShared } from './plugin.ts';
+import { Turns } from '../../turns.ts';
+
+/** How long a burst of network events is handled before the gateway's I/O gets a turn. */
+const HANDLING_TURN_MS = 2;
 
 /**
  * One user logged in to the demo network. Network events become room events here; what the
@@ -15,6 +19,9 @@ export class DemoSession extends BaseSession<DemoShared> {
   // The network calls listeners synchronously but turning an event into room calls awaits
   // (`byLegacyId`, `getParticipant`): one chain keeps the room events in network order.
   private handling: Promise<void> = Promise.resolve();
+  // A burst of network events (W2: 10,000 posted at once) would otherwise be one chain of
+  // microtasks: no mailbox write, no job and no socket until all of them are room events.
+  private readonly turns = new Turns(HANDLING_TURN_MS);
   private heardSeq = 0;
   private savedSeq = 0;
   private checkpoints: NodeJS.Timeout | null = null;
@@ -39,6 +46,7 @@ export class DemoSession extends BaseSession<DemoShared> {
     const source = `demo-${network.epoch}`;
     this.connection = network.connect(this.user.jid, nick, (event, seq) => {
       this.handling = this.handling
+        .then(() => this.turns.take())
         .then(() => this.delivering(`${source}-${seq}`, () => this.apply(event), { waitQueued: false, position: { source, seq } }))
         .then(() => { this.heardSeq = seq; })
         .catch((err: unknown) => this.log.error({ err, room: event.roomId, event: event.type }, 'demo event not applied'));

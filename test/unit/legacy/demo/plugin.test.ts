@@ -207,3 +207,16 @@ test('start refuses a world file that does not validate, naming it', async () =>
   await assert.rejects(demoPlugin.start({ options: { world: '/nonexistent/world.json', httpPort: 0 }, log: silent }), /cannot read demo world \/nonexistent\/world\.json/);
   await assert.rejects(demoPlugin.start({ options: { httpPort: 0, chatter: { messagesPerSecond: 1, rooms: ['nowhere'] } }, log: silent }), /chatter\.rooms: no room "nowhere"/);
 });
+
+test('a burst of network events leaves the process turns of the event loop while it becomes room events', async () => {
+  const { network, session, events } = harness();
+  await session.login();
+  const BURST = 5_000;
+  for (let i = 0; i < BURST; i++) network.post('coven', { from: 'firstwitch', body: `m${i}` });
+  // what else the process has to do (sockets, Redis answers, lease timers) gets a turn early in the burst
+  const handledAtFirstTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(events.length)));
+  await session.flushed();
+  assert.equal(events.length, BURST);
+  assert.ok(handledAtFirstTurn < BURST, `the event loop's first turn came after all ${BURST} events`);
+  assert.deepEqual(events.slice(0, 2).map((e) => e.event.type === 'legacy.message' && e.event.body), ['m0', 'm1']);
+});
