@@ -308,6 +308,12 @@ export class Rooms {
   /** How many room actors are in memory. */
   get liveCount(): number { return this.live.size; }
 
+  /** Whether the room's actor is in memory (or being read ahead for the job at hand). */
+  has(user: string, legacyId: string): boolean {
+    const key = `${user}\n${legacyId}`;
+    return this.live.has(key) || this.ahead.has(key);
+  }
+
   /** Forgets every room (the partition moved away; snapshots are in Redis). */
   dropAll(): void {
     for (const handle of [...this.live.values()]) this.drop(handle, 'moved');
