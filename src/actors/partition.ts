@@ -33,6 +33,13 @@ export const COMMIT_EVERY_MS = 10;
  */
 export const YIELD_EVERY_MS = 2;
 
+/**
+ * How many joined rooms a shutdown restores, tells (332) and commits at a time (see `shutdown`):
+ * a worker of a large host holds many joined rooms hibernated, and restoring all of them at
+ * once held every one in memory until a single commit of all their presences.
+ */
+export const SHUTDOWN_CHUNK = 200;
+
 /** What one job produced, committed together once the job is done. */
 export interface Batch {
   /** The outbound stanzas, serialised in order. */
@@ -52,6 +59,8 @@ export interface PartitionDeps {
   inspector?: Inspector;
   /** How long a job applies events before committing what they produced so far; default `COMMIT_EVERY_MS`. */
   commitEveryMs?: number;
+  /** How many joined rooms a shutdown tells and commits at a time; default `SHUTDOWN_CHUNK`. */
+  shutdownChunk?: number;
 }
 
 /** Handles one job's content; `send` queues a stanza in the job's batch. */
@@ -166,23 +175,41 @@ export class PartitionRuntime {
     });
   }
 
-  /** §2.11: every room with joined resources tells them it goes away (332), in memory or not. */
+  /**
+   * §2.11: every room with joined resources tells them it goes away (332), in memory or not.
+   * A chunk of rooms at a time: read ahead together, told, committed; the rooms restored from
+   * their snapshots for this leave memory again once their chunk is committed.
+   */
   shutdown(): Promise<void> {
     return this.exclusive(async () => {
       const { redis, keys, sessions, partition } = this.deps;
-      this.batch = emptyBatch();
-      for (const member of await redis.smembers(keys.joinedRooms(partition))) {
-        const [user, legacyId] = JSON.parse(member) as [string, string];
-        const session = sessions.peek(user);
-        const handle = session ? await this.rooms.get(session, legacyId, false) : null;
-        if (!handle) continue;
-        this.batch.touched.add(handle);
-        await this.rooms.deliver(handle, { type: 'runtime.shutdown', eventId: `shutdown-${Date.now()}`, at: new Date().toISOString() });
-      }
-      try {
-        await this.commit(this.batch);
-      } finally {
+      const joined = (await redis.smembers(keys.joinedRooms(partition)))
+        .map((member) => JSON.parse(member) as [string, string])
+        .filter(([user]) => sessions.peek(user));
+      const chunkSize = this.deps.shutdownChunk ?? SHUTDOWN_CHUNK;
+      for (let i = 0; i < joined.length; i += chunkSize) {
+        const chunk = joined.slice(i, i + chunkSize).map(([user, legacyId]) => ({ user, legacyId }));
+        const inMemory = new Set(chunk.filter((r) => this.rooms.has(r.user, r.legacyId)));
         this.batch = emptyBatch();
+        const restored: RoomHandle[] = [];
+        try {
+          this.rooms.readAhead(chunk.filter((r) => !inMemory.has(r)));
+          for (const room of chunk) {
+            const handle = await this.rooms.get(sessions.peek(room.user)!, room.legacyId, false);
+            if (!handle) continue;
+            if (!inMemory.has(room)) restored.push(handle);
+            this.batch.touched.add(handle);
+            await this.rooms.deliver(handle, { type: 'runtime.shutdown', eventId: `shutdown-${Date.now()}`, at: new Date().toISOString() });
+          }
+          await this.commit(this.batch);
+        } finally {
+          this.rooms.forgetReadAhead();
+          this.batch = emptyBatch();
+        }
+        for (const handle of restored) {
+          this.rooms.drop(handle);
+          sessions.releaseRoom(handle.user, handle.legacyId);
+        }
       }
     });
   }

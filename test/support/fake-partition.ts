@@ -28,15 +28,17 @@ const plugin = definePlugin<unknown>({
 });
 
 /** A worker's runtime of partition 0, holding the lease `lease`, committing after every event. */
-export function fakeWorker(client: Redis & ScriptCommands, keys: Keys, lease: string): { runtime: PartitionRuntime; session: BaseSession } {
+export function fakeWorker(
+  client: Redis & ScriptCommands, keys: Keys, lease: string, opts: { shutdownChunk?: number } = {},
+): { runtime: PartitionRuntime; session: BaseSession } {
   const mucs = new Map<string, LegacyMUC>();
   const host: SessionHost = {
     openRoom: (s, legacyId) => mucs.get(legacyId) ?? mucs.set(legacyId, new plugin.muc(s, legacyId, `${legacyId}@gw`, () => undefined)).get(legacyId)!,
     removeRoom: async () => {}, queued: async () => {}, loadCursor: async () => null, saveCursor: async () => {},
   };
   const session = new plugin.session({ jid: USER, registration: {} }, plugin, undefined, host);
-  const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const runtime = new PartitionRuntime({ partition: 0, redis: client, keys, sessions, log: pino({ level: 'silent' }), commitEveryMs: 0 });
+  const sessions = { peek: () => session, openRoom: host.openRoom, releaseRoom: (_user: string, legacyId: string) => mucs.delete(legacyId) } as unknown as Sessions;
+  const runtime = new PartitionRuntime({ partition: 0, redis: client, keys, sessions, log: pino({ level: 'silent' }), commitEveryMs: 0, ...opts });
   runtime.lease = lease;
   return { runtime, session };
 }
