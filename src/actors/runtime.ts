@@ -151,7 +151,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const total = counts.reduce((a, b) => a + b, 0);
     // the plugin's objects of rooms with no actor here: groups `bookmarks.fill()` reported that
     // were never joined, whose objects no hibernation releases
-    const released = sessions.releaseUnused(Date.now() - idleMs, (user, legacyId) => [...runtimes.values()].some((r) => r.rooms.has(user, legacyId)));
+    const partitions = [...runtimes.values()];
+    const released = sessions.releaseUnused(Date.now() - idleMs, (user, legacyId) => partitions.some((r) => r.rooms.has(user, legacyId)));
     if (total || released) log.debug({ rooms: total, roomObjects: released }, 'rooms hibernated');
     return total;
   };

@@ -6,4 +6,5 @@ export { LegacyBookmarks } from './bookmarks.ts';
 export { BaseSession, type GatewayUser, type SessionHost, type TextOptions } from './session.ts';
 export { definePlugin, type Plugin, type AnyPlugin, type PluginStartContext } from './plugin.ts';
 export { escapeLocalPart, unescapeLocalPart } from './escape.ts';
+export { Turns } from '../turns.ts';
 export { XmppError, NotImplemented } from '../transport/xmpp/errors.ts';

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import {
-  BaseSession, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
+  BaseSession, Turns, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
 } from '../index.ts';
 import type { ChatState } from '../types.ts';
 import { DemoError, type DemoEvent } from './types.ts';
 import type { DemoShared } from './plugin.ts';
-import { Turns } from '../../turns.ts';
 
 /** How long a burst of network events is handled before the gateway's I/O gets a turn. */
 const HANDLING_TURN_MS = 2;
