@@ -26,11 +26,13 @@ import type { Sessions } from './sessions.ts';
 export const COMMIT_EVERY_MS = 10;
 
 /**
- * How long a job applies events before its first partial commit. The XMPP server has nothing
- * to route until a commit lands: in a trace of W4a (200 joins in one write) it sat idle from
- * the last join it passed on (12 ms) to the first commit read back (30 ms), then was the
- * bottleneck to the end. A small first commit sets it to work early (W4a A/B, 3 rounds of 5:
- * warm 136 / 143 / 127 → 124 / 132 / 128 ms).
+ * How long a job that starts after a quiet spell (no commit for `COMMIT_EVERY_MS`) applies
+ * events before its first partial commit. The XMPP server has nothing to route until a commit
+ * lands: in a trace of W4a (200 joins in one write) it sat idle from the last join it passed on
+ * (12 ms) to the first commit read back (30 ms), then was the bottleneck to the end. A small
+ * first commit sets it to work early (W4a A/B, 3 rounds of 5, warm: 136 / 143 / 127 → 124 /
+ * 132 / 128 ms). Jobs that follow each other keep the 10 ms: in W3, where roomgate's CPU is
+ * the bound, an early commit in every job cost 6–21 % of the throughput.
  */
 export const FIRST_COMMIT_MS = 2;
 
@@ -80,6 +82,9 @@ export class PartitionRuntime {
   /** The lease value this worker holds for the partition; commits are fenced with it. */
   lease: string | null = null;
   private batch: Batch = emptyBatch();
+  /** When the last commit was answered (`performance.now()`): a job after a quiet spell commits early. */
+  private lastCommitMs = -Infinity;
+
   /**
    * The partial commit sent and not yet answered, if any: the next events are applied while
    * Redis runs it. At most one: a commit that fails is seen before the next one is sent.
@@ -138,7 +143,8 @@ export class PartitionRuntime {
       try {
         if (jobs.length > 1) this.rooms.readAhead(jobs.map(roomOfJob).filter((r) => r !== null));
         const commitEvery = this.deps.commitEveryMs ?? COMMIT_EVERY_MS;
-        let commitAfter = Math.min(FIRST_COMMIT_MS, commitEvery);
+        // after a quiet spell the XMPP server has nothing to route: the job's first stanzas go early
+        let commitAfter = performance.now() - this.lastCommitMs >= commitEvery ? Math.min(FIRST_COMMIT_MS, commitEvery) : commitEvery;
         let since = performance.now();
         const turns = new Turns(YIELD_EVERY_MS);
         for (const [n, job] of jobs.entries()) {
@@ -305,6 +311,7 @@ export class PartitionRuntime {
     // a history read after this commit is sent comes after it on the connection: it sees these entries
     for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
     const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.bytes()));
+    this.lastCommitMs = performance.now();
     if (result === -1) throw new LeaseLost(partition);
     for (const w of written) this.rooms.written(w);
     for (const handle of ended) {
