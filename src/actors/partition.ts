@@ -14,10 +14,10 @@ import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
 import { encodeArchived } from './archive.ts';
 import { ByteBuffer } from '../byte-buffer.ts';
+import { Turns } from '../turns.ts';
 import { CommitBuilder } from './commit.ts';
 import { roomOfJob } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
-import { Turns } from '../turns.ts';
 import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle, type RoomWritten } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
@@ -213,7 +213,8 @@ export class PartitionRuntime {
         try {
           this.rooms.readAhead(chunk.filter((r) => !inMemory.has(r)));
           for (const room of chunk) {
-            const handle = await this.rooms.get(sessions.peek(room.user)!, room.legacyId, false);
+            const session = sessions.peek(room.user); // a user may log out meanwhile
+            const handle = session ? await this.rooms.get(session, room.legacyId, false) : null;
             if (!handle) continue;
             if (!inMemory.has(room)) restored.push(handle);
             this.batch.touched.add(handle);
