@@ -20,32 +20,64 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 local n = #ARGV
 
--- Calls apply(stanza-id, entry) for each pair of an 'archives' payload; false when malformed.
-local function eachArchived(s, apply)
+-- The stanza ids and entries of an 'archives' payload, in order; nil when malformed.
+local function readArchived(s)
+  local ids, entries = {}, {}
   local p, len = 1, #s
   while p <= len do
     local pair = {}
     for j = 1, 2 do
       local c = string.find(s, ':', p, true)
-      if not c then return false end
+      if not c then return nil end
       local bytes = tonumber(string.sub(s, p, c - 1))
-      if not bytes or c + bytes > len then return false end
+      if not bytes or c + bytes > len then return nil end
       pair[j] = string.sub(s, c + 1, c + bytes)
       p = c + bytes + 1
     end
-    if apply then apply(pair[1], pair[2]) end
+    ids[#ids + 1] = pair[1]
+    entries[#entries + 1] = pair[2]
   end
-  return true
+  return { ids = ids, entries = entries }
+end
+
+-- Lua's unpack takes a bounded number of values: ids and entries go to Redis in slices of this many
+local SLICE = 1000
+
+-- Appends each entry whose stanza id the ids hash does not hold yet (nor an earlier entry of the
+-- same payload), in order: three calls per slice rather than two per entry (W2: ≈ 10 µs of Lua
+-- per message, most of it the calls).
+local function appendArchived(list, idsKey, a)
+  local taken = {}
+  for from = 1, #a.ids, SLICE do
+    local to = math.min(from + SLICE - 1, #a.ids)
+    local held = redis.call('HMGET', idsKey, unpack(a.ids, from, to))
+    local fields, fresh = {}, {}
+    for j = from, to do
+      local id = a.ids[j]
+      if not held[j - from + 1] and not taken[id] then
+        taken[id] = true
+        fields[#fields + 1] = id
+        fields[#fields + 1] = 1
+        fresh[#fresh + 1] = a.entries[j]
+      end
+    end
+    if #fresh > 0 then
+      redis.call('HSET', idsKey, unpack(fields))
+      redis.call('RPUSH', list, unpack(fresh))
+    end
+  end
 end
 
 -- the ops are checked whole before any is applied: a script stopped midway keeps what it wrote
+local archived = {}
 local i = 3
 while i <= n do
   local o = ARGV[i]
   if o == 'del' then i = i + 2
   elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
   elseif o == 'archives' then
-    if not eachArchived(ARGV[i + 3]) then return redis.error_reply('commit-partition: malformed archives') end
+    archived[i] = readArchived(ARGV[i + 3])
+    if not archived[i] then return redis.error_reply('commit-partition: malformed archives') end
     i = i + 4
   elseif o == 'push' then i = i + 4 + (tonumber(ARGV[i + 3]) or 0)
   else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
@@ -75,10 +107,7 @@ while i <= n do
     end
     i = i + 4 + n
   else -- archives
-    local ids = KEYS[tonumber(ARGV[i + 2])]
-    eachArchived(ARGV[i + 3], function(stanzaId, entry)
-      if redis.call('HSETNX', ids, stanzaId, 1) == 1 then redis.call('RPUSH', key, entry) end
-    end)
+    appendArchived(key, KEYS[tonumber(ARGV[i + 2])], archived[i])
     i = i + 4
   end
 end
