@@ -124,14 +124,14 @@ export class GatewayCore {
     return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers, ...(counts ? { counts } : {}) };
   }
 
-  /** Sizes of the worker's per-room maps (Sessions.rooms, .entries, each session's bookmarks). */
+  /** Sizes of the worker's per-room maps (the plugin's room objects, Sessions.entries, each session's bookmarks). */
   private counts(): WorkerCounts | undefined {
     const worker = this.gateway.worker;
     if (!worker) return undefined;
-    const s = worker.sessions as unknown as { rooms?: Map<string, unknown>; entries?: Map<string, { session: { bookmarks: { knownLegacyIds(): string[] } } }> };
+    const s = worker.sessions as unknown as { entries?: Map<string, { session: { bookmarks: { knownLegacyIds(): string[] } } }> };
     let bookmarksKnown = 0;
     for (const e of s.entries?.values() ?? []) bookmarksKnown += e.session.bookmarks.knownLegacyIds().length;
-    return { liveRooms: worker.liveRooms(), sessions: s.entries?.size ?? -1, sessionRoomObjects: s.rooms?.size ?? -1, bookmarksKnown };
+    return { liveRooms: worker.liveRooms(), sessions: s.entries?.size ?? -1, sessionRoomObjects: worker.sessions.roomObjects, bookmarksKnown };
   }
 
   /**

@@ -225,10 +225,7 @@ export class PartitionRuntime {
           this.rooms.forgetReadAhead();
           this.batch = emptyBatch();
         }
-        for (const handle of restored) {
-          this.rooms.drop(handle);
-          sessions.releaseRoom(handle.user, handle.legacyId);
-        }
+        for (const handle of restored) this.hibernate(handle);
       }
     });
   }
@@ -240,13 +237,15 @@ export class PartitionRuntime {
   hibernateIdle(idleMs: number): Promise<number> {
     return this.exclusive(async () => {
       const idle = this.rooms.idleSince(Date.now() - idleMs);
-      for (const handle of idle) {
-        this.rooms.drop(handle);
-        // a hibernated room costs no heap: its plugin object goes too (restored from the snapshot)
-        this.deps.sessions.releaseRoom(handle.user, handle.legacyId);
-      }
+      for (const handle of idle) this.hibernate(handle);
       return idle.length;
     });
+  }
+
+  /** Drops a room's actor, whose snapshot is in Redis; a hibernated room costs no heap: its plugin object goes too. */
+  private hibernate(handle: RoomHandle): void {
+    this.rooms.drop(handle);
+    this.deps.sessions.releaseRoom(handle.user, handle.legacyId);
   }
 
   /** Waits for the partial commit in flight, if any; throws what it threw. */

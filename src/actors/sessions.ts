@@ -179,9 +179,7 @@ export class Sessions implements SessionHost {
   releaseUnused(beforeMs: number, hasActor: (user: string, legacyId: string) => boolean): number {
     let released = 0;
     for (const [key, { muc, usedMs }] of this.rooms) {
-      if (usedMs >= beforeMs) continue;
-      const user = key.slice(0, key.indexOf('\n'));
-      if (hasActor(user, muc.legacyId)) continue;
+      if (usedMs >= beforeMs || hasActor(muc.session.user.jid, muc.legacyId)) continue;
       this.rooms.delete(key);
       released++;
     }
