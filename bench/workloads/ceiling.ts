@@ -4,10 +4,13 @@
  *    fast as the socket takes them, timed until the receiver has them all.
  *  - component → client: a bare XEP-0114 component (the gateway's JID, roomgate stopped)
  *    writes pre-serialised groupchat messages shaped like roomgate's; the bound for W2.
+ *  - client → component → client: the client writes W3's messages to the bare component,
+ *    which echoes each at once (stanza-id, occupant-id); the bound for W3.
  */
 import { Component } from '@xmpp/component-core';
 import type { Element } from 'ltx';
-import { esc, writeAll, type BenchClient } from '../lib/client.ts';
+import { esc, numberedGroupchat, writeAll, type BenchClient } from '../lib/client.ts';
+import { messageXml } from '../../src/transport/xmpp/muc-message.ts';
 import { GW, type BenchContext } from '../lib/context.ts';
 import { now, OrderChecker } from '../lib/gateway-core.ts';
 import { cpuMeter, sleep, spread, waitQuiet, withTimeout } from '../lib/stats.ts';
@@ -100,6 +103,12 @@ export async function componentCeiling(ctx: BenchContext): Promise<WorkloadResul
     'roomgate-shaped': (p: string, i: number) =>
       `<message from='${room}/alice' to='${to}' id='${p}${i}' type='groupchat'><body>${p}${i}</body>` +
       `<stanza-id xmlns='urn:xmpp:sid:0' by='${room}' id='${p}${i}'/><occupant-id xmlns='urn:xmpp:occupant-id:0' id='o-fill-0'/></message>`,
+    // byte for byte what W2's participant messages are (roomgate's own writer): with the chat
+    // state and marker request Slidge adds to every participant message (spec §1.4)
+    "W2's stanzas": (p: string, i: number) => messageXml({
+      room, nick: 'alice', type: 'groupchat', body: `${p}${i}`, id: `${p}${i}`, stanzaId: `${p}${i}`, occupantId: 'o-fill-0',
+      chatState: 'active', markable: true,
+    }, receiver.jid),
     'body only': (p: string, i: number) => `<message from='${room}/alice' to='${to}' type='groupchat'><body>${p}${i}</body></message>`,
     // what a join sends N times: W1's floor
     'occupant presences': (p: string, i: number) =>
@@ -121,6 +130,26 @@ export async function componentCeiling(ctx: BenchContext): Promise<WorkloadResul
       });
       details[`componentToClient ${shape}`] = m.runs;
     }
+    // W3's bound: the client's groupchat messages through Prosody to a component that only
+    // echoes them (roomgate's echo shape), written once per tick as roomgate's edge writes
+    const echoRoom = `ceiling-echo@${GW}`;
+    let echoes: string[] = [];
+    comp.on('stanza', (el: Element) => {
+      if (el.name !== 'message' || el.attrs.type !== 'groupchat') return;
+      const id = String(el.attrs.id);
+      if (!echoes.length) setImmediate(() => { const out = echoes.join(''); echoes = []; comp.write(out).catch(() => undefined); });
+      echoes.push(`<message from="${esc(echoRoom)}/bench" to="${esc(String(el.attrs.from))}" id="${esc(id)}" type="groupchat">`
+        + `<body>${esc(el.getChildText('body') ?? '')}</body><stanza-id xmlns="urn:xmpp:sid:0" by="${esc(echoRoom)}" id="s-${esc(id)}"/>`
+        + `<occupant-id xmlns="urn:xmpp:occupant-id:0" id="o-bench"/></message>`);
+    });
+    const m = await measure(ctx, receiver, 'echo ceiling', n,
+      (prefix) => numberedGroupchat(echoRoom, prefix, n), (stanzas) => writeAll(receiver, stanzas), (r) => `e${r}-`);
+    rows.push({
+      workload: 'ceiling', variant: 'client → component → client, echoes',
+      metric: `${n.toLocaleString('en')} groupchat messages echoed by a bare XEP-0114 component (W3's traffic)`,
+      unit: 'msg/s', spread: spread(m.rates), checks: m.checks,
+    });
+    details['echo loop'] = m.runs;
   } finally {
     await comp.stop().catch(() => undefined);
     await receiver.stop();
