@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarise, type CpuProfile } from './cpuprofile-summary.ts';
+import { writeFlamegraph } from './flamegraph.ts';
 import { summariseHeap, type HeapProfile } from './heapprofile-summary.ts';
 import type { BenchClient } from './lib/client.ts';
 import { BenchContext, PARTITIONS, type BenchOptions } from './lib/context.ts';
@@ -239,7 +240,11 @@ async function main(): Promise<void> {
           file: `bench/results/profiles/${name}.heapprofile`, perUnit: heap.totalBytes / units, unit,
           byFunction: heap.byFunction.map((e) => ({ ...e, bytes: e.bytes / units })),
         };
-        profiles[name] = { file: `bench/results/profiles/${name}.cpuprofile`, summary, what, date: new Date().toISOString().slice(0, 10), allocations };
+        writeFlamegraph(file, `roomgate, ${what}: CPU flame graph`);
+        profiles[name] = {
+          file: `bench/results/profiles/${name}.cpuprofile`, flamegraph: `bench/results/profiles/${name}.html`,
+          summary, what, date: new Date().toISOString().slice(0, 10), allocations,
+        };
         log(`profile ${name}:\n${formatSummary(summary)}`);
       };
       const popts = { ...opts, runs: 1 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: a working local stack in one command on a Debian machine. Installs
-# redis-server and prosody if missing, the npm dependencies if node_modules is missing, then
-# runs scripts/demo.ts (private Redis + Prosody, roomgate with the demo network; Ctrl-C stops all).
+# redis-server and prosody if missing, the npm dependencies if node_modules is missing or
+# older than package-lock.json, then runs scripts/demo.ts (private Redis + Prosody, roomgate
+# with the demo network; Ctrl-C stops all).
 # Options go to scripts/demo.ts: npm run demo -- --help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,7 +14,8 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 bash scripts/ensure-debian-packages.sh redis-server prosody
-if [ ! -d node_modules ]; then
+# also when package-lock.json changed since the last install (npm writes node_modules/.package-lock.json)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund </dev/null
 fi
 

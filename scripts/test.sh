@@ -11,7 +11,8 @@ case "${1-}" in
 esac
 
 bash scripts/ensure-debian-packages.sh
-if [ ! -d node_modules ]; then
+# also when package-lock.json changed since the last install (npm writes node_modules/.package-lock.json)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund </dev/null
 fi
 

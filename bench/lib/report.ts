@@ -24,6 +24,8 @@ export interface Results {
   details: Record<string, unknown>;
   profiles: Record<string, {
     file: string; summary: ProfileSummary; what: string; date?: string;
+    /** The same profile as a flame graph page (`bench/flamegraph.ts`). */
+    flamegraph?: string;
     /** Allocations during the same window (`.heapprofile`); bytes are per unit of work (a message, a join). */
     allocations?: { file: string; perUnit: number; unit: string; byFunction: { name: string; bytes: number; pct: number }[] };
   }>;
@@ -163,7 +165,7 @@ function profileSection(profiles: Results['profiles']): string {
     parts.push([
       `### ${name}`,
       '',
-      `${p.what}${p.date ? ` (profiled ${p.date})` : ''}. Sampled ${(s.totalMs / 1000).toFixed(2)} s of roomgate's main thread, busy ${(s.busyMs / 1000).toFixed(2)} s (${Math.round((s.busyMs / s.totalMs) * 100)} %). Percentages are of busy time. Profile: \`${p.file}\`.`,
+      `${p.what}${p.date ? ` (profiled ${p.date})` : ''}. Sampled ${(s.totalMs / 1000).toFixed(2)} s of roomgate's main thread, busy ${(s.busyMs / 1000).toFixed(2)} s (${Math.round((s.busyMs / s.totalMs) * 100)} %). Percentages are of busy time. Profile: \`${p.file}\`${p.flamegraph ? `; flame graph: [\`${p.flamegraph}\`](../${p.flamegraph}) (open it in a browser: click a frame to zoom, search by name)` : ''}.`,
       '',
       '<details><summary>self time by package / file, by function, and inclusive time of roomgate functions</summary>',
       '',
@@ -312,7 +314,7 @@ ${cpuTable(res.details)}
 
 ${analysis ? `${ANALYSIS_START}\n${analysis}\n${ANALYSIS_END}` : `${ANALYSIS_START}\n_(not written yet: profile with \`npm run bench -- --only W2 --profile\` and describe here)_\n${ANALYSIS_END}`}
 
-${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\`.\n\n${profileSection(res.profiles)}\n` : ''}
+${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\` and drawn as flame graphs by \`node --import tsx bench/flamegraph.ts FILE\` (a page per profile, d3-flame-graph inlined: frames coloured by roomgate, dependencies, Node and V8, as clinic flame does).\n\n${profileSection(res.profiles)}\n` : ''}
 ${notMeasured(res)}`;
 }
 
