@@ -219,7 +219,8 @@ workloads and merges them into bench/results/latest.json and this file. These ru
 W4 (bench/workloads/w4-many.ts: 1,000 client connections), IRC (bench/workloads/irc.ts: W1–W3 through InspIRCd), W5K
 (bench/workloads/w5-known.ts: 100,000 known rooms) and W6 (bench/workloads/w6-scale.ts: several roomgate processes).
 \`--prosody-gc default\` measures on Prosody's default collector (rows marked so); \`--render\` writes this file again from
-latest.json; \`--profile\` adds CPU profiles of roomgate during W1/W2/W3 (not counted in the table). Raw data: bench/results/latest.json.
+latest.json; \`--profile\` adds CPU and allocation profiles of roomgate during W1/W2/W3, each CPU profile also as a flame graph
+page (not counted in the table). Raw data: bench/results/latest.json.
 
 ## Machine
 
@@ -242,9 +243,11 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
 
 - Ceiling: two @xmpp/client sessions through Prosody; the sender writes pre-serialised chat messages, 100 per socket write, as fast as
   the socket takes them; timed until the receiver has them all. The component rows do the same from a bare XEP-0114 component (the
-  gateway's JID, roomgate stopped): groupchat messages shaped like roomgate's (with \`stanza-id\` and \`occupant-id\`), with a body
-  only, and occupant presences shaped like those of a join. They are the best any gateway can do through Prosody here: the
-  roomgate-shaped messages bound W2, the presences bound W1.
+  gateway's JID, roomgate stopped): groupchat messages shaped like roomgate's (with \`stanza-id\` and \`occupant-id\`), W2's
+  stanzas byte for byte (roomgate's own writer: also the chat state and marker request Slidge adds, spec §1.4), with a body
+  only, and occupant presences shaped like those of a join. The echo row is W3's traffic: the client writes W3's messages to
+  the bare component, which echoes each at once with \`stanza-id\` and \`occupant-id\`; timed until the client has every echo.
+  They are the best any gateway can do through Prosody here: W2's stanzas bound W2, the echoes bound W3, the presences bound W1.
 - W1: the client sends its join presence; the time to its self-presence (110) and to the subject (the end of the join sequence)
   is taken; presences before the 110 are counted (must be N). *warm*: room active, left and joined again; *cold, fresh*: first join of
   a never-joined room (fill from the legacy network, backfill, snapshot); *cold, restored*: room filled and left, then hibernated
