@@ -28,8 +28,10 @@ export function codeOf(url: string, functionName: string): string {
   if (url.startsWith('node:')) return 'node';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.includes('/src/')) return 'roomgate';
-  return 'bench';
+  // relative to this checkout; a profile recorded in another one falls back to its path's last src/
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  if (path.startsWith(ROOT)) return path.slice(ROOT.length).startsWith('src/') ? 'roomgate' : 'bench';
+  return path.includes('/src/') && !/\/(bench|test)\//.test(path) ? 'roomgate' : 'bench';
 }
 
 function frameName(functionName: string, url: string, line: number): string {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { callTree, codeOf, flamegraphHtml } from '../../bench/flamegraph.ts';
 import type { CpuProfile } from '../../bench/cpuprofile-summary.ts';
 
-const here = 'file:///work/main/src/actors/partition.ts';
+const here = new URL('../../src/actors/partition.ts', import.meta.url).href; // the checkout's own path, wherever it is
 const frame = (id: number, functionName: string, url: string, children: number[] = []) =>
   ({ id, callFrame: { functionName, url, lineNumber: 9, columnNumber: 0 }, children });
 
@@ -13,7 +13,7 @@ const profile: CpuProfile = {
   nodes: [
     frame(1, '(root)', '', [2, 4, 5]),
     frame(2, 'run', here, [3]),
-    frame(3, 'sendCommand', 'file:///work/main/node_modules/ioredis/built/Redis.js'),
+    frame(3, 'sendCommand', new URL('../../node_modules/ioredis/built/Redis.js', import.meta.url).href),
     frame(4, '(idle)', ''),
     frame(5, '(garbage collector)', ''),
   ],
@@ -36,7 +36,7 @@ test('each frame holds its time with its callees; idle time is left out', () => 
 test('frames are told apart by where their code lives', () => {
   assert.equal(codeOf('file:///x/node_modules/@xmpp/xml/lib/Parser.js', 'write'), '@xmpp/xml');
   assert.equal(codeOf('node:internal/process/task_queues', 'processTicksAndRejections'), 'node');
-  assert.equal(codeOf('file:///work/main/bench/run.ts', 'main'), 'bench');
+  assert.equal(codeOf(new URL('../../bench/run.ts', import.meta.url).href, 'main'), 'bench');
   assert.equal(codeOf('', '(program)'), 'v8');
 });
 
