@@ -1,13 +1,14 @@
 /**
- * Flame graphs of the bench's CPU profiles, as clinic flame draws them: one self-contained HTML
- * page per .cpuprofile (d3-flame-graph and its d3 modules inlined: it opens offline), a frame's
- * width its time with its callees, click to zoom, search by name, hover for milliseconds and
- * share. Frames are coloured by where their code lives: roomgate's own, a dependency (one hue
- * per package), Node's, or V8's (the garbage collector, compiled code without a frame).
+ * Flame graphs of the bench's CPU profiles, as clinic flame draws them: one HTML page per
+ * .cpuprofile and one viewer script beside them all (d3-flame-graph and its d3 modules: the pages
+ * open offline), a frame's width its time with its callees, click to zoom, search by name, hover
+ * for milliseconds and share. Frames are coloured by where their code lives: roomgate's own, a
+ * dependency (one hue per package), Node's, or V8's (the garbage collector, compiled code).
  *
  *   node --import tsx bench/flamegraph.ts FILE.cpuprofile [OUT.html]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CpuProfile } from './cpuprofile-summary.ts';
 
@@ -74,9 +75,39 @@ function moduleFile(path: string): string {
   return readFileSync(new URL(`../node_modules/${path}`, import.meta.url), 'utf8');
 }
 
-/** The page: the viewer's scripts, the tree as JSON, and a legend of the colours. */
+/** The viewer every page loads (`VIEWER`, beside the pages): the d3 modules, d3-flame-graph and `showFlamegraph`. */
+export const VIEWER = 'flamegraph-viewer.js';
+
+export function flamegraphViewer(): string {
+  const libraries = [...D3_MODULES.map((m) => `${m}/dist/${m}.min.js`), 'd3-flame-graph/dist/d3-flamegraph.umd.min.js'].map(moduleFile);
+  return `${libraries.join('\n;\n')}
+;
+/* roomgate: draws a call tree of bench/flamegraph.ts into #chart */
+function showFlamegraph(tree) {
+  const total = tree.value;
+  const hue = (s) => { let h = 0; for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) % 360; return h; };
+  const color = (d) => {
+    if (d.highlight) return '#e600e6';
+    const c = d.data.code;
+    if (c === 'roomgate') return 'hsl(15, 80%, ' + (60 + (hue(d.data.name) % 15)) + '%)';
+    if (c === 'bench') return 'hsl(45, 80%, 65%)';
+    if (c === 'node') return 'hsl(120, 45%, ' + (65 + (hue(d.data.name) % 12)) + '%)';
+    if (c === 'v8' || c === 'native') return '#c8c8c8';
+    return 'hsl(' + (190 + hue(c) % 50) + ', 55%, ' + (68 + (hue(d.data.name) % 12)) + '%)';
+  };
+  const label = (d) => d.data.name + ' [' + d.data.code + ']: ' + (d.value / 1000).toFixed(1) + ' ms, ' + (100 * d.value / total).toFixed(2) + ' %';
+  const tip = flamegraph.tooltip.defaultFlamegraphTooltip().text(label);
+  const chart = flamegraph.default().width(document.getElementById('chart').clientWidth || 1200).cellHeight(18).minFrameSize(1)
+    .setColorMapper(color).setLabelHandler(label).tooltip(tip).setDetailsElement(document.getElementById('details'));
+  d3.select('#chart').datum(tree).call(chart);
+  document.getElementById('term').addEventListener('input', (e) => e.target.value ? chart.search(e.target.value) : chart.clear());
+  document.getElementById('reset').addEventListener('click', () => chart.resetZoom());
+}
+`;
+}
+
+/** A page: the tree as JSON, a legend of the colours, and the viewer beside it. */
 export function flamegraphHtml(tree: Frame, title: string): string {
-  const scripts = [...D3_MODULES.map((m) => `${m}/dist/${m}.min.js`), 'd3-flame-graph/dist/d3-flamegraph.umd.min.js'].map(moduleFile);
   // `</` closes the script element whatever the JSON string means
   const data = JSON.stringify(tree).replace(/<\//g, '<\\/');
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -91,35 +122,17 @@ body { font-family: Verdana, sans-serif; font-size: 13px; margin: 12px; }
 <p class="legend"><span style="background:#f08050">roomgate</span><span style="background:#7fb0e0">dependencies</span><span style="background:#90d090">Node</span><span style="background:#c8c8c8">V8 (GC, compiled code)</span>
 <input id="term" placeholder="search" size="30"> <button id="reset">reset zoom</button> <span id="details"></span></p>
 <div id="chart"></div>
-${scripts.map((s) => `<script>${s}</script>`).join('\n')}
-<script>
-const tree = ${data};
-const total = tree.value;
-const hue = (s) => { let h = 0; for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) % 360; return h; };
-const color = (d) => {
-  if (d.highlight) return '#e600e6';
-  const c = d.data.code;
-  if (c === 'roomgate') return 'hsl(15, 80%, ' + (60 + (hue(d.data.name) % 15)) + '%)';
-  if (c === 'bench') return 'hsl(45, 80%, 65%)';
-  if (c === 'node') return 'hsl(120, 45%, ' + (65 + (hue(d.data.name) % 12)) + '%)';
-  if (c === 'v8' || c === 'native') return '#c8c8c8';
-  return 'hsl(' + (190 + hue(c) % 50) + ', 55%, ' + (68 + (hue(d.data.name) % 12)) + '%)';
-};
-const label = (d) => d.data.name + ' [' + d.data.code + ']: ' + (d.value / 1000).toFixed(1) + ' ms, ' + (100 * d.value / total).toFixed(2) + ' %';
-const tip = flamegraph.tooltip.defaultFlamegraphTooltip().text(label);
-const chart = flamegraph.default().width(document.getElementById('chart').clientWidth || 1200).cellHeight(18).minFrameSize(1)
-  .setColorMapper(color).setLabelHandler(label).tooltip(tip).setDetailsElement(document.getElementById('details'));
-d3.select('#chart').datum(tree).call(chart);
-document.getElementById('term').addEventListener('input', (e) => e.target.value ? chart.search(e.target.value) : chart.clear());
-document.getElementById('reset').addEventListener('click', () => chart.resetZoom());
-</script></body></html>
+<script src="${VIEWER}"></script>
+<script>showFlamegraph(${data});</script>
+</body></html>
 `;
 }
 
-/** Writes `out` (default: the profile's path with .html) and returns its path. */
+/** Writes `out` (default: the profile's path with .html) and the viewer beside it; returns the page's path. */
 export function writeFlamegraph(profileFile: string, title: string, out = profileFile.replace(/\.cpuprofile$/, '') + '.html'): string {
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
   writeFileSync(out, flamegraphHtml(callTree(profile), title));
+  writeFileSync(join(dirname(out), VIEWER), flamegraphViewer());
   return out;
 }
 

@@ -326,7 +326,7 @@ ${cpuTable(res.details)}
 
 ${analysis ? `${ANALYSIS_START}\n${analysis}\n${ANALYSIS_END}` : `${ANALYSIS_START}\n_(not written yet: profile with \`npm run bench -- --only W2 --profile\` and describe here)_\n${ANALYSIS_END}`}
 
-${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\` and drawn as flame graphs by \`node --import tsx bench/flamegraph.ts FILE\` (a page per profile, d3-flame-graph inlined: frames coloured by roomgate, dependencies, Node and V8, as clinic flame does).\n\n${profileSection(res.profiles)}\n` : ''}
+${Object.keys(res.profiles).length ? `## CPU profiles of roomgate\n\nV8 sampling profiles of the roomgate child (inspector Profiler, 200 µs interval, the same data as \`node --cpu-prof\`, limited to the workload's window), summarised by \`node --import tsx bench/cpuprofile-summary.ts FILE\` and drawn as flame graphs by \`node --import tsx bench/flamegraph.ts FILE\` (a page per profile and one viewer script beside them, d3-flame-graph: frames coloured by roomgate, dependencies, Node and V8, as clinic flame does).\n\n${profileSection(res.profiles)}\n` : ''}
 ${notMeasured(res)}`;
 }
 

@@ -1,7 +1,7 @@
 // The bench's flame graphs (bench/flamegraph.ts): the call tree's times, and the page around it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callTree, codeOf, flamegraphHtml } from '../../bench/flamegraph.ts';
+import { VIEWER, callTree, codeOf, flamegraphHtml, flamegraphViewer } from '../../bench/flamegraph.ts';
 import type { CpuProfile } from '../../bench/cpuprofile-summary.ts';
 
 const here = new URL('../../src/actors/partition.ts', import.meta.url).href; // the checkout's own path, wherever it is
@@ -44,5 +44,11 @@ test('the page carries the tree inside its script, where a name cannot close the
   const html = flamegraphHtml({ name: 'f </script><b>', value: 1, code: 'roomgate', children: [] }, 'a <title>');
   assert.ok(html.includes('<title>a &lt;title></title>'));
   assert.ok(!html.includes('f </script>'));
-  assert.ok(html.includes('d3-flame-graph') || html.includes('flamegraph'));
+  assert.ok(html.includes(`<script src="${VIEWER}"></script>`));
+});
+
+test('the viewer the pages share carries d3-flame-graph and the drawing function', () => {
+  const viewer = flamegraphViewer();
+  assert.match(viewer, /function showFlamegraph\(tree\)/);
+  assert.match(viewer, /defaultFlamegraphTooltip/);
 });
