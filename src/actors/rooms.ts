@@ -19,6 +19,7 @@ import { roomEffects } from '../machines/room.effects.ts';
 import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
+import { roomKey } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
 import { SharedDeadline } from './shared-deadline.ts';
 import type { Inspector } from './inspector.ts';
@@ -123,7 +124,7 @@ export class Rooms {
   readAhead(rooms: { user: string; legacyId: string }[]): void {
     const wanted = new Map<string, { user: string; legacyId: string }>();
     for (const r of rooms) {
-      const key = `${r.user}\n${r.legacyId}`;
+      const key = roomKey(r.user, r.legacyId);
       if (!this.live.has(key) && !this.ahead.has(key)) wanted.set(key, r);
     }
     if (wanted.size < 2) return; // one room: `get` reads it as fast
@@ -165,7 +166,7 @@ export class Rooms {
   /** The room actor in memory or restored from its snapshot; created when `create`. */
   async get(session: BaseSession, legacyId: string, create: boolean): Promise<RoomHandle | null> {
     const user = session.user.jid;
-    const key = `${user}\n${legacyId}`;
+    const key = roomKey(user, legacyId);
     const live = this.live.get(key);
     if (live) {
       const busy = this.busy.get(live);
@@ -293,10 +294,10 @@ export class Rooms {
 
   /** Forgets an ended room (failed or destroyed): a failed join leaves no trace. */
   drop(handle: RoomHandle, why: 'hibernated' | 'moved' | 'ended' = 'hibernated'): void {
-    this.ahead.delete(`${handle.user}\n${handle.legacyId}`);
+    this.ahead.delete(roomKey(handle.user, handle.legacyId));
     handle.actor.stop();
     this.busy.delete(handle);
-    this.live.delete(`${handle.user}\n${handle.legacyId}`);
+    this.live.delete(roomKey(handle.user, handle.legacyId));
     this.deps.inspector?.left(inspectKey(handle.user, handle.legacyId), why);
   }
 
@@ -310,7 +311,7 @@ export class Rooms {
 
   /** Whether the room's actor is in memory (or being read ahead for the job at hand). */
   has(user: string, legacyId: string): boolean {
-    const key = `${user}\n${legacyId}`;
+    const key = roomKey(user, legacyId);
     return this.live.has(key) || this.ahead.has(key);
   }
 
@@ -370,13 +371,13 @@ export class Rooms {
 
   /** A commit wrote archive entries of this room. */
   archived(user: string, legacyId: string): void {
-    const live = this.live.get(`${user}\n${legacyId}`);
+    const live = this.live.get(roomKey(user, legacyId));
     if (live) live.archiveEmpty = false;
   }
 
   /** The room's committed archive; no read where it is known to be empty. */
   private async archive(user: string, legacyId: string) {
-    const live = this.live.get(`${user}\n${legacyId}`);
+    const live = this.live.get(roomKey(user, legacyId));
     if (live?.archiveEmpty) return [];
     const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId);
     if (live && !archived.length) live.archiveEmpty = true;

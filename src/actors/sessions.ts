@@ -19,6 +19,7 @@ import type { UserStore } from './users.ts';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
+import { roomKey } from './job-rooms.ts';
 
 export interface SessionsDeps {
   /** The live view of the actors, when the inspector page is on. */
@@ -38,7 +39,7 @@ type SessionActor = Actor<typeof sessionMachine>;
 
 export class Sessions implements SessionHost {
   private readonly entries = new Map<string, Entry>();
-  /** The plugin's room objects, by `user\nlegacyId`, with when each was last asked for. */
+  /** The plugin's room objects, by `roomKey`, with when each was last asked for. */
   private readonly rooms = new Map<string, { muc: LegacyMUC; usedMs: number }>();
   /** Mailbox adds in flight, per user: `queued()` waits for them. */
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
@@ -142,7 +143,7 @@ export class Sessions implements SessionHost {
 
   /** SessionHost: the room object of a session, whose events go to the user's mailbox. */
   openRoom(session: BaseSession, legacyId: string): LegacyMUC {
-    const key = `${session.user.jid}\n${legacyId}`;
+    const key = roomKey(session.user.jid, legacyId);
     const kept = this.rooms.get(key);
     if (kept) {
       kept.usedMs = Date.now();
@@ -167,7 +168,7 @@ export class Sessions implements SessionHost {
 
   /** Drops a room's cached object (its actor hibernated); the next event makes a fresh one. */
   releaseRoom(user: string, legacyId: string): void {
-    this.rooms.delete(`${user}\n${legacyId}`);
+    this.rooms.delete(roomKey(user, legacyId));
   }
 
   /**
@@ -191,7 +192,7 @@ export class Sessions implements SessionHost {
 
   /** Forgets a room object once its actor has ended. */
   forgetRoom(user: string, legacyId: string): void {
-    this.rooms.delete(`${user}\n${legacyId}`);
+    this.rooms.delete(roomKey(user, legacyId));
     this.peek(user)?.bookmarks.forget(legacyId);
   }
 
