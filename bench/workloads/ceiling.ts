@@ -10,7 +10,7 @@
 import { Component } from '@xmpp/component-core';
 import type { Element } from 'ltx';
 import { esc, numberedGroupchat, writeAll, type BenchClient } from '../lib/client.ts';
-import { messageXml } from '../../src/transport/xmpp/muc-message.ts';
+import { echoXml, messageXml, readGroupchat } from '../../src/transport/xmpp/muc-message.ts';
 import { GW, type BenchContext } from '../lib/context.ts';
 import { now, OrderChecker } from '../lib/gateway-core.ts';
 import { cpuMeter, sleep, spread, waitQuiet, withTimeout } from '../lib/stats.ts';
@@ -131,16 +131,16 @@ export async function componentCeiling(ctx: BenchContext): Promise<WorkloadResul
       details[`componentToClient ${shape}`] = m.runs;
     }
     // W3's bound: the client's groupchat messages through Prosody to a component that only
-    // echoes them (roomgate's echo shape), written once per tick as roomgate's edge writes
+    // echoes them, byte for byte as roomgate does (its own reader and echo writer), written once
+    // per tick as roomgate's edge writes
     const echoRoom = `ceiling-echo@${GW}`;
     let echoes: string[] = [];
     comp.on('stanza', (el: Element) => {
-      if (el.name !== 'message' || el.attrs.type !== 'groupchat') return;
-      const id = String(el.attrs.id);
+      const read = el.name === 'message' && el.attrs.type === 'groupchat' ? readGroupchat(el) : null;
+      if (read?.type !== 'xmpp.message') return;
       if (!echoes.length) setImmediate(() => { const out = echoes.join(''); echoes = []; comp.write(out).catch(() => undefined); });
-      echoes.push(`<message from="${esc(echoRoom)}/bench" to="${esc(String(el.attrs.from))}" id="${esc(id)}" type="groupchat">`
-        + `<body>${esc(el.getChildText('body') ?? '')}</body><stanza-id xmlns="urn:xmpp:sid:0" by="${esc(echoRoom)}" id="s-${esc(id)}"/>`
-        + `<occupant-id xmlns="urn:xmpp:occupant-id:0" id="o-bench"/></message>`);
+      const echo = { room: echoRoom, nick: 'bench', xml: read.xml, stanzaId: `s-${el.attrs.id}`, occupantId: 'o-bench' };
+      echoes.push(echoXml(echo, String(el.attrs.from)));
     });
     const m = await measure(ctx, receiver, 'echo ceiling', n,
       (prefix) => numberedGroupchat(echoRoom, prefix, n), (stanzas) => writeAll(receiver, stanzas), (r) => `e${r}-`);
