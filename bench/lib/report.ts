@@ -225,7 +225,9 @@ whole machine is nearly idle${m.quiet ? ` (this run: ${m.quiet.waits} waits, ${M
 (small counts, results in bench/results/quick.json, this file untouched); \`npm run bench -- --only W2,W3\` runs some
 workloads and merges them into bench/results/latest.json and this file. These run only when named, each with a stack of its own:
 W4 (bench/workloads/w4-many.ts: 1,000 client connections), IRC (bench/workloads/irc.ts: W1–W3 through InspIRCd), W5K
-(bench/workloads/w5-known.ts: 100,000 known rooms) and W6 (bench/workloads/w6-scale.ts: several roomgate processes).
+(bench/workloads/w5-known.ts: 100,000 known rooms) and W6 (bench/workloads/w6-scale.ts: several roomgate processes; its second series holds each
+worker to 0.3 of a core with a CPU cgroup, which needs root, so that more workers can show a gain on 2 cores;
+\`ROOMGATE_EXTRA_NODE_FLAGS='--cpu-prof --cpu-prof-dir=DIR'\` profiles its processes).
 \`--prosody-gc default\` measures on Prosody's default collector (rows marked so); \`--render\` writes this file again from
 latest.json; \`--profile\` adds CPU and allocation profiles of roomgate during W1/W2/W3, each CPU profile also as a flame graph
 page (not counted in the table). Raw data: bench/results/latest.json.

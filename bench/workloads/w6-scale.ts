@@ -4,7 +4,14 @@
  * then the failover time: a worker is SIGKILLed while a room it owns receives a message every
  * 10 ms, and the time from the kill to the first message posted after it reaching the client.
  *
- *   node --import tsx bench/workloads/w6-scale.ts [--messages N] [--workers 1,2,4] [--runs N]
+ * One user per partition: every worker then carries the same share of the traffic, whichever
+ * partitions it holds (with users hashed at random, 2 workers may get 5 and 3 of 8).
+ *
+ * With `--cap-cores C` (and a writable CPU cgroup), the series is run again with each worker
+ * held to C of one core: on a machine with fewer cores than workers plus Prosody, Redis, the
+ * edge and the client, that is how the gain from more workers can be seen at all.
+ *
+ *   node --import tsx bench/workloads/w6-scale.ts [--messages N] [--workers 1,2,4] [--runs N] [--cap-cores 0.3]
  *
  * Prints one JSON line per measurement and writes bench/results/w6.json.
  */
@@ -23,27 +30,51 @@ import { startStack, type DevStack } from '../../src/devstack/stack.ts';
 import { makeTempDir, removeTempDir } from '../../src/devstack/daemon.ts';
 import { connectClient, xml, type TestClient } from '../../test/support/xmpp-client.ts';
 import { spawnRoomgate, type RoomgateProcess } from '../../test/support/processes.ts';
-import { spread, type Spread } from '../lib/stats.ts';
+import { partitionOf } from '../../src/actors/partitions.ts';
+import { capCpu, cpuCapRoot, type CpuCap } from '../lib/cpu-cap.ts';
+import { procCpuMs, spread, type Spread } from '../lib/stats.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GW = 'gw.localhost';
 const MUC = 'http://jabber.org/protocol/muc';
 const PARTITIONS = 16;
-const USERS = Array.from({ length: 8 }, (_, i) => `w6u${i}`);
-const ROOMS_PER_USER = 4;
+/** One user per partition (the first name of the series that falls in each). */
+export const USERS = (() => {
+  const byPartition = new Map<number, string>();
+  for (let i = 0; byPartition.size < PARTITIONS; i++) {
+    const p = partitionOf(`w6u${i}@localhost`, PARTITIONS);
+    if (!byPartition.has(p)) byPartition.set(p, `w6u${i}`);
+  }
+  return [...byPartition.entries()].sort(([a], [b]) => a - b).map(([, user]) => user);
+})();
+const ROOMS_PER_USER = 2;
 const roomsOf = (user: string) => Array.from({ length: ROOMS_PER_USER }, (_, i) => `${user}-r${i}`);
 const silent = pino({ level: 'silent' });
 
+export interface Throughput {
+  workers: number;
+  msgPerS: Spread;
+  /** CPU of all the worker processes per 1,000 messages (ms), per run. */
+  workerCpuMsPer1000: number[];
+}
+
 export interface W6Result {
-  throughput: { workers: number; msgPerS: Spread }[];
+  throughput: Throughput[];
+  /** The same series with each worker held to `cores` of one core, or why it was not run. */
+  capped: { cores: number; throughput: Throughput[] } | { skipped: string } | null;
   failoverMs: Spread;
   cores: number;
+  /** What the traffic goes through: users (one per partition) × rooms each. */
+  users: number;
+  roomsPerUser: number;
 }
 
 interface Deployment {
   procs: RoomgateProcess[];
   /** Worker id → its process. */
   workers: Map<string, RoomgateProcess>;
+  /** The workers' CPU caps, when the deployment is capped (see `capWorkers`). */
+  caps: CpuCap[];
   clients: Map<string, TestClient>;
   redis: Redis;
   keys: ReturnType<typeof createKeys>;
@@ -101,21 +132,33 @@ async function deploy(stack: DevStack, networkUrl: string, workers: number, dir:
       await client.next((el) => el.name === 'message' && el.attrs.from?.startsWith(`${room}@${GW}`) === true && !!el.getChild('subject'), 30_000);
     }
   }
-  return {
-    procs, workers: workerIds, clients, redis, keys,
+  const d: Deployment = {
+    procs, workers: workerIds, clients, redis, keys, caps: [],
     async stop() {
       for (const c of clients.values()) await c.stop().catch(() => undefined);
       for (const p of procs.reverse()) await p.kill('SIGTERM').catch(() => undefined);
+      for (const cap of d.caps) cap.release();
       redis.disconnect();
     },
   };
+  return d;
 }
 
 const received = (client: TestClient, prefix: string) =>
   client.unconsumed().filter((el) => el.name === 'message' && el.getChildText('body')?.startsWith(prefix)).length;
 
+/** Holds every worker of `d` to `cores` of one core, once the deployment is up (start-up at a tenth of a core takes minutes). */
+function capWorkers(d: Deployment, cores: number): void {
+  const root = cpuCapRoot();
+  if ('reason' in root) throw new Error(root.reason);
+  for (const [id, p] of d.workers) d.caps.push(capCpu(root, p.child.pid!, cores, `w6-${id.slice(0, 8)}`));
+}
+
+const workersCpuMs = (d: Deployment) => [...d.workers.values()].reduce((sum, p) => sum + procCpuMs(p.child.pid!), 0);
+
 /** Posts `count` messages spread over every room; resolves with messages/s until all delivered. */
-async function throughput(network: DemoNetwork, d: Deployment, count: number, tag: string): Promise<number> {
+async function throughput(network: DemoNetwork, d: Deployment, count: number, tag: string): Promise<{ rate: number; workerCpuMs: number }> {
+  const cpu0 = workersCpuMs(d);
   const rooms = USERS.flatMap((user) => roomsOf(user).map((room) => ({ user, room })));
   const perUser = new Map(USERS.map((u) => [u, 0]));
   const start = performance.now();
@@ -127,8 +170,36 @@ async function throughput(network: DemoNetwork, d: Deployment, count: number, ta
   }
   await until('every message delivered', () => USERS.every((u) => received(d.clients.get(u)!, `${tag} `) >= perUser.get(u)!), 120_000);
   const seconds = (performance.now() - start) / 1000;
+  const workerCpuMs = workersCpuMs(d) - cpu0;
   for (const c of d.clients.values()) c.unconsumed().splice(0); // keep the buffers small between runs
-  return count / seconds;
+  return { rate: count / seconds, workerCpuMs };
+}
+
+/** The throughput with 1, 2, 4 ... workers (each held to `capCores` of a core when given). */
+async function series(stack: DevStack, network: DemoNetwork, networkUrl: string, dir: string, opts: { messages: number; workers: number[]; runs: number }, capCores?: number): Promise<Throughput[]> {
+  const out: Throughput[] = [];
+  for (const workers of opts.workers) {
+    const d = await deploy(stack, networkUrl, workers, dir);
+    try {
+      const tag = `${capCores !== undefined ? 'c' : ''}w${workers}`;
+      // Warmed up before the cap and at full size: a worker's CPU per message falls 2-5x from
+      // its first thousands of messages (code compiled as it runs hot) to the next, and a capped
+      // worker warming up meanwhile measured 700-3,400 msg/s in one series.
+      await throughput(network, d, 2 * opts.messages, `warm-${tag}`);
+      if (capCores !== undefined) capWorkers(d, capCores);
+      const runs: { rate: number; workerCpuMs: number }[] = [];
+      for (let r = 0; r < opts.runs; r++) runs.push(await throughput(network, d, opts.messages, `${tag}r${r}`));
+      const t: Throughput = {
+        workers, msgPerS: spread(runs.map((r) => r.rate)),
+        workerCpuMsPer1000: runs.map((r) => Math.round((r.workerCpuMs / opts.messages) * 1000)),
+      };
+      out.push(t);
+      console.log(JSON.stringify({ workload: 'W6', ...(capCores !== undefined ? { capCores } : {}), ...t }));
+    } finally {
+      await d.stop();
+    }
+  }
+  return out;
 }
 
 /** Kill the owner of a room's partition mid-stream: ms from the kill to the first message posted after it. */
@@ -159,7 +230,7 @@ async function failover(network: DemoNetwork, d: Deployment): Promise<number> {
   return ms;
 }
 
-export async function w6(opts: { messages: number; workers: number[]; runs: number }): Promise<W6Result> {
+export async function w6(opts: { messages: number; workers: number[]; runs: number; capCores?: number }): Promise<W6Result> {
   const stack = await startStack({ accounts: USERS.map((user) => ({ user, password: `${user}-pw` })) });
   const dir = makeTempDir('w6');
   const world = parseWorld({
@@ -168,19 +239,16 @@ export async function w6(opts: { messages: number; workers: number[]; runs: numb
   const network = new DemoNetwork(world, { log: silent });
   const http = await startDemoHttp(network, { host: '127.0.0.1', port: 0, log: silent });
   const networkUrl = `http://127.0.0.1:${http.port}`;
-  const result: W6Result = { throughput: [], failoverMs: spread([]), cores: (await import('node:os')).cpus().length };
+  const result: W6Result = {
+    throughput: [], capped: null, failoverMs: spread([]), cores: (await import('node:os')).cpus().length,
+    users: USERS.length, roomsPerUser: ROOMS_PER_USER,
+  };
   try {
-    for (const workers of opts.workers) {
-      const d = await deploy(stack, networkUrl, workers, dir);
-      try {
-        await throughput(network, d, Math.floor(opts.messages / 10), `warm${workers}`);
-        const rates: number[] = [];
-        for (let r = 0; r < opts.runs; r++) rates.push(await throughput(network, d, opts.messages, `w${workers}r${r}`));
-        result.throughput.push({ workers, msgPerS: spread(rates) });
-        console.log(JSON.stringify({ workload: 'W6', workers, msgPerS: spread(rates) }));
-      } finally {
-        await d.stop();
-      }
+    result.throughput = await series(stack, network, networkUrl, dir, opts);
+    if (opts.capCores !== undefined) {
+      const root = cpuCapRoot();
+      result.capped = 'reason' in root ? { skipped: root.reason }
+        : { cores: opts.capCores, throughput: await series(stack, network, networkUrl, dir, opts, opts.capCores) };
     }
     const times: number[] = [];
     for (let r = 0; r < opts.runs; r++) {
@@ -202,8 +270,14 @@ export async function w6(opts: { messages: number; workers: number[]; runs: numb
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { messages: { type: 'string', default: '4000' }, workers: { type: 'string', default: '1,2,4' }, runs: { type: 'string', default: '3' } } });
-  const res = await w6({ messages: Number(values.messages), workers: values.workers!.split(',').map(Number), runs: Number(values.runs) });
+  const { values } = parseArgs({ options: {
+    messages: { type: 'string', default: '4000' }, workers: { type: 'string', default: '1,2,4' }, runs: { type: 'string', default: '3' },
+    'cap-cores': { type: 'string' },
+  } });
+  const res = await w6({
+    messages: Number(values.messages), workers: values.workers!.split(',').map(Number), runs: Number(values.runs),
+    ...(values['cap-cores'] ? { capCores: Number(values['cap-cores']) } : {}),
+  });
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/w6.json'), JSON.stringify({ date: new Date().toISOString(), ...res }, null, 2));
   process.exit(0);

@@ -16,8 +16,10 @@ export interface RoomgateProcess {
 export function spawnRoomgate(role: string, configPath: string, dir: string, name = role): RoomgateProcess {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  // with the node flags of bin/roomgate.js's first line, as an operator runs it
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', 'bin/roomgate.js', role, '--config', configPath], {
+  // with the node flags of bin/roomgate.js's first line, as an operator runs it; ROOMGATE_EXTRA_NODE_FLAGS
+  // adds some (\`--cpu-prof --cpu-prof-dir=DIR\` to profile W6's workers)
+  const extra = (process.env.ROOMGATE_EXTRA_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...extra, 'bin/roomgate.js', role, '--config', configPath], {
     stdio: ['ignore', fd, fd], env: { ...process.env },
   });
   closeSync(fd);
