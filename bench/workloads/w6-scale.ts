@@ -16,7 +16,7 @@
  * Prints one JSON line per measurement and writes bench/results/w6.json.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -56,6 +56,8 @@ export interface Throughput {
   msgPerS: Spread;
   /** CPU of all the worker processes per 1,000 messages (ms), per run. */
   workerCpuMsPer1000: number[];
+  /** Partition leases the workers lost meanwhile (their logs' "partition lease lost"): each one replays jobs. */
+  leasesLost: number;
 }
 
 export interface W6Result {
@@ -154,6 +156,8 @@ function capWorkers(d: Deployment, cores: number): void {
   for (const [id, p] of d.workers) d.caps.push(capCpu(root, p.child.pid!, cores, `w6-${id.slice(0, 8)}`));
 }
 
+const countLines = (file: string, text: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(text)).length;
+
 const workersCpuMs = (d: Deployment) => [...d.workers.values()].reduce((sum, p) => sum + procCpuMs(p.child.pid!), 0);
 
 /** Posts `count` messages spread over every room; resolves with messages/s until all delivered. */
@@ -192,6 +196,7 @@ async function series(stack: DevStack, network: DemoNetwork, networkUrl: string,
       const t: Throughput = {
         workers, msgPerS: spread(runs.map((r) => r.rate)),
         workerCpuMsPer1000: runs.map((r) => Math.round((r.workerCpuMs / opts.messages) * 1000)),
+        leasesLost: [...d.workers.values()].reduce((n, p) => n + countLines(p.logFile, '"partition lease lost"'), 0),
       };
       out.push(t);
       console.log(JSON.stringify({ workload: 'W6', ...(capCores !== undefined ? { capCores } : {}), ...t }));
