@@ -11,7 +11,7 @@ import type { Worker as BullWorker, ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
-import { consumeMailbox, mailboxListKeys, MalformedPayload, readPayload, type MailboxJob, type Mailboxes, type MailboxWork } from '../transport/mailbox.ts';
+import { consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, readPayload, type MailboxJob, type Mailboxes, type MailboxWork } from '../transport/mailbox.ts';
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
 import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
@@ -121,9 +121,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           await runJob(partition, runtime, work);
         } catch (err) {
           if (!(err instanceof LeaseLost)) throw err;
-          // the next owner replays this job: leave it active, stop consuming, never complete it
+          // the next owner replays this job: stop consuming (this closes the consumer at once),
+          // and leave the job active, never completed
           void ownership.lost(partition);
-          await new Promise(() => undefined);
+          throw new LeftForNextOwner();
         }
       });
       consumer.on('error', (err) => log.error({ err: err.message, partition }, 'mailbox consumer error'));

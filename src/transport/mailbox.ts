@@ -5,7 +5,7 @@
  * job to the back and reorder the partition (FACTS); the handler retries inside instead.
  */
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
 import type { Keys } from '../actors/keys.ts';
@@ -210,6 +210,20 @@ export async function readPayload(redis: Redis, key: string): Promise<MailboxJob
     return packr.unpack(bytes) as MailboxJob[];
   } catch (err) {
     throw new MalformedPayload(key, err);
+  }
+}
+
+/**
+ * Thrown by a job's handler to leave the job active, neither completed nor failed, for the
+ * partition's next owner to run again (`recover-active-3.lua`): the lease was lost mid-job.
+ * BullMQ stops renewing the job's lock and fetches nothing more once its worker is closing. A
+ * handler that never returned instead kept a graceful close waiting for it forever, and with
+ * it the ownership tick that was handing the partition over: no lease was renewed again.
+ */
+export class LeftForNextOwner extends WaitingError {
+  constructor() {
+    super('left active for the partition\'s next owner');
+    this.name = 'WaitingError'; // BullMQ recognises the class by this name too
   }
 }
 
