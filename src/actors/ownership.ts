@@ -53,7 +53,11 @@ export class Ownership {
   private readonly held = new Map<number, string>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> = Promise.resolve();
+  private renewTimer: NodeJS.Timeout | null = null;
+  private renewing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Set once `stop` has given every lease back: renewals go on while it drains the partitions. */
+  private released = false;
 
   constructor(
     private readonly redis: Redis & ScriptCommands,
@@ -66,15 +70,27 @@ export class Ownership {
 
   /** Registers, takes this worker's share of the partitions, and keeps it up to date. */
   async start(): Promise<void> {
+    await this.keepAlive();
     await this.tick();
-    const loop = () => {
-      this.timer = setTimeout(() => {
-        this.ticking = this.tick().catch((err: Error) => this.log.warn({ err: err.message }, 'ownership tick failed')).then(() => {
-          if (!this.stopped) loop();
+    // Two loops: the heartbeat and the leases are renewed every tick whatever the balancing is
+    // doing; a handover drains the partition's job in progress, which may wait on a plugin's
+    // hook for seconds, and the other leases used to wait with it.
+    const renewLoop = () => {
+      this.renewTimer = setTimeout(() => {
+        this.renewing = this.keepAlive().catch((err: Error) => this.log.warn({ err: err.message }, 'lease renewal failed')).then(() => {
+          if (!this.released) renewLoop();
         });
       }, this.opts.tickMs);
     };
-    loop();
+    const balanceLoop = () => {
+      this.timer = setTimeout(() => {
+        this.ticking = this.tick().catch((err: Error) => this.log.warn({ err: err.message }, 'ownership tick failed')).then(() => {
+          if (!this.stopped) balanceLoop();
+        });
+      }, this.opts.tickMs);
+    };
+    renewLoop();
+    balanceLoop();
   }
 
   heldPartitions(): number[] { return [...this.held.keys()].sort((a, b) => a - b); }
@@ -93,21 +109,41 @@ export class Ownership {
     await this.ticking;
     for (const [partition, lease] of [...this.held]) {
       this.held.delete(partition);
-      await this.hooks.lose(partition, false);
+      await this.hooks.lose(partition, false); // the leases are still renewed meanwhile
       await releaseLease(this.redis, this.keys, partition, lease);
     }
+    this.released = true;
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    await this.renewing;
     await this.redis.zrem(this.keys.workers(), this.workerId);
   }
 
-  /** Registers this worker's heartbeat and reads the live set, in one round trip. */
+  /**
+   * The worker's heartbeat and every lease it holds, renewed in one round trip (a pipeline):
+   * one after another, a busy worker renewed its 16 leases in a tick long enough to lose them
+   * to their own TTL (W6, workers held to 0.3 of a core: 23-139 leases lost per run).
+   */
+  private async keepAlive(): Promise<void> {
+    const { leaseTtlMs } = this.opts;
+    const held = [...this.held];
+    const [, renewed] = await Promise.all([
+      this.redis.zadd(this.keys.workers(), Date.now() + leaseTtlMs, this.workerId),
+      renewLeases(this.redis, this.keys, held, leaseTtlMs),
+    ]);
+    for (const [i, [p, value]] of held.entries()) {
+      // a lease handed over meanwhile is no longer ours to lose
+      if (!renewed[i] && this.held.get(p) === value) await this.lost(p);
+    }
+  }
+
+  /** The live workers (those whose heartbeat has not expired), in one round trip. */
   private async liveWorkers(): Promise<string[]> {
     const now = Date.now();
     const results = await this.redis.multi()
-      .zadd(this.keys.workers(), now + this.opts.leaseTtlMs, this.workerId)
       .zremrangebyscore(this.keys.workers(), '-inf', now)
       .zrangebyscore(this.keys.workers(), now, '+inf')
       .exec();
-    const [err, live] = results?.[2] ?? [new Error('worker registration: the transaction was discarded'), null];
+    const [err, live] = results?.[1] ?? [new Error('worker registry: the transaction was discarded'), null];
     if (err) throw err;
     return live as string[];
   }
@@ -115,11 +151,10 @@ export class Ownership {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const assignment = assignPartitions(this.keys.partitions, await this.liveWorkers());
-    const { leaseTtlMs } = this.opts;
     const taken: number[] = [];
     const handedOver: number[] = [];
     try {
-      await this.balance(assignment, leaseTtlMs, taken, handedOver);
+      await this.balance(assignment, taken, handedOver);
     } finally {
       // one line per change of ownership, not one per partition
       if (handedOver.length) this.log.info({ partitions: handedOver }, 'partitions handed over');
@@ -127,19 +162,8 @@ export class Ownership {
     }
   }
 
-  private async balance(assignment: (string | undefined)[], leaseTtlMs: number, taken: number[], handedOver: number[]): Promise<void> {
-    // The leases this worker keeps, renewed first and in one round trip. One after another, a
-    // busy worker renewed its 16 in a tick of ≈ 1 s (each behind the commits queued on the
-    // connection, and under a CPU quota each waiting for the next slice), and lost them to its
-    // own 1.5 s TTL: W6 with workers held to 0.3 of a core lost 23-139 leases per run.
-    const kept = [...this.held].filter(([p]) => assignment[p] === this.workerId);
-    const renewed = await renewLeases(this.redis, this.keys, kept, leaseTtlMs);
-    const lostNow = new Set<number>();
-    for (const [i, [p]] of kept.entries()) {
-      if (renewed[i]) continue;
-      lostNow.add(p);
-      await this.lost(p);
-    }
+  /** Hands over the partitions assigned to others (drained first) and takes those assigned to this worker. */
+  private async balance(assignment: (string | undefined)[], taken: number[], handedOver: number[]): Promise<void> {
     for (let p = 0; p < this.keys.partitions; p++) {
       const mine = assignment[p] === this.workerId;
       const lease = this.held.get(p);
@@ -149,8 +173,8 @@ export class Ownership {
         await this.hooks.lose(p, false);
         await releaseLease(this.redis, this.keys, p, lease);
         handedOver.push(p);
-      } else if (!lease && mine && !lostNow.has(p)) {
-        const value = await acquireLease(this.redis, this.keys, p, this.workerId, leaseTtlMs);
+      } else if (!lease && mine) {
+        const value = await acquireLease(this.redis, this.keys, p, this.workerId, this.opts.leaseTtlMs);
         if (!value || this.stopped) continue; // the previous owner still drains, or its lease has not expired
         this.held.set(p, value);
         await this.hooks.gain(p, value);

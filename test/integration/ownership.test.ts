@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
 import { acquireLease, renewLeases } from '../../src/actors/lease.ts';
-import { Ownership } from '../../src/actors/ownership.ts';
+import { assignPartitions, Ownership } from '../../src/actors/ownership.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import { useScriptedRedis } from '../support/redis.ts';
 
@@ -56,4 +56,33 @@ test("a lease taken from under a worker stops that partition; the worker keeps t
   }
   assert.equal(await client.get(keys.partitionLease(2)), 'w2#1', "stopping does not release another worker's lease");
   assert.equal(await client.get(keys.partitionLease(0)), null, 'stopping releases the leases it held');
+});
+
+test('while a handover drains a slow job, the leases the worker keeps are still renewed', async () => {
+  const keys = createKeys('own-drain', 4);
+  const lost: number[] = [];
+  let draining = 0;
+  const ownership = new Ownership(client, keys, 'w1', {
+    async gain() {},
+    async lose(p, wasLost) {
+      if (wasLost) { lost.push(p); return; }
+      draining++;
+      await new Promise((r) => setTimeout(r, 1500)); // the job in progress waits on a plugin's hook
+      draining--;
+    },
+  }, silent, { leaseTtlMs: 600, tickMs: 50 });
+  await ownership.start();
+  try {
+    // a second worker joins: w1 hands over its share, one slow drain at a time, 1.5 s each (> the 600 ms TTL)
+    await client.zadd(keys.workers(), Date.now() + 60_000, 'w2');
+    const mine = assignPartitions(4, ['w1', 'w2']).flatMap((w, p) => (w === 'w1' ? [p] : []));
+    const until = Date.now() + 15_000;
+    while ((ownership.heldPartitions().length > mine.length || draining) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(ownership.heldPartitions(), mine);
+    assert.deepEqual(lost, [], 'no lease lost during the drains');
+    for (const p of mine) assert.match(String(await client.get(keys.partitionLease(p))), /^w1#/);
+  } finally {
+    await client.zrem(keys.workers(), 'w2');
+    await ownership.stop();
+  }
 });
