@@ -11,7 +11,7 @@ import { join } from 'node:path';
 /** The quota is enforced per period: a short one keeps a capped worker from stalling 100 ms at a time. */
 const PERIOD_US = 20_000;
 
-interface CgroupRoot { dir: string; version: 1 | 2 }
+export interface CgroupRoot { dir: string; version: 1 | 2 }
 
 /** Where a CPU cgroup can be made here, or why not. */
 export function cpuCapRoot(): CgroupRoot | { reason: string } {
@@ -34,6 +34,8 @@ export function cpuCapRoot(): CgroupRoot | { reason: string } {
 }
 
 export interface CpuCap {
+  /** The cgroup's directory. */
+  dir: string;
   /** How many periods the capped process wanted more CPU than its share. */
   throttled(): number;
   /** Removes the group (once its process is gone; the kernel keeps a group that still has one). */
@@ -53,6 +55,7 @@ export function capCpu(root: CgroupRoot, pid: number, cores: number, name: strin
   }
   writeFileSync(join(dir, 'cgroup.procs'), String(pid)); // the whole process, all its threads
   return {
+    dir,
     throttled() {
       const line = readFileSync(join(dir, 'cpu.stat'), 'utf8').split('\n').find((l) => l.startsWith('nr_throttled '));
       return Number(line?.split(' ')[1] ?? 0);

@@ -31,7 +31,7 @@ import { makeTempDir, removeTempDir } from '../../src/devstack/daemon.ts';
 import { connectClient, xml, type TestClient } from '../../test/support/xmpp-client.ts';
 import { spawnRoomgate, type RoomgateProcess } from '../../test/support/processes.ts';
 import { partitionOf } from '../../src/actors/partitions.ts';
-import { capCpu, cpuCapRoot, type CpuCap } from '../lib/cpu-cap.ts';
+import { capCpu, cpuCapRoot, type CgroupRoot, type CpuCap } from '../lib/cpu-cap.ts';
 import { procCpuMs, spread, type Spread } from '../lib/stats.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -149,10 +149,11 @@ async function deploy(stack: DevStack, networkUrl: string, workers: number, dir:
 const received = (client: TestClient, prefix: string) =>
   client.unconsumed().filter((el) => el.name === 'message' && el.getChildText('body')?.startsWith(prefix)).length;
 
-/** Holds every worker of `d` to `cores` of one core, once the deployment is up (start-up at a tenth of a core takes minutes). */
-function capWorkers(d: Deployment, cores: number): void {
-  const root = cpuCapRoot();
-  if ('reason' in root) throw new Error(root.reason);
+/** Each worker's share of a core, and the cgroup hierarchy that holds it there. */
+interface Cap { root: CgroupRoot; cores: number }
+
+/** Holds every worker of `d` to its share of a core, once the deployment is up (start-up at a tenth of a core takes minutes). */
+function capWorkers(d: Deployment, { root, cores }: Cap): void {
   for (const [id, p] of d.workers) d.caps.push(capCpu(root, p.child.pid!, cores, `w6-${id.slice(0, 8)}`));
 }
 
@@ -179,18 +180,18 @@ async function throughput(network: DemoNetwork, d: Deployment, count: number, ta
   return { rate: count / seconds, workerCpuMs };
 }
 
-/** The throughput with 1, 2, 4 ... workers (each held to `capCores` of a core when given). */
-async function series(stack: DevStack, network: DemoNetwork, networkUrl: string, dir: string, opts: { messages: number; workers: number[]; runs: number }, capCores?: number): Promise<Throughput[]> {
+/** The throughput with 1, 2, 4 ... workers (each held to its share of a core when `cap` is given). */
+async function series(stack: DevStack, network: DemoNetwork, networkUrl: string, dir: string, opts: { messages: number; workers: number[]; runs: number }, cap?: Cap): Promise<Throughput[]> {
   const out: Throughput[] = [];
   for (const workers of opts.workers) {
     const d = await deploy(stack, networkUrl, workers, dir);
     try {
-      const tag = `${capCores !== undefined ? 'c' : ''}w${workers}`;
+      const tag = `${cap ? 'c' : ''}w${workers}`;
       // Warmed up before the cap and at full size: a worker's CPU per message falls 2-5x from
       // its first thousands of messages (code compiled as it runs hot) to the next, and a capped
       // worker warming up meanwhile measured 700-3,400 msg/s in one series.
       await throughput(network, d, 2 * opts.messages, `warm-${tag}`);
-      if (capCores !== undefined) capWorkers(d, capCores);
+      if (cap) capWorkers(d, cap);
       const runs: { rate: number; workerCpuMs: number }[] = [];
       for (let r = 0; r < opts.runs; r++) runs.push(await throughput(network, d, opts.messages, `${tag}r${r}`));
       const t: Throughput = {
@@ -199,7 +200,7 @@ async function series(stack: DevStack, network: DemoNetwork, networkUrl: string,
         leasesLost: [...d.workers.values()].reduce((n, p) => n + countLines(p.logFile, '"partition lease lost"'), 0),
       };
       out.push(t);
-      console.log(JSON.stringify({ workload: 'W6', ...(capCores !== undefined ? { capCores } : {}), ...t }));
+      console.log(JSON.stringify({ workload: 'W6', ...(cap ? { capCores: cap.cores } : {}), ...t }));
     } finally {
       await d.stop();
     }
@@ -253,7 +254,7 @@ export async function w6(opts: { messages: number; workers: number[]; runs: numb
     if (opts.capCores !== undefined) {
       const root = cpuCapRoot();
       result.capped = 'reason' in root ? { skipped: root.reason }
-        : { cores: opts.capCores, throughput: await series(stack, network, networkUrl, dir, opts, opts.capCores) };
+        : { cores: opts.capCores, throughput: await series(stack, network, networkUrl, dir, opts, { root, cores: opts.capCores }) };
     }
     const times: number[] = [];
     for (let r = 0; r < opts.runs; r++) {

@@ -7,16 +7,11 @@ import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import type { ScriptCommands } from './scripts.ts';
 
-export type LeaseRedis = Pick<ScriptCommands, 'acquireLease' | 'renewLease' | 'releaseLease'>;
+export type LeaseRedis = Pick<ScriptCommands, 'acquireLease' | 'releaseLease'>;
 
 /** The lease value ("<worker>#<token>") when taken or already held, null when someone else holds it. */
 export function acquireLease(redis: LeaseRedis, keys: Keys, partition: number, workerId: string, ttlMs: number): Promise<string | null> {
   return redis.acquireLease(keys.partitionLease(partition), keys.partitionFence(partition), workerId, ttlMs);
-}
-
-/** True when the lease was still ours and is extended. */
-export async function renewLease(redis: LeaseRedis, keys: Keys, partition: number, value: string, ttlMs: number): Promise<boolean> {
-  return (await redis.renewLease(keys.partitionLease(partition), value, ttlMs)) === 1;
 }
 
 /**

@@ -42,6 +42,28 @@ export function assignPartitions(partitions: number, workers: string[]): (string
   return owners;
 }
 
+interface Repeating { stop(): Promise<void> }
+
+/** Runs `work` `everyMs` after each run ends; `stop` cancels the next run and waits for one in progress. */
+function repeat(everyMs: number, work: () => Promise<void>, onError: (err: Error) => void): Repeating {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const next = () => {
+    timer = setTimeout(() => {
+      running = work().catch(onError).then(() => { if (!stopped) next(); });
+    }, everyMs);
+  };
+  next();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
 export interface PartitionHooks {
   /** The partition is ours (lease value given): start consuming it. */
   gain(partition: number, lease: string): Promise<void>;
@@ -51,13 +73,10 @@ export interface PartitionHooks {
 
 export class Ownership {
   private readonly held = new Map<number, string>();
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> = Promise.resolve();
-  private renewTimer: NodeJS.Timeout | null = null;
-  private renewing: Promise<void> = Promise.resolve();
+  private balancing: Repeating | null = null;
+  /** Renewals go on while `stop` drains the partitions, until it has given every lease back. */
+  private renewing: Repeating | null = null;
   private stopped = false;
-  /** Set once `stop` has given every lease back: renewals go on while it drains the partitions. */
-  private released = false;
 
   constructor(
     private readonly redis: Redis & ScriptCommands,
@@ -75,22 +94,9 @@ export class Ownership {
     // Two loops: the heartbeat and the leases are renewed every tick whatever the balancing is
     // doing; a handover drains the partition's job in progress, which may wait on a plugin's
     // hook for seconds, and the other leases used to wait with it.
-    const renewLoop = () => {
-      this.renewTimer = setTimeout(() => {
-        this.renewing = this.keepAlive().catch((err: Error) => this.log.warn({ err: err.message }, 'lease renewal failed')).then(() => {
-          if (!this.released) renewLoop();
-        });
-      }, this.opts.tickMs);
-    };
-    const balanceLoop = () => {
-      this.timer = setTimeout(() => {
-        this.ticking = this.tick().catch((err: Error) => this.log.warn({ err: err.message }, 'ownership tick failed')).then(() => {
-          if (!this.stopped) balanceLoop();
-        });
-      }, this.opts.tickMs);
-    };
-    renewLoop();
-    balanceLoop();
+    const warn = (what: string) => (err: Error) => this.log.warn({ err: err.message }, what);
+    this.renewing = repeat(this.opts.tickMs, () => this.keepAlive(), warn('lease renewal failed'));
+    this.balancing = repeat(this.opts.tickMs, () => this.tick(), warn('ownership tick failed'));
   }
 
   heldPartitions(): number[] { return [...this.held.keys()].sort((a, b) => a - b); }
@@ -105,16 +111,13 @@ export class Ownership {
   /** Gives every partition back (drained) and leaves the worker set. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
+    await this.balancing?.stop();
     for (const [partition, lease] of [...this.held]) {
       this.held.delete(partition);
       await this.hooks.lose(partition, false); // the leases are still renewed meanwhile
       await releaseLease(this.redis, this.keys, partition, lease);
     }
-    this.released = true;
-    if (this.renewTimer) clearTimeout(this.renewTimer);
-    await this.renewing;
+    await this.renewing?.stop();
     await this.redis.zrem(this.keys.workers(), this.workerId);
   }
 

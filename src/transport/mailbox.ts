@@ -217,8 +217,8 @@ export async function readPayload(redis: Redis, key: string): Promise<MailboxJob
  * Thrown by a job's handler to leave the job active, neither completed nor failed, for the
  * partition's next owner to run again (`recover-active-3.lua`): the lease was lost mid-job.
  * BullMQ stops renewing the job's lock and fetches nothing more once its worker is closing. A
- * handler that never returned instead kept a graceful close waiting for it forever, and with
- * it the ownership tick that was handing the partition over: no lease was renewed again.
+ * handler that never returned instead kept a graceful close (a handover) waiting for it forever,
+ * and BullMQ renewing the job's lock meanwhile.
  */
 export class LeftForNextOwner extends WaitingError {
   constructor() {

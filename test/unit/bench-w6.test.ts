@@ -29,7 +29,7 @@ test('a capped process is held to its share of a core', async (t) => {
     throw err;
   }
   try {
-    const dir = join(root.dir, `roomgate-bench-unit-test-${process.pid}`);
+    const { dir } = cap;
     assert.ok(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(busy.pid)));
     const quota = root.version === 1
       ? `${readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8').trim()} ${readFileSync(join(dir, 'cpu.cfs_period_us'), 'utf8').trim()}`
