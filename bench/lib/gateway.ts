@@ -88,7 +88,9 @@ export const ROOMGATE_NODE_FLAGS = '--max-semi-space-size=64';
 let childCounter = 0;
 
 async function startChild(configPath: string, dir: string): Promise<GatewayHandle> {
-  const logFile = join(dir, `gateway-${++childCounter}.log`);
+  // BENCH_CHILD_LOG=PREFIX keeps each child's output as PREFIX-N.log (e.g. with BENCH_NODE_FLAGS='... --trace-gc')
+  const n = ++childCounter;
+  const logFile = process.env.BENCH_CHILD_LOG ? `${process.env.BENCH_CHILD_LOG}-${n}.log` : join(dir, `gateway-${n}.log`);
   const out = openSync(logFile, 'w');
   const child: ChildProcess = fork(PROC, [configPath], {
     // roomgate's own node flags (bin/roomgate.js); BENCH_NODE_FLAGS replaces them ('' for node's defaults)

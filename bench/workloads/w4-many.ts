@@ -49,6 +49,16 @@ import { buildW4World, w4aRoom, w4bMembers, w4bRoom, w4User, W4_POSTER, type W4P
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const A_ROOMS = 200;
 const A_SIZE = 5;
+/**
+ * W4a's warm-up before the measured runs: this many sets of cold joins, then the warm set joined
+ * twice. With one cold set and one warm join, the first measured runs still ran code V8 had not
+ * optimised yet: in 5-run sets, roomgate used 210–330 ms of CPU in the first three cold runs and
+ * 130–150 in the last two, and warm runs read 121–133 ms where they read 84–98 after 1,200 joins.
+ * A gateway runs for days; its joins run hot code.
+ */
+const A_WARMUP_SETS = 4;
+/** The names of W4a's warm-up sets. */
+const warmupSets = () => Array.from({ length: A_WARMUP_SETS }, (_, i) => `warmup-${i + 1}`);
 
 export interface W4Options {
   runs: number;
@@ -150,8 +160,8 @@ async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, 
   const { timeoutMs } = ctx.opts;
   const set = (name: string) => Array.from({ length: plan.aRooms }, (_, i) => w4aRoom(name, i));
   const samples: Record<'cold' | 'warm', (ManyJoin & { cpuMs: Record<string, number> })[]> = { cold: [], warm: [] };
-  // warm-up: the code paths (cold joins of another set), then the warm set's first join
-  for (const name of ['warmup', 'warm']) {
+  // warm-up (see A_WARMUP_SETS): cold joins of sets of their own, then the warm set's first joins
+  for (const name of [...warmupSets(), 'warm', 'warm']) {
     await joinMany(client, set(name), plan.aSize, timeoutMs);
     await leaveMany(client, set(name), timeoutMs);
   }
@@ -474,7 +484,7 @@ export async function w4(ctx: BenchContext, opts: W4Options): Promise<WorkloadRe
     rate: opts.rate ?? 100, window: opts.window ?? 50, profileDir: opts.profileDir,
   };
   const plan: W4Plan = {
-    aSets: ['warmup', 'warm', ...Array.from({ length: opts.runs }, (_, r) => `cold-${r + 1}`)],
+    aSets: [...warmupSets(), 'warm', ...Array.from({ length: opts.runs }, (_, r) => `cold-${r + 1}`)],
     aRooms: A_ROOMS, aSize: A_SIZE, aUser: `bench@${ctx.stack.domain}`,
     users: parts.includes('b') ? o.users : 0, perUser: 10, bSize: 5, domain: ctx.stack.domain,
   };
