@@ -268,6 +268,10 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   participants (2,000 messages), where each snapshot is ~60× larger.
 - W3: the client writes 10,000 numbered groupchat messages (pre-serialised, 100 per write); timed until another member of the demo
   network has heard them all (and the room's \`sent\` list holds them in order), and until every echo reached the client.
+- W2 and W3 with roomgate in a child process also give their CPU per 1,000 messages (from /proc, 10 ms ticks): roomgate's, and
+  that of every process of the path together (roomgate, Prosody, Redis, the bench's client; not other jobs), and the rate the
+  machine's cores allow at that cost (cores × 1,000 ms of CPU a second, "msg/s (bound)"): what no run of that workload can
+  beat here, however the processes share the cores.
 - W4: a roomgate child of its own with a world of its own (every room lists its members). *200 rooms*: one user writes 200 join
   presences in one socket write (pre-serialised) to 200 rooms of 5 participants; timed until the last room's subject (each room's
   join sequence: 5 occupants, self-presence with 110, subject; 200 × 6 presences counted). *cold*: rooms never joined (filled from

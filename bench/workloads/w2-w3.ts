@@ -7,6 +7,7 @@
  * 100 per socket write); timed until the demo network has them all (another member hears
  * them), and until every echo reached the client; order checked on both sides.
  */
+import { availableParallelism } from 'node:os';
 import { echoesArrived, esc, numberedGroupchat, writeAll, type BenchClient } from '../lib/client.ts';
 import { GW, type BenchContext } from '../lib/context.ts';
 import { now, OrderChecker, type OrderCheck } from '../lib/gateway-core.ts';
@@ -22,6 +23,32 @@ const describe = (c: OrderCheck) => (c.lost || c.duplicated || c.reordered
   ? `lost ${c.lost}, duplicated ${c.duplicated}, reordered ${c.reordered}` : 'ok');
 
 export interface Pids { prosody: number; redis: number }
+
+/** A measured run's figures, kept in the JSON details: at least the CPU each process used. */
+type MeasuredRun = { cpuMs: Record<string, number> } & Record<string, unknown>;
+
+/**
+ * What a message costs in CPU, with roomgate in a child process: roomgate's share, and every
+ * process of the path together (roomgate, Prosody, Redis, the bench's client; not other jobs).
+ * The second bounds the rate on this machine whoever is fastest: its cores give `cores` × 1,000
+ * ms of CPU a second, so 1,000 messages costing C ms allow at most `cores` × 1,000,000 / C msg/s.
+ */
+function cpuRows(base: Pick<Row, 'workload' | 'variant' | 'mode'>, runs: MeasuredRun[], count: number): Row[] {
+  const per1000 = (ms: number) => (ms / count) * 1000;
+  const path = (u: Record<string, number>) => (u.roomgate ?? 0) + (u.prosody ?? 0) + (u.redis ?? 0) + (u.bench ?? 0);
+  const cores = availableParallelism();
+  return [
+    { ...base, metric: "roomgate's CPU per 1,000 messages", unit: 'ms', spread: spread(runs.map((r) => per1000(r.cpuMs.roomgate ?? NaN))) },
+    {
+      ...base, metric: 'CPU per 1,000 messages of roomgate, Prosody, Redis and the client together', unit: 'ms',
+      spread: spread(runs.map((r) => per1000(path(r.cpuMs)))),
+    },
+    {
+      ...base, metric: `the rate ${cores} cores allow at that CPU per message`, unit: 'msg/s (bound)',
+      spread: spread(runs.map((r) => (cores * 1_000_000) / per1000(path(r.cpuMs)))),
+    },
+  ];
+}
 
 export interface W2Options {
   /** Distinguishes the bodies of this series from others in the same room. */
@@ -40,7 +67,7 @@ export async function w2(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
   const sender = `${room}@${GW}/${W2_SENDER}`;
   const rates: number[] = [];
   const checks: string[] = [];
-  const runs: unknown[] = [];
+  const runs: MeasuredRun[] = [];
   for (let r = 0; r <= ctx.opts.runs; r++) { // run 0: warm-up (see warmUpCount)
     const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `w2${tag}-${gw.mode}-${r}-`;
@@ -70,12 +97,13 @@ export async function w2(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
     await sleep(500);
   }
   const where = gw.mode === 'child' ? 'roomgate in a child process' : 'roomgate in the bench process';
+  const variant = `legacy → XMPP, ${where}, room of ${(o.size ?? 10).toLocaleString('en')}`;
   return {
     rows: [{
-      workload: 'W2', variant: `legacy → XMPP, ${where}, room of ${(o.size ?? 10).toLocaleString('en')}`,
+      workload: 'W2', variant,
       metric: `${n.toLocaleString('en')} messages, until the client has all (archived, in order)`, unit: 'msg/s', mode: gw.mode,
       spread: spread(rates), checks, target: { op: '>=', value: 12_000 }, peer: 'biboumi ≈ 1,080 (archive on) / 14,000 (off)',
-    }],
+    }, ...(gw.mode === 'child' ? cpuRows({ workload: 'W2', variant, mode: gw.mode }, runs, n) : [])],
     details: { [`w2-${gw.mode}${room === W2_ROOM ? '' : `-${room}`}`]: runs },
   };
 }
@@ -90,7 +118,7 @@ export async function w3(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
   const echoRates: number[] = [];
   const legacyChecks: string[] = [];
   const echoChecks: string[] = [];
-  const runs: unknown[] = [];
+  const runs: MeasuredRun[] = [];
   for (let r = 0; r <= ctx.opts.runs; r++) {
     const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `w3${tag}-${gw.mode}-${r}-`;
@@ -133,6 +161,7 @@ export async function w3(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
         workload: 'W3', variant: `XMPP → legacy, ${where}, room of 10`, metric: `${n.toLocaleString('en')} messages, until every echo reached the client`,
         unit: 'msg/s', mode: gw.mode, spread: spread(echoRates), checks: echoChecks,
       },
+      ...(gw.mode === 'child' ? cpuRows({ workload: 'W3', variant: `XMPP → legacy, ${where}, room of 10`, mode: gw.mode }, runs, n) : []),
     ],
     details: { [`w3-${gw.mode}`]: runs },
   };
