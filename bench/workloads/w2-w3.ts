@@ -33,7 +33,7 @@ type MeasuredRun = { cpuMs: Record<string, number> } & Record<string, unknown>;
  * The second bounds the rate on this machine whoever is fastest: its cores give `cores` × 1,000
  * ms of CPU a second, so 1,000 messages costing C ms allow at most `cores` × 1,000,000 / C msg/s.
  */
-function cpuRows(base: Pick<Row, 'workload' | 'variant' | 'mode'>, runs: MeasuredRun[], count: number): Row[] {
+export function cpuRows(base: Pick<Row, 'workload' | 'variant' | 'mode'>, runs: MeasuredRun[], count: number): Row[] {
   const per1000 = (ms: number) => (ms / count) * 1000;
   const path = (u: Record<string, number>) => (u.roomgate ?? 0) + (u.prosody ?? 0) + (u.redis ?? 0) + (u.bench ?? 0);
   const cores = availableParallelism();
@@ -150,18 +150,19 @@ export async function w3(ctx: BenchContext, gw: GatewayHandle, c: BenchClient, p
     await sleep(500);
   }
   const where = gw.mode === 'child' ? 'roomgate in a child process' : 'roomgate in the bench process';
+  const variant = `XMPP → legacy, ${where}, room of 10`;
   return {
     rows: [
       {
-        workload: 'W3', variant: `XMPP → legacy, ${where}, room of 10`, metric: `${n.toLocaleString('en')} messages, until the legacy network has all`,
+        workload: 'W3', variant, metric: `${n.toLocaleString('en')} messages, until the legacy network has all`,
         unit: 'msg/s', mode: gw.mode, spread: spread(legacyRates), checks: legacyChecks, target: { op: '>=', value: 10_000 },
         peer: 'biboumi ≈ 1,170 (archive on) / 12,000 (off)',
       },
       {
-        workload: 'W3', variant: `XMPP → legacy, ${where}, room of 10`, metric: `${n.toLocaleString('en')} messages, until every echo reached the client`,
+        workload: 'W3', variant, metric: `${n.toLocaleString('en')} messages, until every echo reached the client`,
         unit: 'msg/s', mode: gw.mode, spread: spread(echoRates), checks: echoChecks,
       },
-      ...(gw.mode === 'child' ? cpuRows({ workload: 'W3', variant: `XMPP → legacy, ${where}, room of 10`, mode: gw.mode }, runs, n) : []),
+      ...(gw.mode === 'child' ? cpuRows({ workload: 'W3', variant, mode: gw.mode }, runs, n) : []),
     ],
     details: { [`w3-${gw.mode}`]: runs },
   };
