@@ -20,7 +20,8 @@ import { startStack, type DevStack } from '../src/devstack/stack.ts';
 import { DEFAULT_HTTP_PORT, type DemoShared } from '../src/legacy/demo/plugin.ts';
 import { escapeLocalPart } from '../src/legacy/escape.ts';
 import { createLogger, type Logger } from '../src/log.ts';
-import { connectRedis, findPlugin, type Gateway, startGateway } from '../src/main.ts';
+import { findPlugin, type Gateway, startGateway } from '../src/main.ts';
+import { connectRedis } from '../src/redis.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = join(ROOT, '.run', 'demo');

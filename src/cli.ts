@@ -12,7 +12,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
-import { connectRedis, findPlugin, startGateway, type Roles } from './main.ts';
+import { findPlugin, startGateway, type Roles } from './main.ts';
+import { connectRedis } from './redis.ts';
 import { formatStatus, readStatus } from './status.ts';
 import { demoPlugin } from './legacy/demo/plugin.ts';
 import { Mailboxes } from './transport/mailbox.ts';

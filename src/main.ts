@@ -2,9 +2,10 @@
  * The composition root: the only file that opens real connections (Redis, XMPP, the plugin's
  * network). A process runs an edge, a worker, or both (`roomgate start`, the default).
  */
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './redis.ts';
 import { createKeys, type Keys } from './actors/keys.ts';
 import { startWorker, type RunningWorker } from './actors/runtime.ts';
 import { BUNDLED_PLUGINS } from './legacy/plugins.ts';
@@ -38,22 +39,6 @@ export function findPlugin(name: string): AnyPlugin {
   const plugin = BUNDLED_PLUGINS[name];
   if (!plugin) throw new Error(`unknown plugin '${name}' (bundled: ${Object.keys(BUNDLED_PLUGINS).join(', ')})`);
   return plugin;
-}
-
-/** A Redis client that reports trouble as log lines and retries, instead of crashing. */
-export function connectRedis(url: string, log: Logger, extra: Record<string, unknown> = {}): Redis {
-  // BullMQ needs maxRetriesPerRequest null on the connections it blocks on
-  const redis = new Redis(url, { maxRetriesPerRequest: null, ...extra });
-  let down = false;
-  redis.on('error', (err) => {
-    if (!down) log.error({ err: err.message }, 'redis unreachable, retrying');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) log.info('redis reachable again');
-    down = false;
-  });
-  return redis;
 }
 
 async function waitForDrained(redis: Redis, keys: Keys, timeoutMs: number): Promise<void> {

@@ -15,6 +15,7 @@ import { merge } from '../merge.ts';
 import { encodeArchived } from './archive.ts';
 import { ByteBuffer } from '../byte-buffer.ts';
 import { Turns } from '../turns.ts';
+import { isRedisUnavailable } from '../redis.ts';
 import { CommitBuilder } from './commit.ts';
 import { roomOfJob } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
@@ -319,14 +320,6 @@ export class PartitionRuntime {
       this.deps.sessions.forgetRoom(handle.user, handle.legacyId);
     }
   }
-}
-
-/** Errors of the connection to Redis, as opposed to errors of the job itself. */
-export function isRedisUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; message?: string } | null;
-  if (!e) return false;
-  return e.name === 'MaxRetriesPerRequestError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
-    || /Connection is closed|Stream isn't writeable|LOADING|READONLY/.test(e.message ?? '');
 }
 
 /** The partition's lease is gone: this worker must stop applying its jobs; the new owner replays them. */

@@ -15,7 +15,8 @@ import { consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, re
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
 import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
-import { isRedisUnavailable, LeaseLost, PartitionRuntime } from './partition.ts';
+import { LeaseLost, PartitionRuntime } from './partition.ts';
+import { isRedisUnavailable, logRedisErrors } from '../redis.ts';
 import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import type { Inspector } from './inspector.ts';
@@ -127,7 +128,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           throw new LeftForNextOwner();
         }
       });
-      consumer.on('error', (err) => log.error({ err: err.message, partition }, 'mailbox consumer error'));
+      consumer.on('error', logRedisErrors(log, { partition }, 'mailbox consumer error'));
       consumers.set(partition, consumer);
     },
     async lose(partition, lost) {

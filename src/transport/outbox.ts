@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
 import type { ScriptCommands } from '../actors/scripts.ts';
+import { logRedisErrors } from '../redis.ts';
 
 export const EDGE_GROUP = 'edge';
 /** One consumer name for every edge: only the lease holder reads, and it inherits what is pending. */
@@ -38,6 +39,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
     });
   }
   const reader = redis.duplicate(); // XREADGROUP BLOCK holds its connection
+  reader.on('error', logRedisErrors(log, {}, 'outbox reader error'));
   let running = true;
 
   // read as bytes: the stanzas go to the XMPP socket as Redis holds them, never decoded to a

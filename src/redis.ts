@@ -1,0 +1,45 @@
+/**
+ * Redis going away, as an operator reads it: the gateway's connection says once that Redis is
+ * unreachable and once that it is back, and retries meanwhile instead of crashing. Connections
+ * that other code opens from it (BullMQ's blocking reads, the outbox reader) fail with it; their
+ * connection errors are that same outage and are not logged again (an outage of 8 s logged 136
+ * error lines from the mailbox consumers, and ioredis printed 17 "Unhandled error event" stacks
+ * for the outbox reader).
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** A Redis client that reports trouble as log lines and retries, instead of crashing. */
+export function connectRedis(url: string, log: Logger, extra: Record<string, unknown> = {}): Redis {
+  // BullMQ needs maxRetriesPerRequest null on the connections it blocks on
+  const redis = new Redis(url, { maxRetriesPerRequest: null, ...extra });
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) log.error({ err: err.message }, 'redis unreachable, retrying');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis reachable again');
+    down = false;
+  });
+  return redis;
+}
+
+/** Errors of the connection to Redis, as opposed to errors of a command or of a job. */
+export function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string } | null;
+  if (!e) return false;
+  return e.name === 'MaxRetriesPerRequestError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
+    || /Connection is closed|Stream isn't writeable|LOADING|READONLY/.test(e.message ?? '');
+}
+
+/**
+ * What a connection duplicated from the gateway's one does with its errors: those of the
+ * connection are the outage `connectRedis` reports (debug only); anything else is a warning.
+ */
+export function logRedisErrors(log: Logger, context: Record<string, unknown>, what: string) {
+  return (err: Error): void => {
+    if (isRedisUnavailable(err)) log.debug({ ...context, err: err.message }, `${what}: redis unavailable`);
+    else log.warn({ ...context, err: err.message }, what);
+  };
+}

@@ -1,0 +1,69 @@
+// Redis going away under a running roomgate process, as its operator reads the log: one line
+// when Redis becomes unreachable and one when it is back, however many connections and
+// partition consumers fail meanwhile; nothing printed outside the JSON log.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startStack, type TestStack } from '../support/stack.ts';
+import { makeTempDir, removeTempDir } from '../support/daemon.ts';
+import { freePort } from '../support/ports.ts';
+import { spawnRoomgate, type RoomgateProcess } from '../support/processes.ts';
+
+const PARTITIONS = 16;
+
+let stack: TestStack;
+let dir: string;
+let gw: RoomgateProcess;
+
+before(async () => {
+  stack = await startStack({ redis: { appendOnly: true } });
+  dir = makeTempDir('outage');
+  const worldPath = join(dir, 'world.json');
+  await writeFile(worldPath, JSON.stringify({ rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] }));
+  const config = {
+    component: { jid: 'gw.localhost', secret: stack.component.secret },
+    xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },
+    redis: { url: stack.redis.url, prefix: `test:${randomUUID()}` },
+    partitions: PARTITIONS,
+    plugin: { name: 'demo', options: { world: worldPath, httpPort: await freePort(), shiftTimestamps: false } },
+    log: { level: 'info' },
+  };
+  const configPath = join(dir, 'roomgate.json');
+  await writeFile(configPath, JSON.stringify(config));
+  gw = spawnRoomgate('start', configPath, dir, 'gateway');
+  await gw.waitForLog(/"worker started"/, 30_000);
+  await gw.waitForLog(/"edge active"/, 30_000);
+});
+
+after(async () => {
+  await gw?.kill();
+  await stack?.stop();
+  if (dir) await removeTempDir(dir);
+});
+
+test('a Redis outage is one line in the log, and its end another; the process keeps running', async () => {
+  // a crash, not a restart: every connection is refused for a while ('[r]' keeps pkill off its own command line)
+  execFileSync('pkill', ['-KILL', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+  await gw.waitForLog(/"redis unreachable, retrying"/);
+  // long enough for each of the 16 partition consumers and the outbox reader to retry several times
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  await stack.redis.restart({ crash: true });
+  await gw.waitForLog(/"redis reachable again"/, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // what the reconnected consumers say, if anything
+
+  const lines = readFileSync(gw.logFile, 'utf8').split('\n').filter(Boolean);
+  const notJson = lines.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } });
+  assert.deepEqual(notJson, [], 'everything is in the JSON log (no "Unhandled error event" from an ioredis connection)');
+  const entries = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+  const problems = entries.filter((e) => e.level >= 40).map((e) => e.msg);
+  assert.equal(problems.filter((m) => m === 'redis unreachable, retrying').length, 1);
+  // besides: the leases that expired meanwhile (a partition's or the edge's), a line each
+  const expected = new Set(['redis unreachable, retrying', 'partition lease lost', 'edge lease lost: going back to standby']);
+  assert.deepEqual(problems.filter((m) => !expected.has(m)), []);
+  assert.equal(entries.filter((e) => e.msg === 'redis reachable again').length, 1);
+  assert.equal(gw.child.exitCode, null);
+});
