@@ -54,7 +54,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
   const redis = connectRedis(config.redis.url, log.child({ module: 'redis' }));
   await redis.ping();
   // BullMQ duplicates the connection for blocking reads; an edge with a worker beside it hands it what it parsed
-  const mailboxes = new Mailboxes(keys, redis, { keepParsed: roles.edge && roles.worker });
+  const mailboxes = new Mailboxes(keys, redis, { keepParsed: roles.edge && roles.worker, log: log.child({ module: 'mailbox' }) });
   const gatewayJid = config.component.jid;
   let plugin: AnyPlugin | null = null;
   let shared: unknown = null;

@@ -8,10 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { Queue, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
+import pino, { type Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
 import { BoundedMap } from '../bounded-map.ts';
 import type { LegacyRoomEvent } from '../machines/events.ts';
 import type { Element } from './xmpp/stanza.ts';
+import { logRedisErrors } from '../redis.ts';
+
+/** Where the errors of a mailbox queue go when its owner gives no logger (the CLI's short-lived queues). */
+const SILENT = pino({ level: 'silent' });
 
 export const MAILBOX_QUEUE = 'mailbox';
 
@@ -86,12 +91,19 @@ export class Mailboxes {
    * edge's parsed stanzas are kept for it (see `parsedStanza`); an edge alone keeps none.
    * `redis` carries the queues and the payloads.
    */
-  constructor(private readonly keys: Keys, private readonly redis: Redis, private readonly opts: { keepParsed?: boolean } = {}) {}
+  constructor(
+    private readonly keys: Keys,
+    private readonly redis: Redis,
+    private readonly opts: { keepParsed?: boolean; log?: Logger } = {},
+  ) {}
 
   private queue(partition: number): Queue<MailboxEntry> {
     let q = this.queues.get(partition);
     if (!q) {
       q = new Queue<MailboxEntry>(MAILBOX_QUEUE, { connection: this.redis, prefix: this.keys.mailboxPrefix(partition) });
+      // a queue without an error listener has BullMQ print each of its connection's errors to
+      // stderr, outside the log: every retry while Redis is away (src/redis.ts)
+      q.on('error', logRedisErrors(this.opts.log ?? SILENT, { partition }, 'mailbox queue error'));
       this.queues.set(partition, q);
     }
     return q;

@@ -12,15 +12,17 @@ import { startStack, type TestStack } from '../support/stack.ts';
 import { makeTempDir, removeTempDir } from '../support/daemon.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnRoomgate, type RoomgateProcess } from '../support/processes.ts';
+import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
 
 const PARTITIONS = 16;
 
 let stack: TestStack;
 let dir: string;
 let gw: RoomgateProcess;
+let romeo: TestClient;
 
 before(async () => {
-  stack = await startStack({ redis: { appendOnly: true } });
+  stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }], redis: { appendOnly: true } });
   dir = makeTempDir('outage');
   const worldPath = join(dir, 'world.json');
   await writeFile(worldPath, JSON.stringify({ rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] }));
@@ -37,9 +39,13 @@ before(async () => {
   gw = spawnRoomgate('start', configPath, dir, 'gateway');
   await gw.waitForLog(/"worker started"/, 30_000);
   await gw.waitForLog(/"edge active"/, 30_000);
+  // a stanza through the edge: its partition's mailbox queue is open when Redis goes away
+  romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
+  await romeo.iq(xml('iq', { type: 'get', to: 'gw.localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
 });
 
 after(async () => {
+  await romeo?.stop();
   await gw?.kill();
   await stack?.stop();
   if (dir) await removeTempDir(dir);
