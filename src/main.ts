@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Redis } from 'ioredis';
-import { connectRedis } from './redis.ts';
+import { connectRedis, watchRedis } from './redis.ts';
 import { createKeys, type Keys } from './actors/keys.ts';
 import { startWorker, type RunningWorker } from './actors/runtime.ts';
 import { BUNDLED_PLUGINS } from './legacy/plugins.ts';
@@ -53,6 +53,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
   const keys = createKeys(config.redis.prefix, config.partitions);
   const redis = connectRedis(config.redis.url, log.child({ module: 'redis' }));
   await redis.ping();
+  const unwatch = watchRedis(redis, log.child({ module: 'redis' }));
   // BullMQ duplicates the connection for blocking reads; an edge with a worker beside it hands it what it parsed
   const mailboxes = new Mailboxes(keys, redis, { keepParsed: roles.edge && roles.worker, log: log.child({ module: 'mailbox' }) });
   const gatewayJid = config.component.jid;
@@ -63,6 +64,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
   let inspectHttp: InspectHttp | null = null;
 
   const closeAll = async () => {
+    unwatch();
     await inspectHttp?.close();
     await plugin?.stop?.(shared);
     await mailboxes.close();

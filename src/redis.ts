@@ -1,6 +1,8 @@
 /**
  * Redis going away, as an operator reads it: the gateway's connection says once that Redis is
- * unreachable and once that it is back, and retries meanwhile instead of crashing. Connections
+ * unreachable and once that it is back, and retries meanwhile instead of crashing; a Redis that
+ * keeps the connection but stops answering (hung, or cut off without a reset) is said too
+ * (`watchRedis`), where the connection alone would wait in silence. Connections
  * that other code opens from it (BullMQ's blocking reads, the outbox reader) fail with it; their
  * connection errors are that same outage and are not logged again (an outage of 8 s logged 136
  * error lines from the mailbox consumers, and ioredis printed 17 "Unhandled error event" stacks
@@ -42,4 +44,39 @@ export function logRedisErrors(log: Logger, context: Record<string, unknown>, wh
     if (isRedisUnavailable(err)) log.debug({ ...context, err: err.message }, `${what}: redis unavailable`);
     else log.warn({ ...context, err: err.message }, what);
   };
+}
+
+/** How often `watchRedis` asks, and after how long without an answer it says so. */
+export const REDIS_WATCH = { everyMs: 2000, silentMs: 5000 };
+
+/**
+ * Pings Redis every `everyMs` while the connection is up; a ping unanswered for `silentMs` is
+ * one error line, and its answer one line more. A lost connection is `connectRedis`'s to report.
+ * Returns `stop`.
+ */
+export function watchRedis(redis: Redis, log: Logger, opts = REDIS_WATCH): () => void {
+  let asked: number | null = null;
+  let reported = false;
+  const tick = () => {
+    if (asked !== null) {
+      const waitedMs = Date.now() - asked;
+      // unanswered because the connection is down: connectRedis says so
+      if (!reported && waitedMs >= opts.silentMs && redis.status === 'ready') {
+        reported = true;
+        log.error({ waitedMs }, 'redis not answering');
+      }
+      return;
+    }
+    if (redis.status !== 'ready') return;
+    asked = Date.now();
+    redis.ping().then(() => {
+      if (reported) log.info({ waitedMs: Date.now() - asked! }, 'redis answering again');
+    }, () => undefined).finally(() => {
+      asked = null;
+      reported = false;
+    });
+  };
+  const timer = setInterval(tick, Math.min(opts.everyMs, opts.silentMs / 2));
+  timer.unref();
+  return () => clearInterval(timer);
 }

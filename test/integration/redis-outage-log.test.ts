@@ -1,6 +1,6 @@
 // Redis going away under a running roomgate process, as its operator reads the log: one line
-// when Redis becomes unreachable and one when it is back, however many connections and
-// partition consumers fail meanwhile; nothing printed outside the JSON log.
+// when Redis becomes unreachable (or stops answering) and one when it is back, however many
+// connections and partition consumers fail meanwhile; nothing printed outside the JSON log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -71,5 +71,22 @@ test('a Redis outage is one line in the log, and its end another; the process ke
   const expected = new Set(['redis unreachable, retrying', 'partition lease lost', 'edge lease lost: going back to standby']);
   assert.deepEqual(problems.filter((m) => !expected.has(m)), []);
   assert.equal(entries.filter((e) => e.msg === 'redis reachable again').length, 1);
+  assert.equal(gw.child.exitCode, null);
+});
+
+test('a Redis that keeps the connection but stops answering is said once, and its answer again', async () => {
+  const before = readFileSync(gw.logFile, 'utf8').split('\n').filter(Boolean).length;
+  execFileSync('pkill', ['-STOP', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+  try {
+    await gw.waitForLog(/"redis not answering"/, 15_000);
+  } finally {
+    execFileSync('pkill', ['-CONT', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+  }
+  await gw.waitForLog(/"redis answering again"/, 15_000);
+  const entries = readFileSync(gw.logFile, 'utf8').split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l) as { msg: string; waitedMs?: number });
+  assert.equal(entries.filter((e) => e.msg === 'redis not answering').length, 1);
+  assert.ok(entries.find((e) => e.msg === 'redis answering again')!.waitedMs! >= 5000);
+  // the connection never dropped: it is not reported as unreachable
+  assert.equal(entries.filter((e) => e.msg === 'redis unreachable, retrying').length, 0);
   assert.equal(gw.child.exitCode, null);
 });
