@@ -20,7 +20,9 @@ export const configSchema = z.object({
     host: z.string().min(1).default('127.0.0.1'),
     /** The XMPP server's component port (XEP-0114). */
     port: z.number().int().min(1).max(65535).default(5347),
-  }).strict().default({ host: '127.0.0.1', port: 5347 }),
+    /** An outbound write the server has not taken after this long is a log line (a hung or cut-off server). */
+    writeSilentMs: z.number().int().min(100).default(10_000),
+  }).strict().default({ host: '127.0.0.1', port: 5347, writeSilentMs: 10_000 }),
   redis: z.object({
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     /** Prefix of every key, so several gateways can share one Redis. */

@@ -33,7 +33,17 @@ export interface EdgeOptions {
   log: Logger;
   /** The edge lease's life without renewal; a standby takes over after it. */
   leaseTtlMs?: number;
+  /** After how long an outbound write not yet taken by the XMPP server is said (`WRITE_SILENT_MS`). */
+  writeSilentMs?: number;
 }
+
+/**
+ * An outbound write the XMPP server has not taken after this long is a log line (config
+ * `xmpp.writeSilentMs`): a server that hangs, or is cut off without a reset, keeps the
+ * connection open and reads nothing, and the drain would wait in silence (the stanzas stay in
+ * their streams meanwhile: nothing is lost). A write of W2's largest batches takes milliseconds.
+ */
+export const WRITE_SILENT_MS = 10_000;
 
 /** Reconnect delays: doubling from 1 s up to 30 s, back to 1 s once online. */
 export const RECONNECT_MIN_MS = 1000;
@@ -156,7 +166,7 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
       await online;
       try {
         // one write per batch: already in order, and the callback means it was flushed
-        await xmpp.write(stanzas);
+        await sayIfSlow(xmpp.write(stanzas), opts.writeSilentMs ?? WRITE_SILENT_MS, log);
         return;
       } catch (err) {
         if (closing) throw err;
@@ -176,4 +186,20 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
       await xmpp.stop().catch(() => undefined);
     },
   };
+}
+
+/** Waits for a write; one line when it takes longer than `afterMs`, and one when it is done after all. */
+async function sayIfSlow(write: Promise<void>, afterMs: number, log: Logger): Promise<void> {
+  const t0 = Date.now();
+  let said = false;
+  const timer = setTimeout(() => {
+    said = true;
+    log.error({ waitedMs: afterMs }, 'xmpp server not reading: outbound stanzas wait');
+  }, afterMs);
+  try {
+    await write;
+    if (said) log.info({ waitedMs: Date.now() - t0 }, 'xmpp server reading again');
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config.ts';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/log.ts';
 import { startGateway, type Gateway } from '../../src/main.ts';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
@@ -32,6 +33,10 @@ export interface TestGatewayOptions {
   prefix?: string;
   /** Turns the inspector page on, on this port. */
   inspectPort?: number;
+  /** See config `xmpp.writeSilentMs`. */
+  writeSilentMs?: number;
+  /** Where roomgate logs (default: stdout, at ROOMGATE_TEST_LOG's level, silent if unset). */
+  log?: Logger;
 }
 
 export async function startTestGateway(stack: TestStack, opts: TestGatewayOptions): Promise<TestGateway> {
@@ -44,7 +49,10 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
   const prefix = opts.prefix ?? `test:${randomUUID()}`;
   const config = parseConfig({
     component: { jid: stack.component.jid, secret: stack.component.secret },
-    xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },
+    xmpp: {
+      host: '127.0.0.1', port: Number(new URL(stack.component.service).port),
+      ...(opts.writeSilentMs !== undefined ? { writeSilentMs: opts.writeSilentMs } : {}),
+    },
     redis: { url: stack.redis.url, prefix },
     partitions: opts.partitions ?? 4,
     plugin,
@@ -53,7 +61,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
   }, {});
   const configPath = join(dir, 'roomgate.json');
   await writeFile(configPath, JSON.stringify(config));
-  const gateway = await startGateway(config, createLogger(config.log.level));
+  const gateway = await startGateway(config, opts.log ?? createLogger(config.log.level));
   const demoUrl = plugin.name === 'demo' ? `http://127.0.0.1:${(gateway.shared as DemoShared).http!.port}` : '';
   return {
     gateway, demoUrl, prefix, configPath,

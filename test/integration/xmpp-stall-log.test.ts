@@ -1,0 +1,70 @@
+// An XMPP server that keeps the component connection open but reads nothing (hung, or cut off
+// without a reset): the edge says so once its outbound write has waited `xmpp.writeSilentMs`,
+// and again when the server reads; the stanzas wait in their streams, and none is lost.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import pino from 'pino';
+import { startStack, type TestStack } from '../support/stack.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
+import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
+
+const GW = 'gw.localhost';
+const LOBBY = `lobby@${GW}`;
+// enough to fill the loopback socket's buffers on both sides (several MB each)
+const MESSAGES = 12_000;
+const BODY = 'x'.repeat(2000);
+
+let stack: TestStack;
+let gw: TestGateway;
+let romeo: TestClient;
+const lines: { msg: string; waitedMs?: number }[] = [];
+
+before(async () => {
+  stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
+  const log = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+  gw = await startTestGateway(stack, {
+    world: { rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] }, writeSilentMs: 1500, log,
+  });
+  romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
+  await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: 'jabber:iq:register' }, xml('nickname', {}, 'romeo'))));
+  await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
+  await romeo.next((el) => el.name === 'message' && !!el.getChild('subject'));
+});
+
+after(async () => {
+  await romeo?.stop();
+  await gw?.stop();
+  await stack?.stop();
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; log: ${lines.map((l) => l.msg).join(' | ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('a server that stops reading is one line once a write has waited, one more when it reads, and nothing is lost', async () => {
+  const prosody = ['-f', `[p]rosody .*${stack.prosody.dir}`];
+  execFileSync('pkill', ['-STOP', ...prosody]);
+  try {
+    const { network } = gw.gateway.shared as DemoShared;
+    for (let i = 0; i < MESSAGES; i++) network.post('lobby', { from: 'bob', body: `${i} ${BODY}` });
+    await until('the stall to be said', () => lines.some((l) => l.msg === 'xmpp server not reading: outbound stanzas wait'));
+  } finally {
+    execFileSync('pkill', ['-CONT', ...prosody]);
+  }
+  await until('the server to read again', () => lines.some((l) => l.msg === 'xmpp server reading again'));
+  assert.equal(lines.filter((l) => l.msg === 'xmpp server not reading: outbound stanzas wait').length, 1);
+  assert.ok(lines.find((l) => l.msg === 'xmpp server reading again')!.waitedMs! >= 1500);
+  // every message arrives, in order
+  let next = 0;
+  while (next < MESSAGES) {
+    const el = await romeo.next((m) => m.name === 'message' && m.attrs.type === 'groupchat' && !!m.getChildText('body'), 30_000);
+    assert.equal(el.getChildText('body')!.split(' ')[0], String(next));
+    next++;
+  }
+});
