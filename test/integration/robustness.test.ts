@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
+import { execFileSync } from 'node:child_process';
+import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const MUC = 'http://jabber.org/protocol/muc';
 const REGISTER = 'jabber:iq:register';
@@ -42,6 +46,29 @@ describe('robustness', () => {
     await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'rr1' }, xml('body', {}, 'still there')));
     const echo = await romeo.next((el) => el.attrs.id === 'rr1', 20_000);
     assert.equal(echo.getChildText('body'), 'still there');
+  });
+
+  test('a Redis crash under traffic loses nothing: every message arrives once, in order', async () => {
+    const { network } = gw.gateway.shared as DemoShared;
+    let posted = 0;
+    // the legacy network keeps talking (1,000 messages a second) before, during and after the crash
+    const traffic = setInterval(() => { for (let k = 0; k < 5; k++) network.post('lobby', { from: 'bob', body: `load ${posted++}` }); }, 5);
+    try {
+      await sleep(1500);
+      execFileSync('pkill', ['-KILL', '-f', `[r]edis-server .*:${stack.redis.port}`]); // with commits and adds in flight
+      await sleep(1500);
+      await stack.redis.restart({ crash: true }); // the append-only file keeps what was written
+      await sleep(1500);
+    } finally {
+      clearInterval(traffic);
+    }
+    const got: number[] = [];
+    while (got.length < posted) {
+      const el = await romeo.next((m) => m.getChildText('body')?.startsWith('load ') ?? false, 20_000);
+      got.push(Number(el.getChildText('body')!.slice(5)));
+    }
+    assert.deepEqual(got, Array.from({ length: posted }, (_, i) => i));
+    assert.ok(posted > 3000, `${posted} messages posted`);
   });
 
   test('a dropped component connection is reconnected, and what was queued meanwhile goes out', async () => {
