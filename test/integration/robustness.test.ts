@@ -71,6 +71,34 @@ describe('robustness', () => {
     assert.ok(posted > 3000, `${posted} messages posted`);
   });
 
+  test("a Redis crash while the user writes loses nothing: the network has every message once, in order, and so do the echoes", async () => {
+    const { network } = gw.gateway.shared as DemoShared;
+    let sent = 0;
+    const traffic = setInterval(() => {
+      for (let k = 0; k < 5; k++) void romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: `up-${sent}` }, xml('body', {}, `up ${sent++}`)));
+    }, 5);
+    try {
+      await sleep(1500);
+      execFileSync('pkill', ['-KILL', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+      await sleep(1500);
+      await stack.redis.restart({ crash: true });
+      await sleep(1500);
+    } finally {
+      clearInterval(traffic);
+    }
+    const echoes: number[] = [];
+    while (echoes.length < sent) {
+      const el = await romeo.next((m) => m.getChildText('body')?.startsWith('up ') ?? false, 20_000);
+      assert.notEqual(el.attrs.type, 'error', el.toString());
+      echoes.push(Number(el.getChildText('body')!.slice(3)));
+    }
+    const all = Array.from({ length: sent }, (_, i) => i);
+    assert.deepEqual(echoes, all);
+    const heard = network.room('lobby').sent.filter((m) => m.body.startsWith('up ')).map((m) => Number(m.body.slice(3)));
+    assert.deepEqual(heard, all);
+    assert.ok(sent > 1000, `${sent} messages sent`);
+  });
+
   test('a dropped component connection is reconnected, and what was queued meanwhile goes out', async () => {
     // Prosody drops the component when its stream breaks: simulate it by closing the socket under it
     const edge = gw.gateway.edge!;
