@@ -18,7 +18,7 @@ export class CommitBuilder {
   private k(key: string): number {
     let i = this.keyIndex.get(key);
     if (i === undefined) {
-      i = this.keyIndex.size + 3; // KEYS[1] lease, KEYS[2] outbound stream
+      i = this.keyIndex.size + 4; // KEYS[1] lease, KEYS[2] outbound stream, KEYS[3] last commit
       this.keyIndex.set(key, i);
     }
     return i;
@@ -45,12 +45,17 @@ export class CommitBuilder {
     return this;
   }
 
-  /** `commitPartition`'s arguments: the key count, the keys, the lease, the stanzas (UTF-8), the ops. */
-  args(leaseKey: string, outStream: string, lease: string, stanzas: Buffer): [number, ...(string | number | Buffer)[]] {
+  /**
+   * `commitPartition`'s arguments: the key count, the keys, the lease, the commit's id (unique
+   * per lease: the script applies a commit sent twice once), the stanzas (UTF-8), the ops.
+   */
+  args(
+    partition: { lease: string; outStream: string; lastCommit: string }, lease: string, commitId: string, stanzas: Buffer,
+  ): [number, ...(string | number | Buffer)[]] {
     const archives: (string | number | Buffer)[] = [];
     for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), payload.bytes());
-    const keys = [leaseKey, outStream, ...this.keyIndex.keys()];
-    return [keys.length, ...keys, lease, stanzas, ...archives, ...this.ops];
+    const keys = [partition.lease, partition.outStream, partition.lastCommit, ...this.keyIndex.keys()];
+    return [keys.length, ...keys, lease, commitId, stanzas, ...archives, ...this.ops];
   }
 }
 

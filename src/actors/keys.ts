@@ -16,6 +16,8 @@ export interface Keys {
   outStream(partition: number): string;
   /** A partition's lease ("<worker>#<token>") and its fencing counter. */
   partitionLease(partition: number): string;
+  /** The id of a partition's last commit: a commit sent again is applied once (commit-partition-n.lua). */
+  partitionLastCommit(partition: number): string;
   partitionFence(partition: number): string;
   /** Set of the registered users of a partition (logged in by whoever owns it). */
   partitionUsers(partition: number): string;
@@ -64,6 +66,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     mailboxPayload: (n, id) => `${prefix}:{p:${n}}:payload:${id}`,
     outStream: (n) => `${prefix}:{p:${n}}:out`,
     partitionLease: (n) => `${prefix}:{p:${n}}:lease`,
+    partitionLastCommit: (n) => `${prefix}:{p:${n}}:last-commit`,
     partitionFence: (n) => `${prefix}:{p:${n}}:fence`,
     partitionUsers: (n) => `${prefix}:{p:${n}}:users`,
     workers: () => `${prefix}:workers`,

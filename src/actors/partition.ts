@@ -83,6 +83,8 @@ export class PartitionRuntime {
   /** The lease value this worker holds for the partition; commits are fenced with it. */
   lease: string | null = null;
   private batch: Batch = emptyBatch();
+  /** Commits sent, for their ids (`${lease}/${n}`: unique, as a lease value is never given twice). */
+  private commits = 0;
   /** When the last commit was answered (`performance.now()`): a job after a quiet spell commits early. */
   private lastCommitMs = -Infinity;
 
@@ -311,7 +313,8 @@ export class PartitionRuntime {
     }
     // a history read after this commit is sent comes after it on the connection: it sees these entries
     for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
-    const result = await redis.commitPartition(...commit.args(keys.partitionLease(partition), keys.outStream(partition), this.lease, batch.stanzas.bytes()));
+    const partitionKeys = { lease: keys.partitionLease(partition), outStream: keys.outStream(partition), lastCommit: keys.partitionLastCommit(partition) };
+    const result = await redis.commitPartition(...commit.args(partitionKeys, this.lease, `${this.lease}/${++this.commits}`, batch.stanzas.bytes()));
     this.lastCommitMs = performance.now();
     if (result === -1) throw new LeaseLost(partition);
     for (const w of written) this.rooms.written(w);

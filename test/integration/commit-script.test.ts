@@ -1,5 +1,5 @@
-// The fenced commit script's archive op against a real Redis: each entry appended once per stanza
-// id, in order, however many entries one commit carries.
+// The fenced commit script against a real Redis: each archive entry appended once per stanza id,
+// in order, however many entries one commit carries; a commit sent twice applied once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
@@ -10,10 +10,13 @@ import { useScriptedRedis } from '../support/redis.ts';
 let client: Redis & ScriptCommands;
 useScriptedRedis((c) => { client = c; });
 
+const PARTITION = { lease: 'lease', outStream: 'out', lastCommit: 'last-commit' };
+let commits = 0;
+
 async function commit(list: string, entries: [stanzaId: string, entry: string][]): Promise<void> {
   const c = new CommitBuilder();
   for (const [id, entry] of entries) c.archive(list, `${list}:ids`, id, entry);
-  assert.equal(await client.commitPartition(...c.args('lease', 'out', 'L', Buffer.alloc(0))), 1);
+  assert.equal(await client.commitPartition(...c.args(PARTITION, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
 }
 
 test('an entry whose stanza id is archived already, by an earlier commit or earlier in the same one, is not appended again', async () => {
@@ -31,4 +34,27 @@ test('a commit of thousands of entries appends them all, in order', async () => 
   const list = await client.lrange('a2', 0, -1);
   assert.equal(list.length, 2_500);
   assert.deepEqual(list, entries.map(([, e]) => e));
+});
+
+test('a commit sent again (its answer lost with the connection) is applied once: stanzas and own ids not doubled', async () => {
+  await client.set('lease', 'L');
+  const c = new CommitBuilder();
+  c.push('own-ids', 10, ['["l1","x1"]']).set('snapshot', 'S1');
+  const args = c.args(PARTITION, 'L', 'again-1', Buffer.from('<message/>'));
+  assert.equal(await client.commitPartition(...args), 1);
+  assert.equal(await client.commitPartition(...args), 1);
+  assert.equal(await client.xlen('out'), 1);
+  assert.deepEqual(await client.lrange('own-ids', 0, -1), ['["l1","x1"]']);
+  // the next commit (another id) is applied
+  const next = new CommitBuilder().push('own-ids', 10, ['["l2","x2"]']);
+  assert.equal(await client.commitPartition(...next.args(PARTITION, 'L', 'again-2', Buffer.from('<message/>'))), 1);
+  assert.equal(await client.xlen('out'), 2);
+  assert.deepEqual(await client.lrange('own-ids', 0, -1), ['["l1","x1"]', '["l2","x2"]']);
+});
+
+test('a commit under a lease no longer held writes nothing', async () => {
+  await client.set('lease', 'other');
+  const c = new CommitBuilder().set('fenced', 'no');
+  assert.equal(await client.commitPartition(...c.args(PARTITION, 'L', 'fenced-1', Buffer.from('<message/>'))), -1);
+  assert.equal(await client.exists('fenced'), 0);
 });

@@ -3,20 +3,28 @@
   outbound stanzas — in one step, and only while the worker still holds the partition's lease
   (fencing). A worker that lost its lease writes nothing, so the new owner's replay is the
   only one that counts.
+  A commit is applied once: ioredis sends a command again when the connection dropped before
+  its answer came, and Redis may have run it already (a crash between running it and
+  answering); the outbound stanzas and the own-ids lists would then get it twice.
   KEYS[1] partition lease
   KEYS[2] the partition's outbound stream (the edge reads it)
-  KEYS[3..] keys the ops name by index
+  KEYS[3] the id of the partition's last commit
+  KEYS[4..] keys the ops name by index
   ARGV[1] the lease value the worker holds
-  ARGV[2] outbound stanzas, already serialised in order ('' for none)
-  ARGV[3..] ops, flat (src/actors/commit.ts), values as they are:
+  ARGV[2] this commit's id (unique per lease)
+  ARGV[3] outbound stanzas, already serialised in order ('' for none)
+  ARGV[4..] ops, flat (src/actors/commit.ts), values as they are:
           set k value | del k | sadd k member | srem k member
           archives k(list) k(ids) payload          (each entry appended once per stanza id; payload:
                                                     <bytes>:<stanza-id><bytes>:<entry>, repeated)
           push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
-  Returns 1, or -1 when the lease is not held (nothing written).
+  Returns 1 (also for a commit applied already), or -1 when the lease is not held (nothing written).
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
+end
+if redis.call('GET', KEYS[3]) == ARGV[2] then
+  return 1
 end
 local n = #ARGV
 
@@ -70,7 +78,7 @@ end
 
 -- the ops are checked whole before any is applied: a script stopped midway keeps what it wrote
 local archived = {}
-local i = 3
+local i = 4
 while i <= n do
   local o = ARGV[i]
   if o == 'del' then i = i + 2
@@ -83,7 +91,7 @@ while i <= n do
   else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
 end
 if i ~= n + 1 then return redis.error_reply('commit-partition: truncated ops') end
-i = 3
+i = 4
 while i <= n do
   local o = ARGV[i]
   local key = KEYS[tonumber(ARGV[i + 1])]
@@ -111,7 +119,8 @@ while i <= n do
     i = i + 4
   end
 end
-if ARGV[2] ~= '' then
-  redis.call('XADD', KEYS[2], '*', 's', ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('XADD', KEYS[2], '*', 's', ARGV[3])
 end
+redis.call('SET', KEYS[3], ARGV[2])
 return 1
