@@ -1,12 +1,11 @@
 /**
- * Redis going away, as an operator reads it: the gateway's connection says once that Redis is
+ * Redis going away, as an operator reads it. The gateway's connection says once that Redis is
  * unreachable and once that it is back, and retries meanwhile instead of crashing; a Redis that
  * keeps the connection but stops answering (hung, or cut off without a reset) is said too
- * (`watchRedis`), where the connection alone would wait in silence. Connections
- * that other code opens from it (BullMQ's blocking reads, the outbox reader) fail with it; their
- * connection errors are that same outage and are not logged again (an outage of 8 s logged 136
- * error lines from the mailbox consumers, and ioredis printed 17 "Unhandled error event" stacks
- * for the outbox reader).
+ * (`watchRedis`), where the connection alone would wait in silence. The connections opened from
+ * it (BullMQ's, the outbox reader) fail with it: their connection errors are the same outage and
+ * are not logged again (an outage of 8 s logged 136 error lines from the mailbox consumers, and
+ * ioredis printed 17 "Unhandled error event" stacks for the outbox reader).
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
