@@ -45,6 +45,8 @@ export interface DevProsody {
   register(user: string, password: string): Promise<void>;
   /** Last lines of prosody.log (for assertion messages). */
   logTail(lines?: number): string;
+  /** The server's process id, for tests that pause it. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<DevProsody> {
       dir,
       register,
       logTail: (lines = 40) => tailFile(logFile, lines),
+      pid: started.pid,
       async stop() {
         await started.stop();
         await dispose();

@@ -24,6 +24,8 @@ export interface DevRedis {
   dir: string;
   /** Stops and starts redis-server on the same port and dir; `crash` uses SIGKILL instead of a clean shutdown. */
   restart(opts?: { crash?: boolean }): Promise<void>;
+  /** The server's process id (another after `restart`), for tests that crash or pause it. */
+  pid(): number;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<DevRedis> {
       port,
       url: `redis://127.0.0.1:${port}`,
       dir,
+      pid: () => daemon.pid,
       async restart(r = {}) {
         await daemon.stop(r.crash ? 0 : 10000);
         daemon = launch(port, dir, appendOnly, ownProcessGroup);

@@ -3,7 +3,6 @@
 // connections and partition consumers fail meanwhile; nothing printed outside the JSON log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -52,8 +51,8 @@ after(async () => {
 });
 
 test('a Redis outage is one line in the log, and its end another; the process keeps running', async () => {
-  // a crash, not a restart: every connection is refused for a while ('[r]' keeps pkill off its own command line)
-  execFileSync('pkill', ['-KILL', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+  // a crash, not a restart: every connection is refused for a while
+  process.kill(stack.redis.pid(), 'SIGKILL');
   await gw.waitForLog(/"redis unreachable, retrying"/);
   // long enough for each of the 16 partition consumers and the outbox reader to retry several times
   await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -76,11 +75,11 @@ test('a Redis outage is one line in the log, and its end another; the process ke
 
 test('a Redis that keeps the connection but stops answering is said once, and its answer again', async () => {
   const before = readFileSync(gw.logFile, 'utf8').split('\n').filter(Boolean).length;
-  execFileSync('pkill', ['-STOP', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+  process.kill(stack.redis.pid(), 'SIGSTOP');
   try {
     await gw.waitForLog(/"redis not answering"/, 15_000);
   } finally {
-    execFileSync('pkill', ['-CONT', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+    process.kill(stack.redis.pid(), 'SIGCONT');
   }
   await gw.waitForLog(/"redis answering again"/, 15_000);
   const entries = readFileSync(gw.logFile, 'utf8').split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l) as { msg: string; waitedMs?: number });

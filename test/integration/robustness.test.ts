@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
-import { execFileSync } from 'node:child_process';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,7 +56,7 @@ describe('robustness', () => {
     const traffic = setInterval(tick, 5);
     try {
       await sleep(1500);
-      execFileSync('pkill', ['-KILL', '-f', `[r]edis-server .*:${stack.redis.port}`]);
+      process.kill(stack.redis.pid(), 'SIGKILL');
       await sleep(1500);
       await stack.redis.restart({ crash: true });
       await sleep(1500);

@@ -3,7 +3,6 @@
 // and again when the server reads; the stanzas wait in their streams, and none is lost.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import pino from 'pino';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -48,14 +47,13 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
 }
 
 test('a server that stops reading is one line once a write has waited, one more when it reads, and nothing is lost', async () => {
-  const prosody = ['-f', `[p]rosody .*${stack.prosody.dir}`];
-  execFileSync('pkill', ['-STOP', ...prosody]);
+  process.kill(stack.prosody.pid, 'SIGSTOP');
   try {
     const { network } = gw.gateway.shared as DemoShared;
     for (let i = 0; i < MESSAGES; i++) network.post('lobby', { from: 'bob', body: `${i} ${BODY}` });
     await until('the stall to be said', () => lines.some((l) => l.msg === 'xmpp server not reading: outbound stanzas wait'));
   } finally {
-    execFileSync('pkill', ['-CONT', ...prosody]);
+    process.kill(stack.prosody.pid, 'SIGCONT');
   }
   await until('the server to read again', () => lines.some((l) => l.msg === 'xmpp server reading again'));
   assert.equal(lines.filter((l) => l.msg === 'xmpp server not reading: outbound stanzas wait').length, 1);
