@@ -224,12 +224,12 @@ async function main(): Promise<void> {
         const res = await w6({ messages: opts.quick ? 1000 : 4000, workers: [1, 2, 4], runs: opts.runs, capCores: W6_CAP_CORES });
         const traffic = `legacy → XMPP over ${res.users} users × ${res.roomsPerUser} rooms (a user per partition)`;
         const plural = (n: number) => `${n} worker process${n > 1 ? 'es' : ''}`;
-        // on all the machine's cores: with 2, a second worker has no core of its own (the issue: say so)
         // the workers' CPU per message: what a worker more costs in coordination, whatever the machine's phase
         const cpuRow = (variant: string, t: Throughput): Row => ({
           workload: 'W6', variant, metric: 'CPU of all the worker processes per 1,000 messages', unit: 'ms', spread: spread(t.workerCpuMsPer1000),
         });
         const rows: Row[] = [];
+        // on all the machine's cores: with 2, a second worker has no core of its own (the issue: say so)
         for (const t of res.throughput) {
           const variant = `${plural(t.workers)} + 1 edge, uncapped (${res.cores} cores${res.cores < 4 && t.workers > 1 ? ': no core to spare for it' : ''})`;
           rows.push({ workload: 'W6', variant, metric: traffic, unit: 'msg/s', spread: t.msgPerS }, cpuRow(variant, t));
