@@ -36,12 +36,13 @@ export function isRedisUnavailable(err: unknown): boolean {
 
 /**
  * What a connection duplicated from the gateway's one does with its errors: those of the
- * connection are the outage `connectRedis` reports (debug only); anything else is a warning.
+ * connection are the outage `connectRedis` reports (debug only); anything else is an error,
+ * as the mailbox consumers logged every error before.
  */
 export function logRedisErrors(log: Logger, context: Record<string, unknown>, what: string) {
   return (err: Error): void => {
     if (isRedisUnavailable(err)) log.debug({ ...context, err: err.message }, `${what}: redis unavailable`);
-    else log.warn({ ...context, err: err.message }, what);
+    else log.error({ ...context, err: err.message }, what);
   };
 }
 
