@@ -144,8 +144,7 @@ async function writeGenerated(redis: Redis, keys: Keys, o: KnownOptions, templat
         commit.set(keys.roomSnapshot(user, id), JSON.stringify(snap)).sadd(keys.userRooms(user), id);
         rooms500++;
       }
-      const partitionKeys = { lease: keys.partitionLease(p), outStream: keys.outStream(p), lastCommit: keys.partitionLastCommit(p) };
-      const r = await scripted.commitPartition(...commit.args(partitionKeys, lease, `w5k/${p}/${i}`, Buffer.alloc(0)));
+      const r = await scripted.commitPartition(...commit.args(keys, p, lease, `w5k/${p}/${i}`, Buffer.alloc(0)));
       if (r !== 1) throw new Error(`commit refused on partition ${p} (${r})`);
       written += rooms500;
     }

@@ -1,4 +1,5 @@
 import { ByteBuffer } from '../byte-buffer.ts';
+import type { Keys } from './keys.ts';
 
 /**
  * The arguments of one fenced commit (`scripts/commit-partition-n.lua`): each key named once by
@@ -50,12 +51,12 @@ export class CommitBuilder {
    * per lease: the script applies a commit sent twice once), the stanzas (UTF-8), the ops.
    */
   args(
-    partition: { lease: string; outStream: string; lastCommit: string }, lease: string, commitId: string, stanzas: Buffer,
+    keys: Pick<Keys, 'partitionLease' | 'outStream' | 'partitionLastCommit'>, partition: number, lease: string, commitId: string, stanzas: Buffer,
   ): [number, ...(string | number | Buffer)[]] {
     const archives: (string | number | Buffer)[] = [];
     for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), payload.bytes());
-    const keys = [partition.lease, partition.outStream, partition.lastCommit, ...this.keyIndex.keys()];
-    return [keys.length, ...keys, lease, commitId, stanzas, ...archives, ...this.ops];
+    const named = [keys.partitionLease(partition), keys.outStream(partition), keys.partitionLastCommit(partition), ...this.keyIndex.keys()];
+    return [named.length, ...named, lease, commitId, stanzas, ...archives, ...this.ops];
   }
 }
 

@@ -313,8 +313,7 @@ export class PartitionRuntime {
     }
     // a history read after this commit is sent comes after it on the connection: it sees these entries
     for (const a of batch.archive) this.rooms.archived(a.user, a.roomId);
-    const partitionKeys = { lease: keys.partitionLease(partition), outStream: keys.outStream(partition), lastCommit: keys.partitionLastCommit(partition) };
-    const result = await redis.commitPartition(...commit.args(partitionKeys, this.lease, `${this.lease}/${++this.commits}`, batch.stanzas.bytes()));
+    const result = await redis.commitPartition(...commit.args(keys, partition, this.lease, `${this.lease}/${++this.commits}`, batch.stanzas.bytes()));
     this.lastCommitMs = performance.now();
     if (result === -1) throw new LeaseLost(partition);
     for (const w of written) this.rooms.written(w);

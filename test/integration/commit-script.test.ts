@@ -10,13 +10,14 @@ import { useScriptedRedis } from '../support/redis.ts';
 let client: Redis & ScriptCommands;
 useScriptedRedis((c) => { client = c; });
 
-const PARTITION = { lease: 'lease', outStream: 'out', lastCommit: 'last-commit' };
+/** The partition's keys, as the tests name them. */
+const KEYS = { partitionLease: () => 'lease', outStream: () => 'out', partitionLastCommit: () => 'last-commit' };
 let commits = 0;
 
 async function commit(list: string, entries: [stanzaId: string, entry: string][]): Promise<void> {
   const c = new CommitBuilder();
   for (const [id, entry] of entries) c.archive(list, `${list}:ids`, id, entry);
-  assert.equal(await client.commitPartition(...c.args(PARTITION, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
+  assert.equal(await client.commitPartition(...c.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
 }
 
 test('an entry whose stanza id is archived already, by an earlier commit or earlier in the same one, is not appended again', async () => {
@@ -40,14 +41,14 @@ test('a commit sent again (its answer lost with the connection) is applied once:
   await client.set('lease', 'L');
   const c = new CommitBuilder();
   c.push('own-ids', 10, ['["l1","x1"]']).set('snapshot', 'S1');
-  const args = c.args(PARTITION, 'L', 'again-1', Buffer.from('<message/>'));
+  const args = c.args(KEYS, 0, 'L', 'again-1', Buffer.from('<message/>'));
   assert.equal(await client.commitPartition(...args), 1);
   assert.equal(await client.commitPartition(...args), 1);
   assert.equal(await client.xlen('out'), 1);
   assert.deepEqual(await client.lrange('own-ids', 0, -1), ['["l1","x1"]']);
   // the next commit (another id) is applied
   const next = new CommitBuilder().push('own-ids', 10, ['["l2","x2"]']);
-  assert.equal(await client.commitPartition(...next.args(PARTITION, 'L', 'again-2', Buffer.from('<message/>'))), 1);
+  assert.equal(await client.commitPartition(...next.args(KEYS, 0, 'L', 'again-2', Buffer.from('<message/>'))), 1);
   assert.equal(await client.xlen('out'), 2);
   assert.deepEqual(await client.lrange('own-ids', 0, -1), ['["l1","x1"]', '["l2","x2"]']);
 });
@@ -55,6 +56,6 @@ test('a commit sent again (its answer lost with the connection) is applied once:
 test('a commit under a lease no longer held writes nothing', async () => {
   await client.set('lease', 'other');
   const c = new CommitBuilder().set('fenced', 'no');
-  assert.equal(await client.commitPartition(...c.args(PARTITION, 'L', 'fenced-1', Buffer.from('<message/>'))), -1);
+  assert.equal(await client.commitPartition(...c.args(KEYS, 0, 'L', 'fenced-1', Buffer.from('<message/>'))), -1);
   assert.equal(await client.exists('fenced'), 0);
 });
