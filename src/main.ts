@@ -2,9 +2,9 @@
  * The composition root: the only file that opens real connections (Redis, XMPP, the plugin's
  * network). A process runs an edge, a worker, or both (`roomgate start`, the default).
  */
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { Redis } from 'ioredis';
 import { connectRedis, watchRedis } from './redis.ts';
 import { createKeys, type Keys } from './actors/keys.ts';
 import { startWorker, type RunningWorker } from './actors/runtime.ts';
