@@ -2,7 +2,7 @@
  * A bounded list of the newest items, kept in small pages so that adding one copies a page and
  * the list of pages, not the whole list: a room adds to its list of own message ids once per
  * user message, and copying 256 entries each time was a tenth of W3's allocations
- * (docs/BENCHMARKS.md). Plain JSON (arrays of arrays), so it snapshots as it is.
+ * (docs/BENCHMARKS.md); so does its list of applied event ids, once per event. Plain JSON (arrays of arrays), so it snapshots as it is.
  *
  * A flat array (what snapshots held before pages) reads as one page.
  */
@@ -53,6 +53,13 @@ export function findRecent<T>(list: Recent<T> | T[] | undefined, match: (item: T
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** Whether `item` is in the list (by `===`), newest pages first: no closure per call. */
+export function hasRecent<T>(list: Recent<T> | T[] | undefined, item: T): boolean {
+  const pages = pagesOf(list);
+  for (let i = pages.length - 1; i >= 0; i--) if (pages[i]!.includes(item)) return true;
+  return false;
 }
 
 /** The newest item. */

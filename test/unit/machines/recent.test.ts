@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRecent, findRecent, newestRecent, PAGE_SIZE, recentItems, recentOf, type Recent } from '../../../src/machines/recent.ts';
+import { addRecent, findRecent, hasRecent, newestRecent, PAGE_SIZE, recentItems, recentOf, type Recent } from '../../../src/machines/recent.ts';
 
 test('keeps the newest items, oldest first, across pages', () => {
   let list: Recent<number> | undefined;
@@ -40,4 +40,14 @@ test('a list built at once holds what adding one by one would', () => {
   assert.deepEqual(recentItems(built), recentItems(added));
   assert.ok(built.every((page) => page.length <= PAGE_SIZE));
   assert.deepEqual(recentOf([], 256), []);
+});
+
+test('knows whether an item is kept, in pages or in a flat list', () => {
+  let list: Recent<string> | undefined;
+  for (let i = 0; i < 300; i++) list = addRecent(list, `e${i}`, 256);
+  assert.ok(hasRecent(list, 'e299'));
+  assert.ok(hasRecent(list, 'e44'), 'the oldest of the 256 kept');
+  assert.ok(!hasRecent(list, 'e43'), 'older ones are forgotten');
+  assert.ok(hasRecent(['a', 'b'], 'a'));
+  assert.ok(!hasRecent(undefined, 'a'));
 });

@@ -7,6 +7,7 @@ import { roomEffects } from '../../../src/machines/room.effects.ts';
 import type { ArchivedMessage, FillOutput } from '../../../src/machines/ports.ts';
 import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
 import { MucType } from '../../../src/legacy/types.ts';
+import { recentItems } from '../../../src/machines/recent.ts';
 
 const R = 'room-private@aim.shakespeare.lit';
 const U = 'romeo@montague.lit';
@@ -477,12 +478,29 @@ test('events from a resumable network are dropped by position once applied, howe
   }
   const ctx = h.actor.getSnapshot().context;
   assert.deepEqual(ctx.delivered, { 'net-a': [300, 0] });
-  assert.equal(ctx.applied.length, 1, 'positions do not fill the id list (only the join is there)');
+  assert.equal(recentItems(ctx.applied).length, 1, 'positions do not fill the id list (only the join is there)');
   assert.ok(alreadyApplied(ctx, at(1, 0)), 'the first of 300 is still known as applied');
   assert.ok(alreadyApplied(ctx, at(300, 0)));
   assert.ok(!alreadyApplied(ctx, at(300, 1)), 'the next event of the same delivery is new');
   assert.ok(!alreadyApplied(ctx, at(301, 0)));
   assert.ok(!alreadyApplied(ctx, at(1, 0, 'net-b')), 'another network (or run of it) has its own watermark');
+});
+
+test('events without positions are dropped by id: the newest 256 ids are known, older ones forgotten', async () => {
+  const { alreadyApplied, APPLIED_EVENTS_KEPT } = await import('../../../src/machines/room.ts');
+  const h = harness();
+  await h.join(GAJIM);
+  for (let i = 1; i <= 300; i++) await h.send({ type: 'legacy.message', eventId: `m${i}`, participant: { nick: 'nurse' }, body: `m${i}` });
+  const ctx = h.actor.getSnapshot().context;
+  const ids = recentItems(ctx.applied);
+  assert.equal(ids.length, APPLIED_EVENTS_KEPT);
+  assert.equal(ids.at(-1), 'm300');
+  assert.ok(alreadyApplied(ctx, { eventId: 'm300' }));
+  assert.ok(alreadyApplied(ctx, { eventId: `m${300 - APPLIED_EVENTS_KEPT + 1}` }), 'the oldest id kept');
+  assert.ok(!alreadyApplied(ctx, { eventId: `m${300 - APPLIED_EVENTS_KEPT}` }), 'one older is forgotten');
+  assert.ok(!alreadyApplied(ctx, { eventId: 'm301' }));
+  // a snapshot written before pages holds a flat list: it is read as one page
+  assert.ok(alreadyApplied({ ...ctx, applied: ['old-1', 'old-2'] as unknown as string[][] }, { eventId: 'old-1' }));
 });
 
 test('a room restored while greeting a join (written after the hook timeout) asks for the history again on runtime.resume', async () => {
