@@ -16,7 +16,12 @@ import { BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugi
 const USER = 'romeo@montague.lit';
 
 export async function partitionFixture(participants: number) {
-  class Session extends BaseSession { override async login() { return 'ok'; } }
+  class Session extends BaseSession {
+    private sent = 0;
+    override async login() { return 'ok'; }
+    /** The network takes the user's message at once (W3's path, bench/micro/messages.ts). */
+    override async onText() { return `sent-${++this.sent}`; }
+  }
   class Muc extends LegacyMUC {
     override async *fillParticipants(): AsyncIterable<LegacyParticipant> {
       for (let i = 0; i < participants; i++) yield await this.getParticipant(`participant-${i}`);
@@ -38,9 +43,11 @@ export async function partitionFixture(participants: number) {
   };
   const session = new plugin.session({ jid: USER, registration: {} }, plugin, undefined, host);
   const sessions = { peek: () => session, openRoom: host.openRoom, releaseRoom: () => undefined } as unknown as Sessions;
-  const runtime = new PartitionRuntime({ partition: 0, redis: client, keys, sessions, log: pino({ level: 'silent' }) });
+  // one commit per job, whatever the machine's speed (under Valgrind too): counts that repeat
+  const runtime = new PartitionRuntime({ partition: 0, redis: client, keys, sessions, log: pino({ level: 'silent' }), commitEveryMs: 3_600_000 });
   runtime.lease = 'L';
   let n = 0;
+  let jobIds = 0;
   /** An event of the user's resource for one room. */
   const event = (legacyId: string, type: string, extra: object = {}): MailboxJob => ({
     kind: 'legacy', user: USER, legacyId,
@@ -53,7 +60,8 @@ export async function partitionFixture(participants: number) {
   return {
     mucs, event,
     /** Runs one job of these events and commits it. */
-    run: (jobs: MailboxJob[]) => runtime.run(jobs, handler, poison),
+    // numbered as BullMQ numbers a partition's jobs: their events get mailbox positions, as in a worker
+    run: (jobs: MailboxJob[]) => runtime.run(jobs, handler, poison, String(++jobIds)),
     async stop() { client.disconnect(); await server.stop(); },
   };
 }

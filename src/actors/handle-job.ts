@@ -45,7 +45,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, job.eventId, ctx);
     if (job.kind === 'legacy') return handleLegacy(job, ctx);
     // a session changes under no room's hook: hooks started by earlier jobs finish first
-    await ctx.rooms.settled();
+    await ctx.settled();
     deps.users.forget(job.user); // `roomgate users` changed the registration from outside
     const user = await deps.users.get(job.user);
     if (job.action === 'login' && user) await deps.sessions.get(user).catch(() => undefined);
@@ -79,7 +79,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (!from || domainOf(from) === gatewayJid) return;
     try {
       if (bareJid(to) === gatewayJid) {
-        await ctx.rooms.settled(); // registration changes wait for the rooms' hooks in progress
+        await ctx.settled(); // registration changes wait for the rooms' hooks in progress
         await toGateway(stanza, ctx);
       }
       else await toRoom(stanza, { eventId, at }, ctx, text);

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
-import { OWN_IDS_KEPT, type RoomEvent } from '../machines/room.ts';
+import { OWN_IDS_KEPT, alreadyApplied, type LegacyMessagesEvent, type RoomEvent, type UserMessageEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.ts';
@@ -93,6 +93,8 @@ export class PartitionRuntime {
    * Redis runs it. At most one: a commit that fails is seen before the next one is sent.
    */
   private inFlight: { batch: Batch; done: Promise<void> } | null = null;
+  /** Each room's messages (the user's, or participants') waiting to go to it together (see `deliver`). */
+  private readonly messages = new Map<RoomHandle, (UserMessageEvent | LegacyMessagesEvent['messages'][number])[]>();
   /** The mailbox position of the job being run (see `deliver`). */
   private position: { source: string; seq: number; n: number } | null = null;
   /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
@@ -126,10 +128,41 @@ export class PartitionRuntime {
     // Events without a position of their own get their place in the mailbox: a queue job
     // replayed after its commit (the process died before BullMQ marked it done) is dropped
     // whole by the room's watermark, however many events it carries.
-    const positioned = this.position && event.type !== 'runtime.shutdown' && !(event as { delivery?: unknown }).delivery
-      ? merge(event, { delivery: this.position }) : event;
+    const positioned = (this.position && event.type !== 'runtime.shutdown' && !(event as { delivery?: unknown }).delivery
+      ? merge(event, { delivery: this.position }) : event) as RoomEvent;
+    if (positioned.type === 'xmpp.message' || positioned.type === 'legacy.message') {
+      // messages wait for the room's next other event, or the job's end: a burst goes to the
+      // room as one event (`xmpp.messages`, `legacy.messages`)
+      const waiting = this.messages.get(handle);
+      if (waiting?.[0]!.type === positioned.type) return void waiting.push(positioned);
+      await this.deliverMessages(handle);
+      this.messages.set(handle, [positioned]);
+      return;
+    }
+    await this.deliverMessages(handle);
     // a room waiting on its network does not hold up the job's other rooms; the commit waits for all
-    await this.rooms.deliver(handle, positioned as RoomEvent, { background: true });
+    await this.rooms.deliver(handle, positioned, { background: true });
+  }
+
+  /** Resolves once every room is at rest: the messages waiting delivered, and every hook answered. */
+  async settled(): Promise<void> {
+    for (const handle of [...this.messages.keys()]) await this.deliverMessages(handle);
+    await this.rooms.settled();
+  }
+
+  /** The messages waiting for a room, as one event (one message: as itself). */
+  private async deliverMessages(handle: RoomHandle): Promise<void> {
+    const waiting = this.messages.get(handle);
+    if (!waiting) return;
+    this.messages.delete(handle);
+    const context = handle.actor.getSnapshot().context;
+    const messages = waiting.filter((m) => !alreadyApplied(context, m)); // a replayed job's, by their positions
+    if (!messages.length) return;
+    const [first] = messages;
+    const event = messages.length === 1 ? first!
+      : first!.type === 'xmpp.message' ? { type: 'xmpp.messages' as const, messages: messages as UserMessageEvent[] }
+      : { type: 'legacy.messages' as const, messages: messages as LegacyMessagesEvent['messages'] };
+    await this.rooms.deliver(handle, event, { background: true });
   }
 
   /**
@@ -163,7 +196,7 @@ export class PartitionRuntime {
           // routes them on the other core) while the rest is applied; a replay after a partial
           // commit skips what each room's watermark already holds.
           if (n < jobs.length - 1 && performance.now() - since >= commitAfter) {
-            await this.rooms.settled();
+            await this.settled();
             await this.landed();
             // not awaited: the next events are applied while Redis runs it (W4: a partial commit
             // of 50 joins took 8-10 ms of wall time, the worker idle meanwhile)
@@ -175,7 +208,7 @@ export class PartitionRuntime {
             commitAfter = commitEvery;
           }
         }
-        await this.rooms.settled();
+        await this.settled();
         await this.landed();
         if (payload !== undefined) this.batch.payload = payload;
         await this.commit(this.batch);
@@ -189,6 +222,7 @@ export class PartitionRuntime {
         for (const batch of [unanswered?.batch, this.batch]) for (const handle of batch?.touched ?? []) this.rooms.drop(handle, 'moved');
         throw err;
       } finally {
+        this.messages.clear(); // a job that failed is run again, its messages with it
         this.rooms.forgetReadAhead();
         this.batch = emptyBatch();
         this.position = null;

@@ -198,6 +198,9 @@ export class Rooms {
         return { legacyId: id, xmppId };
       }), OWN_IDS_KEPT);
     }
+    // a snapshot written while a message was with the network (before bursts) held it alone
+    const sending = snapshot?.context?.sending;
+    if (sending && !Array.isArray(sending)) snapshot.context.sending = [sending];
     // class flags describe the plugin running now, not the one that wrote the snapshot
     if (snapshot?.context) snapshot.context.flags = input.flags;
     // a fresh room object learns what the actor already knows (name, type, the user's nick ...)

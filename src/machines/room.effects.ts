@@ -86,6 +86,18 @@ export function roomEffects(port: RoomPort) {
     }
   }
 
+  /** §2.8: the error, and the unavailable self-presence that tells the client it is not in the room. */
+  function refuseNotJoined(c: RoomContext, e: { from: string; id?: string }): void {
+    port.message({
+      to: [e.from], room: c.jid, nick: null, type: 'error', ...(e.id ? { id: e.id } : {}),
+      error: { condition: 'not-acceptable', type: 'modify', text: 'You are not connected to this chat' },
+    });
+    port.presence({
+      to: e.from, room: c.jid, nick: userNick(c), type: 'unavailable',
+      item: { affiliation: 'none', role: 'none' }, codes: [110, 333],
+    });
+  }
+
   function removeUser(c: RoomContext, reason: string): void {
     const anonymous = isAnonymous(c);
     for (const to of c.resources) {
@@ -134,17 +146,11 @@ export function roomEffects(port: RoomPort) {
       });
     },
 
-    /** §2.8: a groupchat stanza from a resource that has not joined. */
+    /** §2.8: a groupchat stanza from a resource that has not joined (of a burst of messages: each one that is). */
     refuseNotJoined: ({ context: c, event }: Args) => {
-      const e = event as UserMessageEvent;
-      port.message({
-        to: [e.from], room: c.jid, nick: null, type: 'error', ...(e.id ? { id: e.id } : {}),
-        error: { condition: 'not-acceptable', type: 'modify', text: 'You are not connected to this chat' },
-      });
-      port.presence({
-        to: e.from, room: c.jid, nick: userNick(c), type: 'unavailable',
-        item: { affiliation: 'none', role: 'none' }, codes: [110, 333],
-      });
+      if (event.type === 'xmpp.messages') {
+        for (const m of event.messages) if (!c.resources.includes(m.from)) refuseNotJoined(c, m);
+      } else refuseNotJoined(c, event as UserMessageEvent);
     },
 
     announcePresence: ({ context: c, event }: Args) => {

@@ -10,8 +10,8 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { MessageIntent, PresenceIntent, RoomPort } from './ports.ts';
 import { merge } from '../merge.ts';
 import {
-  isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
-  type SendTextOutput, type UserActionEvent, type UserActionOutput,
+  afterMessages, isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
+  type SendResult, type UserActionEvent, type UserActionOutput,
 } from './room.ts';
 
 type Args = { context: RoomContext; event: RoomEvent };
@@ -76,6 +76,14 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     port.message(merge(m, { to: c.resources }));
   }
 
+  function deliverOne(c: RoomContext, event: LegacyRoomEvent): void {
+    const e = event as Legacy<'legacy.message'>;
+    const m = legacyMessage(c, e);
+    if (e.archiveOnly) return archive(c, m, e.when ?? e.at, 'backfill', e.legacyId);
+    send(c, speakerOf(c, e.participant, e.eventId), m);
+    archive(c, m, e.when ?? e.at, 'live', e.legacyId);
+  }
+
   /** A chat message from the gateway itself, which clients show apart from the room. */
   function notice(c: RoomContext, to: string, body: string): void {
     port.message({ to: [to], room: domainOf(c), nick: null, type: 'chat', body });
@@ -86,20 +94,23 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
   }
 
   return {
-    /** §3.13: the echo goes to every joined resource, sender included, and is archived. */
-    echoUserMessage: ({ context: c }: Args, out: SendTextOutput) => {
-      const e = c.sending!;
-      const stanzaId = out.stanzaId ?? e.eventId;
-      const echo = { room: c.jid, nick: userNick(c), xml: e.xml, stanzaId, occupantId: c.self.occupantId };
-      port.echo(merge(echo, { to: c.resources }));
-      port.archive({
-        user: c.user, roomId: c.legacyId, room: c.jid, stanzaId, at: e.at, source: 'live', message: echo,
-        ...(out.legacyId ? { legacyId: out.legacyId } : {}),
+    /**
+     * §3.13: each message the network took is echoed to every joined resource, sender included,
+     * and archived; each it refused gets its error, in the messages' order.
+     */
+    answerUserMessages: ({ context: c }: Args, { results }: { results: SendResult[] }) => {
+      results.forEach((r, i) => {
+        const e = c.sending![i]!;
+        if ('error' in r) return errorTo(c, e, null, r.error);
+        const out = r.output;
+        const stanzaId = out.stanzaId ?? e.eventId;
+        const echo = { room: c.jid, nick: userNick(c), xml: e.xml, stanzaId, occupantId: c.self.occupantId };
+        port.echo(merge(echo, { to: c.resources }));
+        port.archive({
+          user: c.user, roomId: c.legacyId, room: c.jid, stanzaId, at: e.at, source: 'live', message: echo,
+          ...(out.legacyId ? { legacyId: out.legacyId } : {}),
+        });
       });
-    },
-
-    refuseUserMessage: ({ context: c }: Args, { error }: { error: StanzaError }) => {
-      errorTo(c, c.sending!, null, error);
     },
 
     /**
@@ -139,17 +150,16 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       errorTo(c, e, e.nick, error);
     },
 
-    deliverLegacyMessage: ({ context: c, event }: Args) => {
-      const e = event as Legacy<'legacy.message'>;
-      const m = legacyMessage(c, e);
-      if (e.archiveOnly) return archive(c, m, e.when ?? e.at, 'backfill', e.legacyId);
-      send(c, speakerOf(c, e.participant, e.eventId), m);
-      archive(c, m, e.when ?? e.at, 'live', e.legacyId);
+    /** A participant's message (or a burst of them, each with the room as it was then) to every joined resource, archived. */
+    deliverLegacyMessage: ({ context, event }: Args) => {
+      if (event.type === 'legacy.messages') afterMessages(context, event.messages, deliverOne);
+      else deliverOne(context, event as Legacy<'legacy.message'>);
     },
 
     archiveLegacyMessage: ({ context: c, event }: Args) => {
-      const e = event as Legacy<'legacy.message'>;
-      archive(c, legacyMessage(c, e), e.when ?? e.at, e.archiveOnly ? 'backfill' : 'live', e.legacyId);
+      for (const e of event.type === 'legacy.messages' ? event.messages : [event as Legacy<'legacy.message'>]) {
+        archive(c, legacyMessage(c, e), e.when ?? e.at, e.archiveOnly ? 'backfill' : 'live', e.legacyId);
+      }
     },
 
     archiveBackfill: ({ context: c, event }: Args) => {

@@ -18,7 +18,7 @@ import { and, assign, fromPromise, not, setup } from 'xstate';
 import type { RoomInfo } from '../legacy/muc.ts';
 import type { ChatState, MucAffiliation, MucRole, Show, Hat } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
-import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef } from './events.ts';
+import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 import { addRecent, findRecent, hasRecent, type Recent } from './recent.ts';
 import { merge } from '../merge.ts';
@@ -48,6 +48,10 @@ export interface Participant {
 
 export type JoinEvent = Extract<XmppRoomEvent, { type: 'xmpp.join' }>;
 export type UserMessageEvent = Extract<XmppRoomEvent, { type: 'xmpp.message' }>;
+/** A burst of participants' messages, delivered as one event (see `legacy.messages`). */
+export type { LegacyMessagesEvent };
+/** A burst of the user's messages, delivered as one event (see `xmpp.messages`). */
+export type UserMessagesEvent = Extract<XmppRoomEvent, { type: 'xmpp.messages' }>;
 export type RequestEvent = Extract<XmppRoomEvent, { type: 'xmpp.request' }>;
 /** An available presence to the room that is not a join: a status, or a nick change (§2.6). */
 export type PresenceEvent = Extract<XmppRoomEvent, { type: 'xmpp.presence' }>;
@@ -69,8 +73,8 @@ export interface RoomContext extends RoomRef {
   resources: string[];
   /** Joins waiting for the room to be filled or for their history. */
   pendingJoins: JoinEvent[];
-  /** The user's message waiting for the legacy network's answer. */
-  sending: UserMessageEvent | null;
+  /** The user's messages waiting for the legacy network's answers, in order. */
+  sending: UserMessageEvent[] | null;
   /** The user's request waiting for a plugin hook. */
   request: RequestEvent | null;
   /** The user's correction, retraction, reaction ... waiting for the legacy network's answer. */
@@ -91,6 +95,9 @@ export interface RoomContext extends RoomRef {
 
 /** What the legacy network answered to the user's message: its id there and its stanza-id. */
 export interface SendTextOutput { legacyId: string | null; stanzaId: string | null }
+
+/** The network's answer to one of the user's messages, or its refusal. */
+export type SendResult = { output: SendTextOutput } | { error: StanzaError };
 
 /** Input of the `userAction` actor: the action, and its target's legacy id when the room knows it. */
 export interface UserActionInput { room: RoomRef; action: UserActionEvent; legacyId: string | null }
@@ -114,8 +121,9 @@ export interface RoomInput extends RoomRef {
 /** Events from the runtime itself (not replayed from a mailbox). */
 export type RuntimeEvent =
   | { type: 'runtime.shutdown'; eventId: string; at: string }
-  /** The answer of the `sendText` hook to the user's message (see `sendTextHook`). */
-  | { type: 'runtime.sent'; output: SendTextOutput }
+  /** The answers of the `sendText` hook to the user's messages, in their order (see `sendTextHook`). */
+  | { type: 'runtime.sent'; results: SendResult[] }
+  /** The hook failed as a whole: every message waiting is refused. */
   | { type: 'runtime.sendFailed'; error: StanzaError }
   /** The answers of the `fill` and `backfill` hooks (see `fillHook`, `backfillHook`). */
   | { type: 'runtime.filled'; output: FillOutput }
@@ -164,10 +172,26 @@ function hookAction<I, O>(
   };
 }
 
-/** Binds the `sending` state's hook (`startSendText`): the user's message to the network, answered by `runtime.sent`. */
+/**
+ * Binds the `sending` state's hook (`startSendText`): the user's messages to the network, one
+ * after the other in their order, answered together by `runtime.sent`. A message the network
+ * refuses is refused alone; the next ones still go.
+ */
 export function sendTextHook(send: (input: SendTextInput) => Promise<SendTextOutput>, started?: HookStarted) {
-  return hookAction((c) => ({ room: refOf(c), message: c.sending! }), send,
-    (output) => ({ type: 'runtime.sent', output }), (error) => ({ type: 'runtime.sendFailed', error }), started);
+  return hookAction((c) => ({ room: refOf(c), messages: c.sending! }), (input) => sendEach(send, input),
+    (results) => ({ type: 'runtime.sent', results }), (error) => ({ type: 'runtime.sendFailed', error }), started);
+}
+
+async function sendEach(send: (input: SendTextInput) => Promise<SendTextOutput>, { room, messages }: { room: RoomRef; messages: UserMessageEvent[] }): Promise<SendResult[]> {
+  const results: SendResult[] = [];
+  for (const message of messages) {
+    try {
+      results.push({ output: await send({ room, message }) });
+    } catch (error) {
+      results.push({ error: error as StanzaError });
+    }
+  }
+  return results;
 }
 
 /** Binds the `filling` state's hook (`startFill`): the plugin's `updateInfo` and `fillParticipants`, answered by `runtime.filled`. */
@@ -222,8 +246,7 @@ export const roomMachine = setup({
     sendJoinSequence: notBound('sendJoinSequence') as (_: unknown, params: { history: ArchivedMessage[] }) => void,
     sendLeave: notBound('sendLeave'),
     refuseNotJoined: notBound('refuseNotJoined'),
-    echoUserMessage: notBound('echoUserMessage') as (_: unknown, params: SendTextOutput) => void,
-    refuseUserMessage: notBound('refuseUserMessage') as (_: unknown, params: { error: StanzaError }) => void,
+    answerUserMessages: notBound('answerUserMessages') as (_: unknown, params: { results: SendResult[] }) => void,
     echoUserAction: notBound('echoUserAction') as (_: unknown, params: UserActionOutput) => void,
     refuseUserAction: notBound('refuseUserAction') as (_: unknown, params: { error: StanzaError }) => void,
     refuseReaction: notBound('refuseReaction') as (_: unknown, params: { text: string }) => void,
@@ -265,20 +288,28 @@ export const roomMachine = setup({
       ownIdNoted(context, legacyId, xmppId)),
     markApplied: assign(({ context, event }) => appliedNoted(context, event)),
     /** The user's message goes to the network (one assign: each costs a copy of the snapshot). */
-    keepMessage: assign(({ context, event }) => ({ sending: event as UserMessageEvent, ...appliedNoted(context, event) })),
-    /** The network took the user's message: its legacy id is remembered, the room is free again. */
-    finishSending: assign(({ context }, { legacyId }: { legacyId: string | null }) => ({
-      sending: null, ...ownIdNoted(context, legacyId, context.sending?.id),
+    keepMessage: assign(({ context, event }) => ({ sending: [event as UserMessageEvent], ...appliedNoted(context, event) })),
+    /** The user's messages from joined resources go to the network (the others are refused). */
+    keepMessages: assign(({ context, event }) => ({
+      sending: (event as UserMessagesEvent).messages.filter((m) => context.resources.includes(m.from)),
+      ...appliedNoted(context, event),
     })),
+    /** The network answered the user's messages: the legacy ids of those it took are remembered, the room is free again. */
+    finishSending: assign(({ context }, { results }: { results: SendResult[] }) => {
+      let ownIds = context.ownIds;
+      results.forEach((r, i) => {
+        const xmppId = context.sending?.[i]?.id;
+        if ('output' in r && r.output.legacyId && xmppId) ownIds = addRecent(ownIds, { legacyId: r.output.legacyId, xmppId }, OWN_IDS_KEPT);
+      });
+      return { sending: null, ownIds };
+    }),
     /**
      * A participant's message or chat state: the speaker, their chat state and the watermark,
      * in one assign (each assign copies the snapshot: W2's hot path had three).
      */
-    noteMessage: assign(({ context, event }) => {
-      const speaker = speakerNoted(context, event);
-      const state = chatStateNoted(speaker.participants ? { ...context, ...speaker } : context, event);
-      return merge(speaker, state, appliedNoted(context, event));
-    }),
+    noteMessage: assign(({ context, event }) => messageNoted(context, event)),
+    /** A burst of participants' messages: each noted in turn, as `noteMessage` would. */
+    noteMessages: assign(({ context, event }) => afterMessages(context, (event as LegacyMessagesEvent).messages)),
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
     })),
@@ -347,6 +378,7 @@ export const roomMachine = setup({
       return e.reply === 'iq' || context.resources.includes(e.from);
     },
     fromJoinedResource: ({ context, event }) => context.resources.includes((event as { from: string }).from),
+    anyFromJoinedResource: ({ context, event }) => (event as UserMessagesEvent).messages.some((m) => context.resources.includes(m.from)),
     breaksReactionRule: ({ context, event }) =>
       !!context.flags.reactionsSingleEmoji && (event as Extract<UserActionEvent, { type: 'xmpp.reaction' }>).emojis.length > 1,
     isKnownNick: ({ context, event }) => context.participants.some((p) => p.nick === (event as { nick: string }).nick),
@@ -381,6 +413,7 @@ export const roomMachine = setup({
           { target: 'filling', actions: ['queueJoin', 'markApplied'] },
         ],
         'xmpp.message': { actions: ['refuseNotJoined', 'markApplied'] },
+        'xmpp.messages': { actions: ['refuseNotJoined', 'markApplied'] },
         'xmpp.correction': { actions: ['refuseNotJoined', 'markApplied'] },
         'xmpp.retraction': { actions: ['refuseNotJoined', 'markApplied'] },
         'xmpp.reaction': { actions: ['refuseNotJoined', 'markApplied'] },
@@ -391,6 +424,7 @@ export const roomMachine = setup({
         },
         // Live messages before anyone joined are kept for history; the rest is fetched by fill.
         'legacy.message': { actions: ['archiveLegacyMessage', 'markApplied'] },
+        'legacy.messages': { actions: ['archiveLegacyMessage', 'markApplied'] },
         // with nobody joined these are only archived; a private message goes to the bare JID
         'legacy.retraction': { actions: ['deliverRetraction', 'markApplied'] },
         'legacy.reaction': { actions: ['deliverReaction', 'markApplied'] },
@@ -456,6 +490,7 @@ export const roomMachine = setup({
           { actions: 'markApplied' },
         ],
         'legacy.message': { actions: ['deliverLegacyMessage', 'noteMessage'] },
+        'legacy.messages': { actions: ['deliverLegacyMessage', 'noteMessages'] },
         'legacy.retraction': { actions: ['deliverRetraction', 'noteSpeaker'] },
         'legacy.reaction': { actions: ['deliverReaction', 'noteSpeaker'] },
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
@@ -501,6 +536,11 @@ export const roomMachine = setup({
                 target: 'sending',
                 actions: 'keepMessage',
               },
+              { actions: ['refuseNotJoined', 'markApplied'] },
+            ],
+            // those from a resource that has not joined are refused (§2.8), the others go on together
+            'xmpp.messages': [
+              { guard: 'anyFromJoinedResource', target: 'sending', actions: ['refuseNotJoined', 'keepMessages'] },
               { actions: ['refuseNotJoined', 'markApplied'] },
             ],
             // §2.8: every groupchat stanza needs a joined resource
@@ -556,7 +596,7 @@ export const roomMachine = setup({
             'runtime.resume': { target: 'greeting', reenter: true },
           },
         },
-        // The user's message is with the legacy network; the echo waits for its answer (§3.13).
+        // The user's messages are with the legacy network; each echo waits for its answer (§3.13).
         sending: {
           tags: 'busy',
           entry: 'startSendText',
@@ -564,14 +604,14 @@ export const roomMachine = setup({
             'runtime.sent': {
               target: 'idle',
               actions: [
-                { type: 'echoUserMessage', params: ({ event }) => event.output },
-                { type: 'finishSending', params: ({ event }) => ({ legacyId: event.output.legacyId }) },
+                { type: 'answerUserMessages', params: ({ event }) => ({ results: event.results }) },
+                { type: 'finishSending', params: ({ event }) => ({ results: event.results }) },
               ],
             },
             'runtime.sendFailed': {
               target: 'idle',
               actions: [
-                { type: 'refuseUserMessage', params: ({ event }) => ({ error: event.error }) },
+                { type: 'answerUserMessages', params: ({ context, event }) => ({ results: (context.sending ?? []).map(() => ({ error: event.error })) }) },
                 assign({ sending: null }),
               ],
             },
@@ -777,6 +817,14 @@ export function speakerOf(context: RoomContext, init: ParticipantInit, eventId: 
 
 /** The watermark after an event: its delivery position, else its id among the last applied. */
 function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
+  if (event.type === 'xmpp.messages' || event.type === 'legacy.messages') {
+    let { delivered, applied } = context;
+    for (const m of event.messages) {
+      if (m.delivery) delivered = { ...delivered, [m.delivery.source]: [m.delivery.seq, m.delivery.n] };
+      else applied = addRecent(applied, m.eventId, APPLIED_EVENTS_KEPT);
+    }
+    return { ...(delivered !== context.delivered ? { delivered } : {}), ...(applied !== context.applied ? { applied } : {}) };
+  }
   if (!('eventId' in event)) return {};
   const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
   // positions from a resumable network make a watermark; other events keep their ids
@@ -784,6 +832,30 @@ function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
   // in pages: a flat list of 256 ids copied per event was ≈ 13 % of an event's cost in a room
   // (bench/micro/room-actor.ts), for every network without positions and every XMPP event
   return { applied: addRecent(context.applied, event.eventId, APPLIED_EVENTS_KEPT) };
+}
+
+/**
+ * A participant's message or chat state: the speaker, their chat state and the watermark, in
+ * one assign (each assign copies the snapshot: W2's hot path had three).
+ */
+export function messageNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
+  const speaker = speakerNoted(context, event);
+  const state = chatStateNoted(speaker.participants ? { ...context, ...speaker } : context, event);
+  return merge(speaker, state, appliedNoted(context, event));
+}
+
+/**
+ * The room after each of a burst of participants' messages, in turn: a new speaker's presence
+ * goes once, before their first message. `each` sees each message with the room as it was then.
+ */
+export function afterMessages(context: RoomContext, messages: LegacyRoomEvent[], each?: (c: RoomContext, e: LegacyRoomEvent) => void): RoomContext {
+  let c = context;
+  for (const e of messages) {
+    each?.(c, e);
+    const noted = messageNoted(c, e);
+    if (Object.keys(noted).length) c = { ...c, ...noted };
+  }
+  return c;
 }
 
 /** One of the user's messages the network accepted, under the id the client sent it with (§3.12). */

@@ -14,8 +14,13 @@ export const USER = 'romeo@montague.lit';
 export const AT = '2026-12-06T12:00:00.000Z';
 
 class Session extends BaseSession {
+  /** What the network was sent, in order. */
+  readonly texts: string[] = [];
   override async login(): Promise<string> { return 'ok'; }
-  override async onText(_chat: LegacyMUC, text: string): Promise<string> { return `L-${text}`; }
+  override async onText(_chat: LegacyMUC, text: string): Promise<string> {
+    this.texts.push(text);
+    return `L-${text}`;
+  }
 }
 class Muc extends LegacyMUC {
   override async *fillParticipants(): AsyncIterable<LegacyParticipant> {
@@ -27,10 +32,10 @@ const plugin = definePlugin<unknown>({
   registration: { instructions: '', fields: [] }, start: async () => undefined,
 });
 
-/** A worker's runtime of partition 0, holding the lease `lease`, committing after every event. */
+/** A worker's runtime of partition 0, holding the lease `lease`, committing after every event (unless `commitEveryMs`). */
 export function fakeWorker(
-  client: Redis & ScriptCommands, keys: Keys, lease: string, opts: { shutdownChunk?: number } = {},
-): { runtime: PartitionRuntime; session: BaseSession } {
+  client: Redis & ScriptCommands, keys: Keys, lease: string, opts: { shutdownChunk?: number; commitEveryMs?: number } = {},
+): { runtime: PartitionRuntime; session: BaseSession & { texts: string[] } } {
   const mucs = new Map<string, LegacyMUC>();
   const host: SessionHost = {
     openRoom: (s, legacyId) => mucs.get(legacyId) ?? mucs.set(legacyId, new plugin.muc(s, legacyId, `${legacyId}@gw`, () => undefined)).get(legacyId)!,
@@ -40,7 +45,7 @@ export function fakeWorker(
   const sessions = { peek: () => session, openRoom: host.openRoom, releaseRoom: (_user: string, legacyId: string) => mucs.delete(legacyId) } as unknown as Sessions;
   const runtime = new PartitionRuntime({ partition: 0, redis: client, keys, sessions, log: pino({ level: 'silent' }), commitEveryMs: 0, ...opts });
   runtime.lease = lease;
-  return { runtime, session };
+  return { runtime, session: session as Session };
 }
 
 /** Delivers the event each job carries to its room; `during(n)` runs after the n-th. */

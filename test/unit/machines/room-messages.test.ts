@@ -29,10 +29,16 @@ function harness(opts: Options = {}) {
   const { port, sent } = recordingPort();
   const actions: UserActionInput[] = [];
   const hooks: HookInput[] = [];
+  const texts: string[] = [];
   const machine = roomMachine.provide({
     actions: {
       ...roomEffects(port),
-      startSendText: sendTextHook(async ({ message }) => ({ legacyId: `L-${message.id}`, stanzaId: `X-${message.id}` })),
+      // the network takes each message but `bad`, and says which it had, in order
+      startSendText: sendTextHook(async ({ message }) => {
+        texts.push(message.id!);
+        if (message.id === 'bad') throw { condition: 'forbidden', type: 'auth', text: 'muted' };
+        return { legacyId: `L-${message.id}`, stanzaId: `X-${message.id}` };
+      }),
       startHistory: historyHook(async (): Promise<ArchivedMessage[]> => []),
       startFill: fillHook(async (): Promise<FillOutput> => ({
         info: { name: 'Private', description: '', subject: 'Hello', subjectSetter: null, subjectDate: null, type: MucType.GROUP, nParticipants: 2, userNick: null },
@@ -67,7 +73,7 @@ function harness(opts: Options = {}) {
     await send({ type: 'xmpp.message', from: GAJIM, id, body: 'hi', xml: `<message id="${id}"><body>hi</body></message>` });
     sent.length = 0;
   };
-  return { actor, sent, actions, hooks, send, join, say, machine };
+  return { actor, sent, actions, hooks, texts, send, join, say, machine };
 }
 
 /** What the room archives for a message intent: the same without addressing, chat state, marker request or hint. */
@@ -326,4 +332,39 @@ test("the user's own message ids survive a snapshot round trip, bounded", async 
   const ownIds = recentItems(h.actor.getSnapshot().context.ownIds);
   assert.equal(ownIds.length, OWN_IDS_KEPT);
   assert.deepEqual([ownIds[0], ownIds.at(-1)], [{ legacyId: 'L-c2', xmppId: 'c2' }, { legacyId: `L-c${OWN_IDS_KEPT + 1}`, xmppId: `c${OWN_IDS_KEPT + 1}` }]);
+});
+
+test("a burst of the user's messages (xmpp.messages) goes to the network in order; each is echoed or refused on its own", async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  const message = (id: string, from = GAJIM) =>
+    ({ type: 'xmpp.message', eventId: `ev-${id}`, at: AT, from, id, body: id, xml: `<message id="${id}"><body>${id}</body></message>` });
+  await h.send({ type: 'xmpp.messages', messages: [message('a'), message('b', 'romeo@montague.lit/stranger'), message('bad'), message('c', MOVIM)] });
+  assert.deepEqual(h.texts, ['a', 'bad', 'c'], 'the one from a resource that has not joined never reaches the network');
+  assert.deepEqual(h.sent.map(([kind, v]) => {
+    const x = v as { id?: string; xml?: string; type?: string; to?: string | string[]; codes?: number[]; stanzaId?: string };
+    return `${kind}:${x.type ?? ''}:${x.id ?? x.stanzaId ?? ''}:${[x.to].flat().join(',')}${x.codes ? `:${x.codes.join(',')}` : ''}`;
+  }), [
+    // §2.8 first: the stranger's message is refused as the burst comes in
+    'message:error:b:romeo@montague.lit/stranger', 'presence:unavailable::romeo@montague.lit/stranger:110,333',
+    `echo::X-a:${GAJIM},${MOVIM}`, 'archive::X-a:',
+    `message:error:bad:${GAJIM}`,
+    `echo::X-c:${GAJIM},${MOVIM}`, 'archive::X-c:',
+  ]);
+  const context = h.actor.getSnapshot().context;
+  assert.equal(context.sending, null);
+  assert.deepEqual(recentItems(context.ownIds).map((o) => `${o.xmppId}=${o.legacyId}`), ['a=L-a', 'c=L-c'], 'corrections can find what the network took');
+  const { alreadyApplied } = await import('../../../src/machines/room.ts');
+  for (const id of ['a', 'b', 'bad', 'c']) assert.ok(alreadyApplied(context, { eventId: `ev-${id}` }), `${id} is applied: a replay drops it`);
+});
+
+test('a burst from resources none of which has joined is refused whole, and nothing is sent', async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  const stranger = 'romeo@montague.lit/stranger';
+  await h.send({ type: 'xmpp.messages', messages: ['x', 'y'].map((id) => ({ type: 'xmpp.message', eventId: `ev-${id}`, at: AT, from: stranger, id, body: id, xml: '<message/>' })) });
+  assert.deepEqual(h.texts, []);
+  assert.deepEqual(h.sent.map(([kind, v]) => `${kind}:${(v as { type?: string }).type ?? ''}`), ['message:error', 'presence:unavailable', 'message:error', 'presence:unavailable']);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
 });

@@ -162,6 +162,38 @@ test("a new participant's first message comes after their presence, to every joi
   assert.deepEqual(kinds(h.sent), ['message:tybalt:groupchat', 'archive:'], 'presence only once');
 });
 
+test("a burst of participants' messages (legacy.messages) is delivered as each message alone would be, in order", async () => {
+  const burst = (ids: string[]) => ({
+    type: 'legacy.messages',
+    messages: ids.map((id) => ({ type: 'legacy.message', eventId: `ev-${id}`, at: AT, participant: { nick: id.startsWith('t') ? 'tybalt' : 'nurse' }, body: id, legacyId: id })),
+  });
+  const h = harness();
+  await h.join(GAJIM);
+  await h.join(MOVIM);
+  h.sent.length = 0;
+  await h.send(burst(['n1', 't1', 't2', 'n2']));
+  assert.deepEqual(kinds(h.sent), [
+    'message:nurse:groupchat', 'archive:',
+    // tybalt is new: both resources get his presence once, before his first message
+    'presence:tybalt', 'presence:tybalt', 'message:tybalt:groupchat', 'archive:',
+    'message:tybalt:groupchat', 'archive:',
+    'message:nurse:groupchat', 'archive:',
+  ]);
+  assert.deepEqual(h.sent.filter(([k]) => k === 'message').map(([, m]) => (m as { body: string }).body), ['n1', 't1', 't2', 'n2']);
+  const context = h.actor.getSnapshot().context;
+  const tybalt = context.participants.find((p) => p.nick === 'tybalt');
+  assert.equal(tybalt?.presenceSent, true);
+  assert.equal(tybalt?.chatState, 'active');
+  const { alreadyApplied } = await import('../../../src/machines/room.ts');
+  for (const id of ['n1', 't1', 't2', 'n2']) assert.ok(alreadyApplied(context, { eventId: `ev-${id}` }));
+
+  // a room nobody joined archives them, and sends nothing
+  const idle = harness();
+  await idle.send(burst(['n3', 't3']));
+  assert.deepEqual(kinds(idle.sent), ['archive:', 'archive:']);
+  assert.ok(alreadyApplied(idle.actor.getSnapshot().context, { eventId: 'ev-t3' }));
+});
+
 test('leaving sends the unavailable 110 self-presence to the leaving resource only', async () => {
   const h = harness();
   await h.join(GAJIM);

@@ -1,0 +1,33 @@
+/**
+ * Micro-benchmark of W2's and W3's roomgate path between the mailbox and Redis, without XMPP:
+ * jobs of 500 messages to one joined room of 10, through a real partition runtime that applies
+ * them (room actor, stanzas, archive) and commits each job to a private Redis. `--kind legacy`:
+ * a participant's messages (W2); `--kind user`: the user's messages, each sent to the network
+ * and echoed (W3). Prints the CPU per message over the measured jobs, after 4 jobs of warm-up.
+ * Its instructions per message, which do not move with the machine's phase: bench/micro/instructions.ts.
+ *
+ *   node --max-semi-space-size=64 --import tsx bench/micro/messages.ts [--kind legacy|user] [--messages N]
+ */
+import { parseArgs } from 'node:util';
+import { JOIN, partitionFixture } from './partition-fixture.ts';
+
+const { values } = parseArgs({ options: { kind: { type: 'string' }, messages: { type: 'string' } } });
+const KIND = values.kind ?? 'legacy';
+const N = Number(values.messages ?? 20_000);
+const PER_JOB = 500;
+
+const { event, run, stop } = await partitionFixture(10);
+await run([event('hall', 'xmpp.join', JOIN)]);
+let i = 0;
+const job = () => Array.from({ length: PER_JOB }, () => {
+  const n = ++i;
+  return KIND === 'user'
+    ? event('hall', 'xmpp.message', { id: `c${n}`, body: `message ${n}`, xml: `<message type="groupchat" id="c${n}"><body>message ${n}</body></message>` })
+    : event('hall', 'legacy.message', { participant: { nick: 'participant-1' }, body: `message ${n}`, legacyId: `m${n}` });
+});
+for (let w = 0; w < 4; w++) await run(job());
+const c0 = process.cpuUsage();
+for (let done = 0; done < N; done += PER_JOB) await run(job());
+const c = process.cpuUsage(c0);
+console.log(`${KIND} messages: ${((c.user + c.system) / N).toFixed(1)} µs of CPU per message over ${N.toLocaleString('en')}`);
+await stop();
