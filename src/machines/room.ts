@@ -309,7 +309,10 @@ export const roomMachine = setup({
      */
     noteMessage: assign(({ context, event }) => messageNoted(context, event)),
     /** A burst of participants' messages: each noted in turn, as `noteMessage` would. */
-    noteMessages: assign(({ context, event }) => afterMessages(context, (event as LegacyMessagesEvent).messages)),
+    noteMessages: assign(({ context, event }) => ({
+      participants: afterMessages(context, (event as LegacyMessagesEvent).messages).participants,
+      ...appliedNoted(context, event),
+    })),
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
     })),
@@ -818,12 +821,14 @@ export function speakerOf(context: RoomContext, init: ParticipantInit, eventId: 
 /** The watermark after an event: its delivery position, else its id among the last applied. */
 function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
   if (event.type === 'xmpp.messages' || event.type === 'legacy.messages') {
-    let { delivered, applied } = context;
+    // one copy of each for the whole burst, not one per message
+    let delivered: RoomContext['delivered'] | null = null;
+    let applied = context.applied;
     for (const m of event.messages) {
-      if (m.delivery) delivered = { ...delivered, [m.delivery.source]: [m.delivery.seq, m.delivery.n] };
+      if (m.delivery) (delivered ??= { ...context.delivered })[m.delivery.source] = [m.delivery.seq, m.delivery.n];
       else applied = addRecent(applied, m.eventId, APPLIED_EVENTS_KEPT);
     }
-    return { ...(delivered !== context.delivered ? { delivered } : {}), ...(applied !== context.applied ? { applied } : {}) };
+    return { ...(delivered ? { delivered } : {}), ...(applied !== context.applied ? { applied } : {}) };
   }
   if (!('eventId' in event)) return {};
   const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
@@ -845,15 +850,18 @@ export function messageNoted(context: RoomContext, event: RoomEvent): Partial<Ro
 }
 
 /**
- * The room after each of a burst of participants' messages, in turn: a new speaker's presence
- * goes once, before their first message. `each` sees each message with the room as it was then.
+ * The room's participants after each of a burst of participants' messages, in turn: a new
+ * speaker's presence goes once, before their first message. `each` sees each message with the
+ * room as it was then. (The watermark is the burst's, see `appliedNoted`.)
  */
 export function afterMessages(context: RoomContext, messages: LegacyRoomEvent[], each?: (c: RoomContext, e: LegacyRoomEvent) => void): RoomContext {
   let c = context;
   for (const e of messages) {
     each?.(c, e);
-    const noted = messageNoted(c, e);
-    if (Object.keys(noted).length) c = { ...c, ...noted };
+    const speaker = speakerNoted(c, e);
+    const state = chatStateNoted(speaker.participants ? { ...c, ...speaker } : c, e);
+    // the usual message, by a known speaker still 'active', changes nothing: no copy
+    if (speaker.participants || state.participants) c = { ...c, ...speaker, ...state };
   }
   return c;
 }
