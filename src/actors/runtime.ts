@@ -11,7 +11,10 @@ import type { Worker as BullWorker, ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
-import { consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, readPayload, type MailboxJob, type Mailboxes, type MailboxWork } from '../transport/mailbox.ts';
+import {
+  consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, olderJobsActive, readPayload, RequeuedBehindOlder,
+  type MailboxJob, type Mailboxes, type MailboxWork,
+} from '../transport/mailbox.ts';
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
 import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
@@ -21,6 +24,12 @@ import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import type { Inspector } from './inspector.ts';
 import { cachedUserStore, userStore, type UserStore } from './users.ts';
+
+/**
+ * How long after an error of a partition's consumer each job first checks for older jobs left
+ * active (`olderJobsActive`): one round trip a job, only while a lost fetch answer is possible.
+ */
+const SUSPECT_ORPHANS_MS = 60_000;
 
 export interface WorkerOptions {
   gatewayJid: string;
@@ -117,7 +126,16 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         // many plugins' logins starting at once when a worker takes over a partition
         await nextTurn();
       }
+      // after the consumer's connection failed, a job may have been left active behind its back (`olderJobsActive`)
+      let suspectUntil = 0;
       const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
+        if (Date.now() < suspectUntil && await olderJobsActive(redis, keys, partition, work.jobId)) {
+          const moved = await redis.recoverActive(keys.partitionLease(partition), lists.active, lists.wait, runtime.lease ?? '', lists.jobPrefix);
+          if (moved >= 0) {
+            log.warn({ partition, jobId: work.jobId, jobs: moved }, 'older jobs were left active: they run first, then this one');
+            throw new RequeuedBehindOlder();
+          }
+        }
         try {
           await runJob(partition, runtime, work);
         } catch (err) {
@@ -128,7 +146,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           throw new LeftForNextOwner();
         }
       });
-      consumer.on('error', logRedisErrors(log, { partition }, 'mailbox consumer error'));
+      const logError = logRedisErrors(log, { partition }, 'mailbox consumer error');
+      consumer.on('error', (err) => {
+        suspectUntil = Date.now() + SUSPECT_ORPHANS_MS;
+        logError(err);
+      });
       consumers.set(partition, consumer);
     },
     async lose(partition, lost) {

@@ -240,6 +240,30 @@ export class LeftForNextOwner extends WaitingError {
 }
 
 /**
+ * Thrown by a job's handler that put the job back in the mailbox behind older jobs it found
+ * left active (`olderJobsActive`, `recover-active-3.lua`): they run first, then it. BullMQ
+ * leaves a job alone whose handler throws a WaitingError.
+ */
+export class RequeuedBehindOlder extends WaitingError {
+  constructor() {
+    super('put back in the mailbox behind older jobs left active');
+    this.name = 'WaitingError'; // BullMQ recognises the class by this name too
+  }
+}
+
+/**
+ * Whether jobs older than `jobId` sit in the partition's active list. A fetch whose answer a
+ * lost connection swallowed leaves its job there: ioredis sends the fetch again, which takes
+ * the next job. Left alone, that job would run after BullMQ's stall check (30–60 s), after
+ * newer jobs, and the rooms' watermarks would drop its events as applied (a Redis crash under
+ * traffic lost a few messages so, rarely).
+ */
+export async function olderJobsActive(redis: Redis, keys: Keys, partition: number, jobId: string): Promise<boolean> {
+  const active = await redis.lrange(mailboxListKeys(keys, partition).active, 0, -1);
+  return active.some((id) => id !== jobId && Number(id) < Number(jobId));
+}
+
+/**
  * Consumes one partition's mailbox, one job at a time, in order. Stalled-job recovery is ours
  * (`recover-active-3.lua` when a partition is taken), so BullMQ never fails a job for stalling.
  */

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { createKeys } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
-import { consumeMailbox, LeftForNextOwner, mailboxListKeys, Mailboxes, type MailboxWork } from '../../src/transport/mailbox.ts';
+import {
+  consumeMailbox, LeftForNextOwner, mailboxListKeys, Mailboxes, olderJobsActive, RequeuedBehindOlder, type MailboxWork,
+} from '../../src/transport/mailbox.ts';
 import { useScriptedRedis } from '../support/redis.ts';
 
 let client: Redis & ScriptCommands;
@@ -58,5 +60,38 @@ test('a job left for the next owner stays active, the consumer closes without wa
   await done;
   await next.close();
   assert.deepEqual(seen, [1, 2]);
+  await mailboxes.close();
+});
+
+test('a job fetched while an older one was left active (its fetch answer lost with the connection) waits: the older one runs first', async () => {
+  const keys = createKeys('orphan', 1);
+  const connection = { host: client.options.host!, port: client.options.port!, maxRetriesPerRequest: null };
+  const mailboxes = new Mailboxes(keys, client);
+  await mailboxes.add(control(1) as never);
+  await mailboxes.add(control(2) as never);
+  const lists = mailboxListKeys(keys, 0);
+  // BullMQ's fetch ran for job 1 (wait → active) but its answer never came: ioredis sent it again, and it took job 2
+  assert.equal(await client.rpoplpush(lists.wait, lists.active), '1');
+  await client.set(keys.partitionLease(0), 'w1#1');
+
+  const seen: number[] = [];
+  let bothRan!: () => void;
+  const done = new Promise<void>((resolve) => { bothRan = resolve; });
+  const consumer = consumeMailbox(keys, 0, connection, async (work: MailboxWork) => {
+    if (await olderJobsActive(client, keys, 0, work.jobId)) {
+      assert.ok(await client.recoverActive(keys.partitionLease(0), lists.active, lists.wait, 'w1#1', lists.jobPrefix) >= 1);
+      throw new RequeuedBehindOlder();
+    }
+    for (const job of work.jobs ?? []) seen.push((job as unknown as { n: number }).n);
+    if (seen.length === 2) bothRan();
+  });
+  const errors: string[] = [];
+  consumer.on('error', (err) => errors.push(err.message));
+  await done;
+  await consumer.close();
+  assert.deepEqual(seen, [1, 2], 'in the order they were added, each once');
+  assert.deepEqual(errors, []);
+  assert.equal(await client.llen(lists.active), 0);
+  assert.equal(await client.zcard(lists.active.replace(/:active$/, ':completed')), 2);
   await mailboxes.close();
 });
