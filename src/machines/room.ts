@@ -303,10 +303,7 @@ export const roomMachine = setup({
       });
       return { sending: null, ownIds };
     }),
-    /**
-     * A participant's message or chat state: the speaker, their chat state and the watermark,
-     * in one assign (each assign copies the snapshot: W2's hot path had three).
-     */
+    /** A participant's message or chat state (see `messageNoted`). */
     noteMessage: assign(({ context, event }) => messageNoted(context, event)),
     /** A burst of participants' messages: each noted in turn, as `noteMessage` would. */
     noteMessages: assign(({ context, event }) => ({
