@@ -150,8 +150,12 @@ export class Mailboxes {
           await this.redis.set(payload, packr.pack(batch.jobs));
           entry = { kind: 'packed', user: first!.user, payload, count: batch.jobs.length };
         }
+        // An add that Redis ran but whose answer a dropped connection lost is sent again by ioredis:
+        // the batch's own id makes BullMQ take it once (a job id of ours would end the numeric ids
+        // that order the partition's jobs)
         await this.queue(partition).add(entry.kind, entry, {
-          attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: false, ...(jobId ? { jobId } : {}),
+          attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: false,
+          ...(jobId ? { jobId } : { deduplication: { id: randomUUID() } }),
         });
         batch.resolve();
       } catch (err) {

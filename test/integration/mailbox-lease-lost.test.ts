@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
 import { createKeys } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import {
@@ -93,5 +94,38 @@ test('a job fetched while an older one was left active (its fetch answer lost wi
   assert.deepEqual(errors, []);
   assert.equal(await client.llen(lists.active), 0);
   assert.equal(await client.zcard(lists.active.replace(/:active$/, ':completed')), 2);
+  await mailboxes.close();
+});
+
+test('an add that Redis runs twice (ioredis sends it again after a dropped connection) makes one job', async () => {
+  const keys = createKeys('resent', 1);
+  const connection = { host: client.options.host!, port: client.options.port!, maxRetriesPerRequest: null };
+  const mailboxes = new Mailboxes(keys, client);
+  // every add reaches Redis twice, with the same arguments, as a resent command does
+  const add = Queue.prototype.add;
+  Queue.prototype.add = async function (this: Queue, ...args: Parameters<Queue['add']>) {
+    const job = await add.apply(this, args);
+    await add.apply(this, args);
+    return job;
+  } as Queue['add'];
+  try {
+    await mailboxes.add(control(1) as never);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => mailboxes.add(control(2 + i) as never))); // one packed batch
+    await mailboxes.add(control(22) as never);
+  } finally {
+    Queue.prototype.add = add;
+  }
+  const seen: number[] = [];
+  let all!: () => void;
+  const done = new Promise<void>((resolve) => { all = resolve; });
+  const consumer = consumeMailbox(keys, 0, connection, async (work: MailboxWork) => {
+    const jobs = work.jobs ?? (await import('../../src/transport/mailbox.ts').then((m) => m.readPayload(client, work.payload!))) ?? [];
+    for (const job of jobs) seen.push((job as unknown as { n: number }).n);
+    if (seen.length >= 22) all();
+  });
+  await done;
+  await new Promise((resolve) => setTimeout(resolve, 200)); // a second copy would run now
+  await consumer.close();
+  assert.deepEqual(seen, Array.from({ length: 22 }, (_, i) => i + 1), 'each event once, in order');
   await mailboxes.close();
 });
