@@ -285,7 +285,7 @@ export const roomMachine = setup({
     }),
     keepAction: assign(({ event }) => ({ action: event as UserActionEvent })),
     recordOwnId: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) =>
-      ownIdNoted(context, legacyId, xmppId)),
+      ({ ownIds: withOwnId(context.ownIds, legacyId, xmppId) })),
     markApplied: assign(({ context, event }) => appliedNoted(context, event)),
     /** The user's message goes to the network (one assign: each costs a copy of the snapshot). */
     keepMessage: assign(({ context, event }) => ({ sending: [event as UserMessageEvent], ...appliedNoted(context, event) })),
@@ -295,14 +295,10 @@ export const roomMachine = setup({
       ...appliedNoted(context, event),
     })),
     /** The network answered the user's messages: the legacy ids of those it took are remembered, the room is free again. */
-    finishSending: assign(({ context }, { results }: { results: SendResult[] }) => {
-      let ownIds = context.ownIds;
-      results.forEach((r, i) => {
-        const xmppId = context.sending?.[i]?.id;
-        if ('output' in r && r.output.legacyId && xmppId) ownIds = addRecent(ownIds, { legacyId: r.output.legacyId, xmppId }, OWN_IDS_KEPT);
-      });
-      return { sending: null, ownIds };
-    }),
+    finishSending: assign(({ context }, { results }: { results: SendResult[] }) => ({
+      sending: null,
+      ownIds: results.reduce((ids, r, i) => ('output' in r ? withOwnId(ids, r.output.legacyId, context.sending?.[i]?.id) : ids), context.ownIds),
+    })),
     /** A participant's message or chat state (see `messageNoted`). */
     noteMessage: assign(({ context, event }) => messageNoted(context, event)),
     /** A burst of participants' messages: each noted in turn, as `noteMessage` would. */
@@ -864,8 +860,8 @@ export function afterMessages(context: RoomContext, messages: LegacyRoomEvent[],
 }
 
 /** One of the user's messages the network accepted, under the id the client sent it with (§3.12). */
-function ownIdNoted(context: RoomContext, legacyId: string | null, xmppId: string | undefined): Partial<RoomContext> {
-  return legacyId && xmppId ? { ownIds: addRecent(context.ownIds, { legacyId, xmppId }, OWN_IDS_KEPT) } : {};
+function withOwnId(ownIds: RoomContext['ownIds'], legacyId: string | null, xmppId: string | undefined): RoomContext['ownIds'] {
+  return legacyId && xmppId ? addRecent(ownIds, { legacyId, xmppId }, OWN_IDS_KEPT) : ownIds;
 }
 
 /** A speaker the room did not know, or whose presence the joined resources have not seen yet. */

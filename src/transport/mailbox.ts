@@ -264,7 +264,7 @@ export class RequeuedBehindOlder extends WaitingError {
  */
 export async function olderJobsActive(redis: Redis, keys: Keys, partition: number, jobId: string): Promise<boolean> {
   const active = await redis.lrange(mailboxListKeys(keys, partition).active, 0, -1);
-  return active.some((id) => id !== jobId && Number(id) < Number(jobId));
+  return active.some((id) => Number(id) < Number(jobId));
 }
 
 /**
