@@ -9,7 +9,7 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
 import { messageEffects } from './room.messages.ts';
 import {
-  presenceUpdate, speakerOf, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
+  presenceUpdate, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
   type UserMessageEvent,
 } from './room.ts';
 
