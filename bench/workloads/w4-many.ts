@@ -498,6 +498,7 @@ export async function w4(ctx: BenchContext, opts: W4Options): Promise<WorkloadRe
   writeFileSync(worldPath, JSON.stringify(buildW4World(plan)));
   const prefix = ctx.newPrefix('w4');
   const gw = await startGateway('child', { ...ctx.spec(prefix), worldPath });
+  if (opts.profileDir) mkdirSync(opts.profileDir, { recursive: true });
   const pids = await ctx.serverPids();
   const rows: Row[] = [];
   const details: Record<string, unknown> = { w4Plan: { ...plan, aSets: plan.aSets.length } };
