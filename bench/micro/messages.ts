@@ -18,6 +18,7 @@ const { values } = parseArgs({ options: { kind: { type: 'string' }, messages: { 
 const KIND = values.kind ?? 'legacy';
 const N = Number(values.messages ?? 20_000);
 const PER_JOB = Number(values['per-job'] ?? 500);
+if (!Number.isInteger(PER_JOB) || PER_JOB < 1) throw new Error(`--per-job: a whole number of messages, not ${values['per-job']}`);
 
 const { event, run, stop } = await partitionFixture(10);
 await run([event('hall', 'xmpp.join', JOIN)]);
