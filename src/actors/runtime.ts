@@ -114,9 +114,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       });
       runtime.lease = lease;
       runtimes.set(partition, runtime);
-      // jobs a dead owner left active run again first, in order
+      // jobs left active run again first, in order: a dead owner's, or a fetch whose answer was lost (below)
       const lists = mailboxListKeys(keys, partition);
-      const moved = await redis.recoverActive(keys.partitionLease(partition), lists.active, lists.wait, lease, lists.jobPrefix);
+      const recoverActive = () => redis.recoverActive(keys.partitionLease(partition), lists.active, lists.wait, runtime.lease ?? '', lists.jobPrefix);
+      const moved = await recoverActive();
       if (moved > 0) log.info({ partition, jobs: moved }, 'recovered jobs of the previous owner');
       // §2.1: the partition's users are logged in (their rooms come back lazily from snapshots)
       for (const jid of await users.ofPartition(partition)) {
@@ -130,7 +131,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       let suspectUntil = 0;
       const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
         if (Date.now() < suspectUntil && await olderJobsActive(redis, keys, partition, work.jobId)) {
-          const moved = await redis.recoverActive(keys.partitionLease(partition), lists.active, lists.wait, runtime.lease ?? '', lists.jobPrefix);
+          const moved = await recoverActive();
           if (moved >= 0) {
             log.warn({ partition, jobId: work.jobId, jobs: moved }, 'older jobs were left active: they run first, then this one');
             throw new RequeuedBehindOlder();

@@ -837,9 +837,14 @@ function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
  * one assign (each assign copies the snapshot: W2's hot path had three).
  */
 export function messageNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
+  return merge(speakerStateNoted(context, event), appliedNoted(context, event));
+}
+
+/** The participants after a participant's message or chat state: the speaker known, their chat state set ({} when neither changes). */
+function speakerStateNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
   const speaker = speakerNoted(context, event);
   const state = chatStateNoted(speaker.participants ? { ...context, ...speaker } : context, event);
-  return merge(speaker, state, appliedNoted(context, event));
+  return state.participants ? state : speaker;
 }
 
 /**
@@ -851,10 +856,9 @@ export function afterMessages(context: RoomContext, messages: LegacyRoomEvent[],
   let c = context;
   for (const e of messages) {
     each?.(c, e);
-    const speaker = speakerNoted(c, e);
-    const state = chatStateNoted(speaker.participants ? { ...c, ...speaker } : c, e);
+    const noted = speakerStateNoted(c, e);
     // the usual message, by a known speaker still 'active', changes nothing: no copy
-    if (speaker.participants || state.participants) c = { ...c, ...speaker, ...state };
+    if (noted.participants) c = { ...c, ...noted };
   }
   return c;
 }
