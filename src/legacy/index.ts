@@ -7,4 +7,5 @@ export { BaseSession, type GatewayUser, type SessionHost, type TextOptions } fro
 export { definePlugin, type Plugin, type AnyPlugin, type PluginStartContext } from './plugin.ts';
 export { escapeLocalPart, unescapeLocalPart } from './escape.ts';
 export { Turns } from '../turns.ts';
+export { InOrder } from '../in-order.ts';
 export { XmppError, NotImplemented } from '../transport/xmpp/errors.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  BaseSession, Turns, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
+  BaseSession, InOrder, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
 } from '../index.ts';
 import type { ChatState } from '../types.ts';
 import { DemoError, type DemoEvent } from './types.ts';
@@ -17,10 +17,13 @@ export class DemoSession extends BaseSession<DemoShared> {
   private connection: { disconnect(): void } | null = null;
   // The network calls listeners synchronously but turning an event into room calls awaits
   // (`byLegacyId`, `getParticipant`): one chain keeps the room events in network order.
-  private handling: Promise<void> = Promise.resolve();
-  // A burst of network events (W2: 10,000 posted at once) would otherwise be one chain of
+  // A burst of network events (W2: 10,000 posted at once) would otherwise be one run of
   // microtasks: no mailbox write, no job and no socket until all of them are room events.
-  private readonly turns = new Turns(HANDLING_TURN_MS);
+  private readonly heard = new InOrder<{ event: DemoEvent; seq: number }>(async ({ event, seq }) => {
+    await this.delivering(`${this.source}-${seq}`, () => this.apply(event), { waitQueued: false, position: { source: this.source, seq } });
+    this.heardSeq = seq;
+  }, (err, { event }) => this.log.error({ err, room: event.roomId, event: event.type }, 'demo event not applied'), { turnMs: HANDLING_TURN_MS });
+  private source = '';
   private heardSeq = 0;
   private savedSeq = 0;
   private checkpoints: NodeJS.Timeout | null = null;
@@ -42,14 +45,8 @@ export class DemoSession extends BaseSession<DemoShared> {
     const after = resume ? Number(seqText) : network.lastSeq();
     this.heardSeq = this.savedSeq = after;
     if (!resume) await this.saveCursor(`${network.epoch}@${after}`);
-    const source = `demo-${network.epoch}`;
-    this.connection = network.connect(this.user.jid, nick, (event, seq) => {
-      this.handling = this.handling
-        .then(() => this.turns.take())
-        .then(() => this.delivering(`${source}-${seq}`, () => this.apply(event), { waitQueued: false, position: { source, seq } }))
-        .then(() => { this.heardSeq = seq; })
-        .catch((err: unknown) => this.log.error({ err, room: event.roomId, event: event.type }, 'demo event not applied'));
-    }, { after });
+    this.source = `demo-${network.epoch}`;
+    this.connection = network.connect(this.user.jid, nick, (event, seq) => this.heard.push({ event, seq }), { after });
     this.checkpoints ??= setInterval(() => void this.checkpoint(), CHECKPOINT_EVERY_MS);
     this.checkpoints.unref?.();
     return `Connected to the demo network as ${nick}`;
@@ -177,7 +174,7 @@ export class DemoSession extends BaseSession<DemoShared> {
   }
 
   /** Resolves once every network event heard so far has been passed to its room. */
-  flushed(): Promise<void> { return this.handling; }
+  flushed(): Promise<void> { return this.heard.idle(); }
 
   private async apply(event: DemoEvent): Promise<void> {
     const muc = await this.bookmarks.byLegacyId(event.roomId);

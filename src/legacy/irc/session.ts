@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParsedMessage } from 'irc-framework';
 import type { Logger } from 'pino';
 import {
-  BaseSession, XmppError, type HoleBound, type LegacyMUC, type LegacyParticipant, type MucRole, type TextOptions,
+  BaseSession, InOrder, XmppError, type HoleBound, type LegacyMUC, type LegacyParticipant, type MucRole, type TextOptions,
 } from '../index.ts';
 import type { IrcBookmarks } from './bookmarks.ts';
 import { IrcLink, type IrcServer } from './connection.ts';
@@ -109,7 +109,10 @@ export class IrcSession extends BaseSession<IrcShared> {
   nick = '';
   /** Whose private messages go to which room: the room the user last wrote to them from. */
   private readonly pmRooms = new Map<string, string>();
-  private handling: Promise<void> = Promise.resolve();
+  private readonly handling = new InOrder<{ what: string; fn: () => Promise<void> | void }>(
+    ({ fn }) => fn(),
+    (err, { what }) => this.log.error({ err, event: what }, 'IRC event not applied'),
+  );
   private self: { user?: string | undefined; host?: string | undefined } = {};
   private readonly log: Logger = this.shared.log.child({ user: this.user.jid });
   /** The user's nicks on this server and when they had them (see `NickSpan`). */
@@ -324,7 +327,7 @@ export class IrcSession extends BaseSession<IrcShared> {
   }
 
   /** Resolves once every IRC event heard so far has been applied to the rooms. */
-  flushed(): Promise<void> { return this.handling; }
+  flushed(): Promise<void> { return this.handling.idle(); }
 
   // -------------------------------------------------------------------------------------------
   // IRC → rooms
@@ -353,9 +356,7 @@ export class IrcSession extends BaseSession<IrcShared> {
   }
 
   private enqueue(what: string, fn: () => Promise<void> | void): void {
-    this.handling = this.handling.then(fn).catch((err: unknown) => {
-      this.log.error({ err, event: what }, 'IRC event not applied');
-    });
+    this.handling.push({ what, fn });
   }
 
   private isMe(nick: string | undefined): boolean {
