@@ -22,6 +22,7 @@ import { escapeLocalPart } from '../src/legacy/escape.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 import { findPlugin, type Gateway, startGateway } from '../src/main.ts';
 import { connectRedis } from '../src/redis.ts';
+import { stopSignal } from '../src/stop-signal.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = join(ROOT, '.run', 'demo');
@@ -191,26 +192,6 @@ ${rule}
 }
 
 // --- main -----------------------------------------------------------------------------------
-
-/** Resolves with the first SIGINT/SIGTERM; a second one after a moment kills everything at once. */
-function stopSignal(log: () => Logger | undefined): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let first = 0;
-    const on = (signal: NodeJS.Signals) => {
-      if (!first) {
-        first = Date.now();
-        resolve(signal);
-        return;
-      }
-      // npm forwards the terminal's SIGINT too: the same Ctrl-C can arrive twice at once
-      if (Date.now() - first < 1500) return;
-      log()?.warn({ signal }, 'second signal: stopping now, without waiting');
-      process.exit(130); // the exit hook kills the servers
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseOptions(argv);

@@ -15,6 +15,7 @@ import { createLogger } from './log.ts';
 import { findPlugin, startGateway, type Roles } from './main.ts';
 import { connectRedis } from './redis.ts';
 import { formatStatus, readStatus } from './status.ts';
+import { stopSignal } from './stop-signal.ts';
 import { demoPlugin } from './legacy/demo/plugin.ts';
 import { Mailboxes } from './transport/mailbox.ts';
 import { createKeys } from './actors/keys.ts';
@@ -69,11 +70,7 @@ async function configFrom(path: string | undefined): Promise<Config> {
 async function start(config: Config, roles: Roles): Promise<number> {
   const log = createLogger(config.log.level);
   const gateway = await startGateway(config, log, roles);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => { log.info({ signal }, 'stopping'); resolve(); };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  log.info({ signal: await stopSignal(() => log) }, 'stopping');
   await gateway.stop();
   return 0;
 }

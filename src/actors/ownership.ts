@@ -108,10 +108,19 @@ export class Ownership {
     await this.hooks.lose(partition, true);
   }
 
-  /** Gives every partition back (drained) and leaves the worker set. */
-  async stop(): Promise<void> {
+  /**
+   * Takes and hands over no more partitions, once a balancing in progress has ended; the leases
+   * held are still renewed. A stopping worker pauses first: a partition taken while it closes
+   * its consumers got a consumer of its own that nothing closed before the drain.
+   */
+  async pause(): Promise<void> {
     this.stopped = true;
     await this.balancing?.stop();
+  }
+
+  /** Gives every partition back (drained) and leaves the worker set. */
+  async stop(): Promise<void> {
+    await this.pause();
     for (const [partition, lease] of [...this.held]) {
       this.held.delete(partition);
       await this.hooks.lose(partition, false); // the leases are still renewed meanwhile

@@ -195,6 +195,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     hibernateIdle,
     async stop({ shutdown = false } = {}) {
       clearInterval(sweep);
+      // first no partition taken any more: after a Redis outage the balancing may be taking the
+      // partitions back right now, each with a new consumer (a gateway stopped then hung)
+      await ownership.pause();
       await Promise.all([...consumers.values()].map((c) => c.close()));
       consumers.clear();
       if (shutdown) {

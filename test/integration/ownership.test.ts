@@ -86,3 +86,41 @@ test('while a handover drains a slow job, the leases the worker keeps are still 
     await ownership.stop();
   }
 });
+
+test('once paused, a worker takes no partition any more (a balancing in progress ends first), and still renews the leases it holds', async () => {
+  const keys = createKeys('own-pause', 4);
+  // another worker holds partitions 1-3 until they expire: w1 takes them one tick after the other
+  for (const p of [1, 2, 3]) await client.set(keys.partitionLease(p), `w0#${p}`, 'PX', 300 * p);
+  const gained: number[] = [];
+  let gaining = 0;
+  const ownership = new Ownership(client, keys, 'w1', {
+    async gain(p) {
+      gaining++;
+      await new Promise((r) => setTimeout(r, 100)); // a consumer starting
+      gained.push(p);
+      gaining--;
+    },
+    async lose() {},
+  }, silent, { leaseTtlMs: 1000, tickMs: 50 });
+  await ownership.start();
+  try {
+    assert.deepEqual(gained, [0]);
+    const until = Date.now() + 5000;
+    while (!gaining && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(gaining, 1, 'a partition is being taken');
+    await ownership.pause();
+    assert.equal(gaining, 0, 'pause waited for it');
+    const held = ownership.heldPartitions();
+    assert.deepEqual(gained, held);
+    assert.ok(held.length < 4, 'some partitions were still held by w0 when w1 paused');
+    await new Promise((r) => setTimeout(r, 1500)); // every lease of w0 expired long ago, many ticks
+    assert.deepEqual(ownership.heldPartitions(), held, 'nothing taken once paused');
+    assert.deepEqual(gained, held);
+    for (const p of held) {
+      assert.ok((await client.pttl(keys.partitionLease(p))) > 500, `lease ${p} still renewed while paused`);
+    }
+  } finally {
+    await ownership.stop();
+  }
+  assert.equal(await client.get(keys.partitionLease(0)), null, 'stopping after a pause releases the leases');
+});
