@@ -41,6 +41,16 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
   const reader = redis.duplicate(); // XREADGROUP BLOCK holds its connection
   reader.on('error', logRedisErrors(log, {}, 'outbox reader error'));
   let running = true;
+  // `stop` does not wait for the read in progress: a reader that lost Redis and waits to
+  // reconnect never settles it once disconnected (ioredis flushes no command of a client
+  // without a socket), and the edge, closing its drain on losing its lease in such an outage,
+  // hung there for good: standing by, it never became active again
+  let stopping!: () => void;
+  const stopped = new Promise<null>((resolve) => { stopping = () => resolve(null); });
+  const unlessStopped = <T>(work: Promise<T>): Promise<T | null> => {
+    work.catch(() => undefined); // what it throws after the drain stopped is nobody's concern
+    return Promise.race([work, stopped]);
+  };
 
   // read as bytes: the stanzas go to the XMPP socket as Redis holds them, never decoded to a
   // string and encoded back (W2: ≈ 2 % of roomgate's time)
@@ -73,12 +83,18 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
     return count;
   };
 
+  // unacknowledged entries stay pending when a delivery is cut short: the next drain sends them
+  const next = async (from: '0' | '>'): Promise<number> => {
+    const result = await unlessStopped(read(from));
+    return running ? (await unlessStopped(deliver(result))) ?? 0 : 0;
+  };
+
   const loop = (async () => {
     // what an edge before us read but did not acknowledge goes out first (at least once)
-    while (running && (await deliver(await read('0'))) > 0);
+    while (running && (await next('0')) > 0);
     while (running) {
       try {
-        await deliver(await read('>'));
+        await next('>');
       } catch (err) {
         if (!running) break;
         log.warn({ err: (err as Error).message }, 'outbox read failed, retrying');
@@ -90,6 +106,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
   return {
     async stop() {
       running = false;
+      stopping();
       reader.disconnect();
       await loop.catch(() => undefined);
     },

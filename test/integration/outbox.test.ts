@@ -8,7 +8,9 @@ import { pino } from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import { drainOutbox, EDGE_GROUP, pendingOutbound } from '../../src/transport/outbox.ts';
-import { useScriptedRedis } from '../support/redis.ts';
+import { startRedis, useScriptedRedis } from '../support/redis.ts';
+import { withScripts } from '../../src/actors/scripts.ts';
+import { connectRedis } from '../../src/redis.ts';
 
 let client: Redis & ScriptCommands;
 const log = pino({ level: 'silent' });
@@ -80,5 +82,32 @@ test('what an edge read and did not write goes out first on the next edge', asyn
     assert.equal(await pendingOutbound(client, keys), 0);
   } finally {
     await drain.stop();
+  }
+});
+
+test('a drain stops while Redis is away (its reader retrying), and a drain started once Redis is back delivers what is pending', async () => {
+  // a Redis of its own: this test kills it
+  const server = await startRedis({ appendOnly: true });
+  const redis = withScripts(connectRedis(server.url, log));
+  const keys = createKeys('ob-outage', 1);
+  try {
+    const before = collector(1);
+    const first = await drainOutbox(redis, keys, before.send, log);
+    await redis.xadd(keys.outStream(0), '*', 's', '<m i="0"/>');
+    assert.deepEqual(await before.done, ['<m i="0"/>']);
+    process.kill(server.pid(), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500)); // the reader's read fails; it waits to reconnect
+    // the edge loses its lease in such an outage and closes its drain: that must end
+    const stopped = await Promise.race([first.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    assert.equal(stopped, 'stopped');
+    await server.restart({ crash: true });
+    await redis.xadd(keys.outStream(0), '*', 's', '<m i="1"/>');
+    const after = collector(1);
+    const second = await drainOutbox(redis, keys, after.send, log);
+    assert.deepEqual(await after.done, ['<m i="1"/>']);
+    await second.stop();
+  } finally {
+    redis.disconnect();
+    await server.stop();
   }
 });

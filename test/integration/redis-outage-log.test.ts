@@ -89,3 +89,24 @@ test('a Redis that keeps the connection but stops answering is said once, and it
   assert.equal(entries.filter((e) => e.msg === 'redis unreachable, retrying').length, 0);
   assert.equal(gw.child.exitCode, null);
 });
+
+test('after both, the gateway answers again, and stops when told', async () => {
+  // the outages outlived the edge's lease: the edge went back to standby, closed its drain while
+  // its reader waited for Redis, and must have become active again since
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const msgs = readFileSync(gw.logFile, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const lost = msgs.lastIndexOf('edge lease lost: going back to standby');
+    assert.ok(lost >= 0, 'the outage outlived the edge lease');
+    if (msgs.indexOf('component online', lost) > lost) break;
+    assert.ok(Date.now() < until, 'the edge became active again, with a component connection');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const disco = () => romeo.iq(xml('iq', { type: 'get', to: 'gw.localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })), 20_000);
+  const answer = await disco();
+  assert.equal(answer.attrs.type, 'result', answer.toString());
+  const stopping = gw.kill('SIGTERM');
+  const stopped = await Promise.race([stopping.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still stopping'), 20_000))]);
+  assert.equal(stopped, 'stopped', 'SIGTERM ends the process');
+  assert.equal(gw.child.exitCode, 0);
+});
