@@ -285,6 +285,11 @@ export class PartitionRuntime {
     this.deps.sessions.releaseRoom(handle.user, handle.legacyId);
   }
 
+  /** Resolves once the job (or shutdown, or hibernation) in progress, if any, is done. */
+  idle(): Promise<void> {
+    return this.turn.then(() => undefined);
+  }
+
   /** Waits for the partial commit in flight, if any; throws what it threw. */
   private async landed(): Promise<void> {
     const inFlight = this.inFlight;

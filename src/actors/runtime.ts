@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import {
-  consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, olderJobsActive, readPayload, RequeuedBehindOlder,
+  closeConsumer, consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, olderJobsActive, readPayload, RequeuedBehindOlder,
   type MailboxJob, type Mailboxes, type MailboxWork,
 } from '../transport/mailbox.ts';
 import { createJobHandler } from './handle-job.ts';
@@ -158,7 +158,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
       // drained: the job in progress finishes and commits before the lease is given back
-      if (consumer) await consumer.close(lost).catch(() => undefined);
+      if (consumer) await closeConsumer(consumer, { force: lost, drained: () => runtimes.get(partition)?.idle() });
       const runtime = runtimes.get(partition);
       runtimes.delete(partition);
       if (runtime) {
@@ -198,7 +198,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // first no partition taken any more: after a Redis outage the balancing may be taking the
       // partitions back right now, each with a new consumer (a gateway stopped then hung)
       await ownership.pause();
-      await Promise.all([...consumers.values()].map((c) => c.close()));
+      await Promise.all([...consumers].map(([p, c]) => closeConsumer(c, { force: false, drained: () => runtimes.get(p)?.idle() })));
       consumers.clear();
       if (shutdown) {
         // §2.11: before the gateway goes, joined resources are told (332)

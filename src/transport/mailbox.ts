@@ -267,6 +267,35 @@ export async function olderJobsActive(redis: Redis, keys: Keys, partition: numbe
   return active.some((id) => Number(id) < Number(jobId));
 }
 
+/** How long a drained close of a consumer may take once its job in progress is done (see `closeConsumer`). */
+export const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Closes a partition's consumer: drained (its job in progress finishes and commits), or at once
+ * with `force`. BullMQ's drained close also waits for its blocking connection to end, which a
+ * connection that lost Redis never does (bullmq 6.7, issue 4656: still pending once Redis is
+ * back), so a gateway stopped during or just after an outage hung. `drained` resolves once
+ * the partition's job in progress is done; a close still pending `graceMs` later is not waited
+ * for: a job BullMQ fetched meanwhile stays active, and the partition's next owner runs it.
+ */
+export async function closeConsumer(
+  consumer: Worker<MailboxEntry>,
+  opts: { force: boolean; drained: () => Promise<void> | undefined; graceMs?: number },
+): Promise<void> {
+  const closing = consumer.close(opts.force).catch(() => undefined);
+  if (opts.force) return closing;
+  let timer: NodeJS.Timeout | undefined;
+  const given = (async () => {
+    await opts.drained();
+    await new Promise<void>((resolve) => { timer = setTimeout(resolve, opts.graceMs ?? CLOSE_GRACE_MS).unref(); });
+  })();
+  try {
+    await Promise.race([closing, given]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Consumes one partition's mailbox, one job at a time, in order. Stalled-job recovery is ours
  * (`recover-active-3.lua` when a partition is taken), so BullMQ never fails a job for stalling.

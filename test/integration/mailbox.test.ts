@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { createKeys } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
-import { consumeMailbox, Mailboxes, MalformedPayload, PACK_FROM, readPayload, type MailboxEntry, type MailboxWork } from '../../src/transport/mailbox.ts';
-import { useScriptedRedis } from '../support/redis.ts';
+import { closeConsumer, consumeMailbox, Mailboxes, MalformedPayload, PACK_FROM, readPayload, type MailboxEntry, type MailboxWork } from '../../src/transport/mailbox.ts';
+import { startRedis, useScriptedRedis } from '../support/redis.ts';
+import { connectRedis } from '../../src/redis.ts';
+import { pino } from 'pino';
 import { deliverEach, fakeWorker, legacyJob, noPoison, USER } from '../support/fake-partition.ts';
 import { Queue } from 'bullmq';
 
@@ -93,4 +95,34 @@ test('a payload deleted by its job\'s last commit reads as gone; one that does n
   await client.set(payload!, Buffer.from([0xc1, 0xc1, 0xc1])); // 0xc1: never used in MessagePack
   await assert.rejects(readPayload(client, payload!), (err: unknown) => err instanceof MalformedPayload && err.payload === payload);
   await mailboxes.close();
+});
+
+test('a drained close of a consumer ends once its job is done, though Redis went away (BullMQ\'s alone never ends then)', async () => {
+  // a Redis of its own: this test kills it
+  const server = await startRedis({ appendOnly: true });
+  const redis = connectRedis(server.url, pino({ level: 'silent' }));
+  const keys = createKeys('mb-close', 2);
+  const consumers = [0, 1].map((p) => consumeMailbox(keys, p, redis, async () => undefined));
+  try {
+    for (const c of consumers) c.on('error', () => undefined);
+    await Promise.all(consumers.map((c) => c.waitUntilReady()));
+    await new Promise((r) => setTimeout(r, 300)); // both wait for jobs on their blocking connections
+    process.kill(server.pid(), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500)); // the connections wait to reconnect
+    let jobDone!: () => void;
+    const job = new Promise<void>((r) => { jobDone = r; }); // the partition's job in progress
+    const bare = consumers[0]!.close(false).then(() => 'closed');
+    const closed = closeConsumer(consumers[1]!, { force: false, drained: () => job, graceMs: 500 }).then(() => 'closed');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await Promise.race([closed, 'pending']), 'pending', 'the job in progress is waited for');
+    jobDone();
+    assert.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('pending'), 3000))]), 'closed');
+    await server.restart({ crash: true });
+    assert.equal(await Promise.race([bare, new Promise((r) => setTimeout(() => r('pending'), 3000))]), 'pending',
+      'BullMQ\'s drained close alone still waits (if this fails, BullMQ fixed it: closeConsumer may go)');
+  } finally {
+    for (const c of consumers) void c.close(true).catch(() => undefined);
+    redis.disconnect();
+    await server.stop();
+  }
 });
