@@ -198,8 +198,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // first no partition taken any more: after a Redis outage the balancing may be taking the
       // partitions back right now, each with a new consumer (a gateway stopped then hung)
       await ownership.pause();
-      await Promise.all([...consumers].map(([p, c]) => closeConsumer(c, { force: false, drained: () => runtimes.get(p)?.idle() })));
+      // out of the map first: a lease lost meanwhile (`lose`) must not close one of them again
+      const closing = [...consumers];
       consumers.clear();
+      await Promise.all(closing.map(([p, c]) => closeConsumer(c, { force: false, drained: () => runtimes.get(p)?.idle() })));
       if (shutdown) {
         // §2.11: before the gateway goes, joined resources are told (332)
         await Promise.all([...runtimes.values()].map((r) => r.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'shutdown notice failed'))));

@@ -274,19 +274,19 @@ export const CLOSE_GRACE_MS = 2000;
  * Closes a partition's consumer: drained (its job in progress finishes and commits), or at once
  * with `force`. BullMQ's drained close also waits for its blocking connection to end, which a
  * connection that lost Redis never does (bullmq 6.7, issue 4656: still pending once Redis is
- * back), so a gateway stopped during or just after an outage hung. `drained` resolves once
- * the partition's job in progress is done; a close still pending `graceMs` later is not waited
- * for: a job BullMQ fetched meanwhile stays active, and the partition's next owner runs it.
+ * back), so a gateway stopped during or just after an outage hung; and a forced close of a
+ * consumer already closing is that same close. `drained` resolves once the partition's job in
+ * progress is done; a close still pending `graceMs` later is not waited for: a job BullMQ
+ * fetched meanwhile stays active, and the partition's next owner runs it.
  */
 export async function closeConsumer(
   consumer: Worker<MailboxEntry>,
   opts: { force: boolean; drained: () => Promise<void> | undefined; graceMs?: number },
 ): Promise<void> {
   const closing = consumer.close(opts.force).catch(() => undefined);
-  if (opts.force) return closing;
   let timer: NodeJS.Timeout | undefined;
   const given = (async () => {
-    await opts.drained();
+    if (!opts.force) await opts.drained();
     await new Promise<void>((resolve) => { timer = setTimeout(resolve, opts.graceMs ?? CLOSE_GRACE_MS).unref(); });
   })();
   try {

@@ -120,6 +120,9 @@ test('a drained close of a consumer ends once its job is done, though Redis went
     await server.restart({ crash: true });
     assert.equal(await Promise.race([bare, new Promise((r) => setTimeout(() => r('pending'), 3000))]), 'pending',
       'BullMQ\'s drained close alone still waits (if this fails, BullMQ fixed it: closeConsumer may go)');
+    // a lease lost while the consumer closes: forced, BullMQ's close is the same pending one
+    const forced = closeConsumer(consumers[0]!, { force: true, drained: () => undefined, graceMs: 500 }).then(() => 'closed');
+    assert.equal(await Promise.race([forced, new Promise((r) => setTimeout(() => r('pending'), 3000))]), 'closed');
   } finally {
     for (const c of consumers) void c.close(true).catch(() => undefined);
     redis.disconnect();
