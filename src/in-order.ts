@@ -4,9 +4,8 @@ import { Turns } from './turns.ts';
  * Work handled one item at a time, in the order it came: a plugin's network listener `push`es
  * each event, and `handle` turns it into room calls (which await: `byLegacyId`,
  * `getParticipant`). A promise chain does the same (`chain = chain.then(...)`) but allocates
- * its promises and closures in the listener, per event: W2's 10,000 events posted at once
- * spent ≈ 3 µs each on that before the first one reached its room. Here an event costs an
- * array slot until its turn. With `turnMs`, the event loop gets a turn every `turnMs` of
+ * its promises and closures in the listener, per event, and keeps them until their turn (W2
+ * posts 10,000 at once); here an event costs an array slot (BENCHMARKS, eleventh pass). With `turnMs`, the event loop gets a turn every `turnMs` of
  * handling (see `Turns`), so a burst does not hold up the process's sockets.
  */
 export class InOrder<T> {

@@ -110,8 +110,8 @@ export class Ownership {
 
   /**
    * Takes and hands over no more partitions, once a balancing in progress has ended; the leases
-   * held are still renewed. A stopping worker pauses first: a partition taken while it closes
-   * its consumers got a consumer of its own that nothing closed before the drain.
+   * held are still renewed. A stopping worker pauses first: after a Redis outage it was taking
+   * partitions back while it stopped (a consumer and its users' logins each, to undo at once).
    */
   async pause(): Promise<void> {
     this.stopped = true;

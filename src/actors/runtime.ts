@@ -196,7 +196,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     async stop({ shutdown = false } = {}) {
       clearInterval(sweep);
       // first no partition taken any more: after a Redis outage the balancing may be taking the
-      // partitions back right now, each with a new consumer (a gateway stopped then hung)
+      // partitions back right now, each with a new consumer and its users' logins
       await ownership.pause();
       // out of the map first: a lease lost meanwhile (`lose`) must not close one of them again
       const closing = [...consumers];
