@@ -78,6 +78,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log, mailboxes: opts.mailboxes });
   const runtimes = new Map<number, PartitionRuntime>();
   const consumers = new Map<number, BullWorker>();
+  /** Drained: once the partition's runtime has finished its job in progress (see `closeConsumer`). */
+  const closeConsumerOf = (partition: number, consumer: BullWorker, force: boolean) =>
+    closeConsumer(consumer, { force, drained: () => runtimes.get(partition)?.idle() });
 
   /** What cannot be applied (a job, or a payload that does not unpack) is parked with its reason, visible to the operator. */
   const park = async (entry: { partition: number; jobId: string; job?: MailboxJob; payload?: string }, err: unknown) => {
@@ -158,7 +161,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
       // drained: the job in progress finishes and commits before the lease is given back
-      if (consumer) await closeConsumer(consumer, { force: lost, drained: () => runtimes.get(partition)?.idle() });
+      if (consumer) await closeConsumerOf(partition, consumer, lost);
       const runtime = runtimes.get(partition);
       runtimes.delete(partition);
       if (runtime) {
@@ -201,7 +204,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // out of the map first: a lease lost meanwhile (`lose`) must not close one of them again
       const closing = [...consumers];
       consumers.clear();
-      await Promise.all(closing.map(([p, c]) => closeConsumer(c, { force: false, drained: () => runtimes.get(p)?.idle() })));
+      await Promise.all(closing.map(([p, c]) => closeConsumerOf(p, c, false)));
       if (shutdown) {
         // §2.11: before the gateway goes, joined resources are told (332)
         await Promise.all([...runtimes.values()].map((r) => r.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'shutdown notice failed'))));
