@@ -2,7 +2,8 @@
  * One user's IRC connection: an irc-framework client with our own pieces around it.
  *  - connect() resolves on 001 (or rejects with the server's reason) and picks another nick
  *    while registering when the wanted one is taken;
- *  - every line we send goes through a token bucket (`Throttle`);
+ *  - every line we send goes through a token bucket (`Throttle`), then a send window
+ *    (`SendWindow`): no more than 16 KiB the server has not answered a PING for;
  *  - `barrier(lines)` sends lines then a PING with a token, and resolves when the PONG comes
  *    back, with the error numerics the server answered in between: the server handles one
  *    client's commands in order, so that is "the server has done what we asked";
@@ -14,6 +15,7 @@ import irc, { type Client, type ParsedMessage } from 'irc-framework';
 import type { Logger } from 'pino';
 import { XmppError } from '../index.ts';
 import { backoffDelay } from './mapping.ts';
+import { SEND_WINDOW, SendWindow, type SendWindowOptions } from './send-window.ts';
 import { Throttle } from './throttle.ts';
 import { FallbackTransport } from './transport.ts';
 
@@ -41,6 +43,8 @@ export interface IrcLinkOptions {
   /** Seconds between our PINGs, and without any line before the connection counts as dead. */
   pingIntervalS: number;
   pingTimeoutS: number;
+  /** Bytes written and not yet answered by the server; default `SEND_WINDOW`. */
+  sendWindow?: SendWindowOptions;
   log: Logger;
 }
 
@@ -68,6 +72,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
   readonly client: Client;
   private state: State = 'idle';
   private throttle: Throttle;
+  private readonly window: SendWindow;
   /** Lines the throttle let through this turn of the event loop, written together (see `writeLine`). */
   private outgoing: string[] = [];
   private attempt = 0;
@@ -86,6 +91,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     super();
     this.log = opts.log;
     this.client = new irc.Client();
+    this.window = new SendWindow(opts.sendWindow ?? SEND_WINDOW);
     this.throttle = this.newThrottle();
     this.client.requestCap(['draft/chathistory']);
     this.client.connection.on('message', (msg: ParsedMessage) => this.onMessage(msg));
@@ -166,6 +172,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
       burst: this.opts.throttle.burst,
       perSecond: this.opts.throttle.perSecond,
       write: (line) => this.writeLine(line),
+      ready: () => this.window.open,
     });
   }
 
@@ -175,6 +182,8 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
    */
   private writeLine(line: string): void {
     if (this.outgoing.push(line) === 1) setImmediate(() => this.flush());
+    const mark = this.window.wrote(line);
+    if (mark) this.outgoing.push(mark);
   }
 
   private flush(): void {
@@ -242,6 +251,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
   }
 
   private onPong(token: string): void {
+    if (this.window.answer(token)) return this.throttle.resume();
     const i = this.barriers.findIndex((b) => b.token === token);
     if (i < 0) return;
     // an earlier barrier whose PONG never came (should not happen): settle it too, in order
@@ -260,6 +270,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     this.throttle = this.newThrottle();
     old.clear();
     this.outgoing = []; // let through, but the socket they were for is gone
+    this.window.reset();
     const reason = this.lastError || 'connection closed';
     this.failBarriers(new XmppError('service-unavailable', `IRC connection lost: ${reason}`, { type: 'wait' }));
     if (this.state === 'closed') {

@@ -10,6 +10,11 @@ export interface ThrottleOptions {
   perSecond: number;
   /** Writes one line (without CRLF) to the connection. */
   write(line: string): void;
+  /**
+   * Whether the connection takes another line now (IrcLink's send window); while it does not,
+   * lines wait here, tokens or not, until `resume()`. Default: always.
+   */
+  ready?: () => boolean;
   /** Clock in milliseconds (tests pass a fake one). */
   now?: () => number;
   /** Timer (tests pass a fake one). */
@@ -53,6 +58,11 @@ export class Throttle {
     this.drain();
   }
 
+  /** Sends what waits as far as tokens and `ready` allow: call it when `ready` turns true. */
+  resume(): void {
+    this.drain();
+  }
+
   /** Drops every queued line (calling their `onDrop`); returns how many. */
   clear(): number {
     if (this.timer !== null) this.clearTimer(this.timer);
@@ -65,13 +75,15 @@ export class Throttle {
   /** Refills the bucket for the time passed, then sends while tokens last. */
   private drain(): void {
     this.refill();
-    while (this.queue.length && this.tokens >= 1) {
+    const ready = this.opts.ready;
+    while (this.queue.length && this.tokens >= 1 && (!ready || ready())) {
       this.tokens -= 1;
       const q = this.queue.shift()!;
       this.opts.write(q.line);
       q.onSent?.();
     }
-    if (this.queue.length && this.timer === null) {
+    // out of tokens: a timer for the next one; not ready: `resume()` comes
+    if (this.queue.length && this.tokens < 1 && this.timer === null) {
       const wait = Math.max(1, Math.ceil(((1 - this.tokens) / this.opts.perSecond) * 1000));
       this.timer = this.setTimer(() => {
         this.timer = null;

@@ -74,6 +74,20 @@ test('clear drops what waits and says so through onDrop; lines keep their order'
   assert.deepEqual(sent, ['a'], 'nothing left to send');
 });
 
+test('while the connection is not ready lines wait, tokens or not, and go in order on resume', () => {
+  const time = fakeTime();
+  const sent: string[] = [];
+  let ready = true;
+  const t = new Throttle({ burst: 10, perSecond: 10, write: (l) => { sent.push(l); if (sent.length === 2) ready = false; }, ready: () => ready, ...time });
+  for (const l of ['a', 'b', 'c', 'd']) t.push(l);
+  assert.deepEqual(sent, ['a', 'b']);
+  time.advance(10_000);
+  assert.deepEqual(sent, ['a', 'b'], 'time alone does not send past a closed connection');
+  ready = true;
+  t.resume();
+  assert.deepEqual(sent, ['a', 'b', 'c', 'd']);
+});
+
 test('bad settings are refused', () => {
   assert.throws(() => new Throttle({ burst: 0, perSecond: 1, write: () => {} }), /burst/);
   assert.throws(() => new Throttle({ burst: 1, perSecond: 0, write: () => {} }), /perSecond/);

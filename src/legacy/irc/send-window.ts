@@ -1,0 +1,71 @@
+/**
+ * How much an IRC connection may have written that the server has not read yet. Every
+ * `markEvery` bytes a `PING :token` follows the lines; the server answers PINGs in order, after
+ * the lines before them, so its PONG says that much was read. Lines wait (in the throttle)
+ * while `size` bytes are unanswered.
+ *
+ * Why: InspIRCd 3 reads a client in `netbuffersize` pieces with edge-triggered epoll; after two
+ * full pieces in a row it waits for the next socket event, up to a second, with the rest
+ * unread. A gateway writing a burst of lines at once (W3 through IRC: 10,000 messages) stalled
+ * a second at a time. Less than two pieces unanswered never stalls it (the default
+ * `netbuffersize` is 10,240 bytes, hence a 16 KiB window), and keeps a slow server's receive
+ * buffer from filling up with our lines on any server.
+ */
+export interface SendWindowOptions {
+  /** Bytes that may be written and not yet answered. */
+  size: number;
+  /** Bytes between two marking PINGs; less than `size`, so an answer always comes to open it. */
+  markEvery: number;
+}
+
+export const SEND_WINDOW: SendWindowOptions = { size: 16 * 1024, markEvery: 4 * 1024 };
+
+/** The prefix of the window's PING tokens (a barrier's are `rg-N`). */
+const TOKEN = 'rg-w-';
+
+export class SendWindow {
+  /** Bytes written on this connection, and how many of them the server has answered for. */
+  private written = 0;
+  private answered = 0;
+  private markedAt = 0;
+  private marks: { token: string; upTo: number }[] = [];
+  private n = 0;
+
+  constructor(private readonly opts: SendWindowOptions = SEND_WINDOW) {
+    if (!(opts.markEvery > 0 && opts.markEvery < opts.size)) throw new RangeError('send window: markEvery must be positive and less than size');
+  }
+
+  /** Whether another line may be written now. */
+  get open(): boolean { return this.written - this.answered < this.opts.size; }
+
+  /** Bytes written and not answered yet. */
+  get unanswered(): number { return this.written - this.answered; }
+
+  /**
+   * Counts a line written (without CRLF); returns the PING line to write right after it when a
+   * mark is due, else null.
+   */
+  wrote(line: string): string | null {
+    this.written += Buffer.byteLength(line) + 2;
+    if (this.written - this.markedAt < this.opts.markEvery) return null;
+    const ping = `PING :${TOKEN}${++this.n}`;
+    this.written += ping.length + 2;
+    this.markedAt = this.written;
+    this.marks.push({ token: `${TOKEN}${this.n}`, upTo: this.written });
+    return ping;
+  }
+
+  /** A PONG's token: true when it was one of the window's (the window may have opened). */
+  answer(token: string): boolean {
+    if (!token.startsWith(TOKEN)) return false;
+    const i = this.marks.findIndex((m) => m.token === token);
+    if (i >= 0) this.answered = this.marks.splice(0, i + 1)[i]!.upTo;
+    return true;
+  }
+
+  /** A new connection: nothing written on it yet. */
+  reset(): void {
+    this.written = this.answered = this.markedAt = 0;
+    this.marks = [];
+  }
+}

@@ -1,0 +1,77 @@
+// IrcLink's send window against the scripted server (fake-server.ts), which can hold back its
+// answers to our PINGs: a real server cannot be told to. A burst through the real InspIRCd is
+// in test/integration/irc.test.ts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IrcLink } from '../../../../src/legacy/irc/connection.ts';
+import { startFakeServer, type FakeClient, type FakeServer } from './fake-server.ts';
+import { eventually, silent } from './fixtures.ts';
+
+const WINDOW = { size: 2000, markEvery: 500 };
+const LINE = (i: number) => `PRIVMSG #c :message ${String(i).padStart(4, '0')} ${'x'.repeat(70)}`;
+const BYTES = (lines: string[]) => lines.reduce((n, l) => n + Buffer.byteLength(l) + 2, 0);
+
+let server: FakeServer;
+/** The window's PINGs the server has not answered yet, by client. */
+const held = new Map<FakeClient, string[]>();
+let holding = true;
+
+before(async () => {
+  server = await startFakeServer();
+  server.handlers.PING = (c, args) => {
+    const token = args.join(' ');
+    if (holding && token.startsWith(':rg-w-')) held.set(c, [...(held.get(c) ?? []), token]);
+    else c.send(`:fake PONG fake ${token}`);
+  };
+});
+after(async () => { await server.close(); });
+
+function answer(c: FakeClient): void {
+  for (const token of held.get(c)?.splice(0) ?? []) c.send(`:fake PONG fake ${token}`);
+}
+
+async function connected(): Promise<{ link: IrcLink; irc: FakeClient }> {
+  const link = new IrcLink({
+    server: { host: '127.0.0.1', port: server.port, tls: false }, nick: 'romeo', username: 'romeo', realname: 'Romeo',
+    throttle: { burst: 1_000_000, perSecond: 1_000_000 }, reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000 },
+    connectTimeoutMs: 3000, barrierTimeoutMs: 3000, pingIntervalS: 60, pingTimeoutS: 120, sendWindow: WINDOW, log: silent,
+  });
+  const welcome = server.nextClient();
+  await link.connect();
+  return { link, irc: await welcome };
+}
+
+test('a burst waits for the server: never more than the window unanswered, then every line in order', async (t) => {
+  holding = true;
+  const { link, irc } = await connected();
+  t.after(() => link.quit('bye'));
+  const start = irc.lines.length;
+  const sent = Array.from({ length: 100 }, (_, i) => LINE(i)); // 9 KB: four and a half windows
+  for (const line of sent) link.send(line);
+  await eventually(() => assert.ok(BYTES(irc.lines.slice(start)) >= WINDOW.size));
+  await new Promise((r) => setTimeout(r, 100)); // anything more would have come by now
+  const first = irc.lines.slice(start);
+  assert.ok(BYTES(first) <= WINDOW.size + 100 + 'PING :rg-w-10\r\n'.length, `${BYTES(first)} bytes before any answer`);
+  assert.ok(first.filter((l) => l.startsWith('PRIVMSG')).length < sent.length, 'the rest waits');
+  assert.ok(first.some((l) => l.startsWith('PING :rg-w-')), 'marked with PINGs');
+
+  holding = false;
+  answer(irc);
+  await eventually(() => assert.equal(irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG')).length, sent.length));
+  assert.deepEqual(irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG')), sent, 'in order, each once');
+});
+
+test('lines still waiting when the connection drops are reported as not sent, none twice', async (t) => {
+  holding = true;
+  const { link, irc } = await connected();
+  t.after(() => link.quit('bye'));
+  const start = irc.lines.length;
+  const dropped: string[] = [];
+  const sent = Array.from({ length: 100 }, (_, i) => LINE(i));
+  for (const line of sent) link.send(line, (l) => dropped.push(l));
+  await eventually(() => assert.ok(BYTES(irc.lines.slice(start)) >= WINDOW.size));
+  irc.drop();
+  await eventually(() => assert.ok(dropped.length > 0));
+  const received = irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG'));
+  assert.deepEqual([...received, ...dropped], sent, 'each line either reached the server or was reported, in order');
+});
