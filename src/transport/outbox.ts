@@ -45,12 +45,15 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
   // reconnect never settles it once disconnected (ioredis flushes no command of a client
   // without a socket), and the edge, closing its drain on losing its lease in such an outage,
   // hung there for good: standing by, it never became active again
-  let stopping!: () => void;
-  const stopped = new Promise<null>((resolve) => { stopping = () => resolve(null); });
-  const unlessStopped = <T>(work: Promise<T>): Promise<T | null> => {
-    work.catch(() => undefined); // what it throws after the drain stopped is nobody's concern
-    return Promise.race([work, stopped]);
-  };
+  // (not `Promise.race` with one promise that settles at stop: each race adds a reaction to
+  // it that holds the race's result, so every batch read stayed in memory until the stop)
+  const cutShort = new Set<() => void>();
+  const unlessStopped = <T>(work: Promise<T>): Promise<T | null> => new Promise<T | null>((resolve, reject) => {
+    const cut = () => resolve(null);
+    cutShort.add(cut);
+    // what it throws after the drain stopped is nobody's concern: that promise has settled
+    work.then(resolve, reject).finally(() => cutShort.delete(cut));
+  });
 
   // read as bytes: the stanzas go to the XMPP socket as Redis holds them, never decoded to a
   // string and encoded back (W2: ≈ 2 % of roomgate's time)
@@ -106,7 +109,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
   return {
     async stop() {
       running = false;
-      stopping();
+      for (const cut of cutShort) cut();
       reader.disconnect();
       await loop.catch(() => undefined);
     },

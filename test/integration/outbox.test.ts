@@ -3,6 +3,8 @@
 // what an edge read without acknowledging (it died mid-way) goes out first on the next one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
@@ -109,5 +111,29 @@ test('a drain stops while Redis is away (its reader retrying), and a drain start
   } finally {
     redis.disconnect();
     await server.stop();
+  }
+});
+
+test('a long-running drain keeps nothing of what it delivered', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const kept = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.external; };
+  const keys = createKeys('ob-mem', 1);
+  const stanza = `<m>${'x'.repeat(256 * 1024)}</m>`;
+  let delivered = 0;
+  const drain = await drainOutbox(client, keys, async () => { delivered++; }, log);
+  try {
+    await client.xadd(keys.outStream(0), '*', 's', stanza);
+    while (delivered < 1) await new Promise((r) => setTimeout(r, 5));
+    const before = kept();
+    // one read and one delivery each: 50 MB, had the drain kept what it read
+    for (let i = 2; i <= 201; i++) {
+      await client.xadd(keys.outStream(0), '*', 's', stanza);
+      while (delivered < i) await new Promise((r) => setTimeout(r, 1));
+    }
+    const grown = kept() - before;
+    assert.ok(grown < 15 * 1024 * 1024, `${(grown / 1024 / 1024).toFixed(1)} MB kept after 200 batches of 256 KB`);
+  } finally {
+    await drain.stop();
   }
 });
