@@ -87,7 +87,8 @@ export interface W4Options {
 // ---------------------------------------------------------------------------------------------
 // (a) one user, 200 rooms at once
 
-interface ManyJoin { ms: number; presences: number; subjects: number; bad: string[] }
+/** `firstMs`: the first stanza of any room; `halfMs`: half the rooms had their subject (the timeline of a burst). */
+interface ManyJoin { ms: number; firstMs: number; halfMs: number; presences: number; subjects: number; bad: string[] }
 
 let joinCounter = 0;
 
@@ -107,6 +108,8 @@ function joinMany(c: BenchClient, rooms: string[], size: number, timeoutMs: numb
     let subjects = 0;
     const bad: string[] = [];
     let t0 = NaN;
+    let firstMs = NaN;
+    let halfMs = NaN;
     const timer = setTimeout(() => {
       c.sink = () => undefined;
       reject(new Error(`W4a: ${left} of ${rooms.length} joins without a subject after ${timeoutMs} ms (${presences} presences)`));
@@ -116,6 +119,7 @@ function joinMany(c: BenchClient, rooms: string[], size: number, timeoutMs: numb
       const slash = from.indexOf('/');
       const s = state.get(slash < 0 ? from : from.slice(0, slash));
       if (!s) return;
+      if (Number.isNaN(firstMs)) firstMs = now() - t0;
       if (el.name === 'presence') {
         if (el.attrs.type === 'error') { bad.push(`join refused: ${el.toString().slice(0, 200)}`); return; }
         if (el.attrs.type) return;
@@ -132,11 +136,12 @@ function joinMany(c: BenchClient, rooms: string[], size: number, timeoutMs: numb
         subjects++;
         if (!s.self) bad.push('subject before the self-presence');
         if (s.occupants !== size) bad.push(`${s.occupants} occupants, expected ${size}`);
+        if (subjects === Math.ceil(rooms.length / 2)) halfMs = now() - t0;
         if (--left === 0) {
           const ms = now() - t0;
           clearTimeout(timer);
           c.sink = () => undefined;
-          resolve({ ms, presences, subjects, bad });
+          resolve({ ms, firstMs, halfMs, presences, subjects, bad });
         }
       }
     };
@@ -183,7 +188,7 @@ async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, 
       if (profile) console.log(`W4a: roomgate CPU profile ${await gw.profileStop(profile)}`);
       await sleep(50); // the commits after the last stanzas
       samples[variant].push({ ...res, cpuMs: cpu.stop() });
-      console.log(`W4a ${variant} run ${r}: ${res.ms.toFixed(1)} ms, ${res.presences} presences, ${res.subjects} subjects${res.bad.length ? `, ${res.bad.length} problems: ${res.bad[0]}` : ''}; CPU ms: ${JSON.stringify(samples[variant].at(-1)!.cpuMs)}`);
+      console.log(`W4a ${variant} run ${r}: ${res.ms.toFixed(1)} ms (first stanza ${res.firstMs.toFixed(1)}, half the rooms ${res.halfMs.toFixed(1)}), ${res.presences} presences, ${res.subjects} subjects${res.bad.length ? `, ${res.bad.length} problems: ${res.bad[0]}` : ''}; CPU ms: ${JSON.stringify(samples[variant].at(-1)!.cpuMs)}`);
       await leaveMany(client, rooms, timeoutMs);
     }
   }
