@@ -3,7 +3,7 @@
  *  - connect() resolves on 001 (or rejects with the server's reason) and picks another nick
  *    while registering when the wanted one is taken;
  *  - every line we send goes through a token bucket (`Throttle`), then a send window
- *    (`SendWindow`): no more than 16 KiB the server has not answered a PING for;
+ *    (`SendWindow`): no more than 8 KiB the server has not answered a PING for;
  *  - `barrier(lines)` sends lines then a PING with a token, and resolves when the PONG comes
  *    back, with the error numerics the server answered in between: the server handles one
  *    client's commands in order, so that is "the server has done what we asked";

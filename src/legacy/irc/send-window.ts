@@ -4,12 +4,14 @@
  * the lines before them, so its PONG says that much was read. Lines wait (in the throttle)
  * while `size` bytes are unanswered.
  *
- * Why: InspIRCd 3 reads a client in `netbuffersize` pieces with edge-triggered epoll; after two
- * full pieces in a row it waits for the next socket event, up to a second, with the rest
- * unread. A gateway writing a burst of lines at once (W3 through IRC: 10,000 messages) stalled
- * a second at a time. Less than two pieces unanswered never stalls it (the default
- * `netbuffersize` is 10,240 bytes, hence a 16 KiB window), and keeps a slow server's receive
- * buffer from filling up with our lines on any server.
+ * Why: InspIRCd 3 reads a client `netbuffersize` bytes at a time (10,240 by default; Debian's
+ * 3.15 read 10,240 here with 65,536 configured). A read that fills the buffer is followed by a
+ * "trial read" on its next loop turn, and what that read relays to the channel's members is
+ * written only after its next `epoll_wait`: up to a second when no other socket wakes it. At
+ * the end of a burst from XMPP (W3 through IRC, 10,000 messages) the channel heard its last
+ * lines a second late (strace: a 10,240-byte read, a 2,049-byte trial read, a 1,000 ms wait).
+ * With less than one buffer unanswered a read never fills it. It also keeps a slow server's
+ * receive buffer from filling up with our lines, on any server.
  */
 export interface SendWindowOptions {
   /** Bytes that may be written and not yet answered. */
@@ -18,7 +20,8 @@ export interface SendWindowOptions {
   markEvery: number;
 }
 
-export const SEND_WINDOW: SendWindowOptions = { size: 16 * 1024, markEvery: 4 * 1024 };
+/** Less than InspIRCd's default 10,240-byte read with a 512-byte line and its PING over it. */
+export const SEND_WINDOW: SendWindowOptions = { size: 8 * 1024, markEvery: 2 * 1024 };
 
 /** The prefix of the window's PING tokens (a barrier's are `rg-N`). */
 const TOKEN = 'rg-w-';
