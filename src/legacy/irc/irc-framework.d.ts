@@ -88,5 +88,7 @@ declare module 'irc-framework/src/transports/net.js' {
     encoding: string;
     incoming_buffer: Buffer;
     onSocketData(data: Buffer): void;
+    /** Binds a new socket's events (a TLS socket too, or one through SOCKS). */
+    _onSocketCreate(options: Record<string, unknown>, socket: import('node:net').Socket): void;
   }
 }
