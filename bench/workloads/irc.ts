@@ -380,13 +380,19 @@ async function w3Irc(env: Env): Promise<WorkloadResult> {
     const heard = new OrderChecker(prefix, count);
     let errors = 0;
     let others = 0;
+    // the longest wait between two lines the reader heard, and after how many: a stall shows
+    let lastHeard = NaN;
+    const gap = { ms: 0, after: 0 };
     const echoed = echoesArrived(c, self, echoes, () => { errors++; });
     const onIrc = new Promise<number>((resolve) => {
       reader.onLine = (line) => {
         const m = privmsg(line);
         if (!m || m.target !== W3_CHANNEL) return;
         if (m.nick !== USER) { others++; return; }
-        if (heard.add(m.body) && heard.complete) resolve(now());
+        const t = now();
+        if (t - lastHeard > gap.ms) { gap.ms = t - lastHeard; gap.after = heard.received; }
+        lastHeard = t;
+        if (heard.add(m.body) && heard.complete) resolve(t);
       };
     });
     if (r > 0) await waitQuiet();
@@ -411,8 +417,8 @@ async function w3Irc(env: Env): Promise<WorkloadResult> {
     echoRates.push((count / echoMs) * 1000);
     ircChecks.push(describe(heard.result()) + (others ? `; ${others} lines from others` : ''));
     echoChecks.push(describe(echoes.result()) + (errors ? `; ${errors} errors` : ''));
-    runs.push({ ircMs, echoMs, writeMs: tWritten - t0, cpuMs: used, irc: heard.result(), echoes: echoes.result(), errors, redisPerMessage });
-    log(`W3 run ${r}: IRC ${Math.round((count / ircMs) * 1000)} msg/s (${describe(heard.result())}), echoes ${Math.round((count / echoMs) * 1000)} msg/s, CPU ms ${JSON.stringify(used)}`);
+    runs.push({ ircMs, echoMs, writeMs: tWritten - t0, longestGap: gap, cpuMs: used, irc: heard.result(), echoes: echoes.result(), errors, redisPerMessage });
+    log(`W3 run ${r}: IRC ${Math.round((count / ircMs) * 1000)} msg/s (${describe(heard.result())}), echoes ${Math.round((count / echoMs) * 1000)} msg/s, longest wait between two lines ${gap.ms.toFixed(0)} ms (after ${gap.after}), CPU ms ${JSON.stringify(used)}`);
     await sleep(500);
   }
   const variant = 'IRC, XMPP → InspIRCd, roomgate in a child process, channel of 10';
