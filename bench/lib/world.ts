@@ -25,7 +25,8 @@ export const w5Room = (n: number, k: number) => `w5-n${n}-${k}`;
 export const w5HibernatedRoom = (k: number) => `w5h-${k}`;
 /**
  * How many: five times the rooms of 10 measured active (1,000 in a full run). What a hibernated
- * room leaves is small next to the heap's noise after GC (±300 KB between readings here).
+ * room leaves is small next to the heap's noise after GC (±300 KB between readings here). The
+ * world holds twice as many: a first set warms the code of their joins up (see w5-memory.ts).
  */
 export const w5HibernatedCount = (w5Rooms: [number, number][]) => 5 * (w5Rooms[0]?.[1] ?? 0);
 export const W2_ROOM = 'w2';
@@ -45,7 +46,7 @@ export function buildWorld(plan: WorldPlan): { rooms: WorldRoomInput[] } {
   rooms.push(benchRoom(W2_BIG_ROOM, 1000, [W2_SENDER, ...Array.from({ length: 999 }, (_, i) => `p${i}`)]));
   rooms.push(benchRoom(W3_ROOM, 10));
   for (const [n, k] of plan.w5Rooms) for (let i = 0; i <= k; i++) rooms.push(benchRoom(w5Room(n, i), n)); // 0: warm-up
-  for (let i = 1; i <= w5HibernatedCount(plan.w5Rooms); i++) rooms.push(benchRoom(w5HibernatedRoom(i), 10));
+  for (let i = 1; i <= 2 * w5HibernatedCount(plan.w5Rooms); i++) rooms.push(benchRoom(w5HibernatedRoom(i), 10));
   return { rooms };
 }
 
