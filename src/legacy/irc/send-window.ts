@@ -18,10 +18,16 @@ export interface SendWindowOptions {
   size: number;
   /** Bytes between two marking PINGs; less than `size`, so an answer always comes to open it. */
   markEvery: number;
+  /**
+   * How long lines wait for an answer before they go anyway (`forget`): a server that answers
+   * no PING (a bouncer, a broken server) must not hold the user's lines until the connection's
+   * ping timeout.
+   */
+  answerWithinMs: number;
 }
 
 /** Less than InspIRCd's default 10,240-byte read with a 512-byte line and its PING over it. */
-export const SEND_WINDOW: SendWindowOptions = { size: 8 * 1024, markEvery: 2 * 1024 };
+export const SEND_WINDOW: SendWindowOptions = { size: 8 * 1024, markEvery: 2 * 1024, answerWithinMs: 5000 };
 
 /** The prefix of the window's PING tokens (a barrier's are `rg-N`). */
 const TOKEN = 'rg-w-';
@@ -34,7 +40,7 @@ export class SendWindow {
   private marks: { token: string; upTo: number }[] = [];
   private n = 0;
 
-  constructor(private readonly opts: SendWindowOptions = SEND_WINDOW) {
+  constructor(private readonly opts: Pick<SendWindowOptions, 'size' | 'markEvery'> = SEND_WINDOW) {
     if (!(opts.markEvery > 0 && opts.markEvery < opts.size)) throw new RangeError('send window: markEvery must be positive and less than size');
   }
 
@@ -64,6 +70,12 @@ export class SendWindow {
     const i = this.marks.findIndex((m) => m.token === token);
     if (i >= 0) this.answered = this.marks.splice(0, i + 1)[i]!.upTo;
     return true;
+  }
+
+  /** Counts everything written so far as answered (the server does not answer: see `answerWithinMs`). */
+  forget(): void {
+    this.answered = this.written;
+    this.marks = [];
   }
 
   /** A new connection: nothing written on it yet. */

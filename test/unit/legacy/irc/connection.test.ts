@@ -7,7 +7,7 @@ import { IrcLink } from '../../../../src/legacy/irc/connection.ts';
 import { startFakeServer, type FakeClient, type FakeServer } from './fake-server.ts';
 import { eventually, silent } from './fixtures.ts';
 
-const WINDOW = { size: 2000, markEvery: 500 };
+const WINDOW = { size: 2000, markEvery: 500, answerWithinMs: 60_000 };
 const LINE = (i: number) => `PRIVMSG #c :message ${String(i).padStart(4, '0')} ${'x'.repeat(70)}`;
 const BYTES = (lines: string[]) => lines.reduce((n, l) => n + Buffer.byteLength(l) + 2, 0);
 
@@ -15,13 +15,15 @@ let server: FakeServer;
 /** The window's PINGs the server has not answered yet, by client. */
 const held = new Map<FakeClient, string[]>();
 let holding = true;
+/** How the server answers a PING: `:fake PONG fake :token` as InspIRCd does, or `PONG :token` as some bouncers. */
+let shortPong = false;
 
 before(async () => {
   server = await startFakeServer();
   server.handlers.PING = (c, args) => {
     const token = args.join(' ');
     if (holding && token.startsWith(':rg-w-')) held.set(c, [...(held.get(c) ?? []), token]);
-    else c.send(`:fake PONG fake ${token}`);
+    else c.send(shortPong ? `PONG ${token}` : `:fake PONG fake ${token}`);
   };
 });
 after(async () => { await server.close(); });
@@ -30,11 +32,11 @@ function answer(c: FakeClient): void {
   for (const token of held.get(c)?.splice(0) ?? []) c.send(`:fake PONG fake ${token}`);
 }
 
-async function connected(): Promise<{ link: IrcLink; irc: FakeClient }> {
+async function connected(window = WINDOW): Promise<{ link: IrcLink; irc: FakeClient }> {
   const link = new IrcLink({
     server: { host: '127.0.0.1', port: server.port, tls: false }, nick: 'romeo', username: 'romeo', realname: 'Romeo',
     throttle: { burst: 1_000_000, perSecond: 1_000_000 }, reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000 },
-    connectTimeoutMs: 3000, barrierTimeoutMs: 3000, pingIntervalS: 60, pingTimeoutS: 120, sendWindow: WINDOW, log: silent,
+    connectTimeoutMs: 3000, barrierTimeoutMs: 3000, pingIntervalS: 60, pingTimeoutS: 120, sendWindow: window, log: silent,
   });
   const welcome = server.nextClient();
   await link.connect();
@@ -74,4 +76,27 @@ test('lines still waiting when the connection drops are reported as not sent, no
   await eventually(() => assert.ok(dropped.length > 0));
   const received = irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG'));
   assert.deepEqual([...received, ...dropped], sent, 'each line either reached the server or was reported, in order');
+});
+
+test('a server that answers PING with the token as its only parameter opens the window too', async (t) => {
+  holding = false;
+  shortPong = true;
+  t.after(() => { shortPong = false; });
+  const { link, irc } = await connected();
+  t.after(() => link.quit('bye'));
+  const start = irc.lines.length;
+  const sent = Array.from({ length: 100 }, (_, i) => LINE(i));
+  for (const line of sent) link.send(line);
+  await eventually(() => assert.deepEqual(irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG')), sent));
+});
+
+test('a server that answers no PING holds the lines answerWithinMs at most, then they go on', async (t) => {
+  holding = true;
+  const { link, irc } = await connected({ ...WINDOW, answerWithinMs: 200 });
+  t.after(() => link.quit('bye'));
+  const start = irc.lines.length;
+  const sent = Array.from({ length: 100 }, (_, i) => LINE(i));
+  for (const line of sent) link.send(line);
+  // never answered: each closed window waits 200 ms, then counts as answered
+  await eventually(() => assert.deepEqual(irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG')), sent), 5000);
 });
