@@ -5,11 +5,12 @@
  * (after − before) / K. The room snapshot in Redis is measured with STRLEN and MEMORY USAGE.
  */
 import { createKeys } from '../../src/actors/keys.ts';
-import { PARTITIONS, type BenchContext } from '../lib/context.ts';
+import { GW, PARTITIONS, type BenchContext } from '../lib/context.ts';
+import { startGateway } from '../lib/gateway.ts';
 import type { MemoryResult } from '../lib/gateway-core.ts';
 import { sleep, spread } from '../lib/stats.ts';
 import type { Row, WorkloadResult } from '../lib/types.ts';
-import { w5HibernatedCount, w5HibernatedRoom, w5Room } from '../lib/world.ts';
+import { W2_ROOM, W2_SENDER, w5HibernatedCount, w5HibernatedRoom, w5Room } from '../lib/world.ts';
 import { join } from './w1-join.ts';
 
 export async function w5(ctx: BenchContext): Promise<WorkloadResult> {
@@ -118,5 +119,68 @@ export async function w5(ctx: BenchContext): Promise<WorkloadResult> {
     const slope = (perRoomHeap.get(hi) ?? []).map((h, i) => (h - (perRoomHeap.get(lo) ?? [])[i]!) / (hi - lo));
     rows.push({ workload: 'W5', variant: `participant (slope N=${lo}→${hi.toLocaleString('en')})`, metric: 'heap per participant', unit: 'B', spread: spread(slope) });
   }
-  return { rows, details: { w5Runs: runs } };
+  const perMessage = await w5PerMessage(ctx);
+  rows.push(perMessage.row);
+  return { rows, details: { w5Runs: runs, w5PerMessage: perMessage.readings } };
+}
+
+/** Messages of a window of the per-message reading, and how many such windows (after one of warm-up). */
+const SOAK_WINDOW = 30_000;
+const SOAK_WINDOWS = 3;
+
+/**
+ * What the gateway keeps per message it delivered: W2's traffic (one participant, one joined
+ * room) in windows of 30,000 messages, the heap and external memory (buffers) after GC read after
+ * each, (growth / window) per 10,000 messages, after a first window that warms up. Nothing should stay: the messages are
+ * archived in Redis, the room keeps a bounded list of recent ids. The demo network keeps only
+ * 1,000 events in its journal here (`journalKept`; 200,000 by default, ≈ 250 bytes each, which
+ * would hide the gateway's own figure). The edge that kept every batch it read (fixed in the
+ * twelfth pass, put back for a run) read 8,085–9,551 KB here, the fixed one −451–544 (noise).
+ */
+async function w5PerMessage(ctx: BenchContext): Promise<{ row: Row; readings: MemoryResult[] }> {
+  const window = ctx.opts.quick ? SOAK_WINDOW / 10 : SOAK_WINDOW;
+  const gw = await startGateway('child', {
+    ...ctx.spec(ctx.newPrefix('w5-msg')),
+    plugin: { name: 'demo', options: { world: ctx.worldPath, httpPort: 0, shiftTimestamps: false, journalKept: 1000 } },
+  });
+  const c = await ctx.connect('bench', 'w5');
+  try {
+    await ctx.register(c);
+    await ctx.ping(c);
+    await join(c, W2_ROOM, ctx.opts.timeoutMs);
+    const sender = `${W2_ROOM}@${GW}/${W2_SENDER}`;
+    let received = 0;
+    c.sink = (el) => { if (el.name === 'message' && el.attrs.from === sender) received++; };
+    let posted = 0;
+    const deliver = async (n: number) => {
+      for (let sent = 0; sent < n; sent += 10_000) {
+        const count = Math.min(10_000, n - sent);
+        await gw.post(W2_ROOM, W2_SENDER, `w5m-${posted}-`, count);
+        posted += count;
+        const deadline = Date.now() + ctx.opts.timeoutMs;
+        while (received < posted) {
+          if (Date.now() > deadline) throw new Error(`W5 per message: ${received} of ${posted} delivered`);
+          await sleep(20);
+        }
+      }
+      await sleep(200); // the last commits
+      return gw.memory();
+    };
+    const readings = [await deliver(window)];
+    for (let w = 0; w < SOAK_WINDOWS; w++) readings.push(await deliver(window));
+    // buffers too: the stanzas an edge reads from Redis are bytes outside the heap
+    const kept = (r: MemoryResult) => r.heapUsed + r.external;
+    const perTenThousand = readings.slice(1).map((r, i) => ((kept(r) - kept(readings[i]!)) / window) * 10_000 / 1024);
+    return {
+      row: {
+        workload: 'W5', variant: `${W2_ROOM}'s traffic, ${SOAK_WINDOWS} windows of ${window.toLocaleString('en')} messages after one of warm-up`,
+        metric: 'heap and buffers kept per 10,000 messages delivered (after GC)', unit: 'KB', spread: spread(perTenThousand),
+      },
+      readings,
+    };
+  } finally {
+    c.sink = () => undefined;
+    await c.stop();
+    await gw.stop();
+  }
 }

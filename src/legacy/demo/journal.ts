@@ -22,8 +22,12 @@ export class DemoJournal {
   private seq = 0;
   private readonly waiters = new Set<() => void>();
 
-  /** `isMember` decides who hears of a room's events. */
-  constructor(private readonly isMember: (roomId: string, jid: string) => boolean, private readonly log: Logger) {}
+  /** `isMember` decides who hears of a room's events; `kept`: how many events it keeps (see `JOURNAL_MAX`). */
+  constructor(
+    private readonly isMember: (roomId: string, jid: string) => boolean,
+    private readonly log: Logger,
+    private readonly kept = JOURNAL_MAX,
+  ) {}
 
   /** Logs a user in; with `after`, they first hear what they missed since that number. */
   connect(userJid: string, nick: string, listener: DemoListener, opts: { after?: number } = {}): { disconnect(): void } {
@@ -65,7 +69,7 @@ export class DemoJournal {
     };
     this.seq = entry.seq;
     this.entries.push(entry);
-    keepNewest(this.entries, JOURNAL_MAX); // a splice per event shifted 200,000 entries each time once full
+    keepNewest(this.entries, this.kept); // a splice per event shifted 200,000 entries each time once full
     for (const wake of [...this.waiters]) wake();
     this.pending.push({ event, exceptJid, seq: entry.seq });
     if (this.delivering) return;

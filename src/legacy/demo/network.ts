@@ -56,6 +56,8 @@ export interface DemoNetworkOptions {
   now?: () => Date;
   /** The network's identity; a replica takes its network's. Default: a new random one. */
   epoch?: string;
+  /** How many events the journal keeps (default `JOURNAL_MAX`). */
+  journalKept?: number;
 }
 
 /** The simulated network. Every change is delivered at once, in call order, to connected members. */
@@ -76,7 +78,7 @@ export class DemoNetwork {
   constructor(world: World, opts: DemoNetworkOptions = {}) {
     this.log = opts.log ?? pino({ level: 'silent' });
     this.now = opts.now ?? (() => new Date());
-    this.journal = new DemoJournal((roomId, jid) => this.isMember(roomId, jid), this.log);
+    this.journal = new DemoJournal((roomId, jid) => this.isMember(roomId, jid), this.log, opts.journalKept);
     this.initialWorld = structuredClone(world);
     this.epoch = opts.epoch ?? randomBytes(6).toString('hex');
     for (const room of world.rooms) this.addRoom(room);

@@ -12,6 +12,7 @@ import { startChatter } from './chatter.ts';
 import { startDemoHttp, type DemoHttp } from './http.ts';
 import { DemoMUC } from './muc.ts';
 import { DemoNetwork } from './network.ts';
+import { JOURNAL_MAX } from './journal.ts';
 import { ReplicaDemoNetwork } from './replica.ts';
 import { DemoSession } from './session.ts';
 import { formatIssues, loadWorld, shiftTimestamps } from './world.ts';
@@ -38,6 +39,12 @@ const optionsSchema = z.object({
    * keeps a replica of it instead of its own world. Needed when several workers share users.
    */
   networkUrl: z.string().url().optional(),
+  /**
+   * How many events the network's journal keeps for users and replicas to catch up from (at
+   * least, up to a tenth more): ≈ 250 bytes of heap each. The bench keeps few, so that what the
+   * gateway itself keeps per message shows.
+   */
+  journalKept: z.number().int().min(1).default(JOURNAL_MAX),
   /** Background chatter; none when absent. */
   chatter: z.object({
     messagesPerSecond: z.number().positive(),
@@ -89,7 +96,7 @@ export const demoPlugin = definePlugin<DemoShared>({
       return { network, http: null, chatter: null, log };
     }
     const world = await loadWorld(opts.world);
-    const network = new DemoNetwork(opts.shiftTimestamps ? shiftTimestamps(world, new Date()) : world, { log });
+    const network = new DemoNetwork(opts.shiftTimestamps ? shiftTimestamps(world, new Date()) : world, { log, journalKept: opts.journalKept });
     const chatter = opts.chatter ? startChatter(network, opts.chatter) : null;
     try {
       const http = await startDemoHttp(network, { host: opts.httpHost, port: opts.httpPort, log });

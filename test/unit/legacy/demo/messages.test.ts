@@ -81,6 +81,15 @@ test('a private message is told to its recipient only, a user by JID or a partic
   assert.throws(() => net.sendPrivate('balcony', { from: 'juliet', to: 'benvolio@montague.lit', body: '?' }), isStatus(404));
 });
 
+test('the journal keeps the newest journalKept events, up to a tenth more', async () => {
+  const net = new DemoNetwork(parseWorld(testWorld()), { log: silent, now: steppingClock(), journalKept: 10 });
+  for (let i = 0; i < 100; i++) net.post('coven', { from: 'firstwitch', body: `m${i}` });
+  const kept = await net.journalAfter(0);
+  assert.ok(kept.length >= 10 && kept.length <= 11, `${kept.length} events kept`);
+  assert.equal(kept.at(-1)!.seq, net.lastSeq(), 'the newest ones');
+  assert.deepEqual(kept.map((e) => e.seq), kept.map((_, i) => net.lastSeq() - kept.length + 1 + i), 'in order, none missing');
+});
+
 test('a replica applying the journal ends up with the same room', async () => {
   const net = new DemoNetwork(parseWorld(testWorld()), { log: silent, now: steppingClock() });
   const { id } = net.post('coven', { from: 'firstwitch', url: 'https://example.org/cauldron.png' });
