@@ -296,10 +296,12 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   read them all (in order), and until every echo reached the client.
 - W5: a fresh roomgate child per run; one room of each size joined and hibernated first (so compiled code is in the baseline);
   heap and RSS after forced GC, before and after joining K rooms of N participants (all active), divided by K; then every room
-  hibernated, 5 × K more rooms of 10 (1,000) joined and hibernated, and the heap read again (per hibernated room: that slope;
-  it includes code the JIT compiled meanwhile, and the plugin room objects \`fill()\` made for those rooms count negative, as
-  hibernation releases them). Snapshot size
-  of one room of each size in Redis: \`STRLEN\` and \`MEMORY USAGE\`.
+  hibernated, 5 × K more rooms of 10 (1,000) joined and hibernated twice, and the heap read after each set (per hibernated
+  room: the second set's slope; the first warms up the code of those joins, which the slope read before the twelfth pass;
+  the plugin room objects \`fill()\` made count negative, as hibernation releases them). Snapshot size
+  of one room of each size in Redis: \`STRLEN\` and \`MEMORY USAGE\`. *Per message*: a roomgate child of its own (the demo
+  network's journal kept to 1,000 events, \`journalKept\`), W2's traffic in windows of 30,000 messages, the heap and external
+  memory (buffers) after GC read after each: the growth per 10,000 messages, after a first window of warm-up.
 - "vs ceiling" is the figure's rate over the client → client ceiling's median (for W1, N+2 stanzas over the time to the subject).
 
 ## Results
