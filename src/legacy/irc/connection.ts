@@ -72,11 +72,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
   readonly client: Client;
   private state: State = 'idle';
   private throttle: Throttle;
-  private readonly windowOpts: SendWindowOptions;
   private readonly window: SendWindow;
-  /** Set while the window is closed: lines go anyway if no answer comes in time (see `windowOpen`). */
-  private windowTimer: NodeJS.Timeout | null = null;
-  private windowWarned = false;
   /** Lines the throttle let through this turn of the event loop, written together (see `writeLine`). */
   private outgoing: string[] = [];
   private attempt = 0;
@@ -95,8 +91,11 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     super();
     this.log = opts.log;
     this.client = new irc.Client();
-    this.windowOpts = opts.sendWindow ?? SEND_WINDOW;
-    this.window = new SendWindow(this.windowOpts);
+    this.window = new SendWindow(opts.sendWindow ?? SEND_WINDOW, (unanswered, first) => {
+      // once per connection: a server that never answers would say it every few seconds
+      if (first) this.log.warn({ unanswered }, 'IRC server answers no PING; sending on without waiting');
+      this.throttle.resume();
+    });
     this.throttle = this.newThrottle();
     this.client.requestCap(['draft/chathistory']);
     this.client.connection.on('message', (msg: ParsedMessage) => this.onMessage(msg));
@@ -125,8 +124,8 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     this.state = 'closed';
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.connectTimer) clearTimeout(this.connectTimer);
-    if (this.windowTimer) clearTimeout(this.windowTimer);
-    this.reconnectTimer = this.connectTimer = this.windowTimer = null;
+    this.reconnectTimer = this.connectTimer = null;
+    this.window.reset();
     this.throttle.clear();
     this.failBarriers(new XmppError('service-unavailable', 'Logged out of IRC'));
     if (prev === 'idle' || prev === 'waiting' || !this.client.connection.transport) return;
@@ -177,7 +176,7 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
       burst: this.opts.throttle.burst,
       perSecond: this.opts.throttle.perSecond,
       write: (line) => this.writeLine(line),
-      ready: () => this.windowOpen(),
+      ready: () => this.window.ready(),
     });
   }
 
@@ -258,26 +257,8 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     if (/^[45]\d\d$/.test(code) && this.barriers.length) this.barriers[0]!.errors.push(msg);
   }
 
-  /** Whether the send window takes another line; a closed one is given `answerWithinMs` to open. */
-  private windowOpen(): boolean {
-    if (this.window.open) return true;
-    this.windowTimer ??= setTimeout(() => {
-      this.windowTimer = null;
-      // once per connection: a server that never answers would say it every few seconds
-      if (!this.windowWarned) this.log.warn({ unanswered: this.window.unanswered, waitedMs: this.windowOpts.answerWithinMs }, 'IRC server answers no PING; sending on without waiting');
-      this.windowWarned = true;
-      this.window.forget();
-      this.throttle.resume();
-    }, this.windowOpts.answerWithinMs);
-    return false;
-  }
-
   private onPong(token: string): void {
-    if (this.window.answer(token)) {
-      if (this.windowTimer) clearTimeout(this.windowTimer);
-      this.windowTimer = null;
-      return this.throttle.resume();
-    }
+    if (this.window.answer(token)) return this.throttle.resume();
     const i = this.barriers.findIndex((b) => b.token === token);
     if (i < 0) return;
     // an earlier barrier whose PONG never came (should not happen): settle it too, in order
@@ -297,9 +278,6 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     old.clear();
     this.outgoing = []; // let through, but the socket they were for is gone
     this.window.reset();
-    if (this.windowTimer) clearTimeout(this.windowTimer);
-    this.windowTimer = null;
-    this.windowWarned = false;
     const reason = this.lastError || 'connection closed';
     this.failBarriers(new XmppError('service-unavailable', `IRC connection lost: ${reason}`, { type: 'wait' }));
     if (this.state === 'closed') {

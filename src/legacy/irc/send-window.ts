@@ -39,16 +39,41 @@ export class SendWindow {
   private markedAt = 0;
   private marks: { token: string; upTo: number }[] = [];
   private n = 0;
+  /** Set while the window is closed: it opens anyway when no answer comes in time (see `ready`). */
+  private timer: NodeJS.Timeout | null = null;
+  private gaveUp = false;
 
-  constructor(private readonly opts: Pick<SendWindowOptions, 'size' | 'markEvery'> = SEND_WINDOW) {
+  /**
+   * `onGiveUp` hears when the window opened without an answer, with the bytes unanswered and
+   * whether it is the first time on this connection.
+   */
+  constructor(
+    private readonly opts: SendWindowOptions = SEND_WINDOW,
+    private readonly onGiveUp: (unanswered: number, first: boolean) => void = () => {},
+  ) {
     if (!(opts.markEvery > 0 && opts.markEvery < opts.size)) throw new RangeError('send window: markEvery must be positive and less than size');
   }
 
-  /** Whether another line may be written now. */
-  get open(): boolean { return this.written - this.answered < this.opts.size; }
-
   /** Bytes written and not answered yet. */
   get unanswered(): number { return this.written - this.answered; }
+
+  /**
+   * Whether another line may be written now. A closed window gives the server `answerWithinMs`
+   * to answer; then everything written counts as answered, and `onGiveUp` is told (the caller
+   * sends on: nothing else would open the window).
+   */
+  ready(): boolean {
+    if (this.unanswered < this.opts.size) return true;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      const unanswered = this.unanswered;
+      this.answered = this.written;
+      this.marks = [];
+      this.onGiveUp(unanswered, !this.gaveUp);
+      this.gaveUp = true;
+    }, this.opts.answerWithinMs).unref(); // the connection's socket keeps the process, not this
+    return false;
+  }
 
   /**
    * Counts a line written (without CRLF); returns the PING line to write right after it when a
@@ -69,18 +94,20 @@ export class SendWindow {
     if (!token.startsWith(TOKEN)) return false;
     const i = this.marks.findIndex((m) => m.token === token);
     if (i >= 0) this.answered = this.marks.splice(0, i + 1)[i]!.upTo;
+    this.stopTimer();
     return true;
   }
 
-  /** Counts everything written so far as answered (the server does not answer: see `answerWithinMs`). */
-  forget(): void {
-    this.answered = this.written;
-    this.marks = [];
-  }
-
-  /** A new connection: nothing written on it yet. */
+  /** A new connection (or none): nothing written on it yet. */
   reset(): void {
     this.written = this.answered = this.markedAt = 0;
     this.marks = [];
+    this.gaveUp = false;
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
