@@ -9,25 +9,31 @@
  * `--per-job 1`: a job per message, as a host of many quiet rooms runs them (W4b), where a
  * job's fixed cost (its commit's round trip to Redis above all) is the whole cost.
  *
- *   node --max-semi-space-size=64 --import tsx bench/micro/messages.ts [--kind legacy|user] [--messages N] [--per-job 500]
+ * `--size N` (default 10): the room's participants; the speaker is participant-1, or the last
+ * one with `--speaker last` (a large room's speakers are found by nick).
+ *
+ *   node --max-semi-space-size=64 --import tsx bench/micro/messages.ts [--kind legacy|user] [--messages N] [--per-job 500] [--size 10] [--speaker first|last]
  */
 import { parseArgs } from 'node:util';
 import { JOIN, partitionFixture } from './partition-fixture.ts';
 
-const { values } = parseArgs({ options: { kind: { type: 'string' }, messages: { type: 'string' }, 'per-job': { type: 'string' } } });
+const { values } = parseArgs({ options: { kind: { type: 'string' }, messages: { type: 'string' }, 'per-job': { type: 'string' }, size: { type: 'string' }, speaker: { type: 'string' } } });
 const KIND = values.kind ?? 'legacy';
 const N = Number(values.messages ?? 20_000);
 const PER_JOB = Number(values['per-job'] ?? 500);
 if (!Number.isInteger(PER_JOB) || PER_JOB < 1) throw new Error(`--per-job: a whole number of messages, not ${values['per-job']}`);
 
-const { event, run, stop } = await partitionFixture(10);
+const SIZE = Number(values.size ?? 10);
+if (!Number.isInteger(SIZE) || SIZE < 2) throw new Error(`--size: a whole number of participants from 2, not ${values.size}`);
+const SPEAKER = values.speaker === 'last' ? `participant-${SIZE - 1}` : 'participant-1';
+const { event, run, stop } = await partitionFixture(SIZE);
 await run([event('hall', 'xmpp.join', JOIN)]);
 let i = 0;
 const job = () => Array.from({ length: PER_JOB }, () => {
   const n = ++i;
   return KIND === 'user'
     ? event('hall', 'xmpp.message', { id: `c${n}`, body: `message ${n}`, xml: `<message type="groupchat" id="c${n}"><body>message ${n}</body></message>` })
-    : event('hall', 'legacy.message', { participant: { nick: 'participant-1' }, body: `message ${n}`, legacyId: `m${n}` });
+    : event('hall', 'legacy.message', { participant: { nick: SPEAKER }, body: `message ${n}`, legacyId: `m${n}` });
 });
 // warm code: small jobs need many of them before V8 has optimised the per-job path
 const WARMUP_JOBS = Math.max(4, Math.ceil(5000 / PER_JOB));
@@ -35,5 +41,5 @@ for (let w = 0; w < WARMUP_JOBS; w++) await run(job());
 const c0 = process.cpuUsage();
 for (let done = 0; done < N; done += PER_JOB) await run(job());
 const c = process.cpuUsage(c0);
-console.log(`${KIND} messages: ${((c.user + c.system) / N).toFixed(1)} µs of CPU per message over ${N.toLocaleString('en')}`);
+console.log(`${KIND} messages in a room of ${SIZE.toLocaleString('en')}${KIND === 'legacy' ? ` from ${SPEAKER}` : ''}: ${((c.user + c.system) / N).toFixed(1)} µs of CPU per message over ${N.toLocaleString('en')}`);
 await stop();

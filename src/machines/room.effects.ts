@@ -8,6 +8,7 @@ import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
 import { messageEffects } from './room.messages.ts';
+import { participantNamed } from './participants.ts';
 import {
   presenceUpdate, userNick, type JoinEvent, type Participant, type RequestEvent, type RoomContext, type RoomEvent,
   type UserMessageEvent,
@@ -44,7 +45,7 @@ function subjectText(c: RoomContext): string {
 /** §3.5: from the setter's occupant JID, or from the room itself (bare JID, occupant-id `room`). */
 function subjectMessage(c: RoomContext, to: string[], stanzaId: string): MessageIntent {
   const nick = c.info?.subjectSetter || null;
-  const setter = nick === null ? undefined : nick === userNick(c) ? c.self : c.participants.find((p) => p.nick === nick);
+  const setter = nick === null ? undefined : nick === userNick(c) ? c.self : participantNamed(c.participants, nick);
   return {
     to, room: c.jid, type: 'groupchat',
     nick,
@@ -161,7 +162,7 @@ export function roomEffects(port: RoomPort) {
     /** §2.15 removal: 307 kick, 301 ban (XEP-0045 §9.1: outcast), nothing for a plain leave. */
     announceLeave: ({ context: c, event }: Args) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.participantLeft' }>;
-      const p = c.participants.find((q) => q.nick === e.nick);
+      const p = participantNamed(c.participants, e.nick);
       if (!p) return port.warn('unknown participant left', { nick: e.nick });
       if (!p.presenceSent) return; // never announced, nothing to take back
       const item: OccupantItem = {
@@ -185,7 +186,7 @@ export function roomEffects(port: RoomPort) {
     /** §2.15 rename: unavailable 303 with the new nick from the old JID, then available from the new. */
     announceRename: ({ context: c, event }: Args) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
-      const p = c.participants.find((q) => q.nick === e.from);
+      const p = participantNamed(c.participants, e.from);
       if (!p) return port.warn('unknown participant renamed', { from: e.from, to: e.to });
       if (!p.presenceSent) return;
       for (const to of c.resources) {

@@ -22,6 +22,7 @@ import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEven
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 import { addRecent, findRecent, hasRecent, type Recent } from './recent.ts';
 import { merge } from '../merge.ts';
+import { participantNamed, positionOf, withParticipantAt } from './participants.ts';
 
 /** How many applied event ids a room remembers to drop replays (at-least-once delivery). */
 export const APPLIED_EVENTS_KEPT = 256;
@@ -377,7 +378,7 @@ export const roomMachine = setup({
     anyFromJoinedResource: ({ context, event }) => (event as UserMessagesEvent).messages.some((m) => context.resources.includes(m.from)),
     breaksReactionRule: ({ context, event }) =>
       !!context.flags.reactionsSingleEmoji && (event as Extract<UserActionEvent, { type: 'xmpp.reaction' }>).emojis.length > 1,
-    isKnownNick: ({ context, event }) => context.participants.some((p) => p.nick === (event as { nick: string }).nick),
+    isKnownNick: ({ context, event }) => positionOf(context.participants, (event as { nick: string }).nick) >= 0,
   },
 }).createMachine({
   id: 'room',
@@ -738,7 +739,7 @@ export function occupantNick(p: Participant): string | null {
 /** The participant a request is about (kick, role, affiliation), as plain data. */
 function participantOf(context: RoomContext, call: HookCall): ParticipantInit | null {
   if (call.hook !== 'kick' && call.hook !== 'setAffiliation' && call.hook !== 'setRole') return null;
-  const p = context.participants.find((q) => q.nick === call.nick);
+  const p = participantNamed(context.participants, call.nick);
   if (!p) return null;
   return { nick: p.nick, role: p.role, affiliation: p.affiliation, ...(p.contactId ? { contactId: p.contactId } : {}) };
 }
@@ -808,7 +809,7 @@ export function speakerOf(context: RoomContext, init: ParticipantInit, eventId: 
     const { role, affiliation, occupantId } = context.self;
     return { nick: userNick(context), role, affiliation, hats: [], occupantId, presenceSent: true };
   }
-  return context.participants.find((p) => p.nick === init.nick) ?? newParticipant(init, eventId);
+  return participantNamed(context.participants, init.nick) ?? newParticipant(init, eventId);
 }
 
 /** The watermark after an event: its delivery position, else its id among the last applied. */
@@ -873,7 +874,7 @@ function speakerNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
   const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' }>;
   // neither the user nor the room itself is an occupant to remember
   if (isUser(context, e.participant) || isSystem(e.participant)) return {};
-  const known = context.participants.find((q) => q.nick === e.participant.nick);
+  const known = participantNamed(context.participants, e.participant.nick);
   // the common case, a known and announced speaker, changes nothing: no copy of the list
   if (known && (known.presenceSent || !context.resources.length)) return {};
   const p = { ...(known ?? speakerOf(context, e.participant, e.eventId)) };
@@ -886,20 +887,15 @@ function chatStateNoted(context: RoomContext, event: RoomEvent): Partial<RoomCon
   const e = event as Extract<LegacyRoomEvent, { type: 'legacy.message' | 'legacy.chatState' }>;
   if (e.type === 'legacy.message' && e.archiveOnly) return {};
   const state: ChatState = e.type === 'legacy.chatState' ? e.state : 'active';
-  const i = context.participants.findIndex((p) => p.nick === e.participant.nick);
+  const i = positionOf(context.participants, e.participant.nick);
   // a participant who goes on writing is still 'active': no copy of the list per message
   if (i < 0 || context.participants[i]!.chatState === state) return {};
-  const participants = context.participants.slice();
-  participants[i] = merge(participants[i]!, { chatState: state });
-  return { participants };
+  return { participants: withParticipantAt(context.participants, i, merge(context.participants[i]!, { chatState: state })) };
 }
 
 function upsert(list: Participant[], p: Participant): Participant[] {
-  const i = list.findIndex((q) => q.nick === p.nick);
-  if (i < 0) return [...list, p];
-  const copy = list.slice();
-  copy[i] = p;
-  return copy;
+  const i = positionOf(list, p.nick);
+  return i < 0 ? [...list, p] : withParticipantAt(list, i, p);
 }
 
 /** A participant record; `seed` makes its occupant-id unique and stable for the room's life. */
