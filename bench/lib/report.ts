@@ -265,7 +265,7 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
 - W2: \`network.post(room, { from: 'alice', body })\` 10,000 times in a tight loop inside roomgate's process; timed from the first
   post until the joined client has all 10,000, each numbered body checked (none lost, duplicated or reordered). roomgate archives
   every message in Redis and snapshots the room with each mailbox commit, so the figure is durable. Also in a room of 1,000
-  participants (2,000 messages), where each snapshot is ~60× larger.
+  participants (2,000 messages), where each snapshot is ~60× larger, the sender last in its list (since the twelfth pass).
 - W3: the client writes 10,000 numbered groupchat messages (pre-serialised, 100 per write); timed until another member of the demo
   network has heard them all (and the room's \`sent\` list holds them in order), and until every echo reached the client.
 - W2 and W3 with roomgate in a child process also give their CPU per 1,000 messages (from /proc, 10 ms ticks): roomgate's, and
