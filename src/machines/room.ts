@@ -22,7 +22,7 @@ import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEven
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 import { addRecent, findRecent, hasRecent, type Recent } from './recent.ts';
 import { merge } from '../merge.ts';
-import { participantNamed, positionOf, withParticipantAt } from './participants.ts';
+import { participantNamed, positionOf, withParticipantAdded, withParticipantAt } from './participants.ts';
 
 /** How many applied event ids a room remembers to drop replays (at-least-once delivery). */
 export const APPLIED_EVENTS_KEPT = 256;
@@ -895,7 +895,7 @@ function chatStateNoted(context: RoomContext, event: RoomEvent): Partial<RoomCon
 
 function upsert(list: Participant[], p: Participant): Participant[] {
   const i = positionOf(list, p.nick);
-  return i < 0 ? [...list, p] : withParticipantAt(list, i, p);
+  return i < 0 ? withParticipantAdded(list, p) : withParticipantAt(list, i, p);
 }
 
 /** A participant record; `seed` makes its occupant-id unique and stable for the room's life. */
