@@ -54,9 +54,11 @@ export interface RoomHandle {
 /**
  * Context fields that, changed alone, are written without the snapshot: the watermark and the
  * joined resources (as marks: a join or leave of a room of 1,000 rewrote its 120 KB snapshot),
- * and the user's own message ids (appended to their list, `Keys.roomOwnIds`).
+ * and the user's own message ids (appended to their list, `Keys.roomOwnIds`). The participants'
+ * chat states are not written at all then: typing rewrote a large room's snapshot with every
+ * commit, and a state read back after a restart would be stale anyway.
  */
-const MARKS = new Set(['delivered', 'applied', 'resources', 'ownIds']);
+const MARKS = new Set(['delivered', 'applied', 'resources', 'ownIds', 'chatStates']);
 
 /** A room's state as a commit writes it (see `Rooms.writing`). */
 export interface RoomWritten { handle: RoomHandle; written: { context: object; value: string }; ownIdsWritten: OwnId | null }

@@ -10,7 +10,7 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { MessageIntent, PresenceIntent, RoomPort } from './ports.ts';
 import { merge } from '../merge.ts';
 import {
-  afterMessages, isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
+  afterMessages, chatStateOf, isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
   type SendResult, type UserActionEvent, type UserActionOutput,
 } from './room.ts';
 
@@ -209,7 +209,8 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const e = event as Legacy<'legacy.chatState'>;
       if (isSystem(e.participant)) return; // the room itself neither types nor reads
       const p = speakerOf(c, e.participant, e.eventId);
-      if (e.state === p.chatState && e.state !== 'composing') return;
+      // none recorded is `active`: a participant's first `active` is a repeat of nothing worth sending
+      if (e.state === chatStateOf(c, p.nick) && e.state !== 'composing') return;
       send(c, p, { room: c.jid, nick: p.nick, type: 'groupchat', occupantId: p.occupantId, chatState: e.state, hint: 'no-store' });
     },
 

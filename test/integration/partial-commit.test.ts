@@ -157,6 +157,22 @@ test('a leave and a join again write the joined resources with the watermark, no
   assert.deepEqual(fromRedis, inMemory);
 });
 
+test('a participant typing writes no snapshot: the chat state goes out and the next message is sent as active', async () => {
+  await client.set(keys.partitionLease(0), 'lease-10');
+  const w = worker('lease-10');
+  const job = (event: Record<string, unknown>) => legacyJob(event, 'nook');
+  await w.runtime.run([job({ type: 'xmpp.join', eventId: 'nook-j', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } }),
+    job({ type: 'legacy.message', eventId: 'nook-m1', legacyId: 'n1', participant: { nick: 'nurse' }, body: 'one' })], deliverEach(w.session), noPoison, '90');
+  const snapshot = await client.get(keys.roomSnapshot(USER, 'nook'));
+  const before = (await outbound()).length;
+  await w.runtime.run([job({ type: 'legacy.chatState', eventId: 'nook-c1', participant: { nick: 'nurse' }, state: 'composing' })], deliverEach(w.session), noPoison, '91');
+  assert.equal(await client.get(keys.roomSnapshot(USER, 'nook')), snapshot, 'the chat state wrote no snapshot');
+  assert.match((await outbound()).slice(before), /<composing xmlns="http:\/\/jabber.org\/protocol\/chatstates"\/>/);
+  await w.runtime.run([job({ type: 'legacy.message', eventId: 'nook-m2', legacyId: 'n2', participant: { nick: 'nurse' }, body: 'two' })], deliverEach(w.session), noPoison, '92');
+  assert.equal(await client.get(keys.roomSnapshot(USER, 'nook')), snapshot, 'nor the message after it');
+  assert.match((await outbound()).slice(before), /<body>two<\/body><active xmlns="http:\/\/jabber.org\/protocol\/chatstates"\/>/);
+});
+
 test('a job that touches several rooms not in memory reads them ahead together, and restores each as it was', async () => {
   await client.set(keys.partitionLease(0), 'lease-9');
   const w = worker('lease-9');

@@ -32,9 +32,9 @@ test('replacing one participant keeps the others where they were; the original l
   const list = room(5);
   positionOf(list, 'p0');
   positionOf(list, 'p0'); // searched twice: mapped, and the copy takes the map along
-  const changed = withParticipantAt(list, 3, { ...list[3]!, chatState: 'composing' });
-  assert.equal(participantNamed(changed, 'p3')?.chatState, 'composing');
-  assert.equal(participantNamed(list, 'p3')?.chatState, list[3]!.chatState);
+  const changed = withParticipantAt(list, 3, { ...list[3]!, show: 'away' });
+  assert.equal(participantNamed(changed, 'p3')?.show, 'away');
+  assert.equal(participantNamed(list, 'p3')?.show, list[3]!.show);
   assert.equal(participantNamed(changed, 'p4'), list[4]);
 });
 

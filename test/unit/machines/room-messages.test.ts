@@ -242,7 +242,17 @@ test('legacy chat states are not archived; repeats are dropped except composing,
   assert.deepEqual(h.sent.filter(([, m]) => !(m as { body?: string }).body && (m as { stanzaId?: string }).stanzaId !== 'n1'), [
     state('composing'), state('composing'), state('paused'), state('inactive'),
   ]);
-  assert.equal(h.actor.getSnapshot().context.participants[1]!.chatState, 'inactive');
+  assert.deepEqual(h.actor.getSnapshot().context.chatStates, { nurse: 'inactive' });
+});
+
+test('a participant\'s chat state follows a rename and goes with a leave', async () => {
+  const h = harness();
+  await h.join();
+  await h.send({ type: 'legacy.chatState', participant: { nick: 'nurse' }, state: 'composing' });
+  await h.send({ type: 'legacy.rename', from: 'nurse', to: 'angelica' });
+  assert.deepEqual(h.actor.getSnapshot().context.chatStates, { angelica: 'composing' });
+  await h.send({ type: 'legacy.participantLeft', nick: 'angelica', kind: 'leave' });
+  assert.deepEqual(h.actor.getSnapshot().context.chatStates, {});
 });
 
 test('a legacy displayed marker refers to the stanza-id and is not archived', async () => {
