@@ -309,10 +309,14 @@ export const roomMachine = setup({
     /** A participant's message or chat state (see `messageNoted`). */
     noteMessage: assign(({ context, event }) => messageNoted(context, event)),
     /** A burst of participants' messages: each noted in turn, as `noteMessage` would. */
-    noteMessages: assign(({ context, event }) => ({
-      participants: afterMessages(context, (event as LegacyMessagesEvent).messages).participants,
-      ...appliedNoted(context, event),
-    })),
+    noteMessages: assign(({ context, event }) => {
+      const after = afterMessages(context, (event as LegacyMessagesEvent).messages);
+      return {
+        participants: after.participants,
+        ...(after.chatStates !== context.chatStates ? { chatStates: after.chatStates } : {}),
+        ...appliedNoted(context, event),
+      };
+    }),
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
     })),

@@ -194,6 +194,20 @@ test("a burst of participants' messages (legacy.messages) is delivered as each m
   assert.ok(alreadyApplied(idle.actor.getSnapshot().context, { eventId: 'ev-t3' }));
 });
 
+test("a burst of a typing participant's messages makes them active again: their next pause is sent", async () => {
+  const h = harness();
+  await h.join(GAJIM);
+  await h.send({ type: 'legacy.chatState', participant: { nick: 'nurse' }, state: 'paused' });
+  await h.send({
+    type: 'legacy.messages',
+    messages: ['n1', 'n2'].map((id) => ({ type: 'legacy.message', eventId: `ev-${id}`, at: AT, participant: { nick: 'nurse' }, body: id, legacyId: id })),
+  });
+  assert.equal(h.actor.getSnapshot().context.chatStates?.nurse, undefined, 'active');
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.chatState', participant: { nick: 'nurse' }, state: 'paused' });
+  assert.deepEqual(h.sent.map(([, m]) => (m as { chatState?: string }).chatState), ['paused'], 'not dropped as a repeat');
+});
+
 test('leaving sends the unavailable 110 self-presence to the leaving resource only', async () => {
   const h = harness();
   await h.join(GAJIM);
