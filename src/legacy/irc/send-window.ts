@@ -82,10 +82,11 @@ export class SendWindow {
   wrote(line: string): string | null {
     this.written += Buffer.byteLength(line) + 2;
     if (this.written - this.markedAt < this.opts.markEvery) return null;
-    const ping = `PING :${TOKEN}${++this.n}`;
+    const token = `${TOKEN}${++this.n}`;
+    const ping = `PING :${token}`;
     this.written += ping.length + 2;
     this.markedAt = this.written;
-    this.marks.push({ token: `${TOKEN}${this.n}`, upTo: this.written });
+    this.marks.push({ token, upTo: this.written });
     return ping;
   }
 
