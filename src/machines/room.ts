@@ -317,8 +317,10 @@ export const roomMachine = setup({
         ...appliedNoted(context, event),
       };
     }),
+    /** A join waits for its answer (and is applied: one assign, as each copies the snapshot). */
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
+      ...appliedNoted(context, event),
     })),
     /** A participant acted (a retraction, a reaction ...): the speaker, and the watermark. */
     noteSpeaker: assign(({ context, event }) => merge(speakerNoted(context, event), appliedNoted(context, event))),
@@ -425,7 +427,7 @@ export const roomMachine = setup({
       on: {
         'xmpp.join': [
           { guard: 'joinIsMalformed', actions: ['refuseMalformedJoin', 'markApplied'] },
-          { target: 'filling', actions: ['queueJoin', 'markApplied'] },
+          { target: 'filling', actions: 'queueJoin' },
         ],
         'xmpp.message': { actions: ['refuseNotJoined', 'markApplied'] },
         'xmpp.messages': { actions: ['refuseNotJoined', 'markApplied'] },
@@ -480,13 +482,14 @@ export const roomMachine = setup({
       tags: 'busy',
       entry: 'startBackfill',
       on: {
+        // straight to the waiting join's greeting: one microstep, not two through `idle`
         'runtime.backfilled': {
-          target: 'joined',
+          target: 'joined.greeting',
           actions: ['archiveBackfill', assign({ historyFilled: true })],
         },
         // §2.4: a backfill that failed counts as done; the room goes on without that history.
         'runtime.backfillFailed': {
-          target: 'joined',
+          target: 'joined.greeting',
           actions: [{ type: 'warn', params: { msg: 'backfill failed' } }, assign({ historyFilled: true })],
         },
         'runtime.resume': { target: 'backfilling', reenter: true },
@@ -497,8 +500,8 @@ export const roomMachine = setup({
       on: {
         'xmpp.join': [
           { guard: 'joinIsMalformed', actions: ['refuseMalformedJoin', 'markApplied'] },
-          { guard: 'joinWantsBackfill', target: 'backfilling', actions: ['queueJoin', 'markApplied'] },
-          { target: '.greeting', actions: ['queueJoin', 'markApplied'] },
+          { guard: 'joinWantsBackfill', target: 'backfilling', actions: 'queueJoin' },
+          { target: '.greeting', actions: 'queueJoin' },
         ],
         'xmpp.leave': [
           { guard: 'fromJoinedResource', actions: ['sendLeave', 'removeResource', 'markApplied'] },
