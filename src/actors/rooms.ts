@@ -21,6 +21,7 @@ import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transpo
 import { holeBounds, readArchive, selectHistory } from './archive.ts';
 import { roomKey } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
+import type { ScriptCommands } from './scripts.ts';
 import { SharedDeadline } from './shared-deadline.ts';
 import type { Inspector } from './inspector.ts';
 import type { Sessions } from './sessions.ts';
@@ -74,8 +75,11 @@ export type Persisted =
 /** The own message ids to append to the room's list (JSON [legacyId, xmppId]); `reset`: empty it first. */
 export interface OwnIdsWrite { ownIds: { reset: boolean; add: string[] } | null }
 
+/** A room as Redis holds it: its snapshot, its marks, its own message ids (empty without a snapshot). */
+type StoredRoom = readonly [string | null, string | null, string[]];
+
 export interface RoomsDeps {
-  redis: Redis;
+  redis: Redis & Pick<ScriptCommands, 'readRooms'>;
   keys: Keys;
   sessions: Sessions;
   port: RoomPort;
@@ -89,7 +93,7 @@ export interface RoomsDeps {
 export class Rooms {
   private readonly live = new Map<string, RoomHandle>();
   /** Reads of rooms not in memory that a job is about to touch, started together (see `readAhead`). */
-  private readonly ahead = new Map<string, Promise<readonly [string | null, string | null, string[]]>>();
+  private readonly ahead = new Map<string, Promise<StoredRoom>>();
   /** Rooms busy with a hook in the background (see `deliver`'s `background`), settled when at rest again. */
   private readonly busy = new Map<RoomHandle, Promise<void>>();
   /** The hook each room started with an action (see `hookAction`), settled once the room has the answer. */
@@ -118,7 +122,7 @@ export class Rooms {
   }
 
   /**
-   * Reads ahead, in one round trip, what Redis holds of the rooms a job is about to touch that
+   * Reads ahead, in one command, what Redis holds of the rooms a job is about to touch that
    * are not in memory: `get` takes it instead of reading each in turn (W4: 200 joins of rooms
    * never joined read 200 snapshots one after the other, each a round trip through a sleeping
    * Redis). Guesses that miss cost nothing; `forgetReadAhead` drops what the job did not take.
@@ -130,24 +134,12 @@ export class Rooms {
       if (!this.live.has(key) && !this.ahead.has(key)) wanted.set(key, r);
     }
     if (wanted.size < 2) return; // one room: `get` reads it as fast
-    const { keys } = this.deps;
-    const pipeline = this.deps.redis.pipeline();
-    // two replies per room: [snapshot, marks], then the own message ids
-    for (const { user, legacyId } of wanted.values()) {
-      pipeline.mget(keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId)).lrange(keys.roomOwnIds(user, legacyId), 0, -1);
-    }
-    const replies = pipeline.exec().then((results) => (results ?? []).map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    }));
+    const replies = this.read([...wanted.values()]);
     let i = 0;
     for (const [key, { user, legacyId }] of wanted) {
-      const at = 2 * i++;
+      const at = i++;
       this.ahead.set(key, replies.then(
-        (values) => {
-          const [raw, marks] = values[at] as [string | null, string | null];
-          return [raw, marks, raw ? values[at + 1] as string[] : []] as const;
-        },
+        (stored) => stored[at]!,
         () => this.stored(user, legacyId), // a failed read-ahead: `get` reads the room itself
       ));
     }
@@ -159,10 +151,16 @@ export class Rooms {
   }
 
   /** The room's snapshot, marks and own message ids in Redis. */
-  private async stored(user: string, legacyId: string): Promise<readonly [string | null, string | null, string[]]> {
+  private async stored(user: string, legacyId: string): Promise<StoredRoom> {
+    return (await this.read([{ user, legacyId }]))[0]!;
+  }
+
+  /** What Redis holds of these rooms, in their order, in one command (`scripts/read-rooms-n.lua`). */
+  private async read(rooms: { user: string; legacyId: string }[]): Promise<StoredRoom[]> {
     const { keys, redis } = this.deps;
-    const [raw, marks] = await redis.mget(keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId));
-    return [raw ?? null, marks ?? null, raw ? await redis.lrange(keys.roomOwnIds(user, legacyId), 0, -1) : []];
+    const names = rooms.flatMap(({ user, legacyId }) => [keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId)]);
+    const values = await redis.readRooms(names.length, ...names);
+    return rooms.map((_, i) => [values[3 * i] as string | null, values[3 * i + 1] as string | null, values[3 * i + 2] as string[]] as const);
   }
 
   /** The room actor in memory or restored from its snapshot; created when `create`. */

@@ -12,6 +12,7 @@ const SCRIPTS: Record<string, [string, number | null]> = {
   recoverActive: [read('recover-active-3'), 3],
   commitPartition: [read('commit-partition-n'), null],
   ackOutbound: [read('ack-outbound-n'), null],
+  readRooms: [read('read-rooms-n'), null],
 };
 
 export interface ScriptCommands {
@@ -21,6 +22,8 @@ export interface ScriptCommands {
   recoverActive(lease: string, active: string, wait: string, value: string, jobPrefix: string): Promise<number>;
   commitPartition(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
   ackOutbound(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
+  /** Per room (three keys each: snapshot, marks, own ids): snapshot, marks, own ids. */
+  readRooms(numKeys: number, ...keys: string[]): Promise<(string | null | string[])[]>;
 }
 
 /** The client with roomgate's scripts defined on it. */

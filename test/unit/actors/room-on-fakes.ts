@@ -1,8 +1,7 @@
 // A room actor with the real Rooms runtime and plugin objects, but fake Redis and sessions:
 // for tests of what the runtime does with plugin hooks. It starts joined from romeo's gajim.
 import { pino } from 'pino';
-import type { Redis } from 'ioredis';
-import { Rooms } from '../../../src/actors/rooms.ts';
+import { Rooms, type RoomsDeps } from '../../../src/actors/rooms.ts';
 import type { Sessions } from '../../../src/actors/sessions.ts';
 import type { Keys } from '../../../src/actors/keys.ts';
 import type { RoomEvent } from '../../../src/machines/room.ts';
@@ -12,6 +11,14 @@ import { recordingPort } from '../machines/recording-port.ts';
 export const R = 'room-private@aim.shakespeare.lit';
 export const GAJIM = 'romeo@montague.lit/gajim';
 export const AT = '2026-11-25T12:00:00.000Z';
+
+/** Keys and a Redis that holds no room: every room is new (`Rooms` reads them with `readRooms`). */
+export function emptyStore(): Pick<RoomsDeps, 'keys' | 'redis'> {
+  const keys = { roomSnapshot: () => 'snapshot', roomMarks: () => 'marks', roomOwnIds: () => 'own-ids' } as unknown as Keys;
+  // per room: no snapshot, no marks, no own ids
+  const redis = { readRooms: async (_n: number, ...names: string[]) => names.map((_, i) => (i % 3 === 2 ? [] : null)) } as unknown as RoomsDeps['redis'];
+  return { keys, redis };
+}
 
 export async function roomOnFakes<S extends BaseSession>(
   plugin: AnyPlugin,
@@ -25,9 +32,7 @@ export async function roomOnFakes<S extends BaseSession>(
   };
   const session = makeSession(host);
   const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const keys = { roomSnapshot: () => 'snapshot', roomMarks: () => 'marks' } as unknown as Keys;
-  const redis = { get: async () => null, mget: async (...keys: string[]) => keys.map(() => null) } as unknown as Redis;
-  const rooms = new Rooms({ redis, keys, sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
+  const rooms = new Rooms({ ...emptyStore(), sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
   const handle = (await rooms.get(session, 'room-private', true))!;
   let n = 0;
   const send = (event: Record<string, unknown>) => rooms.deliver(handle, { eventId: `e${++n}`, at: AT, ...event } as unknown as RoomEvent);

@@ -3,15 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import type { Redis } from 'ioredis';
 import { Rooms } from '../../../src/actors/rooms.ts';
 import type { Sessions } from '../../../src/actors/sessions.ts';
-import type { Keys } from '../../../src/actors/keys.ts';
 import type { RoomEvent } from '../../../src/machines/room.ts';
 import {
   BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugin, type SessionHost,
 } from '../../../src/legacy/index.ts';
 import { recordingPort } from '../machines/recording-port.ts';
+import { emptyStore } from './room-on-fakes.ts';
 
 const AT = '2026-11-25T12:00:00.000Z';
 const GAJIM = 'romeo@montague.lit/gajim';
@@ -45,9 +44,7 @@ test("a room waiting on its network does not hold up another room's join; its ow
   };
   const session = new PlainSession({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host);
   const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const keys = { roomSnapshot: () => 'snapshot', roomMarks: () => 'marks' } as unknown as Keys;
-  const redis = { mget: async (...k: string[]) => k.map(() => null) } as unknown as Redis;
-  const rooms = new Rooms({ redis, keys, sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
+  const rooms = new Rooms({ ...emptyStore(), sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [] });
   let n = 0;
   const event = (e: Record<string, unknown>) => ({ eventId: `e${++n}`, at: AT, ...e }) as unknown as RoomEvent;
   const join = event({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });
