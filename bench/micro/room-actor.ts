@@ -1,7 +1,8 @@
 /**
  * Micro-benchmark of one room actor without servers: the real Rooms runtime and room machine,
  * a recording port and a plugin that answers at once. Per-event CPU cost of the actor path
- * for a legacy message (W2's path), a user's message (W3's path) and a join and leave (W1/W4 warm).
+ * for a legacy message (W2's path), a user's message (W3's path), a join and leave (W1/W4 warm),
+ * and a participant joining and leaving (an IRC channel's JOIN and PART lines).
  *
  *   node --max-semi-space-size=64 --import tsx bench/micro/room-actor.ts [--events N]
  *
@@ -51,3 +52,7 @@ await measure('xmpp.message', (i) => ({
 await measure('xmpp.join + xmpp.leave', (i) => (i % 2 === 0
   ? { type: 'xmpp.join', from: `${GAJIM}2`, nick: 'romeo', history: { maxstanzas: 0 } }
   : { type: 'xmpp.leave', from: `${GAJIM}2` }));
+// a busy IRC channel: someone joins (a presence) and leaves again
+await measure('legacy.presence + legacy.participantLeft', (i) => (i % 2 === 0
+  ? { type: 'legacy.presence', participant: { nick: `guest${i}`, legacyId: `guest${i}` } }
+  : { type: 'legacy.participantLeft', nick: `guest${i - 1}`, kind: 'leave' }));

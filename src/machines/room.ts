@@ -280,19 +280,23 @@ export const roomMachine = setup({
     announceShutdown: notBound('announceShutdown'),
     announceRemoval: notBound('announceRemoval') as (_: unknown, params: { reason: string; kick: boolean }) => void,
     announceEnd: notBound('announceEnd'),
-    keepRequest: assign(({ event }) => ({ request: event as RequestEvent })),
+    // An input event changes the context in one assign, its watermark included (`appliedNoted`):
+    // each assign re-creates the snapshot (XState's cloneMachineSnapshot, tags and state value).
+    // `markApplied` is for the events that change nothing else.
+    keepRequest: assign(({ context, event }) => ({ request: event as RequestEvent, ...appliedNoted(context, event) })),
     /** §2.6 with the plugin's hook: the nick change is a request, refused with a presence. */
-    keepNickChange: assign(({ event }) => {
+    keepNickChange: assign(({ context, event }) => {
       const e = event as PresenceEvent;
       const request: RequestEvent = {
         type: 'xmpp.request', eventId: e.eventId, at: e.at, from: e.from, ...(e.id ? { id: e.id } : {}),
         reply: 'presence', call: { hook: 'nickChange', nick: e.nick },
       };
-      return { request };
+      return { request, ...appliedNoted(context, event) };
     }),
-    keepAction: assign(({ event }) => ({ action: event as UserActionEvent })),
-    recordOwnId: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) =>
-      ({ ownIds: withOwnId(context.ownIds, legacyId, xmppId) })),
+    keepAction: assign(({ context, event }) => ({ action: event as UserActionEvent, ...appliedNoted(context, event) })),
+    /** The network took the user's action: its legacy id is remembered, the room is free again. */
+    finishAction: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) =>
+      ({ ownIds: withOwnId(context.ownIds, legacyId, xmppId), action: null })),
     markApplied: assign(({ context, event }) => appliedNoted(context, event)),
     /** The user's message goes to the network (one assign: each costs a copy of the snapshot). */
     keepMessage: assign(({ context, event }) => ({ sending: [event as UserMessageEvent], ...appliedNoted(context, event) })),
@@ -327,7 +331,7 @@ export const roomMachine = setup({
     upsertParticipant: assign(({ context, event }) => {
       const p = presenceUpdate(context, event as Extract<LegacyRoomEvent, { type: 'legacy.presence' }>);
       p.presenceSent ||= context.resources.length > 0;
-      return { participants: upsert(context.participants, p) };
+      return { participants: upsert(context.participants, p), ...appliedNoted(context, event) };
     }),
     /** The user's own role and affiliation, as the network now says (the plugin's `getUserParticipant`). */
     applySelfPresence: assign(({ context, event }) => {
@@ -338,24 +342,26 @@ export const roomMachine = setup({
           role: participant.role ?? context.self.role,
           affiliation: participant.affiliation ?? context.self.affiliation,
         },
+        ...appliedNoted(context, event),
       };
     }),
     /** The network renamed the user: later stanzas come from the new nick. */
     applySelfRename: assign(({ context, event }) => {
       const { to } = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
-      return context.info ? { info: { ...context.info, userNick: to } } : { defaultUserNick: to };
+      return { ...(context.info ? { info: { ...context.info, userNick: to } } : { defaultUserNick: to }), ...appliedNoted(context, event) };
     }),
     dropParticipant: assign(({ context, event }) => {
       const { nick } = event as { nick: string };
       return {
         participants: context.participants.filter((p) => p.nick !== nick),
         ...(context.chatStates?.[nick] ? { chatStates: withChatState(context.chatStates, nick, 'active') } : {}),
+        ...appliedNoted(context, event),
       };
     }),
     applySubject: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.subject' }>;
-      if (!context.info) return {};
-      return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at } };
+      if (!context.info) return appliedNoted(context, event);
+      return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at }, ...appliedNoted(context, event) };
     }),
     applyRename: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
@@ -364,10 +370,12 @@ export const roomMachine = setup({
       return {
         participants: context.participants.map((p) => (p.nick === e.from ? { ...p, nick: e.to } : p)),
         ...(state ? { chatStates: withChatState(withChatState(context.chatStates, e.from, 'active'), e.to, state) } : {}),
+        ...appliedNoted(context, event),
       };
     }),
     removeResource: assign(({ context, event }) => ({
       resources: context.resources.filter((r) => r !== (event as { from: string }).from),
+      ...appliedNoted(context, event),
     })),
   },
   guards: {
@@ -449,7 +457,7 @@ export const roomMachine = setup({
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
         'xmpp.request': [
-          { guard: 'isLeaveGroup', target: 'calling', actions: ['keepRequest', 'markApplied'] },
+          { guard: 'isLeaveGroup', target: 'calling', actions: ['keepRequest'] },
           {
             actions: [{ type: 'refuseRequest', params: { error: { condition: 'not-acceptable', type: 'modify', text: 'Join the room first' } } }, 'markApplied'],
           },
@@ -504,7 +512,7 @@ export const roomMachine = setup({
           { target: '.greeting', actions: 'queueJoin' },
         ],
         'xmpp.leave': [
-          { guard: 'fromJoinedResource', actions: ['sendLeave', 'removeResource', 'markApplied'] },
+          { guard: 'fromJoinedResource', actions: ['sendLeave', 'removeResource'] },
           { actions: 'markApplied' },
         ],
         'legacy.message': { actions: ['deliverLegacyMessage', 'noteMessage'] },
@@ -517,15 +525,15 @@ export const roomMachine = setup({
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'noteSpeaker'] },
         // §2.15; the user's own participant is no occupant: its presence is the self-presence
         'legacy.presence': [
-          { guard: 'isSelfPresence', actions: ['applySelfPresence', 'announceSelfPresence', 'markApplied'] },
+          { guard: 'isSelfPresence', actions: ['applySelfPresence', 'announceSelfPresence'] },
           { guard: 'isRoomPresence', actions: 'markApplied' },
-          { actions: ['announcePresence', 'upsertParticipant', 'markApplied'] },
+          { actions: ['announcePresence', 'upsertParticipant'] },
         ],
-        'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant', 'markApplied'] },
-        'legacy.subject': { actions: ['announceSubject', 'applySubject', 'markApplied'] },
+        'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant'] },
+        'legacy.subject': { actions: ['announceSubject', 'applySubject'] },
         'legacy.rename': [
-          { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename', 'markApplied'] },
-          { actions: ['announceRename', 'applyRename', 'markApplied'] },
+          { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename'] },
+          { actions: ['announceRename', 'applyRename'] },
         ],
         'legacy.removed': {
           target: 'destroyed',
@@ -533,13 +541,13 @@ export const roomMachine = setup({
         },
         'xmpp.presence': [
           // DECISIONS: a nick change goes to the plugin's hook where it has one; its answer is a rename
-          { guard: and(['fromJoinedResource', 'isNickChange', 'canChangeNick']), target: 'calling', actions: ['keepNickChange', 'markApplied'] },
+          { guard: and(['fromJoinedResource', 'isNickChange', 'canChangeNick']), target: 'calling', actions: ['keepNickChange'] },
           { guard: and(['fromJoinedResource', 'isNickChange']), actions: ['refuseNickChange', 'markApplied'] },
           { actions: 'markApplied' }, // §2.6: status changes are not propagated
         ],
-        'xmpp.bounce': { actions: ['removeResource', 'markApplied'] },
+        'xmpp.bounce': { actions: ['removeResource'] },
         'xmpp.request': [
-          { guard: 'requestFromJoined', target: 'calling', actions: ['keepRequest', 'markApplied'] },
+          { guard: 'requestFromJoined', target: 'calling', actions: ['keepRequest'] },
           { actions: ['refuseNotJoined', 'markApplied'] },
         ],
         'runtime.shutdown': { actions: ['announceShutdown', assign({ resources: [] })] },
@@ -564,30 +572,30 @@ export const roomMachine = setup({
             // §2.8: every groupchat stanza needs a joined resource
             'xmpp.correction': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction'] },
             ],
             'xmpp.retraction': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction'] },
             ],
             'xmpp.reaction': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
               { guard: 'breaksReactionRule', actions: [{ type: 'refuseReaction', params: { text: 'Maximum 1 emoji/message' } }, 'markApplied'] },
-              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction'] },
             ],
             'xmpp.displayed': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction'] },
             ],
             'xmpp.chatState': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction'] },
             ],
             // XEP-0045 §7.5: only an occupant sends private messages, to an occupant
             'xmpp.privateMessage': [
               { guard: not('fromJoinedResource'), actions: [{ type: 'refusePrivateMessage', params: { error: NOT_JOINED } }, 'markApplied'] },
               { guard: not('isKnownNick'), actions: [{ type: 'refusePrivateMessage', params: { error: NO_SUCH_OCCUPANT } }, 'markApplied'] },
-              { target: 'acting', actions: ['keepAction', 'markApplied'] },
+              { target: 'acting', actions: ['keepAction'] },
             ],
           },
         },
@@ -652,14 +660,13 @@ export const roomMachine = setup({
               actions: [
                 { type: 'echoUserAction', params: ({ event }) => event.output },
                 {
-                  type: 'recordOwnId',
+                  type: 'finishAction',
                   // a corrected message the network gave a new id is still known by the original's
                   params: ({ context, event }) => ({
                     legacyId: event.output.legacyId,
                     xmppId: context.action!.type === 'xmpp.correction' ? context.action!.replaceId : undefined,
                   }),
                 },
-                assign({ action: null }),
               ],
             },
             onError: {
