@@ -137,6 +137,29 @@ function joinCpuTable(details: Record<string, unknown>): string {
 }
 
 /**
+ * CPU per process in each W4a run (200 joins), roomgate's main thread apart from V8's helper
+ * threads: a run that had a major GC's concurrent marking, or optimising compiles of code that
+ * only now got hot, cost roomgate up to 150 ms more there, on cores Prosody shares.
+ */
+function w4aCpuTable(details: Record<string, unknown>): string {
+  const samples = details.w4aSamples as Record<string, { ms: number; cpuMs: Record<string, number> }[]> | undefined;
+  if (samples?.cold?.[0]?.cpuMs.roomgateMain === undefined) return ''; // measured before the thirteenth pass
+  const lines: string[] = [];
+  for (const [variant, runs] of Object.entries(samples)) {
+    for (const [i, run] of runs.entries()) {
+      const c = run.cpuMs;
+      const helpers = c.roomgate! - c.roomgateMain!;
+      lines.push(`| W4a ${variant} | ${i + 1} | ${run.ms.toFixed(1)} ms | ${c.roomgateMain} ms | ${Math.max(0, helpers)} ms | ${c.prosody} ms | ${c.redis} ms | ${c.bench} ms | ${c.others} ms |`);
+    }
+  }
+  return [
+    '| workload | run | wall | roomgate main thread | roomgate V8 helper threads | prosody | redis | bench client | other processes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...lines,
+  ].join('\n');
+}
+
+/**
  * Redis commands in the first measured W2 and W3 runs (child process), per 1,000 messages: a
  * mailbox job carries hundreds of messages, so each command runs far less than once a message.
  * Commands that take Redis time or run at least twice per 1,000 messages, the costliest first.
@@ -275,8 +298,9 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
 - W4: a roomgate child of its own with a world of its own (every room lists its members). *200 rooms*: one user writes 200 join
   presences in one socket write (pre-serialised) to 200 rooms of 5 participants; timed until the last room's subject (each room's
   join sequence: 5 occupants, self-presence with 110, subject; 200 × 6 presences counted). *cold*: rooms never joined (filled from
-  the demo network); *warm*: rooms active, left and joined again; measured after a warm-up of 1,200 joins (4 cold sets, the warm
-  set twice), so that the code runs optimised, as in a gateway that has run for a while. *1,000 users*: 1,000 real c2s sessions through Prosody (a minimal
+  the demo network); *warm*: rooms active, left and joined again; measured after a warm-up of 2,800 joins (12 cold sets, the warm
+  set twice), so that the code runs optimised, as in a gateway that has run for a while (with 4 cold sets, V8 still compiled
+  cold-join code during the measured runs; "CPU per process during W4a" below shows roomgate's helper threads). *1,000 users*: 1,000 real c2s sessions through Prosody (a minimal
   client: SASL PLAIN, bind; accounts written as Prosody account files; users registered in roomgate's user store and logged in
   by a control job), each joined to 10 rooms: 1,000 rooms of 10 users and 5 legacy participants (10,000 room actors), all joining
   at once (joins/s, one run). Then legacy traffic: participant p1 posts into the rooms in turn through the IPC \`post\` of W2 (each
@@ -313,6 +337,14 @@ ${joinCpuTable(res.details) ? `### CPU per process during a W1 join
 CPU time each process used during one join (median over the runs; /proc figures have a 10 ms resolution).
 
 ${joinCpuTable(res.details)}
+
+` : ''}${w4aCpuTable(res.details) ? `### CPU per process during W4a
+
+CPU time each process used during each W4a run (200 joins at once), from /proc. roomgate's V8 helper threads run a major
+GC's concurrent marking and the optimising compiler: a run that has either costs roomgate far more CPU than its main thread
+used, on the 2 cores Prosody and the client share.
+
+${w4aCpuTable(res.details)}
 
 ` : ''}${redisTable(res.details) ? `### Redis commands per message
 

@@ -14,14 +14,22 @@ export function spread(values: number[]): Spread {
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /** user + system CPU time of a process, in ms (0 when it cannot be read). */
-export function procCpuMs(pid: number): number {
+export function procCpuMs(pid: number, file = `/proc/${pid}/stat`): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) * TICK_MS; // fields 14 and 15: utime, stime
   } catch {
     return 0;
   }
+}
+
+/**
+ * user + system CPU time of a process's main thread, in ms (0 when it cannot be read): the rest
+ * of its CPU is V8's helper threads (concurrent marking for a major GC, optimising compiles).
+ */
+export function mainThreadCpuMs(pid: number): number {
+  return procCpuMs(pid, `/proc/${pid}/task/${pid}/stat`);
 }
 
 /** Busy CPU time of the whole machine (all cores), in ms, from /proc/stat. */

@@ -42,7 +42,7 @@ import { esc, type BenchClient } from '../lib/client.ts';
 import { BenchContext, GW, MUC, PARTITIONS, type BenchOptions } from '../lib/context.ts';
 import { now } from '../lib/gateway-core.ts';
 import { startGateway, type GatewayHandle } from '../lib/gateway.ts';
-import { cpuMeter, sleep, spread, waitQuiet, type Spread } from '../lib/stats.ts';
+import { cpuMeter, mainThreadCpuMs, sleep, spread, waitQuiet, type Spread } from '../lib/stats.ts';
 import type { Row, WorkloadResult } from '../lib/types.ts';
 import { buildW4World, w4aRoom, w4bMembers, w4bRoom, w4User, W4_POSTER, type W4Plan } from '../lib/world.ts';
 
@@ -54,9 +54,13 @@ const A_SIZE = 5;
  * twice. With one cold set and one warm join, the first measured runs still ran code V8 had not
  * optimised yet: in 5-run sets, roomgate used 210–330 ms of CPU in the first three cold runs and
  * 130–150 in the last two, and warm runs read 121–133 ms where they read 84–98 after 1,200 joins.
- * A gateway runs for days; its joins run hot code.
+ * A gateway runs for days; its joins run hot code. Four sets were not enough either: with
+ * `--trace-opt`, V8 still compiled cold-join code (the commit, the plugin's hooks, the actor's
+ * start) during the first seven measured cold runs, 20–90 ms of helper-thread CPU each, on the
+ * cores Prosody shares; twelve sets read 119.5 / 130.3 ms cold against 146.0 / 143.9 with four
+ * in alternating 7-run sets (thirteenth pass).
  */
-const A_WARMUP_SETS = 4;
+const A_WARMUP_SETS = 12;
 /** The names of W4a's warm-up sets. */
 const warmupSets = () => Array.from({ length: A_WARMUP_SETS }, (_, i) => `warmup-${i + 1}`);
 /**
@@ -184,10 +188,12 @@ async function partA(ctx: BenchContext, gw: GatewayHandle, client: BenchClient, 
       const profile = profileDir && r === runs ? join(profileDir, `w4a-${variant}.cpuprofile`) : null;
       if (profile) await gw.profileStart(200);
       const cpu = cpuMeter({ roomgate: gw.pid, ...pids, bench: process.pid });
+      const main = mainThreadCpuMs(gw.pid);
       const res = await joinMany(client, rooms, plan.aSize, timeoutMs);
       if (profile) console.log(`W4a: roomgate CPU profile ${await gw.profileStop(profile)}`);
       await sleep(50); // the commits after the last stanzas
-      samples[variant].push({ ...res, cpuMs: cpu.stop() });
+      // roomgate's main thread apart: the rest is V8's helper threads (a major GC's marking, compiles)
+      samples[variant].push({ ...res, cpuMs: { ...cpu.stop(), roomgateMain: mainThreadCpuMs(gw.pid) - main } });
       console.log(`W4a ${variant} run ${r}: ${res.ms.toFixed(1)} ms (first stanza ${res.firstMs.toFixed(1)}, half the rooms ${res.halfMs.toFixed(1)}), ${res.presences} presences, ${res.subjects} subjects${res.bad.length ? `, ${res.bad.length} problems: ${res.bad[0]}` : ''}; CPU ms: ${JSON.stringify(samples[variant].at(-1)!.cpuMs)}`);
       await leaveMany(client, rooms, timeoutMs);
     }
