@@ -72,6 +72,18 @@ test('answers a first join with occupants, then the 110/100 self-presence, then 
   assert.deepEqual(h.actor.getSnapshot().context.resources, [GAJIM]);
 });
 
+test('a backfill that fails still answers the join (§2.4), and counts as done: the next join does not backfill again', async () => {
+  const h = harness({ backfill: async () => { throw { condition: 'internal-server-error', type: 'wait' }; } });
+  await h.join();
+  assert.deepEqual(h.calls, ['fill', 'backfill', 'history']);
+  // a log line says so, then the join sequence goes out without that history
+  assert.deepEqual(kinds(h.sent), ['warn:', 'presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+  assert.equal(h.actor.getSnapshot().context.historyFilled, true);
+  await h.join(MOVIM);
+  assert.deepEqual(h.calls, ['fill', 'backfill', 'history', 'history']);
+});
+
 test('a CHANNEL hides the real JID and status 100; a different requested nick gets 210', async () => {
   const h = harness({ fill: async () => ({ info: info(MucType.CHANNEL), participants: [], user: null }) });
   await h.join(GAJIM, { nick: 'romeo-the-great' });
