@@ -549,7 +549,8 @@ function ownIdsToWrite(handle: RoomHandle): OwnIdsWrite['ownIds'] {
  */
 export function snapshotJson(actor: RoomActor): string {
   const snap = actor.getSnapshot();
-  for (const _child in snap.children) {
+  if (Object.keys(snap.children).length) {
+    // waiting on an invoked hook (acting, calling): XState persists the child with the room
     const persisted = actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
     const { ownIds: _inTheirList, ...context } = persisted.context;
     return JSON.stringify({ ...persisted, context });

@@ -457,7 +457,7 @@ export const roomMachine = setup({
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
         'xmpp.request': [
-          { guard: 'isLeaveGroup', target: 'calling', actions: ['keepRequest'] },
+          { guard: 'isLeaveGroup', target: 'calling', actions: 'keepRequest' },
           {
             actions: [{ type: 'refuseRequest', params: { error: { condition: 'not-acceptable', type: 'modify', text: 'Join the room first' } } }, 'markApplied'],
           },
@@ -541,13 +541,13 @@ export const roomMachine = setup({
         },
         'xmpp.presence': [
           // DECISIONS: a nick change goes to the plugin's hook where it has one; its answer is a rename
-          { guard: and(['fromJoinedResource', 'isNickChange', 'canChangeNick']), target: 'calling', actions: ['keepNickChange'] },
+          { guard: and(['fromJoinedResource', 'isNickChange', 'canChangeNick']), target: 'calling', actions: 'keepNickChange' },
           { guard: and(['fromJoinedResource', 'isNickChange']), actions: ['refuseNickChange', 'markApplied'] },
           { actions: 'markApplied' }, // §2.6: status changes are not propagated
         ],
-        'xmpp.bounce': { actions: ['removeResource'] },
+        'xmpp.bounce': { actions: 'removeResource' },
         'xmpp.request': [
-          { guard: 'requestFromJoined', target: 'calling', actions: ['keepRequest'] },
+          { guard: 'requestFromJoined', target: 'calling', actions: 'keepRequest' },
           { actions: ['refuseNotJoined', 'markApplied'] },
         ],
         'runtime.shutdown': { actions: ['announceShutdown', assign({ resources: [] })] },
@@ -572,30 +572,30 @@ export const roomMachine = setup({
             // §2.8: every groupchat stanza needs a joined resource
             'xmpp.correction': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction'] },
+              { target: 'acting', actions: 'keepAction' },
             ],
             'xmpp.retraction': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction'] },
+              { target: 'acting', actions: 'keepAction' },
             ],
             'xmpp.reaction': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
               { guard: 'breaksReactionRule', actions: [{ type: 'refuseReaction', params: { text: 'Maximum 1 emoji/message' } }, 'markApplied'] },
-              { target: 'acting', actions: ['keepAction'] },
+              { target: 'acting', actions: 'keepAction' },
             ],
             'xmpp.displayed': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction'] },
+              { target: 'acting', actions: 'keepAction' },
             ],
             'xmpp.chatState': [
               { guard: not('fromJoinedResource'), actions: ['refuseNotJoined', 'markApplied'] },
-              { target: 'acting', actions: ['keepAction'] },
+              { target: 'acting', actions: 'keepAction' },
             ],
             // XEP-0045 §7.5: only an occupant sends private messages, to an occupant
             'xmpp.privateMessage': [
               { guard: not('fromJoinedResource'), actions: [{ type: 'refusePrivateMessage', params: { error: NOT_JOINED } }, 'markApplied'] },
               { guard: not('isKnownNick'), actions: [{ type: 'refusePrivateMessage', params: { error: NO_SUCH_OCCUPANT } }, 'markApplied'] },
-              { target: 'acting', actions: ['keepAction'] },
+              { target: 'acting', actions: 'keepAction' },
             ],
           },
         },
