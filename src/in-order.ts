@@ -5,8 +5,9 @@ import { Turns } from './turns.ts';
  * each event, and `handle` turns it into room calls (which await: `byLegacyId`,
  * `getParticipant`). A promise chain does the same (`chain = chain.then(...)`) but allocates
  * its promises and closures in the listener, per event, and keeps them until their turn (W2
- * posts 10,000 at once); here an event costs an array slot (BENCHMARKS, eleventh pass). With `turnMs`, the event loop gets a turn every `turnMs` of
- * handling (see `Turns`), so a burst does not hold up the process's sockets.
+ * posts 10,000 at once); here an event costs an array slot (BENCHMARKS, eleventh pass). With
+ * `turnMs`, the event loop gets a turn every `turnMs` of handling (see `Turns`), so a burst
+ * does not hold up the process's sockets.
  */
 export class InOrder<T> {
   private items: (T | undefined)[] = [];

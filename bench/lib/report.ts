@@ -139,7 +139,7 @@ function joinCpuTable(details: Record<string, unknown>): string {
 /**
  * CPU per process in each W4a run (200 joins), roomgate's main thread apart from V8's helper
  * threads: a run that had a major GC's concurrent marking, or optimising compiles of code that
- * only now got hot, cost roomgate up to 150 ms more there, on cores Prosody shares.
+ * only now got hot, cost roomgate up to 170 ms more there, on cores Prosody shares.
  */
 function w4aCpuTable(details: Record<string, unknown>): string {
   const samples = details.w4aSamples as Record<string, { ms: number; cpuMs: Record<string, number> }[]> | undefined;

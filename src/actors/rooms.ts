@@ -543,9 +543,9 @@ function ownIdsToWrite(handle: RoomHandle): OwnIdsWrite['ownIds'] {
 /**
  * The actor's persisted snapshot as JSON, without the own message ids: they have their list (a
  * user's message rewrote 256 of them per commit, W3). A room waiting on no invoked actor (most
- * of them) is written without `getPersistedSnapshot`, whose walk of the whole context for actor
- * references (a room's context holds none) was a tenth of a cold join's snapshot write; the JSON
- * is the same (unit-tested against XState's).
+ * of them) is written without `getPersistedSnapshot` (a copy of the snapshot, and a walk of the
+ * whole context for actor references, which a room's context never holds): a cold join's snapshot
+ * write went from 13.6 % to 7.7 % of its CPU. The JSON is the same (unit-tested against XState's).
  */
 export function snapshotJson(actor: RoomActor): string {
   const snap = actor.getSnapshot();
