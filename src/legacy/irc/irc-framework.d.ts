@@ -16,6 +16,8 @@ declare module 'irc-framework' {
     };
     cap: { enabled: string[]; available: Map<string, string>; isEnabled(cap: string): boolean };
     supports(name: string): unknown;
+    /** A STATUSMSG target (`@#chan`) split into its prefix and the channel; null for any other. */
+    extractTargetGroup(target: string): { target: string; target_group: string } | null;
     isChannelName(name: string): boolean;
   }
 
@@ -67,6 +69,10 @@ declare module 'irc-framework' {
       end(rawLine?: string, force?: boolean): void;
       write(line: string, cb?: () => void): boolean;
     };
+    /** Routes a parsed line to irc-framework's handlers, which emit the client's events. */
+    command_handler: { dispatch(message: ParsedMessage): void };
+    /** Starts irc-framework's ping timeout again (a no-op before the socket connects). */
+    resetPingTimeoutTimer(): void;
     requestCap(cap: string | string[]): void;
     connect(options?: ClientOptions): void;
     raw(...args: (string | number)[]): void;

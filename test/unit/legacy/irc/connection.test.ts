@@ -32,11 +32,11 @@ function answer(c: FakeClient): void {
   for (const token of held.get(c)?.splice(0) ?? []) c.send(`:fake PONG fake ${token}`);
 }
 
-async function connected(window = WINDOW): Promise<{ link: IrcLink; irc: FakeClient }> {
+async function connected(window = WINDOW, pingTimeoutS = 120): Promise<{ link: IrcLink; irc: FakeClient }> {
   const link = new IrcLink({
     server: { host: '127.0.0.1', port: server.port, tls: false }, nick: 'romeo', username: 'romeo', realname: 'Romeo',
     throttle: { burst: 1_000_000, perSecond: 1_000_000 }, reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000 },
-    connectTimeoutMs: 3000, barrierTimeoutMs: 3000, pingIntervalS: 60, pingTimeoutS: 120, sendWindow: window, log: silent,
+    connectTimeoutMs: 3000, barrierTimeoutMs: 3000, pingIntervalS: 60, pingTimeoutS, sendWindow: window, log: silent,
   });
   const welcome = server.nextClient();
   await link.connect();
@@ -99,4 +99,23 @@ test('a server that answers no PING holds the lines answerWithinMs at most, then
   for (const line of sent) link.send(line);
   // never answered: each closed window waits 200 ms, then counts as answered
   await eventually(() => assert.deepEqual(irc.lines.slice(start).filter((l) => l.startsWith('PRIVMSG')), sent), 5000);
+});
+
+test('channel messages alone keep the connection alive; a server silent for the ping timeout is dropped', async (t) => {
+  const { link, irc } = await connected(WINDOW, 1);
+  t.after(() => link.quit('bye'));
+  const texts: string[] = [];
+  link.client.on('privmsg', (e: { message: string }) => texts.push(e.message));
+  let dropped = 0;
+  link.on('disconnected', () => { dropped = Date.now(); });
+  const start = Date.now();
+  for (let i = 0; i < 12; i++) { // 1.8 s of nothing but PRIVMSG, the ping timeout 1 s
+    irc.send(`:bob!b@bob.host PRIVMSG #c :line ${i}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.equal(dropped, 0, 'alive while lines come');
+  assert.equal(texts.length, 12);
+  const quiet = Date.now();
+  await eventually(() => assert.ok(dropped > 0), 4000);
+  assert.ok(dropped - quiet >= 800, `dropped ${dropped - quiet} ms after the last line (${quiet - start} ms of lines)`);
 });

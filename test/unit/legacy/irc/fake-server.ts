@@ -36,7 +36,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export const ISUPPORT = 'PREFIX=(qaohv)~&@%+ CHANTYPES=# CASEMAPPING=rfc1459 CHANMODES=b,k,l,imnpst LINELEN=512 CHATHISTORY=100 NETWORK=Fake';
+export const ISUPPORT = 'PREFIX=(qaohv)~&@%+ CHANTYPES=# CASEMAPPING=rfc1459 CHANMODES=b,k,l,imnpst LINELEN=512 CHATHISTORY=100 STATUSMSG=@+ NETWORK=Fake';
 const CAPS = 'batch server-time message-tags multi-prefix away-notify draft/chathistory';
 
 export async function startFakeServer(): Promise<FakeServer> {

@@ -168,6 +168,22 @@ describe('IRC session', () => {
     assert.equal(got.length, 13);
   });
 
+  test('CTCP requests and answers are not messages (VERSION is answered); a line to the channel ops reaches the room', async () => {
+    await session.ensureJoined('#chan');
+    await h.take();
+    irc.send(':bob!b@bob.host PRIVMSG #Chan :\x01VERSION\x01');
+    irc.send(':bob!b@bob.host NOTICE #Chan :\x01PING 123\x01');
+    irc.send(':bob!b@bob.host PRIVMSG romeo :\x01TIME\x01');
+    irc.send(':alice!a@alice.host PRIVMSG @#Chan :ops only');
+    irc.send(':alice!a@alice.host NOTICE +#Chan :voiced and up');
+    assert.match(await irc.next(/^NOTICE bob :/), /^NOTICE bob :\x01VERSION roomgate\x01$/);
+    const got = await eventually(async () => {
+      assert.equal(h.events.length, 2);
+      return h.events;
+    });
+    assert.deepEqual(got.map((r) => [r.room, (r.event as { body: string }).body]), [['#chan', 'ops only'], ['#chan', 'voiced and up']]);
+  });
+
   test('a ban that matches a member, then their kick or part, is a ban; other bans change nothing', async () => {
     await session.ensureJoined('#chan');
     await h.take();
