@@ -49,7 +49,7 @@ function roomHas(count: number): Promise<void> {
     events.push = (...items) => {
       const n = Array.prototype.push.apply(events, items);
       if (n >= count) {
-        delete (events as Partial<typeof events>).push;
+        Reflect.deleteProperty(events, 'push'); // back to Array.prototype.push
         if (n > count) throw new Error(`${n} room events for ${count} lines`);
         resolve();
       }

@@ -17,6 +17,7 @@ import { XmppError } from '../index.ts';
 import { backoffDelay } from './mapping.ts';
 import { SEND_WINDOW, SendWindow, type SendWindowOptions } from './send-window.ts';
 import { Throttle } from './throttle.ts';
+import { parseTextLine } from './text-line.ts';
 import { FallbackTransport } from './transport.ts';
 
 export interface IrcServer {
@@ -100,9 +101,6 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
     });
     this.throttle = this.newThrottle();
     this.client.requestCap(['draft/chathistory']);
-    const handler = this.client.command_handler;
-    const dispatch = handler.dispatch.bind(handler);
-    handler.dispatch = (msg) => { if (!this.emitText(msg)) dispatch(msg); };
     this.client.connection.on('message', (msg: ParsedMessage) => this.onMessage(msg));
     this.client.on('registered', () => this.onRegistered());
     this.client.on('socket close', (err?: Error) => { if (err) this.lastError = err.message; });
@@ -219,6 +217,9 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
       ping_timeout: this.opts.pingTimeoutS,
       transport: FallbackTransport,
     });
+    // irc-framework made this connection's transport just now; its socket has read nothing yet
+    const transport = this.client.connection.transport as FallbackTransport | null;
+    if (transport) transport.textLine = (line) => this.emitText(line);
     this.connectTimer = setTimeout(() => {
       this.lastError = `no welcome from ${server.host}:${server.port} within ${this.opts.connectTimeoutMs} ms`;
       this.client.connection.end(undefined, true);
@@ -265,16 +266,18 @@ export class IrcLink extends EventEmitter<IrcLinkEvents> {
   /**
    * A PRIVMSG or NOTICE outside a batch, and not a CTCP other than ACTION, becomes the same
    * 'privmsg', 'action' or 'notice' event irc-framework emits for it, without the rest of its
-   * way there: a lodash copy of the line's tags and parameters, and two passes through its
-   * 'all' event (the second for a 'message' event, itself a lodash copy), each resetting the
-   * ping timeout with a timer and a lodash search. That was 60 % of irc-framework's CPU per
-   * line in W2 through IRC, and irc-framework half of the IRC side's (bench/micro/irc-lines.ts).
-   * Any other line, and a line this declines, goes irc-framework's way (false).
+   * way there: its parser (`parseTextLine` does the same at a fifth of the cost), its 'raw' and
+   * 'message' events and middleware, a lodash copy of the line's tags and parameters, and two
+   * passes through its 'all' event (the second for a 'message' event, itself a lodash copy),
+   * each resetting the ping timeout with a timer and a lodash search. That was 70 % of the
+   * IRC side's CPU per line in W2 through IRC (bench/micro/irc-lines.ts). Any other line, and a
+   * line this declines, goes irc-framework's way (false).
    */
-  private emitText(msg: ParsedMessage): boolean {
+  private emitText(line: string): boolean {
+    const msg = parseTextLine(line);
+    if (!msg || msg.tags.batch !== undefined) return false;
     const command = msg.command;
-    if ((command !== 'PRIVMSG' && command !== 'NOTICE') || msg.tags.batch !== undefined || msg.params.length < 2) return false;
-    const text = msg.params[msg.params.length - 1]!;
+    const text = msg.params[1]!;
     let name = command === 'PRIVMSG' ? 'privmsg' : 'notice';
     let message = text;
     if (text.charAt(0) === '\x01' && text.charAt(text.length - 1) === '\x01') {

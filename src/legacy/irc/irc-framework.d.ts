@@ -69,8 +69,6 @@ declare module 'irc-framework' {
       end(rawLine?: string, force?: boolean): void;
       write(line: string, cb?: () => void): boolean;
     };
-    /** Routes a parsed line to irc-framework's handlers, which emit the client's events. */
-    command_handler: { dispatch(message: ParsedMessage): void };
     /** Starts irc-framework's ping timeout again (a no-op before the socket connects). */
     resetPingTimeoutTimer(): void;
     requestCap(cap: string | string[]): void;
@@ -97,4 +95,10 @@ declare module 'irc-framework/src/transports/net.js' {
     /** Binds a new socket's events (a TLS socket too, or one through SOCKS). */
     _onSocketCreate(options: Record<string, unknown>, socket: import('node:net').Socket): void;
   }
+}
+
+declare module 'irc-framework/src/irclineparser.js' {
+  import type { ParsedMessage } from 'irc-framework';
+  /** irc-framework's parser of one line (tags, prefix, command, parameters). */
+  export default function parseIrcLine(line: string): ParsedMessage;
 }
