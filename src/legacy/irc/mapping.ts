@@ -254,8 +254,8 @@ export function incomingBody(text: string, action: boolean): string {
   return action ? `/me ${clean}` : clean;
 }
 
-const encoder = new TextEncoder();
-const byteLength = (s: string) => encoder.encode(s).length;
+/** UTF-8 bytes, counted without encoding (TextEncoder made a copy per call: 3 for each message W3 sent). */
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /**
  * Splits text into pieces of at most `maxBytes` UTF-8 bytes each, at the last space that fits
