@@ -96,14 +96,21 @@ export function resultsTable(rows: Row[]): string {
 
 function cpuTable(details: Record<string, unknown>): string {
   const lines: string[] = [];
-  for (const key of Object.keys(details).filter((k) => /^w[23]-/.test(k)).sort()) {
+  // the demo network's runs (`w2-child`, `w3-inproc-...`), then those through InspIRCd (`irc-w2`, `irc-w3`)
+  const keys = Object.keys(details).filter((k) => /^(irc-)?w[23](-|$)/.test(k) && !k.endsWith('-error'));
+  const irc = (k: string) => k.startsWith('irc-');
+  for (const key of keys.sort((a, b) => Number(irc(a)) - Number(irc(b)) || a.localeCompare(b))) {
     const runs = details[key] as { cpuMs: Record<string, number>; [k: string]: unknown }[];
     if (!Array.isArray(runs)) continue;
-    const [w, mode, ...room] = key.split('-');
-    const label = `${w!.toUpperCase()}, ${mode === 'inproc' ? 'in-process' : 'child'}${room.length ? `, ${room.join('-')}` : ''}`;
+    const [w, mode, ...room] = key.replace(/^irc-/, '').split('-');
+    const label = irc(key)
+      ? `${w!.toUpperCase()}, IRC (InspIRCd), child`
+      : `${w!.toUpperCase()}, ${mode === 'inproc' ? 'in-process' : 'child'}${room.length ? `, ${room.join('-')}` : ''}`;
     for (const [i, run] of runs.entries()) {
-      const wall = Number(run[w === 'w2' ? 'ms' : 'legacyMs']);
-      const cells = ['roomgate', 'prosody', 'redis', 'bench', 'others'].map((p) => {
+      // W3's wall: until the legacy network (the IRC channel) has every message
+      const wall = Number(run[w === 'w2' ? 'ms' : irc(key) ? 'ircMs' : 'legacyMs']);
+      const cells = ['roomgate', 'prosody', 'redis', 'inspircd', 'bench', 'others'].map((p) => {
+        if (p === 'inspircd' && !irc(key)) return '';
         if (p === 'bench' && mode === 'inproc') return '(the same process)';
         const ms = run.cpuMs[p];
         if (ms === undefined) return '';
@@ -114,8 +121,8 @@ function cpuTable(details: Record<string, unknown>): string {
   }
   if (!lines.length) return '';
   return [
-    '| workload | run | wall | roomgate | prosody | redis | bench client | other processes |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | run | wall | roomgate | prosody | redis | InspIRCd | bench client | other processes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...lines,
   ].join('\n');
 }
@@ -357,7 +364,7 @@ counts it twice).
 
 ${redisTable(res.details)}
 
-` : ''}${cpuTable(res.details) ? `### CPU per process during W2 and W3
+` : ''}${cpuTable(res.details) ? `### CPU per process during W2 and W3 (through IRC too)
 
 CPU time used by each process during the measured window (from /proc; % = share of one core over the wall time). On 2 cores, a
 process at ~100 % is the bottleneck. "Other processes" is the rest of the machine meanwhile (this machine is shared: other jobs'

@@ -41,6 +41,7 @@ import { resultsTable } from '../lib/report.ts';
 import { commandsPerMessage, cpuMeter, sleep, spread, waitQuiet, warmUpCount, withTimeout } from '../lib/stats.ts';
 import type { Row, WorkloadResult } from '../lib/types.ts';
 import { join, leave, type JoinTiming } from './w1-join.ts';
+import { cpuRows, type MeasuredRun } from './w2-w3.ts';
 
 const REGISTER = 'jabber:iq:register';
 /** The rows of this workload (under W1, W2, W3): `--only IRC` replaces them, `--only W1` keeps them. */
@@ -297,7 +298,7 @@ async function w2Irc(env: Env): Promise<WorkloadResult> {
   const from = `${W2_CHANNEL}@${GW}/${W2_SENDER}`;
   const rates: number[] = [];
   const checks: string[] = [];
-  const runs: unknown[] = [];
+  const runs: MeasuredRun[] = [];
   for (let r = 0; r <= o.runs; r++) { // run 0: warm-up (see warmUpCount)
     const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `irc-w2-${r}-`;
@@ -350,13 +351,14 @@ async function w2Irc(env: Env): Promise<WorkloadResult> {
     log(`W2 run ${r}: ${Math.round(rate)} msg/s (${describe(result)}), written in ${(tWritten - t0).toFixed(0)} ms, relayed by InspIRCd in ${relayedMs.toFixed(0)} ms, quarters at ${quarters.map((q) => (q - t0).toFixed(0)).join('/')} ms, CPU ms ${JSON.stringify(used)}, Redis calls/msg ${redisPerMessage.slice(0, 6).map((x) => `${x.command} ${x.calls.toFixed(2)}`).join(', ')}`);
     await sleep(500);
   }
+  const variant = 'IRC, InspIRCd → XMPP, roomgate in a child process, channel of 10';
   return {
     rows: [{
-      workload: 'W2', variant: 'IRC, InspIRCd → XMPP, roomgate in a child process, channel of 10',
+      workload: 'W2', variant,
       metric: `${n.toLocaleString('en')} PRIVMSG lines from one IRC client, until the XMPP client has all (archived, in order)`,
       unit: 'msg/s', mode: 'child', spread: spread(rates), checks,
       target: { op: '>=', value: 12_000 }, peer: 'biboumi ≈ 1,080 (archive on) / 14,000 (off)',
-    }],
+    }, ...cpuRows({ workload: 'W2', variant, mode: 'child' }, runs, n)],
     details: { 'irc-w2': runs },
   };
 }
@@ -371,7 +373,7 @@ async function w3Irc(env: Env): Promise<WorkloadResult> {
   const echoRates: number[] = [];
   const ircChecks: string[] = [];
   const echoChecks: string[] = [];
-  const runs: unknown[] = [];
+  const runs: MeasuredRun[] = [];
   for (let r = 0; r <= o.runs; r++) {
     const count = r === 0 ? warmUpCount(n) : n;
     const prefix = `irc-w3-${r}-`;
@@ -433,6 +435,7 @@ async function w3Irc(env: Env): Promise<WorkloadResult> {
         workload: 'W3', variant, metric: `${n.toLocaleString('en')} messages, until every echo reached the client`,
         unit: 'msg/s', mode: 'child', spread: spread(echoRates), checks: echoChecks,
       },
+      ...cpuRows({ workload: 'W3', variant, mode: 'child' }, runs, n),
     ],
     details: { 'irc-w3': runs },
   };

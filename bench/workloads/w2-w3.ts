@@ -25,7 +25,7 @@ const describe = (c: OrderCheck) => (c.lost || c.duplicated || c.reordered
 export interface Pids { prosody: number; redis: number }
 
 /** A measured run's figures, kept in the JSON details: at least the CPU each process used. */
-type MeasuredRun = { cpuMs: Record<string, number> } & Record<string, unknown>;
+export type MeasuredRun = { cpuMs: Record<string, number> } & Record<string, unknown>;
 
 /**
  * What a message costs in CPU, with roomgate in a child process: roomgate's share, and every
@@ -35,12 +35,14 @@ type MeasuredRun = { cpuMs: Record<string, number> } & Record<string, unknown>;
  */
 export function cpuRows(base: Pick<Row, 'workload' | 'variant' | 'mode'>, runs: MeasuredRun[], count: number): Row[] {
   const per1000 = (ms: number) => (ms / count) * 1000;
-  const path = (u: Record<string, number>) => (u.roomgate ?? 0) + (u.prosody ?? 0) + (u.redis ?? 0) + (u.bench ?? 0);
+  // through IRC, InspIRCd is on the path too (and the bench's IRC clients count as the client)
+  const path = (u: Record<string, number>) => (u.roomgate ?? 0) + (u.prosody ?? 0) + (u.redis ?? 0) + (u.inspircd ?? 0) + (u.bench ?? 0);
+  const irc = runs.some((r) => r.cpuMs.inspircd !== undefined);
   const cores = availableParallelism();
   return [
     { ...base, metric: "roomgate's CPU per 1,000 messages", unit: 'ms', spread: spread(runs.map((r) => per1000(r.cpuMs.roomgate ?? NaN))) },
     {
-      ...base, metric: 'CPU per 1,000 messages of roomgate, Prosody, Redis and the client together', unit: 'ms',
+      ...base, metric: `CPU per 1,000 messages of roomgate, Prosody, Redis${irc ? ', InspIRCd' : ''} and the client together`, unit: 'ms',
       spread: spread(runs.map((r) => per1000(path(r.cpuMs)))),
     },
     {

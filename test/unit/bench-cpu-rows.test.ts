@@ -24,3 +24,11 @@ test("the CPU rows give roomgate's CPU per 1,000 messages, the path's, and the r
   assert.equal(bound!.unit, 'msg/s (bound)');
   for (const row of [own!, path!, bound!]) assert.equal(row.variant, 'v');
 });
+
+test('through IRC, InspIRCd is on the path and named in it', () => {
+  const runs = [{ cpuMs: { roomgate: 500, prosody: 600, redis: 100, inspircd: 100, bench: 300, others: 50 } }];
+  const [own, path] = cpuRows({ workload: 'W2', variant: 'IRC, v', mode: 'child' }, runs, 10_000);
+  assert.equal(own!.spread.median, 50);
+  assert.equal(path!.spread.median, 160);
+  assert.match(path!.metric, /Redis, InspIRCd and the client/);
+});
