@@ -1,6 +1,6 @@
 /**
  * The line a busy channel is made of, `[@tags ]:nick!user@host PRIVMSG|NOTICE target :text`,
- * parsed into the same message irc-framework's parser makes of it, at a fifth of its cost
+ * parsed into the same message irc-framework's parser makes of it, at a quarter of its cost
  * (its parser splits every tag, lower-cases and unescapes it with a regular expression, and
  * goes through a closure per token). Any other line, or this one in an unusual spelling (tag
  * escapes, doubled spaces, a text without its colon), is null: irc-framework parses it.
