@@ -2,9 +2,9 @@
  * Micro-benchmark of W2-IRC's IRC side in roomgate: PRIVMSG lines as InspIRCd relays them
  * (msgid and time tags, 100 lines a write) from a scripted server on loopback (the session
  * tests' fake server), through irc-framework and the IRC session, to the room events a room
- * queues. Prints the CPU per line over the measured lines, after a warm-up of 5,000.
- * Its instructions per line, which do not move with the machine's phase:
- *   node --import tsx bench/micro/instructions.ts --n 4000 --size-flag=--lines bench/micro/irc-lines.ts
+ * queues. Prints the CPU per line over the measured lines, after a warm-up of 5,000. Compare
+ * versions in alternating runs: its instruction counts (bench/micro/instructions.ts) vary from
+ * run to run by more than a change's worth, as how many lines each socket read brings does.
  *
  *   node --import tsx bench/micro/irc-lines.ts [--lines N]
  */
