@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of W2-IRC's IRC side in roomgate: PRIVMSG lines as InspIRCd relays them
  * (msgid and time tags, 100 lines a write) from a scripted server on loopback (the session
- * tests' fake server), through irc-framework and the IRC session, to the room events a room
+ * tests' fake server), through the IRC connection and the IRC session, to the room events a room
  * queues. Prints the CPU per line over the measured lines, after a warm-up of 5,000. Compare
  * versions in alternating runs: its instruction counts (bench/micro/instructions.ts) vary from
  * run to run by more than a change's worth, as how many lines each socket read brings does.
