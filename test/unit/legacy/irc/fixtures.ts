@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { escapeLocalPart, type SessionHost } from '../../../../src/legacy/index.ts';
 import { ircPlugin, IrcSession, type IrcOptions, type IrcShared } from '../../../../src/legacy/irc/index.ts';
@@ -54,7 +55,12 @@ export async function ircHarness(port: number, opts: {
     await session.flushed();
     return events.splice(0);
   };
-  return { shared, session, host, events, take, cursor, room: (id: string) => host.openRoom(session, id) };
+  /** Waits until exactly `count` events are recorded (IRC lines arrive on their own time), then takes them. */
+  const takeWhen = (count: number): Promise<Recorded[]> => eventually(() => {
+    assert.equal(events.length, count);
+    return events.splice(0);
+  });
+  return { shared, session, host, events, take, takeWhen, cursor, room: (id: string) => host.openRoom(session, id) };
 }
 
 /** Polls until `check` passes (the session applies IRC events asynchronously). */

@@ -177,10 +177,7 @@ describe('IRC session', () => {
     irc.send(':alice!a@alice.host PRIVMSG @#Chan :ops only');
     irc.send(':alice!a@alice.host NOTICE +#Chan :voiced and up');
     assert.match(await irc.next(/^NOTICE bob :/), /^NOTICE bob :\x01VERSION roomgate\x01$/);
-    const got = await eventually(async () => {
-      assert.equal(h.events.length, 2);
-      return h.events;
-    });
+    const got = await h.takeWhen(2);
     assert.deepEqual(got.map((r) => [r.room, (r.event as { body: string }).body]), [['#chan', 'ops only'], ['#chan', 'voiced and up']]);
   });
 
@@ -193,10 +190,7 @@ describe('IRC session', () => {
     irc.send(':alice!a@alice.host MODE #Chan +b *!*@nowhere');
     irc.send(':dave!d@dave.host JOIN #Chan');
     irc.send(':alice!a@alice.host KICK #Chan dave :just a kick');
-    const got = await eventually(async () => {
-      assert.equal(h.events.length, 4);
-      return h.events.map((r) => r.event);
-    });
+    const got = (await h.takeWhen(4)).map((r) => r.event);
     assert.deepEqual(got.filter((e) => e.type === 'legacy.participantLeft'), [
       { type: 'legacy.participantLeft', nick: 'carl', kind: 'ban', reason: 'go away' },
       { type: 'legacy.participantLeft', nick: 'dave', kind: 'kick', reason: 'just a kick' },
@@ -208,10 +202,7 @@ describe('IRC session', () => {
     await session.ensureJoined('#other');
     await h.take();
     irc.send(':bob!b@bob.host QUIT :Ping timeout');
-    const got = await eventually(async () => {
-      assert.equal(h.events.length, 2);
-      return h.events;
-    });
+    const got = await h.takeWhen(2);
     assert.deepEqual(got.map((r) => r.room).sort(), ['#chan', '#other']);
   });
 
@@ -219,10 +210,7 @@ describe('IRC session', () => {
     await session.ensureJoined('#chan');
     await h.take();
     irc.send(Buffer.concat([Buffer.from(':eve!e@h PRIVMSG #Chan :caf'), Buffer.from([0xe9]), Buffer.from(' cr\xe8me\r\n', 'latin1')]));
-    const [msg] = await eventually(async () => {
-      assert.equal(h.events.length, 1);
-      return h.events;
-    });
+    const [msg] = await h.takeWhen(1);
     assert.equal((msg!.event as { body: string }).body, 'café crème');
   });
 
@@ -232,10 +220,7 @@ describe('IRC session', () => {
     await h.take();
     irc.send(':romeo!~romeo@gateway.test PART #Chan :bye');
     irc.send(':bob!b@bob.host KICK #other romeo :out');
-    const got = await eventually(async () => {
-      assert.equal(h.events.length, 2);
-      return h.events;
-    });
+    const got = await h.takeWhen(2);
     assert.deepEqual(got, [
       { room: '#chan', event: { type: 'removed', reason: 'You left #Chan (bye)' } },
       { room: '#other', event: { type: 'removed', reason: 'Kicked from #other by bob: out' } },
@@ -333,10 +318,7 @@ describe('IRC session', () => {
     irc.send(':bob!b@bob.host PRIVMSG romeo :what?');
     irc.send(':dave!d@dave.host PRIVMSG romeo :hi there');
     irc.send(':stranger!s@h PRIVMSG romeo :nobody knows me');
-    const got = await eventually(async () => {
-      assert.equal(h.events.length, 2);
-      return h.events;
-    });
+    const got = await h.takeWhen(2);
     assert.deepEqual(got.map((r) => [r.room, r.event.type, (r.event as { participant: { nick: string } }).participant.nick, (r.event as { body: string }).body]), [
       ['#chan', 'legacy.privateMessage', 'bob', 'what?'],
       ['#chan', 'legacy.privateMessage', 'dave', 'hi there'],
@@ -349,20 +331,14 @@ describe('IRC session', () => {
     scriptJoin(server, { '#Chan': { topic: ['Changed while away', 'bob', T0 / 1000], names: '@alice bob romeo' } });
     const reconnected = server.nextClient();
     irc.drop();
-    const lost = await eventually(async () => {
-      assert.equal(h.events.length, 5);
-      return h.events.splice(0);
-    });
+    const lost = await h.takeWhen(5);
     assert.deepEqual(lost.map((r) => r.event), ['alice', 'bob', 'carol', 'dave', 'eve'].map((nick) => ({
       type: 'legacy.participantLeft', nick, kind: 'leave', reason: 'connection lost',
     })));
     await assert.rejects(session.onText(h.room('#chan'), 'anyone?', {}), isCondition('service-unavailable'));
     const irc2 = await reconnected;
     await irc2.next(/^JOIN #Chan$/);
-    const back = await eventually(async () => {
-      assert.equal(h.events.length, 3);
-      return h.events.splice(0);
-    });
+    const back = await h.takeWhen(3);
     assert.deepEqual(back.map((r) => r.event), [
       { type: 'legacy.presence', participant: { nick: 'alice', role: 'moderator', affiliation: 'admin' } },
       { type: 'legacy.presence', participant: { nick: 'bob', role: 'participant', affiliation: 'member' } },
