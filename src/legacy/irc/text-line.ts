@@ -16,18 +16,9 @@ export function parseTextLine(raw: string): ParsedMessage | null {
   if (last === 10 || last === 13) return null;
 
   let at = 0;
-  const tags: Record<string, string> = Object.create(null);
   if (raw.charCodeAt(0) === 64 /* @ */) {
-    const space = raw.indexOf(' ', 1);
-    if (space < 0 || space >= end) return null;
-    const tagText = raw.slice(1, space);
-    if (tagText.includes('\\')) return null;
-    for (const tag of tagText.split(';')) {
-      const eq = tag.indexOf('=');
-      const key = (eq < 0 ? tag : tag.slice(0, eq)).toLowerCase();
-      if (key) tags[key] = eq < 0 ? '' : tag.slice(eq + 1);
-    }
-    at = space + 1;
+    at = raw.indexOf(' ', 1) + 1;
+    if (at === 0 || at > end) return null;
   }
 
   if (raw.charCodeAt(at) !== 58 /* : */) return null;
@@ -44,11 +35,26 @@ export function parseTextLine(raw: string): ParsedMessage | null {
 
   const mask = parseMask(prefix);
   if (!mask) return null;
+  // the tags last: any other line (NAMES, JOIN ...) is irc-framework's, which reads them itself
+  const tags = at ? parseTags(raw.slice(1, at - 1)) : Object.create(null) as Record<string, string>;
+  if (!tags) return null;
   const { nick, ident, hostname } = mask;
   return {
     tags, prefix, nick, ident, hostname, command,
     params: [raw.slice(commandEnd + 1, targetEnd), raw.slice(targetEnd + 2, end)],
   };
+}
+
+/** `key=value;flag` as irc-framework reads it (keys lower-cased); null for escapes (`\\`), left to it. */
+function parseTags(text: string): Record<string, string> | null {
+  if (text.includes('\\')) return null;
+  const tags: Record<string, string> = Object.create(null);
+  for (const tag of text.split(';')) {
+    const eq = tag.indexOf('=');
+    const key = (eq < 0 ? tag : tag.slice(0, eq)).toLowerCase();
+    if (key) tags[key] = eq < 0 ? '' : tag.slice(eq + 1);
+  }
+  return tags;
 }
 
 /**
