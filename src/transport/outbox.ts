@@ -86,19 +86,35 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
     return count;
   };
 
-  // unacknowledged entries stay pending when a delivery is cut short: the next drain sends them
-  const next = async (from: '0' | '>'): Promise<number> => {
-    const result = await unlessStopped(read(from));
-    return running ? (await unlessStopped(deliver(result))) ?? 0 : 0;
+  // Our pending entries go out before any new read: at the start, what an edge before us read
+  // but did not acknowledge; after a failed delivery, what it read; and after the reader's
+  // connection closed, what a read lost. Redis may have run a read whose answer the connection
+  // lost (a crash just after it): its entries wait in our pending list, and the read ioredis
+  // sends again gives only newer ones, so its answer is not delivered either: the pending read
+  // brings them all, in order (a Redis crash under traffic lost echoes so, rarely).
+  let pendingFirst = true;
+  reader.on('close', () => { pendingFirst = true; });
+
+  const deliverPending = async () => {
+    pendingFirst = false;
+    for (;;) {
+      const result = await unlessStopped(read('0'));
+      if (!running || !(await unlessStopped(deliver(result)))) return;
+    }
   };
 
   const loop = (async () => {
-    // what an edge before us read but did not acknowledge goes out first (at least once)
-    while (running && (await next('0')) > 0);
     while (running) {
       try {
-        await next('>');
+        if (pendingFirst) {
+          await deliverPending();
+          continue;
+        }
+        const result = await unlessStopped(read('>'));
+        // read across a closed connection: its entries, if any, are pending (above)
+        if (running && !pendingFirst) await unlessStopped(deliver(result));
       } catch (err) {
+        pendingFirst = true;
         if (!running) break;
         log.warn({ err: (err as Error).message }, 'outbox read failed, retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));

@@ -12,6 +12,7 @@ import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import { drainOutbox, EDGE_GROUP, pendingOutbound } from '../../src/transport/outbox.ts';
 import { startRedis, useScriptedRedis } from '../support/redis.ts';
 import { settlesWithin } from '../support/timing.ts';
+import { startRedisProxy } from '../support/redis-proxy.ts';
 import { withScripts } from '../../src/actors/scripts.ts';
 import { connectRedis } from '../../src/redis.ts';
 
@@ -110,6 +111,35 @@ test('a drain stops while Redis is away (its reader retrying), and a drain start
     await second.stop();
   } finally {
     redis.disconnect();
+    await server.stop();
+  }
+});
+
+test('a read whose answer the connection lost (Redis ran it) still delivers its entries, first and in order', async () => {
+  // Redis took the entries into the edge's pending list, and its answer never came: ioredis then
+  // sends the read again, which gives only what comes after
+  const server = await startRedis();
+  const proxy = await startRedisProxy({ host: '127.0.0.1', port: server.port });
+  const redis = withScripts(connectRedis(proxy.url, log));
+  const keys = createKeys('ob-lost-answer', 1);
+  const out = collector(4);
+  const drain = await drainOutbox(redis, keys, out.send, log);
+  try {
+    // the blocking read of new entries ('>'), not a read of the pending ones ('0')
+    const lost = proxy.loseNextAnswer((request) => request.includes('XREADGROUP') && request.includes('\r\n>\r\n'));
+    await redis.xadd(keys.outStream(0), '*', 's', '<m i="a"/>');
+    await lost;
+    await redis.xadd(keys.outStream(0), '*', 's', '<m i="b"/>');
+    await redis.xadd(keys.outStream(0), '*', 's', '<m i="c"/>');
+    await redis.xadd(keys.outStream(0), '*', 's', '<m i="d"/>');
+    assert.equal(await settlesWithin(out.done, 10_000), true, `delivered: ${out.sent.join(' ')}`);
+    assert.deepEqual(out.sent, ['<m i="a"/>', '<m i="b"/>', '<m i="c"/>', '<m i="d"/>']);
+    for (let tries = 0; (await pendingOutbound(redis, keys)) > 0 && tries < 50; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await pendingOutbound(redis, keys), 0, 'all acknowledged');
+  } finally {
+    await drain.stop();
+    redis.disconnect();
+    await proxy.stop();
     await server.stop();
   }
 });

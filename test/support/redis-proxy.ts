@@ -1,0 +1,58 @@
+// A TCP proxy in front of a real Redis that can lose one answer: Redis runs the command, and the
+// connection breaks before its answer reaches the client. That is what a Redis crash does to a
+// command in flight once the command has been applied (and written to the append-only file),
+// without the timing luck a real crash needs to hit that moment.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface RedisProxy {
+  url: string;
+  /**
+   * The next answer to a request that `matches` (its RESP bytes, as text), when it is not a null
+   * answer, never reaches the client: the connection breaks instead. Resolves once it has.
+   */
+  loseNextAnswer(matches: (request: string) => boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** RESP2's null array: what a blocking read answers when nothing came. */
+const NULL_ARRAY = Buffer.from('*-1\r\n');
+
+export async function startRedisProxy(target: { host: string; port: number }): Promise<RedisProxy> {
+  let armed: { matches: (request: string) => boolean; lost: () => void } | null = null;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    // the request of the answer to come: a blocking reader's connection carries one at a time
+    let lastRequest = '';
+    client.on('data', (chunk: Buffer) => {
+      lastRequest = chunk.toString('latin1');
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (armed?.matches(lastRequest) && !chunk.equals(NULL_ARRAY)) {
+        const { lost } = armed;
+        armed = null;
+        client.destroy();
+        upstream.destroy();
+        lost();
+        return;
+      }
+      client.write(chunk);
+    });
+    const close = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('close', close).on('error', close);
+    upstream.on('close', close).on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    loseNextAnswer: (matches) => new Promise<void>((lost) => { armed = { matches, lost }; }),
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
