@@ -26,8 +26,9 @@ import type { Inspector } from './inspector.ts';
 import { cachedUserStore, userStore, type UserStore } from './users.ts';
 
 /**
- * How long after an error of a partition's consumer each job first checks for older jobs left
- * active (`olderJobsActive`): one round trip a job, only while a lost fetch answer is possible.
+ * How long after an error or a close of a partition's consumer connection each job first checks
+ * for older jobs left active (`olderJobsActive`): one round trip a job, only while a lost fetch
+ * answer is possible.
  */
 const SUSPECT_ORPHANS_MS = 60_000;
 
@@ -155,6 +156,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         suspectUntil = Date.now() + SUSPECT_ORPHANS_MS;
         logError(err);
       });
+      // a connection closed without an error (Redis killed: its socket ends cleanly unless it
+      // had unread bytes) loses a fetch answer all the same
+      consumer.on('ioredis:close', () => { suspectUntil = Date.now() + SUSPECT_ORPHANS_MS; });
       consumers.set(partition, consumer);
     },
     async lose(partition, lost) {

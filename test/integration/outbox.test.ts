@@ -126,7 +126,7 @@ test('a read whose answer the connection lost (Redis ran it) still delivers its 
   const drain = await drainOutbox(redis, keys, out.send, log);
   try {
     // the blocking read of new entries ('>'), not a read of the pending ones ('0')
-    const lost = proxy.loseNextAnswer((request) => request.includes('XREADGROUP') && request.includes('\r\n>\r\n'));
+    const lost = proxy.loseNextAnswer({ request: (text) => text.includes('XREADGROUP') && text.includes('\r\n>\r\n') });
     await redis.xadd(keys.outStream(0), '*', 's', '<m i="a"/>');
     await lost;
     await redis.xadd(keys.outStream(0), '*', 's', '<m i="b"/>');

@@ -35,6 +35,8 @@ export interface TestGatewayOptions {
   inspectPort?: number;
   /** See config `xmpp.writeSilentMs`. */
   writeSilentMs?: number;
+  /** Another way to the stack's Redis (a proxy in front of it). */
+  redisUrl?: string;
   /** Where roomgate logs (default: stdout, at ROOMGATE_TEST_LOG's level, silent if unset). */
   log?: Logger;
 }
@@ -53,7 +55,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
       host: '127.0.0.1', port: Number(new URL(stack.component.service).port),
       ...(opts.writeSilentMs !== undefined ? { writeSilentMs: opts.writeSilentMs } : {}),
     },
-    redis: { url: stack.redis.url, prefix },
+    redis: { url: opts.redisUrl ?? stack.redis.url, prefix },
     partitions: opts.partitions ?? 4,
     plugin,
     log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },

@@ -8,30 +8,36 @@ import type { AddressInfo } from 'node:net';
 export interface RedisProxy {
   url: string;
   /**
-   * The next answer to a request that `matches` (its RESP bytes, as text), when it is not a null
-   * answer, never reaches the client: the connection breaks instead. Resolves once it has.
+   * The next answer to a request that `to.request` matches (RESP bytes, as text), when `to.answer`
+   * matches it too (by default: when it is not a null answer), never reaches the client: the
+   * connection breaks instead. Resolves once it has.
    */
-  loseNextAnswer(matches: (request: string) => boolean): Promise<void>;
+  loseNextAnswer(to: LostAnswer): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** RESP2's null array: what a blocking read answers when nothing came. */
-const NULL_ARRAY = Buffer.from('*-1\r\n');
+export interface LostAnswer {
+  request: (text: string) => boolean;
+  answer?: (text: string) => boolean;
+}
+
+/** Any answer but RESP2's null array (what a blocking read answers when nothing came). */
+const NOT_NULL = (answer: string) => answer !== '*-1\r\n';
 
 export async function startRedisProxy(target: { host: string; port: number }): Promise<RedisProxy> {
-  let armed: { matches: (request: string) => boolean; lost: () => void } | null = null;
+  let armed: (LostAnswer & { lost: () => void }) | null = null;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     sockets.add(client).add(upstream);
-    // the request of the answer to come: a blocking reader's connection carries one at a time
+    // the requests of the answers to come (what the client sent last)
     let lastRequest = '';
     client.on('data', (chunk: Buffer) => {
       lastRequest = chunk.toString('latin1');
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (armed?.matches(lastRequest) && !chunk.equals(NULL_ARRAY)) {
+      if (armed?.request(lastRequest) && (armed.answer ?? NOT_NULL)(chunk.toString('latin1'))) {
         const { lost } = armed;
         armed = null;
         client.destroy();
@@ -49,7 +55,7 @@ export async function startRedisProxy(target: { host: string; port: number }): P
   const { port } = server.address() as AddressInfo;
   return {
     url: `redis://127.0.0.1:${port}`,
-    loseNextAnswer: (matches) => new Promise<void>((lost) => { armed = { matches, lost }; }),
+    loseNextAnswer: (to) => new Promise<void>((lost) => { armed = { ...to, lost }; }),
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
