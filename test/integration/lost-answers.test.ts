@@ -68,4 +68,34 @@ describe('answers lost with the connection', () => {
     const lost = proxy.loseNextAnswer({ request: (text) => text.includes('XREADGROUP'), answer: (text) => text.includes('read-lost 1') });
     await sendThrough('read-lost', 3, lost);
   });
+
+  test('connections cut again and again under traffic in both directions lose nothing, and duplicate nothing', async () => {
+    const { network } = gw.gateway.shared as DemoShared;
+    let up = 0;
+    let down = 0;
+    const traffic = setInterval(() => {
+      for (let k = 0; k < 3; k++) void romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: `cut-${up}` }, xml('body', {}, `cut up ${up++}`)));
+      for (let k = 0; k < 3; k++) network.post('lobby', { from: 'bob', body: `cut down ${down++}` });
+    }, 5);
+    try {
+      for (let cut = 0; cut < 10; cut++) {
+        await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 100)));
+        proxy.cutAll();
+      }
+    } finally {
+      clearInterval(traffic);
+    }
+    const ups: number[] = [];
+    const downs: number[] = [];
+    while (ups.length < up || downs.length < down) {
+      const el = await romeo.next((m) => m.getChildText('body')?.startsWith('cut ') ?? false, 20_000);
+      assert.notEqual(el.attrs.type, 'error', el.toString());
+      const [, dir, n] = el.getChildText('body')!.split(' ');
+      (dir === 'up' ? ups : downs).push(Number(n));
+    }
+    assert.deepEqual(ups, Array.from({ length: up }, (_, i) => i), 'the echoes: each once, in order');
+    assert.deepEqual(downs, Array.from({ length: down }, (_, i) => i), 'the network\'s messages: each once, in order');
+    const heard = network.room('lobby').sent.map((m) => m.body).filter((b) => b.startsWith('cut up '));
+    assert.deepEqual(heard, Array.from({ length: up }, (_, i) => `cut up ${i}`), 'the network heard each once, in order');
+  });
 });

@@ -13,6 +13,8 @@ export interface RedisProxy {
    * connection breaks instead. Resolves once it has.
    */
   loseNextAnswer(to: LostAnswer): Promise<void>;
+  /** Breaks every connection now, whatever is in flight (the clients reconnect through the proxy). */
+  cutAll(): void;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,9 @@ export async function startRedisProxy(target: { host: string; port: number }): P
   return {
     url: `redis://127.0.0.1:${port}`,
     loseNextAnswer: (to) => new Promise<void>((lost) => { armed = { ...to, lost }; }),
+    cutAll() {
+      for (const socket of sockets) socket.destroy();
+    },
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
