@@ -98,4 +98,42 @@ describe('answers lost with the connection', () => {
     const heard = network.room('lobby').sent.map((m) => m.body).filter((b) => b.startsWith('cut up '));
     assert.deepEqual(heard, Array.from({ length: up }, (_, i) => `cut up ${i}`), 'the network heard each once, in order');
   });
+
+  test('Redis away longer than the leases under traffic: partitions and the edge are taken again, and what was accepted arrives once, in order', async (t) => {
+    const { network } = gw.gateway.shared as DemoShared;
+    let up = 0;
+    let down = 0;
+    const traffic = setInterval(() => {
+      for (let k = 0; k < 3; k++) void romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: `away-${up}` }, xml('body', {}, `away up ${up++}`)));
+      for (let k = 0; k < 3; k++) network.post('lobby', { from: 'bob', body: `away down ${down++}` });
+    }, 5);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await proxy.awayFor(4500); // the leases last 3 s
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      clearInterval(traffic);
+    }
+    // the network's messages wait in the gateway for Redis; the user's wait too, until the edge
+    // gives its component connection up (lease lost): then the XMPP server refuses them
+    const echoed: number[] = [];
+    const refused: number[] = [];
+    const downs: number[] = [];
+    while (echoed.length + refused.length < up || downs.length < down) {
+      const el = await romeo.next((m) => m.getChildText('body')?.startsWith('away ') ?? m.attrs.id?.startsWith('away-') ?? false, 30_000);
+      if (el.attrs.type === 'error') {
+        refused.push(Number(el.attrs.id!.slice(5)));
+        continue;
+      }
+      const [, dir, n] = el.getChildText('body')!.split(' ');
+      (dir === 'up' ? echoed : downs).push(Number(n));
+    }
+    assert.deepEqual(downs, Array.from({ length: down }, (_, i) => i), 'the network\'s messages: each once, in order');
+    assert.deepEqual([...echoed, ...refused].sort((a, b) => a - b), Array.from({ length: up }, (_, i) => i), 'each user message echoed or refused, once');
+    assert.deepEqual(echoed, [...echoed].sort((a, b) => a - b), 'the echoes in order');
+    const heard = network.room('lobby').sent.map((m) => m.body).filter((b) => b.startsWith('away up '));
+    assert.deepEqual(heard, echoed.map((n) => `away up ${n}`), 'the network heard what was echoed, once, in order');
+    assert.ok(echoed.length > 0 && down > 0);
+    t.diagnostic(`${up} user messages: ${echoed.length} echoed, ${refused.length} refused; ${down} from the network`);
+  });
 });

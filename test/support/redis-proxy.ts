@@ -15,6 +15,8 @@ export interface RedisProxy {
   loseNextAnswer(to: LostAnswer): Promise<void>;
   /** Breaks every connection now, whatever is in flight (the clients reconnect through the proxy). */
   cutAll(): void;
+  /** Breaks every connection, and refuses new ones for `ms`: Redis away for that long, its data kept. */
+  awayFor(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,7 +31,12 @@ const NOT_NULL = (answer: string) => answer !== '*-1\r\n';
 export async function startRedisProxy(target: { host: string; port: number }): Promise<RedisProxy> {
   let armed: (LostAnswer & { lost: () => void }) | null = null;
   const sockets = new Set<Socket>();
+  let awayUntil = 0;
   const server: Server = createServer((client) => {
+    if (Date.now() < awayUntil) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(target.port, target.host);
     sockets.add(client).add(upstream);
     // the requests of the answers to come (what the client sent last)
@@ -60,6 +67,11 @@ export async function startRedisProxy(target: { host: string; port: number }): P
     loseNextAnswer: (to) => new Promise<void>((lost) => { armed = { ...to, lost }; }),
     cutAll() {
       for (const socket of sockets) socket.destroy();
+    },
+    async awayFor(ms) {
+      awayUntil = Date.now() + ms;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, ms));
     },
     async stop() {
       for (const socket of sockets) socket.destroy();
