@@ -32,6 +32,13 @@ import { cachedUserStore, userStore, type UserStore } from './users.ts';
  */
 const SUSPECT_ORPHANS_MS = 60_000;
 
+/**
+ * Meanwhile, a partition whose consumer has run nothing for this long, with a job in its active
+ * list, gets a job without events (`Mailboxes.nudge`) to find it: a lost fetch of the partition's
+ * last job has no newer job after it, and BullMQ's stall check would take 30–60 s.
+ */
+const ORPHAN_IDLE_MS = 2000;
+
 export interface WorkerOptions {
   gatewayJid: string;
   plugin: AnyPlugin;
@@ -79,6 +86,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log, mailboxes: opts.mailboxes });
   const runtimes = new Map<number, PartitionRuntime>();
   const consumers = new Map<number, BullWorker>();
+  const orphanWatches = new Map<number, NodeJS.Timeout>();
+  const stopOrphanWatch = (partition: number) => {
+    clearInterval(orphanWatches.get(partition));
+    orphanWatches.delete(partition);
+  };
   /** Drained: once the partition's runtime has finished its job in progress (see `closeConsumer`). */
   const closeConsumerOf = (partition: number, consumer: BullWorker, force: boolean) =>
     closeConsumer(consumer, { force, drained: () => runtimes.get(partition)?.idle() });
@@ -133,15 +145,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       }
       // after the consumer's connection failed, a job may have been left active behind its back (`olderJobsActive`)
       let suspectUntil = 0;
+      let running = false;
+      let lastRanAt = Date.now();
       const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
-        if (Date.now() < suspectUntil && await olderJobsActive(redis, keys, partition, work.jobId)) {
-          const moved = await recoverActive();
-          if (moved >= 0) {
-            log.warn({ partition, jobId: work.jobId, jobs: moved }, 'older jobs were left active: they run first, then this one');
-            throw new RequeuedBehindOlder();
-          }
-        }
+        running = true;
         try {
+          if (Date.now() < suspectUntil && await olderJobsActive(redis, keys, partition, work.jobId)) {
+            const moved = await recoverActive();
+            if (moved >= 0) {
+              log.warn({ partition, jobId: work.jobId, jobs: moved }, 'older jobs were left active: they run first, then this one');
+              throw new RequeuedBehindOlder();
+            }
+          }
+          if (work.jobs?.length === 0) return; // a nudge (`orphanWatch`)
           await runJob(partition, runtime, work);
         } catch (err) {
           if (!(err instanceof LeaseLost)) throw err;
@@ -149,6 +165,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           // and leave the job active, never completed
           void ownership.lost(partition);
           throw new LeftForNextOwner();
+        } finally {
+          running = false;
+          lastRanAt = Date.now();
         }
       });
       const logError = logRedisErrors(log, { partition }, 'mailbox consumer error');
@@ -160,8 +179,22 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // had unread bytes) loses a fetch answer all the same
       consumer.on('ioredis:close', () => { suspectUntil = Date.now() + SUSPECT_ORPHANS_MS; });
       consumers.set(partition, consumer);
+      // a lost fetch of the partition's last job: no newer job comes to find it (ORPHAN_IDLE_MS)
+      let nudging = false;
+      const orphanWatch = setInterval(() => {
+        if (nudging || running || Date.now() >= suspectUntil || Date.now() - lastRanAt < ORPHAN_IDLE_MS) return;
+        nudging = true;
+        (async () => {
+          if (await redis.llen(lists.active) === 0) return;
+          await opts.mailboxes.nudge(partition);
+          lastRanAt = Date.now(); // one nudge, then as long again for it to run
+        })().catch(() => undefined).finally(() => { nudging = false; });
+      }, ORPHAN_IDLE_MS / 2);
+      orphanWatch.unref();
+      orphanWatches.set(partition, orphanWatch);
     },
     async lose(partition, lost) {
+      stopOrphanWatch(partition);
       const consumer = consumers.get(partition);
       consumers.delete(partition);
       // drained: the job in progress finishes and commits before the lease is given back
@@ -208,6 +241,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // out of the map first: a lease lost meanwhile (`lose`) must not close one of them again
       const closing = [...consumers];
       consumers.clear();
+      for (const partition of [...orphanWatches.keys()]) stopOrphanWatch(partition);
       await Promise.all(closing.map(([p, c]) => closeConsumerOf(p, c, false)));
       if (shutdown) {
         // §2.11: before the gateway goes, joined resources are told (332)

@@ -36,7 +36,9 @@ export type MailboxJob =
 export type MailboxEntry =
   | MailboxJob
   | { kind: 'batch'; user: string; jobs: MailboxJob[] }
-  | { kind: 'packed'; user: string; payload: string; count: number };
+  | { kind: 'packed'; user: string; payload: string; count: number }
+  /** No events: a newer job that makes the partition's consumer look for older ones left active (`Mailboxes.nudge`). */
+  | { kind: 'nudge' };
 
 /** The most jobs one batch carries. */
 export const MAX_BATCH = 500;
@@ -170,6 +172,15 @@ export class Mailboxes {
     const batch = batches?.shift();
     if (batches && !batches.length) this.pending.delete(partition);
     return batch;
+  }
+
+  /**
+   * Adds a job without events to a partition: its consumer, running it, looks for older jobs
+   * left active first (see the worker's orphan watch), as it does before any job after a lost
+   * connection.
+   */
+  async nudge(partition: number): Promise<void> {
+    await this.queue(partition).add('nudge', { kind: 'nudge' }, { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: false });
   }
 
   /**
@@ -312,6 +323,7 @@ export function consumeMailbox(
       const data = job.data;
       const jobId = String(job.id);
       if (data.kind === 'packed') return handle({ jobId, payload: data.payload });
+      if (data.kind === 'nudge') return handle({ jobId, jobs: [] });
       return handle({ jobId, jobs: data.kind === 'batch' ? data.jobs : [data] });
     },
     { connection, prefix: keys.mailboxPrefix(partition), concurrency: 1, maxStalledCount: Number.MAX_SAFE_INTEGER },

@@ -64,6 +64,15 @@ describe('answers lost with the connection', () => {
     await sendThrough('fetch-lost', 3, lost);
   });
 
+  test('a message whose mailbox fetch answer was lost, with nothing after it, is applied within seconds', async () => {
+    // no newer job comes to find it left active: BullMQ's stall check alone would take 30-60 s
+    const lost = proxy.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('fetch-lost-last') });
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'fll' }, xml('body', {}, 'fetch-lost-last')));
+    await lost;
+    const echo = await romeo.next((el) => el.attrs.id === 'fll', 10_000);
+    assert.equal(echo.getChildText('body'), 'fetch-lost-last');
+  });
+
   test('an echo whose outbox read answer was lost goes out first, then the ones after it', async () => {
     const lost = proxy.loseNextAnswer({ request: (text) => text.includes('XREADGROUP'), answer: (text) => text.includes('read-lost 1') });
     await sendThrough('read-lost', 3, lost);
