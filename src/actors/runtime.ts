@@ -150,14 +150,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
         running = true;
         try {
-          if (Date.now() < suspectUntil && await olderJobsActive(redis, keys, partition, work.jobId)) {
+          const nudge = work.jobs?.length === 0; // `orphanWatch`'s: it checks whenever it comes
+          if ((nudge || Date.now() < suspectUntil) && await olderJobsActive(redis, keys, partition, work.jobId)) {
             const moved = await recoverActive();
             if (moved >= 0) {
               log.warn({ partition, jobId: work.jobId, jobs: moved }, 'older jobs were left active: they run first, then this one');
               throw new RequeuedBehindOlder();
             }
           }
-          if (work.jobs?.length === 0) return; // a nudge (`orphanWatch`)
+          if (nudge) return;
           await runJob(partition, runtime, work);
         } catch (err) {
           if (!(err instanceof LeaseLost)) throw err;
