@@ -33,9 +33,11 @@ import { cachedUserStore, userStore, type UserStore } from './users.ts';
 const SUSPECT_ORPHANS_MS = 60_000;
 
 /**
- * Meanwhile, a partition whose consumer has run nothing for this long, with a job in its active
- * list, gets a job without events (`Mailboxes.nudge`) to find it: a lost fetch of the partition's
- * last job has no newer job after it, and BullMQ's stall check would take 30–60 s.
+ * A partition whose consumer has run nothing for this long, with a job in its active list, gets
+ * a job without events (`Mailboxes.nudge`) that finds it: a lost fetch of the partition's last
+ * job has no newer job after it, nor has a job that a previous owner fetched after losing its
+ * lease unawares (paused longer than the lease), and BullMQ's stall check would take 30–60 s.
+ * One LLEN a second per idle partition.
  */
 const ORPHAN_IDLE_MS = 2000;
 
@@ -180,10 +182,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // had unread bytes) loses a fetch answer all the same
       consumer.on('ioredis:close', () => { suspectUntil = Date.now() + SUSPECT_ORPHANS_MS; });
       consumers.set(partition, consumer);
-      // a lost fetch of the partition's last job: no newer job comes to find it (ORPHAN_IDLE_MS)
+      // a job left active with no newer job to find it (ORPHAN_IDLE_MS)
       let nudging = false;
       const orphanWatch = setInterval(() => {
-        if (nudging || running || Date.now() >= suspectUntil || Date.now() - lastRanAt < ORPHAN_IDLE_MS) return;
+        if (nudging || running || Date.now() - lastRanAt < ORPHAN_IDLE_MS) return;
         nudging = true;
         (async () => {
           if (await redis.llen(lists.active) === 0) return;

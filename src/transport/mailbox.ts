@@ -272,10 +272,14 @@ export class RequeuedBehindOlder extends WaitingError {
  * the next job. Left alone, that job would run after BullMQ's stall check (30–60 s), after
  * newer jobs, and the rooms' watermarks would drop its events as applied (a Redis crash under
  * traffic lost a few messages so, rarely).
+ * Any other job there is older: the consumer fetches one job at a time, in the mailbox's order,
+ * and a partition's new owner moves what the old one left active back first. Ids cannot tell:
+ * a lone legacy event's job has its event's id, not one of BullMQ's numbers (comparing them as
+ * numbers missed such a job, and it waited for the stall check).
  */
 export async function olderJobsActive(redis: Redis, keys: Keys, partition: number, jobId: string): Promise<boolean> {
   const active = await redis.lrange(mailboxListKeys(keys, partition).active, 0, -1);
-  return active.some((id) => Number(id) < Number(jobId));
+  return active.some((id) => id !== jobId);
 }
 
 /** How long a drained close of a consumer may take once its job in progress is done (see `closeConsumer`). */

@@ -64,6 +64,20 @@ describe('answers lost with the connection', () => {
     await sendThrough('fetch-lost', 3, lost);
   });
 
+  test('a legacy message whose mailbox fetch answer was lost (a lone job: its id is the event\'s) is delivered first, then the ones after it', async () => {
+    const { network } = gw.gateway.shared as DemoShared;
+    const lost = proxy.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('legacy-lost 1') });
+    network.post('lobby', { from: 'bob', body: 'legacy-lost 1' });
+    await lost;
+    for (let i = 2; i <= 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // each a lone job of its own
+      network.post('lobby', { from: 'bob', body: `legacy-lost ${i}` });
+    }
+    const got: string[] = [];
+    while (got.length < 3) got.push((await romeo.next((m) => m.getChildText('body')?.startsWith('legacy-lost ') ?? false, 10_000)).getChildText('body')!);
+    assert.deepEqual(got, ['legacy-lost 1', 'legacy-lost 2', 'legacy-lost 3']);
+  });
+
   test('a message whose mailbox fetch answer was lost, with nothing after it, is applied within seconds', async () => {
     // no newer job comes to find it left active: BullMQ's stall check alone would take 30-60 s
     const lost = proxy.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('fetch-lost-last') });
