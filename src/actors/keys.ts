@@ -19,6 +19,11 @@ export interface Keys {
   /** The id of a partition's last commit: a commit sent again is applied once (commit-partition-n.lua). */
   partitionLastCommit(partition: number): string;
   partitionFence(partition: number): string;
+  /**
+   * List of the ids of the mailbox adds a partition's jobs finished, newest last: an add that
+   * Redis ran twice (sent again after its answer was lost) and whose first job is done is dropped.
+   */
+  partitionAdds(partition: number): string;
   /** Set of the registered users of a partition (logged in by whoever owns it). */
   partitionUsers(partition: number): string;
   /** Sorted set of live workers: member worker id, score the time its registration expires. */
@@ -68,6 +73,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     partitionLease: (n) => `${prefix}:{p:${n}}:lease`,
     partitionLastCommit: (n) => `${prefix}:{p:${n}}:last-commit`,
     partitionFence: (n) => `${prefix}:{p:${n}}:fence`,
+    partitionAdds: (n) => `${prefix}:{p:${n}}:adds`,
     partitionUsers: (n) => `${prefix}:{p:${n}}:users`,
     workers: () => `${prefix}:workers`,
     edgeLease: () => `${prefix}:edge-lease`,

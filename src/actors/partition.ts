@@ -14,6 +14,7 @@ import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
 import { encodeArchived } from './archive.ts';
 import { ByteBuffer } from '../byte-buffer.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import { Turns } from '../turns.ts';
 import { isRedisUnavailable } from '../redis.ts';
 import { CommitBuilder } from './commit.ts';
@@ -52,6 +53,12 @@ export const YIELD_EVERY_MS = 2;
  */
 export const SHUTDOWN_CHUNK = 200;
 
+/**
+ * How many done adds a partition remembers (`partitionAdds`): an add sent again comes within
+ * moments of its connection's return, and a partition runs one job at a time.
+ */
+export const ADDS_KEPT = 1000;
+
 /** What one job produced, committed together once the job is done. */
 export interface Batch {
   /** The outbound stanzas, serialised in order. */
@@ -60,6 +67,8 @@ export interface Batch {
   touched: Set<RoomHandle>;
   /** The payload key the job came in, deleted with its last commit (see `PACK_FROM`). */
   payload?: string;
+  /** The id of the add the job came in, noted done with its last commit (see `partitionAdds`). */
+  addId?: string;
 }
 
 export interface PartitionDeps {
@@ -99,6 +108,8 @@ export class PartitionRuntime {
   private position: { source: string; seq: number; n: number } | null = null;
   /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** The ids of the adds whose jobs are done, as `partitionAdds` holds them (`loadDoneAdds`). */
+  private readonly doneAdds = new BoundedMap<string, true>(ADDS_KEPT);
 
   constructor(private readonly deps: PartitionDeps) {
     const port: RoomPort = {
@@ -171,8 +182,16 @@ export class PartitionRuntime {
    * snapshots: the events it carries have stable positions and ids, so nothing is applied,
    * archived or sent twice.
    */
-  run(jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>, jobId?: string, payload?: string): Promise<void> {
+  run(
+    jobs: MailboxJob[], handler: JobHandler, poison: (job: MailboxJob, err: unknown) => Promise<void>,
+    jobId?: string, payload?: string, addId?: string,
+  ): Promise<void> {
     return this.exclusive(async () => {
+      if (addId !== undefined && this.doneAdds.get(addId)) {
+        // its events would come again under a new position, which no watermark holds
+        this.deps.log.info({ jobId, addId }, 'a mailbox add Redis ran twice (its answer lost with the connection): its job is done, the copy is dropped');
+        return;
+      }
       this.batch = emptyBatch();
       // BullMQ numbers a queue's jobs in the order they run: (job, index) orders every event
       const seq = jobId !== undefined && /^\d+$/.test(jobId) ? Number(jobId) : null;
@@ -211,6 +230,7 @@ export class PartitionRuntime {
         await this.settled();
         await this.landed();
         if (payload !== undefined) this.batch.payload = payload;
+        if (addId !== undefined) this.batch.addId = addId;
         await this.commit(this.batch);
       } catch (err) {
         // nothing of this run past the last answered commit is in Redis: rooms go back to their
@@ -298,6 +318,12 @@ export class PartitionRuntime {
     this.inFlight = null;
   }
 
+  /** Reads which adds' jobs are done (`partitionAdds`): before the partition's first job here. */
+  async loadDoneAdds(): Promise<void> {
+    const { redis, keys, partition } = this.deps;
+    for (const id of await redis.lrange(keys.partitionAdds(partition), 0, -1)) this.doneAdds.set(id, true);
+  }
+
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const next = this.turn.then(work, work);
     this.turn = next.catch(() => undefined);
@@ -311,10 +337,11 @@ export class PartitionRuntime {
    */
   private async commit(batch: Batch): Promise<void> {
     const { redis, keys, partition } = this.deps;
-    if (!batch.stanzas.length && !batch.archive.length && !batch.touched.size && batch.payload === undefined) return;
+    if (!batch.stanzas.length && !batch.archive.length && !batch.touched.size && batch.payload === undefined && batch.addId === undefined) return;
     if (!this.lease) throw new LeaseLost(partition);
     const commit = new CommitBuilder();
     if (batch.payload !== undefined) commit.del(batch.payload);
+    if (batch.addId !== undefined) commit.push(keys.partitionAdds(partition), ADDS_KEPT, [batch.addId]);
     for (const a of batch.archive) {
       commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
     }
@@ -355,6 +382,7 @@ export class PartitionRuntime {
     const result = await redis.commitPartition(...commit.args(keys, partition, this.lease, `${this.lease}/${++this.commits}`, batch.stanzas.bytes()));
     this.lastCommitMs = performance.now();
     if (result === -1) throw new LeaseLost(partition);
+    if (batch.addId !== undefined) this.doneAdds.set(batch.addId, true);
     for (const w of written) this.rooms.written(w);
     for (const handle of ended) {
       this.rooms.drop(handle, 'ended');

@@ -106,7 +106,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const deadLetter = (partition: number, jobId: string) => (job: MailboxJob, err: unknown) => park({ partition, jobId, job }, err);
 
   /** Runs a queue job; while Redis is away it waits and tries again (its lease decides whether it may). */
-  const runJob = async (partition: number, runtime: PartitionRuntime, { jobId, jobs: inline, payload }: MailboxWork) => {
+  const runJob = async (partition: number, runtime: PartitionRuntime, { jobId, jobs: inline, payload, addId }: MailboxWork) => {
     for (let attempt = 1; ; attempt++) {
       try {
         const jobs = inline ?? await readPayload(redis, payload!);
@@ -114,7 +114,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           log.warn({ partition, jobId, payload }, 'mailbox payload gone: the job ran again after its last commit, its events are applied already');
           return;
         }
-        return await runtime.run(jobs, handler, deadLetter(partition, jobId), jobId, payload);
+        return await runtime.run(jobs, handler, deadLetter(partition, jobId), jobId, payload, addId);
       } catch (err) {
         if (err instanceof MalformedPayload) return await park({ partition, jobId, payload }, err);
         if (err instanceof LeaseLost || !isRedisUnavailable(err)) throw err;
@@ -137,6 +137,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const recoverActive = () => redis.recoverActive(keys.partitionLease(partition), lists.active, lists.wait, runtime.lease ?? '', lists.jobPrefix);
       const moved = await recoverActive();
       if (moved > 0) log.info({ partition, jobs: moved }, 'recovered jobs of the previous owner');
+      await runtime.loadDoneAdds();
       // §2.1: the partition's users are logged in (their rooms come back lazily from snapshots)
       for (const jid of await users.ofPartition(partition)) {
         const user = await users.get(jid);

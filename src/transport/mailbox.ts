@@ -35,8 +35,8 @@ export type MailboxJob =
  */
 export type MailboxEntry =
   | MailboxJob
-  | { kind: 'batch'; user: string; jobs: MailboxJob[] }
-  | { kind: 'packed'; user: string; payload: string; count: number }
+  | { kind: 'batch'; user: string; jobs: MailboxJob[]; addId?: string }
+  | { kind: 'packed'; user: string; payload: string; count: number; addId?: string }
   /** No events: a newer job that makes the partition's consumer look for older ones left active (`Mailboxes.nudge`). */
   | { kind: 'nudge' };
 
@@ -141,23 +141,25 @@ export class Mailboxes {
   private async send(partition: number): Promise<void> {
     for (let batch = this.next(partition); batch; batch = this.next(partition)) {
       const [first] = batch.jobs;
-      const lone = batch.jobs.length === 1;
-      const jobId = lone ? batch.jobIds[0] : undefined;
+      const jobId = batch.jobs.length === 1 ? batch.jobIds[0] : undefined;
+      // An add that Redis ran but whose answer a dropped connection lost is sent again by ioredis.
+      // A lone job with an id of its own is taken once by BullMQ (it keeps completed jobs); any
+      // other add carries an id: BullMQ takes it once while its job waits (deduplication), and
+      // the partition drops it once its job is done (`partitionAdds`). A job id of ours would
+      // end the numeric ids that order the partition's jobs (see `PartitionRuntime.run`).
+      const addId = jobId ? undefined : randomUUID();
       try {
-        let entry: MailboxEntry = lone ? first! : { kind: 'batch', user: first!.user, jobs: batch.jobs };
+        let entry: MailboxEntry = jobId ? first! : { kind: 'batch', user: first!.user, jobs: batch.jobs, addId };
         if (batch.jobs.length >= PACK_FROM) {
           // the payload is in Redis before the job that names it; if the add then fails, it stays
           // (the add may have happened without its answer: deleting would lose the events)
           const payload = this.keys.mailboxPayload(partition, randomUUID());
           await this.redis.set(payload, packr.pack(batch.jobs));
-          entry = { kind: 'packed', user: first!.user, payload, count: batch.jobs.length };
+          entry = { kind: 'packed', user: first!.user, payload, count: batch.jobs.length, addId };
         }
-        // An add that Redis ran but whose answer a dropped connection lost is sent again by ioredis:
-        // the batch's own id makes BullMQ take it once (a job id of ours would end the numeric ids
-        // that order the partition's jobs)
         await this.queue(partition).add(entry.kind, entry, {
           attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: false,
-          ...(jobId ? { jobId } : { deduplication: { id: randomUUID() } }),
+          ...(jobId ? { jobId } : { deduplication: { id: addId! } }),
         });
         batch.resolve();
       } catch (err) {
@@ -215,6 +217,8 @@ export interface MailboxWork {
   jobs?: MailboxJob[];
   /** A packed batch's key (`readPayload`): the job's last commit deletes it. */
   payload?: string;
+  /** The add's id (see `Mailboxes.send`): the job's last commit notes it done. */
+  addId?: string;
 }
 
 /** A payload that does not unpack: the job is parked, its payload kept for the operator. */
@@ -326,9 +330,10 @@ export function consumeMailbox(
     async (job: Job<MailboxEntry>) => {
       const data = job.data;
       const jobId = String(job.id);
-      if (data.kind === 'packed') return handle({ jobId, payload: data.payload });
+      const addId = 'addId' in data && data.addId ? { addId: data.addId } : {};
+      if (data.kind === 'packed') return handle({ jobId, payload: data.payload, ...addId });
       if (data.kind === 'nudge') return handle({ jobId, jobs: [] });
-      return handle({ jobId, jobs: data.kind === 'batch' ? data.jobs : [data] });
+      return handle({ jobId, jobs: data.kind === 'batch' ? data.jobs : [data], ...addId });
     },
     { connection, prefix: keys.mailboxPrefix(partition), concurrency: 1, maxStalledCount: Number.MAX_SAFE_INTEGER },
   );

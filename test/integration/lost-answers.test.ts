@@ -9,6 +9,7 @@ import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
 import { startRedisProxy, type RedisProxy } from '../support/redis-proxy.ts';
+import { Queue } from 'bullmq';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
@@ -85,6 +86,31 @@ describe('answers lost with the connection', () => {
     await lost;
     const echo = await romeo.next((el) => el.attrs.id === 'fll', 10_000);
     assert.equal(echo.getChildText('body'), 'fetch-lost-last');
+  });
+
+  test('an add Redis ran twice, the second time after its job was done (another process reconnected late), applies its message once', async () => {
+    // the edge's add ran, its answer was lost, and ioredis sent it again once reconnected: in a
+    // process apart from the workers, that can come after a worker ran the job and finished it
+    const add = Queue.prototype.add;
+    let addArgs: { queue: Queue; args: Parameters<Queue['add']> } | undefined;
+    Queue.prototype.add = async function (this: Queue, ...args: Parameters<Queue['add']>) {
+      const data = args[1] as { jobs?: { xml?: string }[]; xml?: string };
+      if ((data.xml ?? data.jobs?.[0]?.xml ?? '').includes('added-twice')) addArgs = { queue: this, args };
+      return add.apply(this, args);
+    } as Queue['add'];
+    try {
+      await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'twice' }, xml('body', {}, 'added-twice')));
+      await romeo.next((el) => el.getChildText('body') === 'added-twice', 10_000);
+    } finally {
+      Queue.prototype.add = add;
+    }
+    assert.ok(addArgs, 'the add was seen');
+    await add.apply(addArgs.queue, addArgs.args); // the job is done: its echo came
+    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'after-twice' }, xml('body', {}, 'after-twice')));
+    await romeo.next((el) => el.attrs.id === 'after-twice', 10_000);
+    assert.deepEqual(romeo.unconsumed().filter((el) => el.getChildText('body') === 'added-twice').map((el) => el.toString()), [], 'no second echo');
+    const { network } = gw.gateway.shared as DemoShared;
+    assert.equal(network.room('lobby').sent.filter((m) => m.body === 'added-twice').length, 1, 'the network heard it once');
   });
 
   test('an echo whose outbox read answer was lost goes out first, then the ones after it', async () => {

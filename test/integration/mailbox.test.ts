@@ -53,7 +53,9 @@ test('a burst of jobs is one queue job; a large one is packed in a payload that 
   assert.deepEqual(queued.map((e) => e.kind), ['batch', 'packed']);
   const [payload] = await payloadKeys(keys);
   assert.ok(payload, 'the large burst is in a payload key');
-  assert.deepEqual(queued[1], { kind: 'packed', user: USER, payload, count: PACK_FROM * 3 });
+  const { addId, ...packed } = queued[1] as Extract<MailboxEntry, { kind: 'packed' }>;
+  assert.deepEqual(packed, { kind: 'packed', user: USER, payload, count: PACK_FROM * 3 });
+  assert.match(addId ?? '', /^[0-9a-f-]{36}$/, 'the add carries its id (see `partitionAdds`)');
 
   await client.set(keys.partitionLease(0), 'lease-1');
   const w = fakeWorker(client, keys, 'lease-1');

@@ -17,6 +17,7 @@ import { connectClient, xml, type Element, type TestClient } from '../support/xm
 import { makeTempDir } from '../support/daemon.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnRoomgate, type RoomgateProcess } from '../support/processes.ts';
+import { startRedisProxy, type RedisProxy } from '../support/redis-proxy.ts';
 
 const run = promisify(execFile);
 const MUC = 'http://jabber.org/protocol/muc';
@@ -35,10 +36,13 @@ interface Setup {
   demoUrl: string;
   procs: RoomgateProcess[];
   clients: Map<string, TestClient>;
+  /** In front of Redis for the gateway's processes, with `cutRedis` (the test's own client goes straight). */
+  proxy?: RedisProxy;
 }
 
-async function setUp(): Promise<Setup> {
+async function setUp(opts: { cutRedis?: boolean } = {}): Promise<Setup> {
   const stack = await startStack({ accounts: USERS.map((user) => ({ user, password: `${user}-pw` })) });
+  const proxy = opts.cutRedis ? await startRedisProxy({ host: '127.0.0.1', port: stack.redis.port }) : undefined;
   const dir = makeTempDir('scale');
   const world = {
     rooms: USERS.flatMap((user) => roomsOf(user).map((id) => ({
@@ -52,7 +56,7 @@ async function setUp(): Promise<Setup> {
   const config = {
     component: { jid: GW, secret: stack.component.secret },
     xmpp: { host: '127.0.0.1', port: Number(new URL(stack.component.service).port) },
-    redis: { url: stack.redis.url, prefix },
+    redis: { url: proxy?.url ?? stack.redis.url, prefix },
     partitions: PARTITIONS,
     workers: { leaseTtlMs: 1500, tickMs: 300 },
     plugin: { name: 'demo', options: { world: worldPath, httpPort, shiftTimestamps: false, networkUrl: `http://127.0.0.1:${httpPort}` } },
@@ -62,7 +66,7 @@ async function setUp(): Promise<Setup> {
   await writeFile(configPath, JSON.stringify(config));
   const keys = createKeys(prefix, PARTITIONS);
   const redis = new Redis(stack.redis.url);
-  return { stack, dir, configPath, keys, redis, demoUrl: `http://127.0.0.1:${httpPort}`, procs: [], clients: new Map() };
+  return { stack, dir, configPath, keys, redis, demoUrl: `http://127.0.0.1:${httpPort}`, procs: [], clients: new Map(), ...(proxy ? { proxy } : {}) };
 }
 
 function start(s: Setup, role: string, name: string): RoomgateProcess {
@@ -153,6 +157,7 @@ async function tearDown(s: Setup | undefined): Promise<void> {
   for (const client of s.clients.values()) await client.stop().catch(() => undefined);
   for (const proc of s.procs.reverse()) await proc.kill('SIGTERM').catch(() => undefined);
   s.redis.disconnect();
+  await s.proxy?.stop();
   await s.stack.stop();
 }
 
@@ -183,6 +188,33 @@ describe('scale-out: a worker killed mid-stream', () => {
     await waitUntil('the dead worker’s partitions taken over', async () => {
       const o = await owners(s);
       return o.every((w) => w !== null && w !== victimId);
+    });
+    await checkDelivery(s, rounds);
+  });
+});
+
+describe('scale-out: Redis connections cut under load, and a worker killed', () => {
+  let s: Setup;
+  before(async () => { s = await setUp({ cutRedis: true }); });
+  after(async () => tearDown(s));
+
+  test('every connection of every process cut after each round: every message arrives exactly once, in order, archived once', async () => {
+    await start(s, 'demo-network', 'network').waitForLog(/demo network ready/);
+    await start(s, 'edge', 'edge').waitForLog(/"component online"/);
+    const workers = [start(s, 'worker', 'worker1'), start(s, 'worker', 'worker2'), start(s, 'worker', 'worker3')];
+    const ids = await workerIds(workers);
+    await waitUntil('the partitions spread over three workers', async () => {
+      const o = await owners(s);
+      return o.every((w) => w !== null) && new Set(o).size === 3;
+    });
+    await addUsers(s);
+    await joinAll(s);
+    const victim = ids.get((await owners(s))[s.keys.partitionOf('juliet@localhost')]!)!;
+    // fetches, commits, outbox reads and lease renewals lose their answers, again and again
+    const rounds = 60;
+    await traffic(s, rounds, async (i) => {
+      s.proxy!.cutAll();
+      if (i === 20) await victim.kill('SIGKILL');
     });
     await checkDelivery(s, rounds);
   });
