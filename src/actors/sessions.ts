@@ -145,10 +145,16 @@ export class Sessions implements SessionHost {
   openRoom(session: BaseSession, legacyId: string): LegacyMUC {
     const key = roomKey(session.user.jid, legacyId);
     const kept = this.rooms.get(key);
-    if (kept) {
+    if (kept?.muc.session === session) {
       kept.usedMs = Date.now();
       return kept.muc;
     }
+    // A room object emits for the session that made it. A session logging out still hands its
+    // last heard events to its rooms while its successor logs in (a partition lost and taken
+    // again): sharing one object, either stamped the other's events with its own ids and
+    // positions, or with none, and rooms applied them twice (Redis away longer than the leases
+    // under legacy traffic). Only the user's current session's objects are kept.
+    const current = this.entries.get(session.user.jid)?.session;
     // room JIDs use the default XEP-0106 form (LegacyBookmarks.legacyIdToJidUsername)
     const muc = new session.plugin.muc(session, legacyId, `${escapeLocalPart(legacyId)}@${this.deps.gatewayJid}`, (event) => {
       const jid = session.user.jid;
@@ -157,7 +163,7 @@ export class Sessions implements SessionHost {
       const add = this.queue(session, legacyId, event).finally(() => pending.delete(add));
       pending.add(add);
     });
-    this.rooms.set(key, { muc, usedMs: Date.now() });
+    if (!current || current === session) this.rooms.set(key, { muc, usedMs: Date.now() });
     return muc;
   }
 

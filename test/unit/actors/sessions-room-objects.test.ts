@@ -51,3 +51,24 @@ test('a released room object the plugin still holds keeps sending its events to 
   await sessions.queued(session);
   assert.deepEqual(added.map((j) => j.kind === 'legacy' && [j.user, j.legacyId, j.event.type]), [[ROMEO, 'coven', 'legacy.subject']]);
 });
+
+test('a room object emits for the session that made it: a session logging out and its successor each stamp their own events', async () => {
+  const { sessions, session: successor, added } = world();
+  // two incarnations of the user's session, as when a partition is lost and taken again at once:
+  // the old one still hands over what it heard (inside its own `delivering`) while the new one resumes
+  const stamper = (prefix: string) => ({ ...successor, nextEvent: () => ({ eventId: `${prefix}-1#0`, delivery: { source: prefix, seq: 1, n: 0 } }) }) as unknown as BaseSession;
+  const next = stamper('new');
+  const old = stamper('old');
+  // the successor is the user's session now (what `login` records)
+  (sessions as unknown as { entries: Map<string, { session: BaseSession }> }).entries.set(ROMEO, { session: next });
+  const nextRoom = sessions.openRoom(next, 'coven');
+  const oldRoom = sessions.openRoom(old, 'coven');
+  assert.notEqual(oldRoom, nextRoom);
+  assert.equal(oldRoom.session, old);
+  assert.equal(sessions.openRoom(next, 'coven'), nextRoom, 'the successor keeps its object');
+  oldRoom.emit({ type: 'legacy.subject', subject: 'heard before the move', setter: null });
+  nextRoom.emit({ type: 'legacy.subject', subject: 'heard after it', setter: null });
+  await sessions.queued(old);
+  await sessions.queued(next);
+  assert.deepEqual(added.map((j) => j.kind === 'legacy' && [j.event.eventId, j.event.delivery?.source]), [['old-1#0', 'old'], ['new-1#0', 'new']]);
+});
