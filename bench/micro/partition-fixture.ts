@@ -3,6 +3,7 @@
  * Redis, one user's session of a plugin whose rooms have `participants` participants, and a job
  * of legacy events (`xmpp.join`, `xmpp.leave` ... as the handler would deliver them).
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
@@ -61,7 +62,8 @@ export async function partitionFixture(participants: number) {
     mucs, event,
     /** Runs one job of these events and commits it. */
     // numbered as BullMQ numbers a partition's jobs: their events get mailbox positions, as in a worker
-    run: (jobs: MailboxJob[]) => runtime.run(jobs, handler, poison, String(++jobIds)),
+    // and each carries its add's id, which its commit notes done, as every add without an id of its own
+    run: (jobs: MailboxJob[]) => runtime.run(jobs, handler, poison, String(++jobIds), undefined, randomUUID()),
     async stop() { client.disconnect(); await server.stop(); },
   };
 }
