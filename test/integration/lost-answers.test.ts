@@ -5,40 +5,28 @@
 // next, and what the first took must still be applied and delivered, in order.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
-import { startRedisProxy, type RedisProxy } from '../support/redis-proxy.ts';
 import { Queue } from 'bullmq';
+import { startLobby, LOBBY, type Lobby } from '../support/lobby.ts';
+import { xml } from '../support/xmpp-client.ts';
+import { startRedisProxy, type RedisProxy } from '../support/redis-proxy.ts';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
 
-const MUC = 'http://jabber.org/protocol/muc';
-const REGISTER = 'jabber:iq:register';
-const GW = 'gw.localhost';
-const LOBBY = `lobby@${GW}`;
-const WORLD = { rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] };
-
 describe('answers lost with the connection', () => {
-  let stack: TestStack;
-  let proxy: RedisProxy;
-  let gw: TestGateway;
-  let romeo: TestClient;
+  let proxy: RedisProxy | undefined;
+  let lobby: Lobby;
+  let gw: Lobby['gw'];
+  let romeo: Lobby['romeo'];
 
   before(async () => {
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
-    proxy = await startRedisProxy({ host: '127.0.0.1', port: stack.redis.port });
-    gw = await startTestGateway(stack, { world: WORLD, redisUrl: proxy.url });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
-    await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
-    await romeo.next((el) => el.name === 'message' && !!el.getChild('subject'));
+    lobby = await startLobby({
+      gatewayRedisUrl: async (stack) => (proxy = await startRedisProxy({ host: '127.0.0.1', port: stack.redis.port })).url,
+    });
+    ({ gw, romeo } = lobby);
   });
 
   after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
+    await lobby?.stop();
     await proxy?.stop();
-    await stack?.stop();
   });
 
   /** Sends `tag 1` … `tag n`, the first once its answer is armed to be lost; checks echoes and the network. */
@@ -61,13 +49,13 @@ describe('answers lost with the connection', () => {
 
   test('a message whose mailbox fetch answer was lost is applied first, then the ones after it', async () => {
     // BullMQ's fetch (wait → active) of the job that carries the message
-    const lost = proxy.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('fetch-lost 1') });
+    const lost = proxy!.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('fetch-lost 1') });
     await sendThrough('fetch-lost', 3, lost);
   });
 
   test('a legacy message whose mailbox fetch answer was lost (a lone job: its id is the event\'s) is delivered first, then the ones after it', async () => {
     const { network } = gw.gateway.shared as DemoShared;
-    const lost = proxy.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('legacy-lost 1') });
+    const lost = proxy!.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('legacy-lost 1') });
     network.post('lobby', { from: 'bob', body: 'legacy-lost 1' });
     await lost;
     for (let i = 2; i <= 3; i++) {
@@ -81,7 +69,7 @@ describe('answers lost with the connection', () => {
 
   test('a message whose mailbox fetch answer was lost, with nothing after it, is applied within seconds', async () => {
     // no newer job comes to find it left active: BullMQ's stall check alone would take 30-60 s
-    const lost = proxy.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('fetch-lost-last') });
+    const lost = proxy!.loseNextAnswer({ request: (text) => text.includes(':mailbox:'), answer: (text) => text.includes('fetch-lost-last') });
     await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'fll' }, xml('body', {}, 'fetch-lost-last')));
     await lost;
     const echo = await romeo.next((el) => el.attrs.id === 'fll', 10_000);
@@ -114,75 +102,81 @@ describe('answers lost with the connection', () => {
   });
 
   test('an echo whose outbox read answer was lost goes out first, then the ones after it', async () => {
-    const lost = proxy.loseNextAnswer({ request: (text) => text.includes('XREADGROUP'), answer: (text) => text.includes('read-lost 1') });
+    const lost = proxy!.loseNextAnswer({ request: (text) => text.includes('XREADGROUP'), answer: (text) => text.includes('read-lost 1') });
     await sendThrough('read-lost', 3, lost);
   });
 
-  test('connections cut again and again under traffic in both directions lose nothing, and duplicate nothing', async () => {
+  /** Three user messages and three of the network's every 5 ms, tagged; `stop` ends them and says how many went each way. */
+  function trafficBothWays(tag: string): { stop(): { up: number; down: number } } {
     const { network } = gw.gateway.shared as DemoShared;
     let up = 0;
     let down = 0;
-    const traffic = setInterval(() => {
-      for (let k = 0; k < 3; k++) void romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: `cut-${up}` }, xml('body', {}, `cut up ${up++}`)));
-      for (let k = 0; k < 3; k++) network.post('lobby', { from: 'bob', body: `cut down ${down++}` });
+    const timer = setInterval(() => {
+      for (let k = 0; k < 3; k++) void romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: `${tag}-${up}` }, xml('body', {}, `${tag} up ${up++}`)));
+      for (let k = 0; k < 3; k++) network.post('lobby', { from: 'bob', body: `${tag} down ${down++}` });
     }, 5);
-    try {
-      for (let cut = 0; cut < 10; cut++) {
-        await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 100)));
-        proxy.cutAll();
-      }
-    } finally {
-      clearInterval(traffic);
-    }
-    const ups: number[] = [];
-    const downs: number[] = [];
-    while (ups.length < up || downs.length < down) {
-      const el = await romeo.next((m) => m.getChildText('body')?.startsWith('cut ') ?? false, 20_000);
-      assert.notEqual(el.attrs.type, 'error', el.toString());
-      const [, dir, n] = el.getChildText('body')!.split(' ');
-      (dir === 'up' ? ups : downs).push(Number(n));
-    }
-    assert.deepEqual(ups, Array.from({ length: up }, (_, i) => i), 'the echoes: each once, in order');
-    assert.deepEqual(downs, Array.from({ length: down }, (_, i) => i), 'the network\'s messages: each once, in order');
-    const heard = network.room('lobby').sent.map((m) => m.body).filter((b) => b.startsWith('cut up '));
-    assert.deepEqual(heard, Array.from({ length: up }, (_, i) => `cut up ${i}`), 'the network heard each once, in order');
-  });
+    return { stop: () => { clearInterval(timer); return { up, down }; } };
+  }
 
-  test('Redis away longer than the leases under traffic: partitions and the edge are taken again, and what was accepted arrives once, in order', async (t) => {
-    const { network } = gw.gateway.shared as DemoShared;
-    let up = 0;
-    let down = 0;
-    const traffic = setInterval(() => {
-      for (let k = 0; k < 3; k++) void romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: `away-${up}` }, xml('body', {}, `away up ${up++}`)));
-      for (let k = 0; k < 3; k++) network.post('lobby', { from: 'bob', body: `away down ${down++}` });
-    }, 5);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await proxy.awayFor(4500); // the leases last 3 s
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    } finally {
-      clearInterval(traffic);
-    }
-    // the network's messages wait in the gateway for Redis; the user's wait too, until the edge
-    // gives its component connection up (lease lost): then the XMPP server refuses them
+  /** What came back of `trafficBothWays(tag)`, by number: the echoes, the user messages the XMPP server refused, the network's messages. */
+  async function arrivals(tag: string, sent: { up: number; down: number }, ms: number) {
     const echoed: number[] = [];
     const refused: number[] = [];
     const downs: number[] = [];
-    while (echoed.length + refused.length < up || downs.length < down) {
-      const el = await romeo.next((m) => m.getChildText('body')?.startsWith('away ') ?? m.attrs.id?.startsWith('away-') ?? false, 30_000);
+    while (echoed.length + refused.length < sent.up || downs.length < sent.down) {
+      const el = await romeo.next((m) => m.getChildText('body')?.startsWith(`${tag} `) ?? m.attrs.id?.startsWith(`${tag}-`) ?? false, ms);
       if (el.attrs.type === 'error') {
-        refused.push(Number(el.attrs.id!.slice(5)));
+        refused.push(Number(el.attrs.id!.slice(tag.length + 1)));
         continue;
       }
       const [, dir, n] = el.getChildText('body')!.split(' ');
       (dir === 'up' ? echoed : downs).push(Number(n));
     }
-    assert.deepEqual(downs, Array.from({ length: down }, (_, i) => i), 'the network\'s messages: each once, in order');
-    assert.deepEqual([...echoed, ...refused].sort((a, b) => a - b), Array.from({ length: up }, (_, i) => i), 'each user message echoed or refused, once');
+    return { echoed, refused, downs };
+  }
+
+  const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const heardByNetwork = (tag: string) => {
+    const { network } = gw.gateway.shared as DemoShared;
+    return network.room('lobby').sent.map((m) => m.body).filter((b) => b.startsWith(`${tag} up `)).map((b) => Number(b.split(' ')[2]));
+  };
+
+  test('connections cut again and again under traffic in both directions lose nothing, and duplicate nothing', async () => {
+    const traffic = trafficBothWays('cut');
+    let sent = { up: 0, down: 0 };
+    try {
+      for (let cut = 0; cut < 10; cut++) {
+        await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 100)));
+        proxy!.cutAll();
+      }
+    } finally {
+      sent = traffic.stop();
+    }
+    const { echoed, refused, downs } = await arrivals('cut', sent, 20_000);
+    assert.deepEqual(refused, [], 'nothing refused');
+    assert.deepEqual(echoed, upTo(sent.up), 'the echoes: each once, in order');
+    assert.deepEqual(downs, upTo(sent.down), 'the network\'s messages: each once, in order');
+    assert.deepEqual(heardByNetwork('cut'), upTo(sent.up), 'the network heard each once, in order');
+  });
+
+  test('Redis away longer than the leases under traffic: partitions and the edge are taken again, and what was accepted arrives once, in order', async (t) => {
+    const traffic = trafficBothWays('away');
+    let sent = { up: 0, down: 0 };
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await proxy!.awayFor(4500); // the leases last 3 s
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      sent = traffic.stop();
+    }
+    // the network's messages wait in the gateway for Redis; the user's wait too, until the edge
+    // gives its component connection up (lease lost): then the XMPP server refuses them
+    const { echoed, refused, downs } = await arrivals('away', sent, 30_000);
+    assert.deepEqual(downs, upTo(sent.down), 'the network\'s messages: each once, in order');
+    assert.deepEqual([...echoed, ...refused].sort((a, b) => a - b), upTo(sent.up), 'each user message echoed or refused, once');
     assert.deepEqual(echoed, [...echoed].sort((a, b) => a - b), 'the echoes in order');
-    const heard = network.room('lobby').sent.map((m) => m.body).filter((b) => b.startsWith('away up '));
-    assert.deepEqual(heard, echoed.map((n) => `away up ${n}`), 'the network heard what was echoed, once, in order');
-    assert.ok(echoed.length > 0 && down > 0);
-    t.diagnostic(`${up} user messages: ${echoed.length} echoed, ${refused.length} refused; ${down} from the network`);
+    assert.deepEqual(heardByNetwork('away'), echoed, 'the network heard what was echoed, once, in order');
+    assert.ok(echoed.length > 0 && sent.down > 0);
+    t.diagnostic(`${sent.up} user messages: ${echoed.length} echoed, ${refused.length} refused; ${sent.down} from the network`);
   });
 });

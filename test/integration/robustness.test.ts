@@ -2,37 +2,25 @@
 // component connection drops. The gateway logs, waits, reconnects, and loses nothing accepted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
+import { startLobby, LOBBY, type Lobby } from '../support/lobby.ts';
+import { xml } from '../support/xmpp-client.ts';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const MUC = 'http://jabber.org/protocol/muc';
-const REGISTER = 'jabber:iq:register';
-const GW = 'gw.localhost';
-const LOBBY = `lobby@${GW}`;
-const WORLD = { rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] };
-
 describe('robustness', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
+  let lobby: Lobby;
+  let stack: Lobby['stack'];
+  let gw: Lobby['gw'];
+  let romeo: Lobby['romeo'];
 
   before(async () => {
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }], redis: { appendOnly: true } });
-    gw = await startTestGateway(stack, { world: WORLD });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
-    await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
-    await romeo.next((el) => el.name === 'message' && !!el.getChild('subject'));
+    lobby = await startLobby({ redis: { appendOnly: true } });
+    ({ stack, gw, romeo } = lobby);
   });
 
   after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
-    await stack?.stop();
+    await lobby?.stop();
   });
 
   test('messages accepted while Redis restarts are delivered once it is back', async () => {

@@ -112,6 +112,20 @@ async function joinAll(s: Setup): Promise<void> {
   }
 }
 
+/** The network, an edge and three workers sharing the partitions; the users registered and joined. Worker id → process. */
+async function startThreeWorkers(s: Setup): Promise<Map<string, RoomgateProcess>> {
+  await start(s, 'demo-network', 'network').waitForLog(/demo network ready/);
+  await start(s, 'edge', 'edge').waitForLog(/"component online"/);
+  const ids = await workerIds([start(s, 'worker', 'worker1'), start(s, 'worker', 'worker2'), start(s, 'worker', 'worker3')]);
+  await waitUntil('the partitions spread over three workers', async () => {
+    const o = await owners(s);
+    return o.every((w) => w !== null) && new Set(o).size === 3;
+  });
+  await addUsers(s);
+  await joinAll(s);
+  return ids;
+}
+
 /** Steady traffic both ways in every room; `during(i)` runs after round i. */
 async function traffic(s: Setup, rounds: number, during: (round: number) => Promise<void>): Promise<void> {
   for (let i = 1; i <= rounds; i++) {
@@ -167,16 +181,7 @@ describe('scale-out: a worker killed mid-stream', () => {
   after(async () => tearDown(s));
 
   test('its partitions move to the others and every message arrives exactly once, in order, archived once', async () => {
-    await start(s, 'demo-network', 'network').waitForLog(/demo network ready/);
-    await start(s, 'edge', 'edge').waitForLog(/"component online"/);
-    const workers = [start(s, 'worker', 'worker1'), start(s, 'worker', 'worker2'), start(s, 'worker', 'worker3')];
-    const ids = await workerIds(workers);
-    await waitUntil('the partitions spread over three workers', async () => {
-      const o = await owners(s);
-      return o.every((w) => w !== null) && new Set(o).size === 3;
-    });
-    await addUsers(s);
-    await joinAll(s);
+    const ids = await startThreeWorkers(s);
 
     const romeoPartition = s.keys.partitionOf('romeo@localhost');
     const victimId = (await owners(s))[romeoPartition]!;
@@ -199,16 +204,7 @@ describe('scale-out: Redis connections cut under load, and a worker killed', () 
   after(async () => tearDown(s));
 
   test('every connection of every process cut after each round: every message arrives exactly once, in order, archived once', async () => {
-    await start(s, 'demo-network', 'network').waitForLog(/demo network ready/);
-    await start(s, 'edge', 'edge').waitForLog(/"component online"/);
-    const workers = [start(s, 'worker', 'worker1'), start(s, 'worker', 'worker2'), start(s, 'worker', 'worker3')];
-    const ids = await workerIds(workers);
-    await waitUntil('the partitions spread over three workers', async () => {
-      const o = await owners(s);
-      return o.every((w) => w !== null) && new Set(o).size === 3;
-    });
-    await addUsers(s);
-    await joinAll(s);
+    const ids = await startThreeWorkers(s);
     const victim = ids.get((await owners(s))[s.keys.partitionOf('juliet@localhost')]!)!;
     // fetches, commits, outbox reads and lease renewals lose their answers, again and again
     const rounds = 60;
