@@ -12,34 +12,18 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import {
-  closeConsumer, consumeMailbox, LeftForNextOwner, mailboxListKeys, MalformedPayload, olderJobsActive, readPayload, RequeuedBehindOlder,
-  type MailboxJob, type Mailboxes, type MailboxWork,
+  closeConsumer, LeftForNextOwner, mailboxListKeys, MalformedPayload, readPayload, type MailboxJob, type Mailboxes, type MailboxWork,
 } from '../transport/mailbox.ts';
+import { consumePartition } from './partition-consumer.ts';
 import { createJobHandler } from './handle-job.ts';
 import type { Keys } from './keys.ts';
 import { DEFAULT_OWNERSHIP, Ownership, type OwnershipOptions } from './ownership.ts';
 import { LeaseLost, PartitionRuntime } from './partition.ts';
-import { isRedisUnavailable, logRedisErrors } from '../redis.ts';
+import { isRedisUnavailable } from '../redis.ts';
 import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import type { Inspector } from './inspector.ts';
 import { cachedUserStore, userStore, type UserStore } from './users.ts';
-
-/**
- * How long after an error or a close of a partition's consumer connection each job first checks
- * for older jobs left active (`olderJobsActive`): one round trip a job, only while a lost fetch
- * answer is possible.
- */
-const SUSPECT_ORPHANS_MS = 60_000;
-
-/**
- * A partition whose consumer has run nothing for this long, with a job in its active list, gets
- * a job without events (`Mailboxes.nudge`) that finds it: a lost fetch of the partition's last
- * job has no newer job after it, nor has a job that a previous owner fetched after losing its
- * lease unawares (paused longer than the lease), and BullMQ's stall check would take 30–60 s.
- * One LLEN a second per idle partition.
- */
-const ORPHAN_IDLE_MS = 2000;
 
 export interface WorkerOptions {
   gatewayJid: string;
@@ -88,9 +72,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const handler = createJobHandler({ gatewayJid: opts.gatewayJid, plugin: opts.plugin, users, sessions, log, mailboxes: opts.mailboxes });
   const runtimes = new Map<number, PartitionRuntime>();
   const consumers = new Map<number, BullWorker>();
-  const orphanWatches = new Map<number, NodeJS.Timeout>();
+  /** Per partition: stops its consumer's orphan watch (see `consumePartition`). */
+  const orphanWatches = new Map<number, () => void>();
   const stopOrphanWatch = (partition: number) => {
-    clearInterval(orphanWatches.get(partition));
+    orphanWatches.get(partition)?.();
     orphanWatches.delete(partition);
   };
   /** Drained: once the partition's runtime has finished its job in progress (see `closeConsumer`). */
@@ -146,56 +131,23 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         // many plugins' logins starting at once when a worker takes over a partition
         await nextTurn();
       }
-      // after the consumer's connection failed, a job may have been left active behind its back (`olderJobsActive`)
-      let suspectUntil = 0;
-      let running = false;
-      let lastRanAt = Date.now();
-      const consumer = consumeMailbox(keys, partition, opts.connection, async (work) => {
-        running = true;
-        try {
-          const nudge = work.jobs?.length === 0; // `orphanWatch`'s: it checks whenever it comes
-          if ((nudge || Date.now() < suspectUntil) && await olderJobsActive(redis, keys, partition, work.jobId)) {
-            const moved = await recoverActive();
-            if (moved >= 0) {
-              log.warn({ partition, jobId: work.jobId, jobs: moved }, 'older jobs were left active: they run first, then this one');
-              throw new RequeuedBehindOlder();
-            }
+      const { consumer, stopWatch } = consumePartition({
+        partition, keys, connection: opts.connection, redis, mailboxes: opts.mailboxes, log,
+        activeList: lists.active, recoverActive,
+        async run(work) {
+          try {
+            await runJob(partition, runtime, work);
+          } catch (err) {
+            if (!(err instanceof LeaseLost)) throw err;
+            // the next owner replays this job: stop consuming (this closes the consumer at once),
+            // and leave the job active, never completed
+            void ownership.lost(partition);
+            throw new LeftForNextOwner();
           }
-          if (nudge) return;
-          await runJob(partition, runtime, work);
-        } catch (err) {
-          if (!(err instanceof LeaseLost)) throw err;
-          // the next owner replays this job: stop consuming (this closes the consumer at once),
-          // and leave the job active, never completed
-          void ownership.lost(partition);
-          throw new LeftForNextOwner();
-        } finally {
-          running = false;
-          lastRanAt = Date.now();
-        }
+        },
       });
-      const logError = logRedisErrors(log, { partition }, 'mailbox consumer error');
-      consumer.on('error', (err) => {
-        suspectUntil = Date.now() + SUSPECT_ORPHANS_MS;
-        logError(err);
-      });
-      // a connection closed without an error (Redis killed: its socket ends cleanly unless it
-      // had unread bytes) loses a fetch answer all the same
-      consumer.on('ioredis:close', () => { suspectUntil = Date.now() + SUSPECT_ORPHANS_MS; });
       consumers.set(partition, consumer);
-      // a job left active with no newer job to find it (ORPHAN_IDLE_MS)
-      let nudging = false;
-      const orphanWatch = setInterval(() => {
-        if (nudging || running || Date.now() - lastRanAt < ORPHAN_IDLE_MS) return;
-        nudging = true;
-        (async () => {
-          if (await redis.llen(lists.active) === 0) return;
-          await opts.mailboxes.nudge(partition);
-          lastRanAt = Date.now(); // one nudge, then as long again for it to run
-        })().catch(() => undefined).finally(() => { nudging = false; });
-      }, ORPHAN_IDLE_MS / 2);
-      orphanWatch.unref();
-      orphanWatches.set(partition, orphanWatch);
+      orphanWatches.set(partition, stopWatch);
     },
     async lose(partition, lost) {
       stopOrphanWatch(partition);
