@@ -14,6 +14,8 @@ import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_ST
 import { readRoomRequest } from '../transport/xmpp/muc-admin.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
+import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
+import { inTimeOrder, selectArchivePage } from './archive-query.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
 import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
 import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
@@ -132,6 +134,10 @@ export function createJobHandler(deps: HandlerDeps) {
       return ctx.send(result(stanza, writeRoomItems(rooms)));
     }
     if (type === 'get' && stanza.getChild('ping', NS_PING)) return ctx.send(result(stanza));
+    // spec §3.2: the archives are the rooms'
+    const mam = readMamRequest(stanza);
+    if (mam?.kind === 'query') throw new XmppError('bad-request', 'This is only handled for MUCs');
+    if (mam) throw new XmppError('undefined-condition', 'No MAM on the component itself, use a JID with a resource');
     throw new XmppError('service-unavailable');
   }
 
@@ -230,6 +236,8 @@ export function createJobHandler(deps: HandlerDeps) {
         allowPm: hasPrivateMessages(session), reactionsSingleEmoji: muc.REACTIONS_SINGLE_EMOJI,
       })));
     }
+    const mam = readMamRequest(stanza);
+    if (mam) return answerMam(stanza, mam, session, legacyId, meta, ctx);
     const call = readRoomRequest(stanza) ?? readModeration(stanza);
     if (!call) throw new XmppError('service-unavailable');
     return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
@@ -254,6 +262,29 @@ export function createJobHandler(deps: HandlerDeps) {
   function hasPrivateMessages(session: BaseSession): boolean {
     return (session.plugin.muc as unknown as { PRIVATE_MESSAGES?: boolean }).PRIVATE_MESSAGES === true
       || session.onPrivateText !== BaseSession.prototype.onPrivateText;
+  }
+
+  /**
+   * A MAM request to a room (spec §3.2): the form, or the archive's metadata or a page of it,
+   * read once a room that exists has backfilled. No joined resource is needed: a client
+   * catches up before or after it joins.
+   */
+  async function answerMam(
+    iq: Element, request: MamRequest, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime,
+  ): Promise<void> {
+    if (request.kind === 'form') return ctx.send(result(iq, writeMamForm()));
+    const from = String(iq.attrs.from);
+    const known = await knownRoom(ctx, session, legacyId);
+    if (known) {
+      await ctx.deliver(known, merge(meta, { type: 'xmpp.archiveQuery' as const, from }));
+      await knownRoom(ctx, session, legacyId); // at rest again: the backfill it started is archived
+    }
+    const all = await ctx.rooms.archiveOf(session.user.jid, legacyId);
+    if (request.kind === 'metadata') return ctx.send(result(iq, writeMamMetadata(inTimeOrder(all))));
+    const page = selectArchivePage(all, request.query);
+    const room = bareJid(String(iq.attrs.to));
+    for (const m of page.messages) ctx.send(writeMamResult(room, from, request.queryId, m));
+    ctx.send(result(iq, writeMamFin(page, (session.plugin.muc as typeof LegacyMUC).STABLE_ARCHIVE)));
   }
 
   /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */

@@ -378,21 +378,28 @@ export class Rooms {
     if (live) live.archiveEmpty = false;
   }
 
-  /** The room's committed archive; no read where it is known to be empty. */
-  private async archive(user: string, legacyId: string) {
+  /** The room's committed archive (its newest `last` messages; 0: all); no read where it is known to be empty. */
+  private async archive(user: string, legacyId: string, last = 1000) {
     const live = this.live.get(roomKey(user, legacyId));
     if (live?.archiveEmpty) return [];
-    const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId);
+    const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId, last);
     if (live && !archived.length) live.archiveEmpty = true;
     return archived;
   }
 
+  /**
+   * The room's archive as the job in progress sees it: what Redis holds, then what the job
+   * archived and has not committed yet (a MAM query reads all of it; history on join, the newest 1,000).
+   */
+  async archiveOf(user: string, legacyId: string, last = 0): Promise<ArchivedMessage[]> {
+    const archived = await this.archive(user, legacyId, last);
+    const known = new Set(archived.map((m) => m.stanzaId));
+    return [...archived, ...this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId))];
+  }
+
   private async history(input: HistoryInput) {
     const { user, legacyId } = input.room;
-    const archived = await this.archive(user, legacyId);
-    const known = new Set(archived.map((m) => m.stanzaId));
-    const pending = this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId));
-    return selectHistory([...archived, ...pending], input.request, input.now);
+    return selectHistory(await this.archiveOf(user, legacyId, 1000), input.request, input.now);
   }
 
   /** The plugin hook behind a user's request (spec §1.3): it acts on the network or throws. */

@@ -79,6 +79,11 @@ export type XmppRoomEvent =
   /** An error the user's server bounced for a resource that is gone (spec §2.9). */
   | (EventMeta & { type: 'xmpp.bounce'; from: string })
   /**
+   * A MAM query (XEP-0313, spec §3.2) is about to read the room's archive: the room backfills
+   * first where its history is not filled yet. Joined resources are not needed.
+   */
+  | (EventMeta & { type: 'xmpp.archiveQuery'; from: string })
+  /**
    * An iq or message that asks the plugin for something; answered on `reply`. The room makes
    * the `presence` ones itself, from a nick change (spec §2.6).
    */

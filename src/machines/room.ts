@@ -3,6 +3,7 @@
  *
  *   uninitialised ─join→ filling ─→ backfilling ─→ joined ⇄ (greeting | sending | acting)
  *                            └──────────────────→ joined
+ *   joined ─MAM query, history not filled→ backfilling ─→ joined
  *   filling ─error→ failed                              (ends: failed, destroyed)
  *
  * Invariant kept by the runtime: an event is delivered only when the room has no `busy` tag,
@@ -388,6 +389,7 @@ export const roomMachine = setup({
     pendingWantsBackfill: ({ context }) =>
       !context.historyFilled && context.pendingJoins.some((j) => wantsHistory(j.history)),
     hasPendingJoin: ({ context }) => context.pendingJoins.length > 0,
+    isHistoryFilled: ({ context }) => context.historyFilled,
     isFilled: ({ context }) => context.info !== null,
     isNickChange: ({ context, event }) => (event as { nick: string }).nick !== userNick(context),
     canChangeNick: ({ context }) => context.flags.nickChange === true,
@@ -456,6 +458,8 @@ export const roomMachine = setup({
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
+        // never filled: a MAM query reads what was archived before anyone joined
+        'xmpp.archiveQuery': { actions: 'markApplied' },
         'xmpp.request': [
           { guard: 'isLeaveGroup', target: 'calling', actions: 'keepRequest' },
           {
@@ -491,15 +495,19 @@ export const roomMachine = setup({
       entry: 'startBackfill',
       on: {
         // straight to the waiting join's greeting: one microstep, not two through `idle`
-        'runtime.backfilled': {
-          target: 'joined.greeting',
-          actions: ['archiveBackfill', assign({ historyFilled: true })],
-        },
+        // (a backfill for a MAM query has no join waiting)
+        'runtime.backfilled': [
+          { guard: 'hasPendingJoin', target: 'joined.greeting', actions: ['archiveBackfill', assign({ historyFilled: true })] },
+          { target: 'joined', actions: ['archiveBackfill', assign({ historyFilled: true })] },
+        ],
         // §2.4: a backfill that failed counts as done; the room goes on without that history.
-        'runtime.backfillFailed': {
-          target: 'joined.greeting',
-          actions: [{ type: 'warn', params: { msg: 'backfill failed' } }, assign({ historyFilled: true })],
-        },
+        'runtime.backfillFailed': [
+          {
+            guard: 'hasPendingJoin', target: 'joined.greeting',
+            actions: [{ type: 'warn', params: { msg: 'backfill failed' } }, assign({ historyFilled: true })],
+          },
+          { target: 'joined', actions: [{ type: 'warn', params: { msg: 'backfill failed' } }, assign({ historyFilled: true })] },
+        ],
         'runtime.resume': { target: 'backfilling', reenter: true },
       },
     },
@@ -546,6 +554,11 @@ export const roomMachine = setup({
           { actions: 'markApplied' }, // §2.6: status changes are not propagated
         ],
         'xmpp.bounce': { actions: 'removeResource' },
+        // spec §3.2: the archive a MAM query reads is backfilled first (once per room)
+        'xmpp.archiveQuery': [
+          { guard: not('isHistoryFilled'), target: 'backfilling', actions: 'markApplied' },
+          { actions: 'markApplied' },
+        ],
         'xmpp.request': [
           { guard: 'requestFromJoined', target: 'calling', actions: 'keepRequest' },
           { actions: ['refuseNotJoined', 'markApplied'] },

@@ -6,11 +6,12 @@
 import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_XDATA } from './ns.ts';
 import { NS_MODERATE } from './message-moderate.ts';
 import { NS_REACTIONS } from './reactions.ts';
+import { NS_MAM, NS_MAM_EXTENDED } from './mam.ts';
 import { MucType } from '../../legacy/types.ts';
 import type { RoomInfo } from '../../legacy/muc.ts';
 import { xml, type Element } from './stanza.ts';
 
-export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING];
+export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING, NS_MAM, NS_MAM_EXTENDED];
 
 export function writeGatewayInfo(name: string): Element {
   return xml('query', { xmlns: NS_DISCO_INFO },
@@ -39,7 +40,8 @@ export interface RoomDiscoOptions {
 export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: string, opts: RoomDiscoOptions = {}): Element {
   const type = info?.type ?? MucType.CHANNEL;
   const features = [
-    NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, NS_MODERATE, 'muc_persistent', 'muc_unsecured', ...TYPE_FEATURES[type],
+    NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, NS_MODERATE, NS_MAM, NS_MAM_EXTENDED,
+    'muc_persistent', 'muc_unsecured', ...TYPE_FEATURES[type],
   ];
   const field = (v: string, value: string | number | null | undefined) =>
     value === null || value === undefined ? null : xml('field', { var: v }, xml('value', null, String(value)));

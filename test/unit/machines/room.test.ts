@@ -120,6 +120,30 @@ test('history maxstanzas=0 skips both the backfill and the history', async () =>
   assert.deepEqual(h.calls, ['fill', 'history']);
 });
 
+test('a MAM query backfills a room joined without history, once, and greets nobody (spec §3.2)', async () => {
+  const backfilled: LegacyRoomEvent[] = [{
+    type: 'legacy.message', eventId: 'b1', at: AT, participant: { nick: 'juliet' }, body: 'old', legacyId: 'L0', archiveOnly: true,
+  } as unknown as LegacyRoomEvent];
+  const h = harness({ backfill: async () => backfilled });
+  await h.join(GAJIM, { history: { maxstanzas: 0 } });
+  const sentAtJoin = h.sent.length;
+  await h.send({ type: 'xmpp.archiveQuery', from: MOVIM });
+  assert.deepEqual(h.calls, ['fill', 'history', 'backfill']);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+  assert.equal(h.actor.getSnapshot().context.historyFilled, true);
+  assert.deepEqual(kinds(h.sent.slice(sentAtJoin)), ['archive:'], 'the backfill is archived, and no join sequence goes out');
+  await h.send({ type: 'xmpp.archiveQuery', from: MOVIM });
+  assert.deepEqual(h.calls, ['fill', 'history', 'backfill'], 'not twice');
+});
+
+test('a MAM query to a room never joined reads the archive as it is: no fill, no backfill', async () => {
+  const h = harness();
+  await h.send({ type: 'xmpp.archiveQuery', from: GAJIM });
+  assert.deepEqual(h.calls, []);
+  assert.ok(h.actor.getSnapshot().matches('uninitialised'));
+  assert.deepEqual(h.sent, []);
+});
+
 test('a second resource gets its own join sequence; backfill and fill run once', async () => {
   const h = harness();
   await h.join(GAJIM);

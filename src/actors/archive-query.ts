@@ -1,0 +1,106 @@
+/**
+ * A MAM query on a room's archive (XEP-0313, spec §3.2 with DECISIONS 6.2 #10, #19 and 3.2):
+ * the filters pick messages in time order, then RSM (XEP-0059) picks a page. Pages are anchored
+ * on archive ids within the room, never on timestamps, so no message is skipped or repeated
+ * across pages when several share a second. Pure: the caller reads the archive and sends.
+ */
+import type { ArchivedMessage } from '../machines/ports.ts';
+import { XmppError } from '../transport/xmpp/errors.ts';
+import { parseStanza } from '../transport/xmpp/stanza.ts';
+
+export interface ArchiveQuery {
+  /** Only messages from this occupant JID (exact match on the author, spec §3.2). */
+  with?: string;
+  /** Only messages at or after / at or before this time (ms since epoch). */
+  start?: number;
+  end?: number;
+  /** `urn:xmpp:mam:2#extended`: only messages after / before this one, in archive order. */
+  afterId?: string;
+  beforeId?: string;
+  /** Only these messages; every one must be found. */
+  ids?: string[];
+  /** RSM: at most this many messages in the page; none: all. */
+  max?: number;
+  /** RSM `<after>`: the page after this message. */
+  after?: string;
+  /** RSM `<before>`: the page before this message; `true` (an empty `<before/>`): the last page. */
+  before?: string | true;
+  /** `<flip-page/>`: the page's messages newest first. */
+  flip?: boolean;
+}
+
+export interface ArchivePage {
+  /** The page's messages in the order they are sent (oldest first unless flipped). */
+  messages: ArchivedMessage[];
+  /** How many messages the filters select, all pages together (DECISIONS 3.2). */
+  count: number;
+  /** The position of the page's oldest message among them (RSM `<first index>`). */
+  index: number;
+  /** The oldest and newest of the page (RSM `<first>`, `<last>`), in time order whether flipped or not. */
+  first?: string;
+  last?: string;
+  /** No page left in the direction of paging (`<fin complete='true'>`). */
+  complete: boolean;
+}
+
+/** The room's archive in time order (the list holds backfilled messages after live ones), each id once. */
+export function inTimeOrder(all: ArchivedMessage[]): ArchivedMessage[] {
+  const seen = new Set<string>();
+  const unique = all.filter((m) => !seen.has(m.stanzaId) && seen.add(m.stanzaId));
+  const at = new Map(unique.map((m, i) => [m, { ms: Date.parse(m.at), i }]));
+  // equal times keep the archive's order: the order the messages reached the room
+  return unique.sort((a, b) => at.get(a)!.ms - at.get(b)!.ms || at.get(a)!.i - at.get(b)!.i);
+}
+
+/** The page of the room's archive (`all`: what Redis holds and what the job has not committed yet). */
+export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): ArchivePage {
+  const ordered = inTimeOrder(all);
+  const position = new Map(ordered.map((m, i) => [m.stanzaId, i]));
+  const positionOf = (id: string, text = `Message ${id} not found`) => {
+    const p = position.get(id);
+    if (p === undefined) throw new XmppError('item-not-found', text);
+    return p;
+  };
+  const from = q.afterId !== undefined ? positionOf(q.afterId) + 1 : 0;
+  const to = q.beforeId !== undefined ? positionOf(q.beforeId) : ordered.length;
+  const ids = q.ids ? new Set(q.ids) : null;
+  const selected: { m: ArchivedMessage; at: number }[] = [];
+  for (let i = from; i < to; i++) {
+    const m = ordered[i]!;
+    if (ids && !ids.has(m.stanzaId)) continue;
+    const ms = Date.parse(m.at);
+    if ((q.start !== undefined && ms < q.start) || (q.end !== undefined && ms > q.end)) continue;
+    if (q.with !== undefined && authorOf(m) !== q.with) continue;
+    selected.push({ m, at: i });
+  }
+  if (ids && selected.length !== ids.size) {
+    throw new XmppError('item-not-found', 'One of the requested messages IDs could not be found with the given constraints.');
+  }
+
+  // the candidates for the page: after or before the RSM anchor, in the room's archive order
+  let lo = 0; let hi = selected.length;
+  const backwards = q.before !== undefined;
+  if (q.after !== undefined) {
+    const anchor = positionOf(q.after);
+    while (lo < hi && selected[lo]!.at <= anchor) lo++;
+  }
+  if (typeof q.before === 'string') {
+    const anchor = positionOf(q.before);
+    while (hi > lo && selected[hi - 1]!.at >= anchor) hi--;
+  }
+  const max = q.max ?? Infinity;
+  const [start, end] = backwards ? [Math.max(lo, hi - max), hi] : [lo, Math.min(hi, lo + max)];
+  const page = selected.slice(start, end).map((s) => s.m);
+  return {
+    messages: q.flip ? [...page].reverse() : page,
+    count: selected.length,
+    index: start,
+    ...(page.length ? { first: page[0]!.stanzaId, last: page.at(-1)!.stanzaId } : {}),
+    complete: backwards ? start === lo : end === hi,
+  };
+}
+
+/** The occupant JID a message came from: its stanza's `from`. */
+function authorOf(m: ArchivedMessage): string {
+  return String(parseStanza(m.xml).attrs.from ?? '');
+}
