@@ -45,20 +45,33 @@ export interface ArchivePage {
 
 /** The room's archive in time order (the list holds backfilled messages after live ones), each id once. */
 export function inTimeOrder(all: ArchivedMessage[]): ArchivedMessage[] {
+  return timeline(all).map((t) => t.m);
+}
+
+interface Timed { m: ArchivedMessage; ms: number }
+
+function timeline(all: ArchivedMessage[]): Timed[] {
   const seen = new Set<string>();
-  const unique = all.filter((m) => !seen.has(m.stanzaId) && seen.add(m.stanzaId));
-  const at = new Map(unique.map((m, i) => [m, { ms: Date.parse(m.at), i }]));
+  const timed: (Timed & { i: number })[] = [];
+  let sorted = true;
+  for (const m of all) {
+    if (seen.has(m.stanzaId)) continue;
+    seen.add(m.stanzaId);
+    const ms = Date.parse(m.at);
+    if (timed.length && ms < timed.at(-1)!.ms) sorted = false;
+    timed.push({ m, ms, i: timed.length });
+  }
   // equal times keep the archive's order: the order the messages reached the room
-  return unique.sort((a, b) => at.get(a)!.ms - at.get(b)!.ms || at.get(a)!.i - at.get(b)!.i);
+  if (!sorted) timed.sort((a, b) => a.ms - b.ms || a.i - b.i);
+  return timed;
 }
 
 /** The page of the room's archive (`all`: what Redis holds and what the job has not committed yet). */
 export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): ArchivePage {
-  const ordered = inTimeOrder(all);
-  const position = new Map(ordered.map((m, i) => [m.stanzaId, i]));
+  const ordered = timeline(all);
   const positionOf = (id: string, text = `Message ${id} not found`) => {
-    const p = position.get(id);
-    if (p === undefined) throw new XmppError('item-not-found', text);
+    const p = ordered.findIndex((t) => t.m.stanzaId === id);
+    if (p < 0) throw new XmppError('item-not-found', text);
     return p;
   };
   const from = q.afterId !== undefined ? positionOf(q.afterId) + 1 : 0;
@@ -66,9 +79,8 @@ export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): Arch
   const ids = q.ids ? new Set(q.ids) : null;
   const selected: { m: ArchivedMessage; at: number }[] = [];
   for (let i = from; i < to; i++) {
-    const m = ordered[i]!;
+    const { m, ms } = ordered[i]!;
     if (ids && !ids.has(m.stanzaId)) continue;
-    const ms = Date.parse(m.at);
     if ((q.start !== undefined && ms < q.start) || (q.end !== undefined && ms > q.end)) continue;
     if (q.with !== undefined && authorOf(m) !== q.with) continue;
     selected.push({ m, at: i });
@@ -100,7 +112,16 @@ export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): Arch
   };
 }
 
-/** The occupant JID a message came from: its stanza's `from`. */
-function authorOf(m: ArchivedMessage): string {
-  return String(parseStanza(m.xml).attrs.from ?? '');
+/**
+ * The occupant JID a message came from: its stanza's `from`, read from the opening tag without
+ * parsing the stanza (a `with` query over 10,000 messages took 75 ms parsing each).
+ */
+export function authorOf(m: ArchivedMessage): string {
+  const tag = m.xml.slice(0, m.xml.indexOf('>') + 1);
+  const from = FROM.exec(tag);
+  if (from) return unescapeAttr(from[2]!);
+  return String(parseStanza(m.xml).attrs.from ?? ''); // a spelling the writers do not use
 }
+const FROM = /\sfrom=(["'])(.*?)\1/;
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const unescapeAttr = (v: string) => (v.includes('&') ? v.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ENTITIES[e]!) : v);
