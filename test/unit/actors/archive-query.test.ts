@@ -82,3 +82,10 @@ test('unknown ids are item-not-found, within this room only', () => {
   notFound({ ids: ['a', 'zz'] }, 'One of the requested messages IDs could not be found with the given constraints.');
   notFound({ ids: ['a'], with: `${ROOM}/alice` }, 'One of the requested messages IDs could not be found with the given constraints.');
 });
+
+test('with matches an author whose nick the stanza escapes, in either quote style', () => {
+  const escaped = { ...msg('x', 70), xml: `<message type="groupchat" from="${ROOM}/o&apos;brien &amp; co"><body>x</body></message>` };
+  const single = { ...msg('y', 80), xml: `<message from='${ROOM}/bob' type='groupchat'><body>y</body></message>` };
+  assert.deepEqual(selectArchivePage([...ARCHIVE, escaped, single], { with: `${ROOM}/o'brien & co` }).messages.map((m) => m.stanzaId), ['x']);
+  assert.deepEqual(selectArchivePage([...ARCHIVE, escaped, single], { with: `${ROOM}/bob` }).messages.map((m) => m.stanzaId), ['a', 'c', 'f', 'y']);
+});
