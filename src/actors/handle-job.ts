@@ -11,7 +11,9 @@ import type { MailboxJob, Mailboxes } from '../transport/mailbox.ts';
 import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
-import { readRoomRequest } from '../transport/xmpp/muc-admin.ts';
+import { NS_MUC_ADMIN, readAdminList, readRoomRequest } from '../transport/xmpp/muc-admin.ts';
+import { affiliationList } from '../machines/room.effects.ts';
+import type { MucAffiliation } from '../legacy/types.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
@@ -238,6 +240,8 @@ export function createJobHandler(deps: HandlerDeps) {
     }
     const mam = readMamRequest(stanza);
     if (mam) return answerMam(stanza, mam, session, legacyId, meta, ctx);
+    const listed = readAdminList(stanza);
+    if (listed) return answerAdminList(stanza, listed, session, legacyId, meta, ctx);
     const call = readRoomRequest(stanza) ?? readModeration(stanza);
     if (!call) throw new XmppError('service-unavailable');
     return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
@@ -285,6 +289,25 @@ export function createJobHandler(deps: HandlerDeps) {
     const room = bareJid(String(iq.attrs.to));
     for (const m of page.messages) ctx.send(writeMamResult(room, from, request.queryId, m));
     ctx.send(result(iq, writeMamFin(page, (session.plugin.muc as typeof LegacyMUC).STABLE_ARCHIVE)));
+  }
+
+  /**
+   * An admin list (spec §3.3): the participants with an affiliation, once the room is filled
+   * (a room never joined fills for it, without presences); the plugin's refusal of the fill
+   * is the answer's error.
+   */
+  async function answerAdminList(
+    iq: Element, affiliation: MucAffiliation, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime,
+  ): Promise<void> {
+    const room = await roomOf(ctx, session, legacyId);
+    await ctx.deliver(room, merge(meta, { type: 'xmpp.fill' as const, from: String(iq.attrs.from) }));
+    await knownRoom(ctx, session, legacyId); // at rest again: filled, or failed
+    const { context } = room.actor.getSnapshot();
+    if (!context.info) {
+      const error = context.error ?? { condition: 'item-not-found' as const, text: undefined };
+      throw new XmppError(error.condition, error.text);
+    }
+    ctx.send(result(iq, xml('query', { xmlns: NS_MUC_ADMIN }, ...affiliationList(context, affiliation).map(({ nick, affiliation: a, role, jid }) => xml('item', { nick, affiliation: a, role, jid })))));
   }
 
   /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */

@@ -84,6 +84,11 @@ export type XmppRoomEvent =
    */
   | (EventMeta & { type: 'xmpp.archiveQuery'; from: string })
   /**
+   * A request needs the room's participants (an admin list, spec §3.3): a room never filled
+   * fills first, without presences.
+   */
+  | (EventMeta & { type: 'xmpp.fill'; from: string })
+  /**
    * An iq or message that asks the plugin for something; answered on `reply`. The room makes
    * the `presence` ones itself, from a nick change (spec §2.6).
    */

@@ -3,7 +3,7 @@
  * `RoomPort`. Bound once per worker: `roomMachine.provide({ actions: roomEffects(port) })`.
  * Messages and what is fastened to them are in `room.messages.ts`.
  */
-import { MucType } from '../legacy/types.ts';
+import { MucType, type MucAffiliation } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { LegacyRoomEvent } from './events.ts';
 import type { ArchivedMessage, MessageIntent, OccupantItem, PresenceIntent, RoomPort } from './ports.ts';
@@ -23,6 +23,18 @@ function occupantItem(c: RoomContext, p: Participant): OccupantItem {
   const item: OccupantItem = { affiliation: p.affiliation, role: p.role };
   if (!isAnonymous(c) && p.contactId) item.jid = `${p.contactId}@${c.jid.split('@')[1]}`;
   return item;
+}
+
+/**
+ * An admin list (XEP-0045 §9.5, spec §3.3): the participants with `affiliation`, the user
+ * among them, each with its nick and role, and its real JID where the room shows them.
+ */
+export function affiliationList(c: RoomContext, affiliation: MucAffiliation): (OccupantItem & { nick: string })[] {
+  const items = c.participants.filter((p) => p.affiliation === affiliation).map((p) => ({ nick: p.nick, ...occupantItem(c, p) }));
+  if (c.self.affiliation === affiliation) {
+    items.push({ nick: userNick(c), affiliation, role: c.self.role, ...(!isAnonymous(c) ? { jid: c.user } : {}) });
+  }
+  return items;
 }
 
 function occupantPresence(c: RoomContext, p: Participant, to: string): PresenceIntent {

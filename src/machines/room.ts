@@ -4,6 +4,7 @@
  *   uninitialised ─join→ filling ─→ backfilling ─→ joined ⇄ (greeting | sending | acting)
  *                            └──────────────────→ joined
  *   joined ─MAM query, history not filled→ backfilling ─→ joined
+ *   uninitialised ─admin list→ filling ─→ joined (no resource joined)
  *   filling ─error→ failed                              (ends: failed, destroyed)
  *
  * Invariant kept by the runtime: an event is delivered only when the room has no `busy` tag,
@@ -460,6 +461,8 @@ export const roomMachine = setup({
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
         // never filled: a MAM query reads what was archived before anyone joined
         'xmpp.archiveQuery': { actions: 'markApplied' },
+        // spec §3.3: an admin list fills the room, with no join to answer
+        'xmpp.fill': { target: 'filling', actions: 'markApplied' },
         'xmpp.request': [
           { guard: 'isLeaveGroup', target: 'calling', actions: 'keepRequest' },
           {
@@ -554,6 +557,7 @@ export const roomMachine = setup({
           { actions: 'markApplied' }, // §2.6: status changes are not propagated
         ],
         'xmpp.bounce': { actions: 'removeResource' },
+        'xmpp.fill': { actions: 'markApplied' },
         // spec §3.2: the archive a MAM query reads is backfilled first (once per room)
         'xmpp.archiveQuery': [
           { guard: not('isHistoryFilled'), target: 'backfilling', actions: 'markApplied' },

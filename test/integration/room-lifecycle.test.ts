@@ -29,6 +29,8 @@ const WORLD = {
     { id: 'attic', name: 'Attic', type: 'group', participants: [{ nick: 'bob' }] },
     { id: 'den', name: 'Den', type: 'group', participants: [{ nick: 'bob' }] },
     { id: 'cellar', name: 'Cellar', type: 'group', participants: [{ nick: 'bob' }] },
+    // never joined: its admin lists fill it
+    { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave', affiliation: 'admin' }, { nick: 'erin' }] },
   ],
 };
 
@@ -70,6 +72,32 @@ describe('room lifecycle', () => {
     await join('j1');
     const after = await romeo.iq(xml('iq', { type: 'get', to: `${LOBBY}/romeo` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     assert.equal(after.attrs.type, 'result');
+  });
+
+  test('admin lists by affiliation: the participants with it, the user among them; a room never joined fills for them', async () => {
+    const list = async (room: string, affiliation: string) => {
+      const res = await romeo.iq(xml('iq', { type: 'get', to: room }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation }))));
+      assert.equal(res.attrs.type, 'result', res.toString());
+      return res.getChild('query', MUC_ADMIN)!.getChildren('item').map((i) => i.attrs);
+    };
+    // the lobby is a CHANNEL: no real JIDs
+    assert.deepEqual(await list(LOBBY, 'owner'), [{ nick: 'alice', affiliation: 'owner', role: 'moderator' }]);
+    assert.deepEqual(await list(LOBBY, 'member'), [
+      { nick: 'bob', affiliation: 'member', role: 'participant' }, { nick: 'carol', affiliation: 'member', role: 'participant' },
+      { nick: 'romeo', affiliation: 'member', role: 'participant' },
+    ]);
+    assert.deepEqual(await list(LOBBY, 'outcast'), []);
+    // a GROUP shows the user's real JID; filling it for the list sent no presence
+    const gallery = `gallery@${GW}`;
+    assert.deepEqual(await list(gallery, 'admin'), [{ nick: 'dave', affiliation: 'admin', role: 'participant' }]);
+    assert.deepEqual(await list(gallery, 'member'), [
+      { nick: 'erin', affiliation: 'member', role: 'participant' }, { nick: 'romeo', affiliation: 'member', role: 'participant', jid: romeo.bareJid },
+    ]);
+    assert.ok(!romeo.unconsumed().some((el) => String(el.attrs.from ?? '').startsWith(gallery)), 'no presence from a room not joined');
+    const byRole = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { role: 'moderator' }))));
+    assert.deepEqual([byRole.attrs.type, condition(byRole)], ['error', 'bad-request']);
+    const unknown = await romeo.iq(xml('iq', { type: 'get', to: `nowhere@${GW}` }, xml('query', { xmlns: MUC_ADMIN }, xml('item', { affiliation: 'owner' }))));
+    assert.deepEqual([unknown.attrs.type, condition(unknown)], ['error', 'item-not-found']);
   });
 
   test('a kick from XMPP goes through the network and comes back as a 307 presence', async () => {
@@ -161,8 +189,9 @@ describe('room lifecycle', () => {
 
   test('a hibernated room leaves memory and comes back on the next event, as it was', async () => {
     const first = await join('j2');
-    assert.ok(gw.gateway.worker!.liveRooms() >= 1);
-    assert.equal(await gw.gateway.worker!.hibernateIdle(0), 1);
+    const live = gw.gateway.worker!.liveRooms(); // the lobby, and the gallery filled for its admin lists
+    assert.ok(live >= 1);
+    assert.equal(await gw.gateway.worker!.hibernateIdle(0), live);
     assert.equal(gw.gateway.worker!.liveRooms(), 0);
     await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'carol', body: 'still here?' });
     const msg = await romeo.next((el) => el.getChildText('body') === 'still here?');

@@ -1,7 +1,8 @@
 /**
  * Requests to a room that a plugin hook decides: muc#admin kick, role and affiliation changes
  * (XEP-0045 §8.2–§8.6, §9), muc#owner destruction (§10.9) and leaving a group for good with
- * registration `<remove/>` (spec §2.12). Not yet: admin list queries (§9.5), config forms (§10.2).
+ * registration `<remove/>` (spec §2.12), and the admin lists by affiliation (§9.5, spec §3.3).
+ * Not yet: config forms (§10.2).
  */
 import type { HookCall } from '../../machines/events.ts';
 import type { MucAffiliation, MucRole } from '../../legacy/types.ts';
@@ -15,11 +16,23 @@ const AFFILIATIONS: MucAffiliation[] = ['owner', 'admin', 'member', 'outcast', '
 /** XEP-0045 §8.3–§8.6, §9.6–§9.7: voice and moderator, granted or revoked; `none` is a kick. */
 const ROLES: Exclude<MucRole, 'none'>[] = ['moderator', 'participant', 'visitor'];
 
+/**
+ * The affiliation an admin list query asks for (XEP-0045 §9.5, §10.5, spec §3.3: any
+ * affiliation), or null when the iq is no such query. A list by role is not supported.
+ */
+export function readAdminList(iq: Element): MucAffiliation | null {
+  const admin = iq.getChild('query', NS_MUC_ADMIN);
+  if (!admin || iq.attrs.type !== 'get') return null;
+  const affiliation = admin.getChild('item')?.attrs.affiliation;
+  if (!AFFILIATIONS.includes(affiliation)) throw new XmppError('bad-request', 'An admin list is asked for by affiliation');
+  return affiliation as MucAffiliation;
+}
+
 /** The hook an iq to a room asks for, or null when it is not such a request. */
 export function readRoomRequest(iq: Element): HookCall | null {
   const admin = iq.getChild('query', NS_MUC_ADMIN);
   if (admin) {
-    if (iq.attrs.type !== 'set') throw new XmppError('feature-not-implemented', 'Admin lists are not available yet');
+    if (iq.attrs.type !== 'set') throw new XmppError('bad-request', 'An admin list is asked for by affiliation');
     const items = admin.getChildren('item');
     if (items.length !== 1) throw new XmppError('bad-request', 'One item per request');
     const item = items[0]!;

@@ -144,6 +144,19 @@ test('a MAM query to a room never joined reads the archive as it is: no fill, no
   assert.deepEqual(h.sent, []);
 });
 
+test('an admin list fills a room never joined, without presences; a filled room is not filled again (spec §3.3)', async () => {
+  const h = harness();
+  await h.send({ type: 'xmpp.fill', from: GAJIM });
+  assert.deepEqual(h.calls, ['fill']);
+  assert.deepEqual(h.sent, []);
+  assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
+  assert.deepEqual(h.actor.getSnapshot().context.resources, []);
+  assert.deepEqual(h.actor.getSnapshot().context.participants.map((p) => [p.nick, p.affiliation]), [['juliet', 'owner'], ['nurse', 'member']]);
+  await h.send({ type: 'xmpp.fill', from: GAJIM });
+  await h.join();
+  assert.deepEqual(h.calls, ['fill', 'backfill', 'history'], 'the join then needs no fill');
+});
+
 test('a second resource gets its own join sequence; backfill and fill run once', async () => {
   const h = harness();
   await h.join(GAJIM);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readRoomRequest } from '../../../../src/transport/xmpp/muc-admin.ts';
+import { readAdminList, readRoomRequest } from '../../../../src/transport/xmpp/muc-admin.ts';
 import { XmppError } from '../../../../src/transport/xmpp/errors.ts';
 import { parseStanza } from '../../../../src/transport/xmpp/stanza.ts';
 
@@ -29,9 +29,18 @@ test('reads a kick (role none) and an affiliation change, which wins over a role
   });
 });
 
-test('refuses an unknown role, an item without a nick, and admin list queries', () => {
+test('refuses an unknown role, an item without a nick, and a list by role (spec §3.3: bad-request)', () => {
   const is = (condition: string) => (err: unknown) => err instanceof XmppError && err.condition === condition;
   assert.throws(() => readRoomRequest(admin('<item nick="thirdwitch" role="overlord"/>')), is('feature-not-implemented'));
   assert.throws(() => readRoomRequest(admin('<item role="moderator"/>')), is('bad-request'));
-  assert.throws(() => readRoomRequest(admin('<item role="moderator"/>', 'get')), is('feature-not-implemented'));
+  assert.throws(() => readRoomRequest(admin('<item role="moderator"/>', 'get')), is('bad-request'));
+});
+
+test('reads an admin list query by affiliation (XEP-0045 §9.5, §10.5); a list by role, or none, is a bad request', () => {
+  assert.equal(readAdminList(admin('<item affiliation="outcast"/>', 'get')), 'outcast');
+  assert.equal(readAdminList(admin('<item affiliation="owner"/>', 'get')), 'owner');
+  assert.equal(readAdminList(admin('<item affiliation="outcast"/>', 'set')), null, 'a set is a change, not a list');
+  for (const item of ['<item role="moderator"/>', '<item affiliation="king"/>', '']) {
+    assert.throws(() => readAdminList(admin(item, 'get')), (e) => e instanceof XmppError && e.condition === 'bad-request', item);
+  }
 });
