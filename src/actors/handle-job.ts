@@ -11,9 +11,8 @@ import type { MailboxJob, Mailboxes } from '../transport/mailbox.ts';
 import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
-import { NS_MUC_ADMIN, readAdminList, readRoomRequest } from '../transport/xmpp/muc-admin.ts';
+import { NS_MUC_ADMIN, isConfigFormRequest, readAdminList, readRoomRequest, writeConfigForm } from '../transport/xmpp/muc-admin.ts';
 import { affiliationList } from '../machines/room.effects.ts';
-import type { MucAffiliation } from '../legacy/types.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
@@ -241,7 +240,15 @@ export function createJobHandler(deps: HandlerDeps) {
     const mam = readMamRequest(stanza);
     if (mam) return answerMam(stanza, mam, session, legacyId, meta, ctx);
     const listed = readAdminList(stanza);
-    if (listed) return answerAdminList(stanza, listed, session, legacyId, meta, ctx);
+    if (listed) {
+      const context = await filledRoom(stanza, session, legacyId, meta, ctx);
+      return ctx.send(result(stanza, xml('query', { xmlns: NS_MUC_ADMIN },
+        ...affiliationList(context, listed).map(({ nick, affiliation, role, jid }) => xml('item', { nick, affiliation, role, jid })))));
+    }
+    if (isConfigFormRequest(stanza)) {
+      const { info } = await filledRoom(stanza, session, legacyId, meta, ctx);
+      return ctx.send(result(stanza, writeConfigForm(info!, (session.plugin.muc as typeof LegacyMUC).HAS_DESCRIPTION)));
+    }
     const call = readRoomRequest(stanza) ?? readModeration(stanza);
     if (!call) throw new XmppError('service-unavailable');
     return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
@@ -292,13 +299,11 @@ export function createJobHandler(deps: HandlerDeps) {
   }
 
   /**
-   * An admin list (spec §3.3): the participants with an affiliation, once the room is filled
-   * (a room never joined fills for it, without presences); the plugin's refusal of the fill
-   * is the answer's error.
+   * The room's context once it is filled, for what needs its participants or information (an
+   * admin list, the configuration form, spec §3.3, §3.4): a room never joined fills for it,
+   * without presences; the plugin's refusal of the fill is the answer's error.
    */
-  async function answerAdminList(
-    iq: Element, affiliation: MucAffiliation, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime,
-  ): Promise<void> {
+  async function filledRoom(iq: Element, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime) {
     const room = await roomOf(ctx, session, legacyId);
     await ctx.deliver(room, merge(meta, { type: 'xmpp.fill' as const, from: String(iq.attrs.from) }));
     await knownRoom(ctx, session, legacyId); // at rest again: filled, or failed
@@ -307,7 +312,7 @@ export function createJobHandler(deps: HandlerDeps) {
       const error = context.error ?? { condition: 'item-not-found' as const, text: undefined };
       throw new XmppError(error.condition, error.text);
     }
-    ctx.send(result(iq, xml('query', { xmlns: NS_MUC_ADMIN }, ...affiliationList(context, affiliation).map(({ nick, affiliation: a, role, jid }) => xml('item', { nick, affiliation: a, role, jid })))));
+    return context;
   }
 
   /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */

@@ -422,6 +422,9 @@ export class Rooms {
         return muc.session.onNickChange(muc, call.nick);
       case 'destroy':
         return muc.onDestroyRequest(call.reason);
+      case 'setConfig':
+        if (call.name === null && call.description === null) return; // a cancelled form changes nothing
+        return muc.onSetConfig(call.name, (muc.constructor as typeof LegacyMUC).HAS_DESCRIPTION ? call.description : null);
       case 'leaveGroup':
         return muc.session.onLeaveGroup(room.legacyId);
       case 'moderate':

@@ -171,6 +171,16 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     this.emit({ type: 'legacy.rename', from: oldNickname, to: newNickname });
   }
 
+  /**
+   * Call when the network renamed the room or changed its description (after `onSetConfig`, or
+   * on its own): joined resources get the 104 notice, and the room's disco shows the change.
+   */
+  updateRoomInfo(change: { name?: string; description?: string }): void {
+    if (change.name !== undefined) this.name = change.name;
+    if (change.description !== undefined) this.description = change.description;
+    this.emit({ type: 'legacy.info', ...change });
+  }
+
   /** Call when the subject changed and no participant is known to have done it. */
   setSubject(subject: string, opts: { setter?: string | null; when?: Date } = {}): void {
     this.emit({

@@ -57,6 +57,8 @@ export type HookCall =
   /** XEP-0045 §7.6: the user's new nickname, for plugins that implement `onNickChange` (DECISIONS). */
   | { hook: 'nickChange'; nick: string }
   | { hook: 'destroy'; reason: string | null }
+  /** muc#owner: the room's name and description from the configuration form (null: not in it, spec §3.4). */
+  | { hook: 'setConfig'; name: string | null; description: string | null }
   | { hook: 'leaveGroup' }
   /** XEP-0425: remove a message for everyone; `id` is its stanza-id (spec §3.3). */
   | { hook: 'moderate'; id: string; reason: string | null };
@@ -115,6 +117,8 @@ export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.privateMessage'; from: string; id?: string; nick: string; body: string });
 
 export type LegacyRoomEvent =
+  /** The network renamed the room or changed its description (`LegacyMUC.updateRoomInfo`, spec §3.5). */
+  | (EventMeta & { type: 'legacy.info'; name?: string; description?: string })
   | (EventMeta & {
       type: 'legacy.message'; participant: ParticipantInit; body: string; legacyId?: string;
       /** The XMPP id of `legacyId` (the session's `legacyToXmppMsgId`), stamped by the runtime. */

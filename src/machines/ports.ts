@@ -81,6 +81,8 @@ export interface MessageIntent {
   hint?: 'store' | 'no-store';
   /** XEP-0045 §7.5: a private message from an occupant carries an empty muc#user `<x/>`. */
   private?: boolean;
+  /** XEP-0045 status codes in a muc#user `<x/>` (104: the room's configuration changed, §10.2.1). */
+  codes?: number[];
 }
 
 /** The reflection of a user's own groupchat message (spec §3.13), keeping the client's payload. */

@@ -195,6 +195,15 @@ export function roomEffects(port: RoomPort) {
       port.message(subjectMessage(next, c.resources, `subject-${e.eventId}`));
     },
 
+    /** Spec §3.5: a name or description change is a 104 notice from the room (not archived). */
+    announceInfoChange: ({ context: c, event }: Args) => {
+      if (!c.info || !c.resources.length) return;
+      port.message({
+        to: c.resources, room: c.jid, nick: null, type: 'groupchat', codes: [104],
+        stanzaId: `config-${(event as { eventId: string }).eventId}`, occupantId: 'room',
+      });
+    },
+
     /** §2.15 rename: unavailable 303 with the new nick from the old JID, then available from the new. */
     announceRename: ({ context: c, event }: Args) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;

@@ -272,6 +272,7 @@ export const roomMachine = setup({
     announcePresence: notBound('announcePresence'),
     announceLeave: notBound('announceLeave'),
     announceSubject: notBound('announceSubject'),
+    announceInfoChange: notBound('announceInfoChange'),
     announceRename: notBound('announceRename'),
     announceSelfPresence: notBound('announceSelfPresence'),
     announceSelfRename: notBound('announceSelfRename'),
@@ -364,6 +365,14 @@ export const roomMachine = setup({
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.subject' }>;
       if (!context.info) return appliedNoted(context, event);
       return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at }, ...appliedNoted(context, event) };
+    }),
+    applyInfo: assign(({ context, event }) => {
+      const { name, description } = event as Extract<LegacyRoomEvent, { type: 'legacy.info' }>;
+      if (!context.info) return appliedNoted(context, event);
+      return {
+        info: { ...context.info, ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) },
+        ...appliedNoted(context, event),
+      };
     }),
     applyRename: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
@@ -459,6 +468,8 @@ export const roomMachine = setup({
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
+        // not filled yet: the fill reads the room's information as it is then
+        'legacy.info': { actions: 'markApplied' },
         // never filled: a MAM query reads what was archived before anyone joined
         'xmpp.archiveQuery': { actions: 'markApplied' },
         // spec §3.3: an admin list fills the room, with no join to answer
@@ -542,6 +553,7 @@ export const roomMachine = setup({
         ],
         'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant'] },
         'legacy.subject': { actions: ['announceSubject', 'applySubject'] },
+        'legacy.info': { actions: ['announceInfoChange', 'applyInfo'] },
         'legacy.rename': [
           { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename'] },
           { actions: ['announceRename', 'applyRename'] },

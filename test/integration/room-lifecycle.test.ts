@@ -100,6 +100,35 @@ describe('room lifecycle', () => {
     assert.deepEqual([unknown.attrs.type, condition(unknown)], ['error', 'item-not-found']);
   });
 
+  test('the configuration form: its name and description, changed through the network, announced with 104 (spec §3.4, §3.5)', async () => {
+    const form = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: MUC_OWNER })));
+    assert.equal(form.attrs.type, 'result', form.toString());
+    const value = (x: Element, name: string) => x.getChildren('field').find((f) => f.attrs.var === name)?.getChildText('value');
+    const x = form.getChild('query', MUC_OWNER)!.getChild('x', 'jabber:x:data')!;
+    assert.deepEqual([x.attrs.type, value(x, 'FORM_TYPE'), value(x, 'muc#roomconfig_roomname'), value(x, 'muc#roomconfig_roomdesc')],
+      ['form', 'http://jabber.org/protocol/muc#roomconfig', 'Lobby', '']);
+
+    const field = (name: string, v: string) => xml('field', { var: name }, xml('value', {}, v));
+    const set = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+      field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'), field('muc#roomconfig_roomname', 'Great Hall'),
+      field('muc#roomconfig_roomdesc', 'Where everyone meets')))));
+    assert.equal(set.attrs.type, 'result', set.toString());
+    const notice = await romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined);
+    assert.deepEqual(codes(notice), [104]);
+    assert.equal(notice.getChild('body'), undefined);
+    const room = (await gw.demo('GET', '/demo/rooms/lobby')).json as { name: string; description: string };
+    assert.deepEqual([room.name, room.description], ['Great Hall', 'Where everyone meets']);
+    const info = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.equal(info.getChild('query')!.getChild('identity')!.attrs.name, 'Great Hall');
+
+    // the network renaming the room on its own is announced the same way
+    assert.equal((await gw.demo('POST', '/demo/rooms/lobby/info', { name: 'Lobby' })).status, 204);
+    const again = await romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined);
+    assert.deepEqual(codes(again), [104]);
+    const empty = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MUC_OWNER })));
+    assert.deepEqual([empty.attrs.type, condition(empty)], ['error', 'bad-request']);
+  });
+
   test('a kick from XMPP goes through the network and comes back as a 307 presence', async () => {
     const res = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MUC_ADMIN },
       xml('item', { nick: 'bob', role: 'none' }, xml('reason', {}, 'spam')))));

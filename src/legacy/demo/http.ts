@@ -18,6 +18,7 @@
  *   POST   /demo/rooms/{id}/participants/{nick}/displayed  {id}                     204
  *   POST   /demo/rooms/{id}/private               {from, to: user JID, body}        201 {id}
  *   POST   /demo/rooms/{id}/subject               {subject, by?}                    204
+ *   POST   /demo/rooms/{id}/info                  {name?, description?}             204
  *   POST   /demo/rooms/{id}/rename                {from, to}                        204
  *
  * The edit, deletion, reaction, chat state, marker and private message writes take an optional
@@ -70,6 +71,7 @@ const chatStateBody = z.object({ state: z.enum(['active', 'composing', 'paused',
 const displayedBody = z.object({ id: z.string().min(1), jid });
 const privateBody = z.object({ from: z.string().min(1), to: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional(), jid });
 const subjectBody = z.object({ subject: z.string(), by: z.string().min(1).optional() });
+const infoBody = z.object({ name: z.string().min(1).optional(), description: z.string().optional() });
 const renameBody = z.object({ from: z.string().min(1), to: z.string().min(1) });
 
 class HttpError extends Error {
@@ -176,6 +178,7 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
       return reply(res, 201, network.sendFromUser(roomId!, jid, nick, body, id, { ...(url ? { url } : {}), ...(replyTo ? { replyTo } : {}) }));
     }
     case 'POST {id}/subject': network.setSubject(roomId!, parse(subjectBody, await readJson(req))); return reply(res, 204);
+    case 'POST {id}/info': network.configure(roomId!, parse(infoBody, await readJson(req))); return reply(res, 204);
     case 'POST {id}/rename': {
       const { from, to } = parse(renameBody, await readJson(req));
       network.rename(roomId!, from, to);
@@ -185,7 +188,7 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
   const known = [
     '', '{id}', '{id}/messages', '{id}/messages/{msg}', '{id}/messages/{msg}/reactions', '{id}/messages/{msg}/moderate',
     '{id}/participants', '{id}/participants/{nick}', '{id}/participants/{nick}/presence', '{id}/participants/{nick}/chatstate',
-    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
+    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/info', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
   ];
   if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, `no route ${req.method} ${url.pathname}`);

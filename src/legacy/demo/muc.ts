@@ -54,6 +54,16 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
     }
   }
 
+  /** Called when the user submits the room's configuration: the network renames it and tells every member. */
+  override async onSetConfig(name: string | null, description: string | null): Promise<void> {
+    this.checkMember();
+    try {
+      this.session.shared.network.configure(this.legacyId, { ...(name !== null ? { name } : {}), ...(description !== null ? { description } : {}) });
+    } catch (err) {
+      throw toXmppError(err);
+    }
+  }
+
   /** Called when the user changes the subject: the network tells every member, the user included. */
   override async onSetSubject(subject: string): Promise<void> {
     this.checkMember();

@@ -177,6 +177,9 @@ export class DemoNetwork {
       case 'subject':
         Object.assign(room!.info, { subject: e.subject, subjectSetter: e.by ?? null, subjectDate: e.date });
         break;
+      case 'info':
+        Object.assign(room!.info, { name: e.name, description: e.description });
+        break;
       case 'rename':
         room!.participants = new Map([...room!.participants].map(([nick, p]): [string, DemoParticipant] => (nick === e.from ? [e.to, { ...p, nick: e.to }] : [nick, p])));
         break;
@@ -335,6 +338,14 @@ export class DemoNetwork {
     if (!room.participants.delete(nick)) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
     const kind = opts.kick ? 'kick' : opts.ban ? 'ban' : 'leave';
     this.deliver({ type: 'participantLeft', roomId, nick, kind, ...(opts.reason ? { reason: opts.reason } : {}) });
+  }
+
+  /** The room is renamed, or its description changes. */
+  configure(roomId: string, change: { name?: string; description?: string }): void {
+    const room = this.get(roomId);
+    if (change.name !== undefined && !change.name.trim()) throw new DemoError(400, 'a room name cannot be empty');
+    Object.assign(room.info, change);
+    this.deliver({ type: 'info', roomId, name: room.info.name, description: room.info.description });
   }
 
   /** The subject changes; `by` is the nickname of whoever changed it, if anyone. */

@@ -116,6 +116,11 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     this.forward('DELETE', `/demo/rooms/${encodeURIComponent(roomId)}/participants/${encodeURIComponent(nick)}?${q}`);
   }
 
+  override configure(roomId: string, change: { name?: string; description?: string }): void {
+    this.info(roomId);
+    this.forward('POST', `${this.path(roomId)}/info`, change);
+  }
+
   override setSubject(roomId: string, change: { subject: string; by?: string }): void {
     this.info(roomId);
     this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/subject`, change);

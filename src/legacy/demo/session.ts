@@ -224,6 +224,9 @@ export class DemoSession extends BaseSession<DemoShared> {
       case 'subject':
         muc.setSubject(event.subject, { setter: event.by ?? null, when: new Date(event.date) });
         break;
+      case 'info':
+        muc.updateRoomInfo({ name: event.name, description: event.description });
+        break;
       case 'rename':
         muc.renameParticipant(event.from, event.to);
         break;

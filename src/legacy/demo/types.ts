@@ -25,6 +25,8 @@ export type DemoEvent =
   | { type: 'participantJoined'; roomId: string; nick: string; role: MucRole; affiliation: MucAffiliation }
   | { type: 'participantLeft'; roomId: string; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string }
   | { type: 'subject'; roomId: string; subject: string; by?: string; date: string }
+  /** The room's name or description changed (both as they are now). */
+  | { type: 'info'; roomId: string; name: string; description: string }
   | { type: 'rename'; roomId: string; from: string; to: string }
   /** A room the user is a member of was created. */
   | { type: 'roomCreated'; roomId: string; name: string }

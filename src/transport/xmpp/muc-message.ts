@@ -107,6 +107,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
   if (m.markable) el.cnode(writeMarkable());
   if (m.hint) el.cnode(writeHint(m.hint));
   if (m.private) el.cnode(xml('x', { xmlns: NS_MUC_USER }));
+  if (m.codes?.length) el.cnode(xml('x', { xmlns: NS_MUC_USER }, ...m.codes.map((code) => xml('status', { code }))));
   if (m.delay) el.cnode(xml('delay', { xmlns: NS_DELAY, stamp: m.delay.stamp, from: m.delay.from }));
   if (m.stanzaId) el.cnode(xml('stanza-id', { xmlns: NS_SID, by: m.room, id: m.stanzaId }));
   if (m.occupantId) el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: m.occupantId }));
@@ -120,7 +121,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
  */
 export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
   if (m.type === 'error' || m.reply || m.retract || m.replace || m.reactions || m.oob || m.moderated || m.displayed
-    || m.hint || m.private) return writeMessage(m, to).toString();
+    || m.hint || m.private || m.codes) return writeMessage(m, to).toString();
   // one template per element rather than xmlString's attribute objects: 1.2 KB allocated per
   // message instead of 2.3 (W2 writes two per message), the same XML (unit-tested)
   let children = '';

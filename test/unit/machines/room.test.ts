@@ -157,6 +157,21 @@ test('an admin list fills a room never joined, without presences; a filled room 
   assert.deepEqual(h.calls, ['fill', 'backfill', 'history'], 'the join then needs no fill');
 });
 
+test('the network renaming the room: a 104 notice to each joined resource, and the new name kept (spec §3.5)', async () => {
+  const h = harness();
+  await h.send({ type: 'legacy.info', name: 'Balcony' }); // not filled yet: the fill reads it
+  assert.deepEqual(h.sent, []);
+  await h.join();
+  await h.join(MOVIM);
+  const before = h.sent.length;
+  await h.send({ type: 'legacy.info', name: 'Balcony', description: 'Where it happens' });
+  assert.deepEqual(h.sent.slice(before), [['message', {
+    to: [GAJIM, MOVIM], room: R, nick: null, type: 'groupchat', codes: [104], stanzaId: 'config-e4', occupantId: 'room',
+  }]]);
+  const { info } = h.actor.getSnapshot().context;
+  assert.deepEqual([info!.name, info!.description], ['Balcony', 'Where it happens']);
+});
+
 test('a second resource gets its own join sequence; backfill and fill run once', async () => {
   const h = harness();
   await h.join(GAJIM);

@@ -241,3 +241,11 @@ test('the fast message writer gives the same XML as the element tree, escaping i
     `<message from="${R}/juliet" to="${TO}" id="m1" type="groupchat"><body>x&lt;y</body><stanza-id xmlns="urn:xmpp:sid:0" by="${R}" id="s1"/></message>`,
   );
 });
+
+test('a 104 notice from the room: the status code in a muc#user x, no body (spec §3.5)', () => {
+  const m = { room: R, nick: null, type: 'groupchat' as const, codes: [104], stanzaId: 'config-1', occupantId: 'room' };
+  const expected = `<message from="${R}" to="romeo@montague.lit/gajim" type="groupchat"><x xmlns="http://jabber.org/protocol/muc#user"><status code="104"/></x>`
+    + `<stanza-id xmlns="urn:xmpp:sid:0" by="${R}" id="config-1"/><occupant-id xmlns="urn:xmpp:occupant-id:0" id="room"/></message>`;
+  assert.equal(writeMessage(m, 'romeo@montague.lit/gajim').toString(), expected);
+  assert.equal(messageXml(m, 'romeo@montague.lit/gajim'), expected);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readAdminList, readRoomRequest } from '../../../../src/transport/xmpp/muc-admin.ts';
+import { isConfigFormRequest, readAdminList, readRoomRequest, writeConfigForm } from '../../../../src/transport/xmpp/muc-admin.ts';
 import { XmppError } from '../../../../src/transport/xmpp/errors.ts';
 import { parseStanza } from '../../../../src/transport/xmpp/stanza.ts';
 
@@ -43,4 +43,34 @@ test('reads an admin list query by affiliation (XEP-0045 §9.5, §10.5); a list 
   for (const item of ['<item role="moderator"/>', '<item affiliation="king"/>', '']) {
     assert.throws(() => readAdminList(admin(item, 'get')), (e) => e instanceof XmppError && e.condition === 'bad-request', item);
   }
+});
+
+const owner = (inner: string, type = 'set') => parseStanza(
+  `<iq from="crone1@shakespeare.lit/desktop" id="c1" to="coven@chat.shakespeare.lit" type="${type}">`
+  + `<query xmlns="http://jabber.org/protocol/muc#owner">${inner}</query></iq>`);
+
+test('reads the configuration form request, a submitted form, a cancelled one, and refuses anything else (spec §3.4)', () => {
+  assert.equal(isConfigFormRequest(owner('', 'get')), true);
+  assert.equal(isConfigFormRequest(owner('', 'set')), false);
+  const field = (name: string, value: string) => `<field var="${name}"><value>${value}</value></field>`;
+  assert.deepEqual(readRoomRequest(owner(`<x xmlns="jabber:x:data" type="submit">${field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig')}`
+    + `${field('muc#roomconfig_roomname', 'A Dark Cave')}${field('muc#roomconfig_roomdesc', '')}</x>`)), {
+    hook: 'setConfig', name: 'A Dark Cave', description: '',
+  });
+  assert.deepEqual(readRoomRequest(owner(`<x xmlns="jabber:x:data" type="submit">${field('muc#roomconfig_roomname', 'Cave')}</x>`)),
+    { hook: 'setConfig', name: 'Cave', description: null }, 'a field not submitted is not changed');
+  assert.deepEqual(readRoomRequest(owner('<x xmlns="jabber:x:data" type="cancel"/>')), { hook: 'setConfig', name: null, description: null });
+  assert.deepEqual(readRoomRequest(owner('<destroy><reason>bye</reason></destroy>')), { hook: 'destroy', reason: 'bye' });
+  assert.throws(() => readRoomRequest(owner('')), (e) => e instanceof XmppError && e.condition === 'bad-request');
+});
+
+test('writes the configuration form: the name, and the description where the network has one', () => {
+  const form = writeConfigForm({ name: 'Coven', description: 'Witches & co' }, true);
+  assert.equal(form.toString(), '<query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="form">'
+    + '<title>Room configuration</title><instructions>Complete this form to modify the configuration of your room.</instructions>'
+    + '<field var="FORM_TYPE" type="hidden"><value>http://jabber.org/protocol/muc#roomconfig</value></field>'
+    + '<field var="muc#roomconfig_roomname" type="text-single" label="Natural-Language Room Name"><value>Coven</value></field>'
+    + '<field var="muc#roomconfig_roomdesc" type="text-single" label="Short Description of Room"><value>Witches &amp; co</value></field></x></query>');
+  const fields = writeConfigForm({ name: 'Coven', description: '' }, false).getChild('x')!.getChildren('field').map((f) => f.attrs.var);
+  assert.deepEqual(fields, ['FORM_TYPE', 'muc#roomconfig_roomname']);
 });
