@@ -75,6 +75,20 @@ test('POST subject and POST rename answer 204 and change the room', async () => 
   assert.equal((await call('POST', '/coven/rename', { from: 'nobody', to: 'x' })).status, 404);
 });
 
+test('POST info renames the room or describes it anew, and members hear both as they are now', async () => {
+  heard.length = 0;
+  assert.equal((await call('POST', '/coven/info', { name: 'The Heath' })).status, 204);
+  assert.equal((await call('POST', '/coven/info', { description: 'When the hurlyburly is done' })).status, 204);
+  const room = (await call('GET', '/coven')).json;
+  assert.deepEqual([room.name, room.description], ['The Heath', 'When the hurlyburly is done']);
+  assert.deepEqual(heard.filter((e) => e.type === 'info'), [
+    { type: 'info', roomId: 'coven', name: 'The Heath', description: 'Thunder, lightning, or in rain?' },
+    { type: 'info', roomId: 'coven', name: 'The Heath', description: 'When the hurlyburly is done' },
+  ]);
+  assert.equal((await call('POST', '/coven/info', { name: '' })).status, 400);
+  assert.equal((await call('POST', '/nowhere/info', { name: 'x' })).status, 404);
+});
+
 test('POST rooms creates a room that GET rooms then lists', async () => {
   const created = await call('POST', '', { id: 'heath', name: 'Heath', type: 'channel', participants: [{ nick: 'macbeth' }] });
   assert.equal(created.status, 201);

@@ -60,6 +60,14 @@ test("a replica's writes reach the network, in order, and come back through the 
   assert.equal(network.messages('coven').find((m) => m.id === 'r-1')?.body, 'first, corrected');
 });
 
+test("a replica's rename of a room reaches the network and comes back as its info", async () => {
+  replica.configure('coven', { name: 'The Cave', description: 'Double, double' });
+  await replica.settled();
+  assert.equal(network.info('coven').name, 'The Cave');
+  await until(() => replica.info('coven').name === 'The Cave');
+  assert.equal(replica.info('coven').description, 'Double, double');
+});
+
 test('a refusal by the network comes back from settled()', async () => {
   replica.sendFromUser('coven', 'romeo@montague.lit', 'romeo', 'again', 'r-1');
   await assert.rejects(replica.settled(), (err: { status: number }) => err.status === 409);
