@@ -40,6 +40,12 @@ export const configSchema = z.object({
     /** A room with no event for this long is dropped from memory; its snapshot stays in Redis. */
     idleBeforeHibernateMs: z.number().int().min(1000).default(300_000),
   }).strict().default({ idleBeforeHibernateMs: 300_000 }),
+  archive: z.object({
+    /** Archived messages (MAM, history on join) older than this many days are dropped; 0 keeps them all (Slidge's MAM_MAX_DAYS). */
+    maxDays: z.number().min(0).default(7),
+    /** How often each worker sweeps the archives of its partitions. */
+    sweepEveryMs: z.number().int().min(1000).default(6 * 3600 * 1000),
+  }).strict().default({ maxDays: 7, sweepEveryMs: 6 * 3600 * 1000 }),
   inspect: z.object({
     /** Port of the inspector page (the worker's live room and session actors); 0 turns it off. */
     port: z.number().int().min(0).max(65535).default(0),
@@ -68,6 +74,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; number?: boolean }>
   ROOMGATE_PARTITIONS: { path: ['partitions'], number: true },
   ROOMGATE_PLUGIN: { path: ['plugin', 'name'] },
   ROOMGATE_IDLE_BEFORE_HIBERNATE_MS: { path: ['rooms', 'idleBeforeHibernateMs'], number: true },
+  ROOMGATE_ARCHIVE_MAX_DAYS: { path: ['archive', 'maxDays'], number: true },
   ROOMGATE_LOG_LEVEL: { path: ['log', 'level'] },
   ROOMGATE_INSPECT_PORT: { path: ['inspect', 'port'], number: true },
 };

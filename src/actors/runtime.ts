@@ -24,6 +24,7 @@ import { withScripts } from './scripts.ts';
 import { Sessions } from './sessions.ts';
 import type { Inspector } from './inspector.ts';
 import { cachedUserStore, userStore, type UserStore } from './users.ts';
+import { sweepArchives } from './archive-retention.ts';
 
 export interface WorkerOptions {
   gatewayJid: string;
@@ -36,6 +37,10 @@ export interface WorkerOptions {
   log: Logger;
   /** A room with no event for this long leaves memory (its snapshot stays in Redis). */
   idleBeforeHibernateMs: number;
+  /** Archived messages older than this many days are dropped (spec §3.2's MAM_MAX_DAYS); 0 keeps them. */
+  archiveMaxDays?: number;
+  /** How often the archives are swept (default 6 hours, as Slidge). */
+  archiveSweepEveryMs?: number;
   ownership?: OwnershipOptions;
   workerId?: string;
   /** Feeds the inspector page (off when absent). */
@@ -51,6 +56,8 @@ export interface RunningWorker {
   liveRooms(): number;
   /** Hibernates idle rooms now (the timer does it every so often); returns how many. */
   hibernateIdle(idleMs?: number): Promise<number>;
+  /** Applies archive retention now, as of `now` (the timer does it every so often); returns the messages dropped. */
+  sweepArchives(now?: number): Promise<number>;
   /**
    * Stops consuming and gives the partitions back. With `shutdown` (the whole gateway stops),
    * joined resources are told first (332); without it (one worker of many leaves), the rooms
@@ -182,6 +189,16 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }, Math.max(1000, Math.floor(opts.idleBeforeHibernateMs / 4)));
   sweep.unref();
 
+  const archiveMaxDays = opts.archiveMaxDays ?? 0;
+  const sweepArchivesNow = (now = Date.now()) => {
+    const held = new Map([...runtimes].flatMap(([p, r]): [number, string][] => (r.lease ? [[p, r.lease]] : [])));
+    return archiveMaxDays > 0 ? sweepArchives({ redis, keys, log }, held, archiveMaxDays, now) : Promise.resolve(0);
+  };
+  const retention = setInterval(() => {
+    sweepArchivesNow().catch((err: Error) => log.warn({ err: err.message }, 'archive retention sweep failed'));
+  }, opts.archiveSweepEveryMs ?? 6 * 3600 * 1000);
+  retention.unref();
+
   return {
     workerId,
     users,
@@ -189,8 +206,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     ownedPartitions: () => ownership.heldPartitions(),
     liveRooms: () => [...runtimes.values()].reduce((n, r) => n + r.rooms.liveCount, 0),
     hibernateIdle,
+    sweepArchives: sweepArchivesNow,
     async stop({ shutdown = false } = {}) {
       clearInterval(sweep);
+      clearInterval(retention);
       // first no partition taken any more: after a Redis outage the balancing may be taking the
       // partitions back right now, each with a new consumer and its users' logins
       await ownership.pause();

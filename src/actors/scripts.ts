@@ -13,6 +13,7 @@ const SCRIPTS: Record<string, [string, number | null]> = {
   commitPartition: [read('commit-partition-n'), null],
   ackOutbound: [read('ack-outbound-n'), null],
   readRooms: [read('read-rooms-n'), null],
+  trimArchive: [read('trim-archive-3'), 3],
 };
 
 export interface ScriptCommands {
@@ -24,6 +25,8 @@ export interface ScriptCommands {
   ackOutbound(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
   /** Per room (three keys each: snapshot, marks, own ids): snapshot, marks, own ids. */
   readRooms(numKeys: number, ...keys: string[]): Promise<(string | null | string[])[]>;
+  /** Drops archived messages older than `cutoff` (ISO); -1 when the lease is not held. */
+  trimArchive(lease: string, archive: string, archiveIds: string, value: string, cutoff: string): Promise<number>;
 }
 
 /** The client with roomgate's scripts defined on it. */

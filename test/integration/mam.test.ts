@@ -179,6 +179,20 @@ describe('message archive management on a room', () => {
     assert.equal(bodies(await query(romeo)).length, 8);
   });
 
+  test('retention drops what is older than archive.maxDays (7 by default), from MAM and from the ids it knows', async () => {
+    const before = bodies(await query(romeo));
+    assert.deepEqual(before, ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight']);
+    // seven days after 10:00:02.5 on 1 December: 'one' and 'two' are older than the cutoff
+    const dropped = await gw.gateway.worker!.sweepArchives(Date.parse('2026-12-08T10:00:02.500Z'));
+    assert.ok(dropped >= 2, `dropped ${dropped}`); // juliet's room is swept too, but holds nothing that old
+    const after = await query(romeo);
+    assert.deepEqual(bodies(after), ['three', 'four', 'five', 'six', 'seven', 'eight']);
+    assert.equal(rsm(after).count, '6');
+    assert.equal(fin(after).attrs.complete, 'true');
+    const again = await gw.gateway.worker!.sweepArchives(Date.parse('2026-12-08T10:00:02.500Z'));
+    assert.equal(again, 0, 'nothing left to drop');
+  });
+
   test('another user sees only the archive of their own room under the same JID, never this one', async () => {
     // juliet is a member of the same legacy group: her room archived what the network told her
     // session while she was logged in (romeo's message too, as the network relays it: the same
