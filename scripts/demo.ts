@@ -250,7 +250,7 @@ async function main(argv: string[]): Promise<number> {
       component: { jid: GATEWAY_JID, secret: stack.component.secret },
       xmpp: { host: '127.0.0.1', port: stack.prosody.componentPort },
       redis: { url: stack.redis.url, prefix: 'roomgate' },
-      plugin: { name: 'demo', options: { httpPort, ...(opts.chatter ? { chatter: CHATTER } : {}) } },
+      plugin: { name: 'demo', options: { httpPort, inviteOnLogin: true, ...(opts.chatter ? { chatter: CHATTER } : {}) } },
       log: { level: opts.logLevel },
     }, {}, 'demo');
     gateway = await startGateway(config, log);

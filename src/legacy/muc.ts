@@ -172,6 +172,16 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
   }
 
   /**
+   * Adds the room to the user's XMPP bookmarks (spec §3.9), typically from `bookmarks.fill()`.
+   * roomgate has no privileged access to the user's PEP (XEP-0356) yet, so the user gets a
+   * XEP-0249 invitation from the gateway instead: once per room, or each time with `invite`.
+   * A resource already in the room gets none.
+   */
+  async addToBookmarks(opts: { autoJoin?: boolean; invite?: boolean; preserve?: boolean } = {}): Promise<void> {
+    this.emit({ type: 'legacy.bookmark', autoJoin: opts.autoJoin ?? true, invite: opts.invite ?? false });
+  }
+
+  /**
    * Call when the network renamed the room or changed its description (after `onSetConfig`, or
    * on its own): joined resources get the 104 notice, and the room's disco shows the change.
    */

@@ -117,6 +117,11 @@ export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.privateMessage'; from: string; id?: string; nick: string; body: string });
 
 export type LegacyRoomEvent =
+  /**
+   * The plugin adds the room to the user's bookmarks (`LegacyMUC.addToBookmarks`, spec §3.9):
+   * without privileged access to the user's PEP, a XEP-0249 invitation from the gateway.
+   */
+  | (EventMeta & { type: 'legacy.bookmark'; autoJoin: boolean; invite: boolean })
   /** The network renamed the room or changed its description (`LegacyMUC.updateRoomInfo`, spec §3.5). */
   | (EventMeta & { type: 'legacy.info'; name?: string; description?: string })
   | (EventMeta & {

@@ -83,6 +83,8 @@ export interface MessageIntent {
   private?: boolean;
   /** XEP-0045 status codes in a muc#user `<x/>` (104: the room's configuration changed, §10.2.1). */
   codes?: number[];
+  /** XEP-0249 direct invitation to the room `jid` (spec §3.8), from the gateway. */
+  invite?: { jid: string; reason?: string };
 }
 
 /** The reflection of a user's own groupchat message (spec §3.13), keeping the client's payload. */

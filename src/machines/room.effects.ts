@@ -195,6 +195,18 @@ export function roomEffects(port: RoomPort) {
       port.message(subjectMessage(next, c.resources, `subject-${e.eventId}`));
     },
 
+    /**
+     * Spec §3.8, §3.9: the room added to the user's bookmarks. roomgate has no privileged access
+     * to the user's PEP (XEP-0356), so this is the forced invitation: from the gateway, to the
+     * user's bare JID.
+     */
+    inviteUser: ({ context: c }: Args) => {
+      port.message({
+        to: [c.user], room: c.jid.slice(c.jid.indexOf('@') + 1), nick: null, type: 'normal',
+        invite: { jid: c.jid, reason: 'This group could not be added automatically for you' },
+      });
+    },
+
     /** Spec §3.5: a name or description change is a 104 notice from the room (not archived). */
     announceInfoChange: ({ context: c, event }: Args) => {
       if (!c.info || !c.resources.length) return;

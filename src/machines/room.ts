@@ -100,6 +100,8 @@ export interface RoomContext extends RoomRef {
   chatStates?: Record<string, Exclude<ChatState, 'active'>>;
   /** Why the room failed to initialise. */
   error: StanzaError | null;
+  /** The gateway invited the user to this room (spec §3.8): a bookmark added again does not invite again. */
+  invited?: boolean;
 }
 
 /** What the legacy network answered to the user's message: its id there and its stanza-id. */
@@ -273,6 +275,7 @@ export const roomMachine = setup({
     announceLeave: notBound('announceLeave'),
     announceSubject: notBound('announceSubject'),
     announceInfoChange: notBound('announceInfoChange'),
+    inviteUser: notBound('inviteUser'),
     announceRename: notBound('announceRename'),
     announceSelfPresence: notBound('announceSelfPresence'),
     announceSelfRename: notBound('announceSelfRename'),
@@ -366,6 +369,7 @@ export const roomMachine = setup({
       if (!context.info) return appliedNoted(context, event);
       return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at }, ...appliedNoted(context, event) };
     }),
+    markInvited: assign(({ context, event }) => ({ invited: true, ...appliedNoted(context, event) })),
     applyInfo: assign(({ context, event }) => {
       const { name, description } = event as Extract<LegacyRoomEvent, { type: 'legacy.info' }>;
       if (!context.info) return appliedNoted(context, event);
@@ -400,6 +404,9 @@ export const roomMachine = setup({
       !context.historyFilled && context.pendingJoins.some((j) => wantsHistory(j.history)),
     hasPendingJoin: ({ context }) => context.pendingJoins.length > 0,
     isHistoryFilled: ({ context }) => context.historyFilled,
+    hasNoResource: ({ context }) => context.resources.length === 0,
+    // spec §3.8, §3.9: invited once, unless the plugin asks for an invitation each time
+    wantsInvitation: ({ context, event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>).invite || !context.invited,
     isFilled: ({ context }) => context.info !== null,
     isNickChange: ({ context, event }) => (event as { nick: string }).nick !== userNick(context),
     canChangeNick: ({ context }) => context.flags.nickChange === true,
@@ -470,6 +477,10 @@ export const roomMachine = setup({
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
         // not filled yet: the fill reads the room's information as it is then
         'legacy.info': { actions: 'markApplied' },
+        'legacy.bookmark': [
+          { guard: 'wantsInvitation', actions: ['inviteUser', 'markInvited'] },
+          { actions: 'markApplied' },
+        ],
         // never filled: a MAM query reads what was archived before anyone joined
         'xmpp.archiveQuery': { actions: 'markApplied' },
         // spec §3.3: an admin list fills the room, with no join to answer
@@ -554,6 +565,11 @@ export const roomMachine = setup({
         'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant'] },
         'legacy.subject': { actions: ['announceSubject', 'applySubject'] },
         'legacy.info': { actions: ['announceInfoChange', 'applyInfo'] },
+        // a resource already in the room needs no invitation to it
+        'legacy.bookmark': [
+          { guard: and(['wantsInvitation', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
+          { actions: 'markApplied' },
+        ],
         'legacy.rename': [
           { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename'] },
           { actions: ['announceRename', 'applyRename'] },

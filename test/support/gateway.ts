@@ -27,6 +27,8 @@ export interface TestGateway {
 export interface TestGatewayOptions {
   /** The demo world (demo plugin only). */
   world?: unknown;
+  /** More options of the demo plugin. */
+  demoOptions?: Record<string, unknown>;
   /** Another plugin than demo, with its options. */
   plugin?: { name: string; options?: Record<string, unknown> };
   partitions?: number;
@@ -47,7 +49,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
   if (!opts.plugin) await writeFile(worldPath, JSON.stringify(opts.world ?? { rooms: [] }));
   const plugin = opts.plugin
     ? { name: opts.plugin.name, options: opts.plugin.options ?? {} }
-    : { name: 'demo', options: { world: worldPath, httpPort: 0, shiftTimestamps: false } };
+    : { name: 'demo', options: { world: worldPath, httpPort: 0, shiftTimestamps: false, ...opts.demoOptions } };
   const prefix = opts.prefix ?? `test:${randomUUID()}`;
   const config = parseConfig({
     component: { jid: stack.component.jid, secret: stack.component.secret },

@@ -9,8 +9,11 @@ import type { DemoShared } from './plugin.ts';
 export class DemoBookmarks extends LegacyBookmarks<BaseSession<DemoShared>> {
   /** Called once after login: opens every room the user is a member of. */
   override async fill(): Promise<void> {
-    const { network } = this.session.shared;
-    for (const roomId of network.roomsOf(this.session.user.jid)) await this.byLegacyId(roomId);
+    const { network, inviteOnLogin } = this.session.shared;
+    for (const roomId of network.roomsOf(this.session.user.jid)) {
+      const muc = await this.byLegacyId(roomId);
+      if (inviteOnLogin) await muc.addToBookmarks();
+    }
   }
 
   /** Refuses room JIDs of rooms that do not exist, or that the user is not a member of. */

@@ -45,6 +45,11 @@ const optionsSchema = z.object({
    * gateway itself keeps per message shows.
    */
   journalKept: z.number().int().min(1).default(JOURNAL_MAX),
+  /**
+   * At login, add every room the user is in to their bookmarks (`LegacyMUC.addToBookmarks`):
+   * without privileged access to their PEP, a XEP-0249 invitation per room, once.
+   */
+  inviteOnLogin: z.boolean().default(false),
   /** Background chatter; none when absent. */
   chatter: z.object({
     messagesPerSecond: z.number().positive(),
@@ -62,6 +67,8 @@ export interface DemoShared {
   http: DemoHttp | null;
   chatter: { stop(): void } | null;
   log: Logger;
+  /** See the `inviteOnLogin` option. */
+  inviteOnLogin: boolean;
 }
 
 /** Validates the plugin's options; throws naming each bad field (`chatter.rooms: ...`). */
@@ -93,7 +100,7 @@ export const demoPlugin = definePlugin<DemoShared>({
     if (opts.networkUrl) {
       const network = await ReplicaDemoNetwork.open(opts.networkUrl, log);
       log.info({ network: opts.networkUrl, rooms: network.roomIds().length }, 'demo network replica ready');
-      return { network, http: null, chatter: null, log };
+      return { network, http: null, chatter: null, log, inviteOnLogin: opts.inviteOnLogin };
     }
     const world = await loadWorld(opts.world);
     const network = new DemoNetwork(opts.shiftTimestamps ? shiftTimestamps(world, new Date()) : world, { log, journalKept: opts.journalKept });
@@ -101,7 +108,7 @@ export const demoPlugin = definePlugin<DemoShared>({
     try {
       const http = await startDemoHttp(network, { host: opts.httpHost, port: opts.httpPort, log });
       log.info({ world: opts.world, rooms: network.roomIds().length, http: `${opts.httpHost}:${http.port}` }, 'demo network ready');
-      return { network, http, chatter, log };
+      return { network, http, chatter, log, inviteOnLogin: opts.inviteOnLogin };
     } catch (err) {
       chatter?.stop();
       throw err;

@@ -8,6 +8,8 @@
 import type { EchoIntent, MessageIntent, ReplayIntent } from '../../machines/ports.ts';
 import type { XmppRoomEvent } from '../../machines/events.ts';
 import { NS_CHATSTATES, NS_DELAY, NS_MARKERS, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID } from './ns.ts';
+/** XEP-0249 direct invitations. */
+export const NS_CONFERENCE = 'jabber:x:conference';
 import { occupantJid } from './muc-presence.ts';
 import { readChatState, writeChatState } from './chat-states.ts';
 import { readDisplayed, writeDisplayed, writeMarkable } from './chat-markers.ts';
@@ -108,6 +110,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
   if (m.hint) el.cnode(writeHint(m.hint));
   if (m.private) el.cnode(xml('x', { xmlns: NS_MUC_USER }));
   if (m.codes?.length) el.cnode(xml('x', { xmlns: NS_MUC_USER }, ...m.codes.map((code) => xml('status', { code }))));
+  if (m.invite) el.cnode(xml('x', { xmlns: NS_CONFERENCE, jid: m.invite.jid, reason: m.invite.reason }));
   if (m.delay) el.cnode(xml('delay', { xmlns: NS_DELAY, stamp: m.delay.stamp, from: m.delay.from }));
   if (m.stanzaId) el.cnode(xml('stanza-id', { xmlns: NS_SID, by: m.room, id: m.stanzaId }));
   if (m.occupantId) el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: m.occupantId }));
@@ -121,7 +124,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
  */
 export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
   if (m.type === 'error' || m.reply || m.retract || m.replace || m.reactions || m.oob || m.moderated || m.displayed
-    || m.hint || m.private || m.codes) return writeMessage(m, to).toString();
+    || m.hint || m.private || m.codes || m.invite) return writeMessage(m, to).toString();
   // one template per element rather than xmlString's attribute objects: 1.2 KB allocated per
   // message instead of 2.3 (W2 writes two per message), the same XML (unit-tested)
   let children = '';

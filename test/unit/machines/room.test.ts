@@ -172,6 +172,25 @@ test('the network renaming the room: a 104 notice to each joined resource, and t
   assert.deepEqual([info!.name, info!.description], ['Balcony', 'Where it happens']);
 });
 
+test('a bookmark the plugin adds invites the user once from the gateway, and not while a resource is in the room (spec §3.8, §3.9)', async () => {
+  const h = harness();
+  const invitation = ['message', {
+    to: [U], room: 'aim.shakespeare.lit', nick: null, type: 'normal',
+    invite: { jid: R, reason: 'This group could not be added automatically for you' },
+  }];
+  await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
+  assert.deepEqual(h.sent, [invitation]);
+  await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
+  assert.equal(h.sent.length, 1, 'once: the next login adds it again without a second invitation');
+  await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: true });
+  assert.deepEqual(h.sent.slice(1), [invitation], 'unless the plugin asks for one each time');
+  await h.join();
+  const joined = h.sent.length;
+  await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: true });
+  assert.equal(h.sent.length, joined, 'a joined user needs no invitation');
+  assert.equal(h.actor.getSnapshot().context.invited, true);
+});
+
 test('a second resource gets its own join sequence; backfill and fill run once', async () => {
   const h = harness();
   await h.join(GAJIM);

@@ -49,7 +49,7 @@ export interface RoomEventRecord { room: string; event: UnstampedLegacyEvent }
  */
 export function harness(jid = 'romeo@montague.lit', nickname = 'romeo') {
   const network = new DemoNetwork(parseWorld(testWorld()), { log: silent, now: steppingClock() });
-  const shared: DemoShared = { network, http: { port: 0, close: async () => {} }, chatter: null, log: silent };
+  const shared: DemoShared = { network, http: { port: 0, close: async () => {} }, chatter: null, log: silent, inviteOnLogin: false };
   const events: RoomEventRecord[] = [];
   let cursor: string | null = null;
   const host: SessionHost = {

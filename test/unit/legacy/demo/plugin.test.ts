@@ -182,7 +182,7 @@ test('a subject the user sets goes through the network and comes back to the use
 });
 
 test('options get their defaults, and a bad option is named', () => {
-  assert.deepEqual(parseDemoOptions({}), { world: SAMPLE_WORLD_PATH, shiftTimestamps: true, httpPort: 8470, httpHost: '127.0.0.1', journalKept: 200_000 });
+  assert.deepEqual(parseDemoOptions({}), { world: SAMPLE_WORLD_PATH, shiftTimestamps: true, httpPort: 8470, httpHost: '127.0.0.1', journalKept: 200_000, inviteOnLogin: false });
   assert.throws(() => parseDemoOptions({ journalKept: 0 }), /journalKept: Too small/);
   assert.throws(() => parseDemoOptions({ httpPort: 'eighty' }), /demo plugin options: httpPort: Invalid input: expected number/);
   assert.throws(() => parseDemoOptions({ chatter: { messagesPerSecond: 0, rooms: 2 } }), /chatter\.messagesPerSecond: Too small/);

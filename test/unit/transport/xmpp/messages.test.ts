@@ -249,3 +249,10 @@ test('a 104 notice from the room: the status code in a muc#user x, no body (spec
   assert.equal(writeMessage(m, 'romeo@montague.lit/gajim').toString(), expected);
   assert.equal(messageXml(m, 'romeo@montague.lit/gajim'), expected);
 });
+
+test('an invitation from the gateway: a XEP-0249 direct invitation to the room (spec §3.8)', () => {
+  const m = { room: 'aim.shakespeare.lit', nick: null, type: 'normal' as const, invite: { jid: R, reason: 'Come & see' } };
+  const expected = `<message from="aim.shakespeare.lit" to="romeo@montague.lit" type="normal"><x xmlns="jabber:x:conference" jid="${R}" reason="Come &amp; see"/></message>`;
+  assert.equal(writeMessage(m, 'romeo@montague.lit').toString(), expected);
+  assert.equal(messageXml(m, 'romeo@montague.lit'), expected);
+});
