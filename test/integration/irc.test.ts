@@ -436,6 +436,26 @@ describe('IRC plugin end to end', () => {
     }
   });
 
+  test("MAM on a channel: the archive's last page, ids the server's msgids, the archive stable (spec §3.2)", async () => {
+    const MAM = 'urn:xmpp:mam:2';
+    const res = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('query', { xmlns: MAM, queryid: 'irc1' },
+      xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '4'), xml('before')))));
+    assert.equal(res.attrs.type, 'result', res.toString());
+    const mine = (el: Element) => el.getChild('result', MAM)?.attrs.queryid === 'irc1';
+    const results: Element[] = [];
+    while (romeo.unconsumed().some(mine)) results.push(await romeo.next(mine));
+    const forwarded = results.map((r) => r.getChild('result', MAM)!.getChild('forwarded', 'urn:xmpp:forward:0')!);
+    // the server replays history with times in whole seconds: 'are you back?', said live just
+    // before the gateway went down, may sort after them when it fell in the same second
+    const bodies = forwarded.map((f) => f.getChild('message')!.getChildText('body'));
+    assert.deepEqual([...bodies].sort(), ['are you back?', 'while you were away 1', 'while you were away 2', 'while you were away 3']);
+    assert.deepEqual(bodies.filter((b) => b!.startsWith('while')), ['while you were away 1', 'while you were away 2', 'while you were away 3']);
+    for (const r of results) assert.match(r.getChild('result', MAM)!.attrs.id, /~/, 'the IRCv3 msgid');
+    const fin = res.getChild('fin', MAM)!;
+    assert.equal(fin.attrs.stable, undefined, 'the IRC plugin sets STABLE_ARCHIVE');
+    assert.equal(fin.attrs.complete, undefined, 'older messages are left');
+  });
+
   // Last: the restarted server has forgotten the channel, its modes and its history.
   test('an IRC server restart: everyone leaves, the session reconnects with backoff and rejoins, and messages flow both ways again', async () => {
     const restarted = stack.irc!.restart();
