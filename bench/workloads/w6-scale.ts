@@ -189,8 +189,11 @@ async function series(stack: DevStack, network: DemoNetwork, networkUrl: string,
       const tag = `${cap ? 'c' : ''}w${workers}`;
       // Warmed up before the cap and at full size: a worker's CPU per message falls 2-5x from
       // its first thousands of messages (code compiled as it runs hot) to the next, and a capped
-      // worker warming up meanwhile measured 700-3,400 msg/s in one series.
-      await throughput(network, d, 2 * opts.messages, `warm-${tag}`);
+      // worker warming up meanwhile measured 700-3,400 msg/s in one series. Each worker gets
+      // the same warm-up whatever their number: with 2 × messages shared by 2 workers, the
+      // first measured runs still spent twice the CPU per message of the later ones (580-640
+      // against 300-340 ms per 4,000), which made the series bimodal (sixteenth pass).
+      await throughput(network, d, 4 * workers * opts.messages, `warm-${tag}`);
       if (cap) capWorkers(d, cap);
       const runs: { rate: number; workerCpuMs: number }[] = [];
       for (let r = 0; r < opts.runs; r++) runs.push(await throughput(network, d, opts.messages, `${tag}r${r}`));
