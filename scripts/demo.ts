@@ -32,8 +32,12 @@ const GATEWAY_JID = 'gw.localhost';
 const DEFAULT_C2S_PORT = 5222;
 const ACCOUNTS = [{ user: 'romeo', password: 'romeo' }, { user: 'juliet', password: 'juliet' }];
 const CHATTER = { messagesPerSecond: 0.2, rooms: ['lobby'] };
-/** What real clients expect of a server besides the minimal set: PEP bookmarks, carbons, vCards, resumption. */
-const CLIENT_MODULES = ['pep', 'private', 'bookmarks', 'carbons', 'vcard4', 'vcard_legacy', 'blocklist', 'smacks', 'csi_simple', 'uptime'];
+/**
+ * What real clients expect of a server besides the minimal set: PEP bookmarks, carbons, vCards,
+ * resumption, and offline storage (the invitations to the demo's rooms, `inviteOnLogin`, are sent
+ * at start-up, before anyone has connected).
+ */
+const CLIENT_MODULES = ['pep', 'private', 'bookmarks', 'offline', 'carbons', 'vcard4', 'vcard_legacy', 'blocklist', 'smacks', 'csi_simple', 'uptime'];
 
 const USAGE = `usage: npm run demo -- [options]
   --port-c2s N      XMPP client port (default ${DEFAULT_C2S_PORT} if free, else a free one)
@@ -170,7 +174,8 @@ ${rule}
    server   127.0.0.1      port ${stack.prosody.c2sPort}
    accounts ${ACCOUNTS.map((a) => `${a.user}@${DOMAIN} / password ${a.password}`).join('\n            ')}
    There is no TLS: plain auth over an unencrypted connection must be allowed in the client.
-   Both accounts are already registered with the gateway ${GATEWAY_JID}.
+   Both accounts are already registered with the gateway ${GATEWAY_JID},
+   and get an invitation to each of their rooms (once, kept across restarts).
 
  Rooms (join as <room>/<nickname>, e.g. lobby@${GATEWAY_JID}/romeo):
 ${rooms.map((r) => `   ${r.jid.padEnd(width)}${r.text}`).join('\n')}
@@ -182,6 +187,7 @@ ${rooms.map((r) => `   ${r.jid.padEnd(width)}${r.text}`).join('\n')}
    curl -s -X DELETE '${http}/demo/rooms/lobby/participants/mallory?kick=1&reason=spam'
    curl -s -X POST ${http}/demo/rooms/lobby/subject ${json({ subject: 'Release day!', by: 'alice' })}
    curl -s -X POST ${http}/demo/rooms/lobby/rename ${json({ from: 'bob', to: 'robert' })}
+   curl -s -X POST ${http}/demo/rooms/lobby/info ${json({ name: 'Great Hall' })}
    curl -s -X POST ${http}/demo/rooms/dev%20team/messages ${json({ from: 'frank', body: 'Build is green' })}
 
  Data: ${relative(process.cwd(), DATA_DIR) || DATA_DIR} (kept across restarts; --reset starts over)
