@@ -12,7 +12,7 @@ import { isExpected, toStanzaError, XmppError, type StanzaError } from '../trans
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
 import { NS_MUC_ADMIN, isConfigFormRequest, readAdminList, readRoomRequest, writeConfigForm } from '../transport/xmpp/muc-admin.ts';
-import { affiliationList } from '../machines/room.effects.ts';
+import { affiliationList, invitedRoom } from '../machines/room.effects.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
@@ -83,7 +83,7 @@ export function createJobHandler(deps: HandlerDeps) {
     try {
       if (bareJid(to) === gatewayJid) {
         await ctx.settled(); // registration changes wait for the rooms' hooks in progress
-        await toGateway(stanza, ctx);
+        await toGateway(stanza, { eventId, at }, ctx);
       }
       else await toRoom(stanza, { eventId, at }, ctx, text);
     } catch (err) {
@@ -115,12 +115,13 @@ export function createJobHandler(deps: HandlerDeps) {
   }
 
   /** Stanzas to the gateway itself: registration (XEP-0077), disco (XEP-0030), ping (XEP-0199). */
-  async function toGateway(stanza: Element, ctx: PartitionRuntime): Promise<void> {
+  async function toGateway(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
     const user = bareJid(String(stanza.attrs.from));
     // §2.16: MUC operations addressed to the gateway itself rather than to a room
     if (isJoin(stanza) || (stanza.name === 'message' && stanza.attrs.type === 'groupchat')) {
       throw new XmppError('bad-request', 'This is only handled for MUCs');
     }
+    if (stanza.name === 'message' && stanza.attrs.type === 'error') return invitationBounced(stanza, meta, ctx);
     if (stanza.name !== 'iq') return;
     const type = stanza.attrs.type;
     if (type === 'result' || type === 'error') return;
@@ -140,6 +141,19 @@ export function createJobHandler(deps: HandlerDeps) {
     if (mam?.kind === 'query') throw new XmppError('bad-request', 'This is only handled for MUCs');
     if (mam) throw new XmppError('undefined-condition', 'No MAM on the component itself, use a JID with a resource');
     throw new XmppError('service-unavailable');
+  }
+
+  /**
+   * The user's server refused an invitation from the gateway (spec §3.8: e.g. the user was
+   * offline and the server keeps no offline messages): its room invites again at the next bookmark.
+   */
+  async function invitationBounced(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
+    const local = invitedRoom(String(stanza.attrs.id ?? ''));
+    const user = local === null ? undefined : await deps.users.get(bareJid(String(stanza.attrs.from)));
+    if (local === null || !user) return;
+    const session = await deps.sessions.get(user);
+    const room = await knownRoom(ctx, session, await session.bookmarks.jidUsernameToLegacyId(local));
+    if (room) await ctx.deliver(room, merge(meta, { type: 'xmpp.invitationBounced' as const, from: String(stanza.attrs.from) }));
   }
 
   async function register(iq: Element, user: string, ctx: PartitionRuntime): Promise<void> {

@@ -20,6 +20,8 @@ export interface ProsodyOptions {
   extraConfig?: string;
   /** Modules to enable besides the minimal set (e.g. 'pep', 'carbons' for real clients). */
   modules?: string[];
+  /** Modules Prosody loads by default to leave out (e.g. 'offline': messages to offline users bounce). */
+  disabledModules?: string[];
   /** Dir for config, data and logs, kept (created if missing); default: a temp dir removed by stop(). */
   dir?: string;
   /** Client port; default: a free one (picked again if the start fails). */
@@ -74,7 +76,7 @@ certificates = ${lua(join(dir, 'certs'))}
 plugin_paths = {}
 admins = {}
 modules_enabled = { ${modules.map(lua).join('; ')} }
-modules_disabled = { "s2s"; "s2s_auth_certs" }
+modules_disabled = { ${['s2s', 's2s_auth_certs', ...(opts.disabledModules ?? [])].map(lua).join('; ')} }
 
 interfaces = { "127.0.0.1" }
 local_interfaces = { "127.0.0.1" }

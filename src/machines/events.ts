@@ -80,6 +80,8 @@ export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.presence'; from: string; nick: string; id?: string })
   /** An error the user's server bounced for a resource that is gone (spec §2.9). */
   | (EventMeta & { type: 'xmpp.bounce'; from: string })
+  /** The user's server refused the gateway's invitation to this room (spec §3.8): the next bookmark invites again. */
+  | (EventMeta & { type: 'xmpp.invitationBounced'; from: string })
   /**
    * A MAM query (XEP-0313, spec §3.2) is about to read the room's archive: the room backfills
    * first where its history is not filled yet. Joined resources are not needed.

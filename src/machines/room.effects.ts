@@ -26,6 +26,20 @@ function occupantItem(c: RoomContext, p: Participant): OccupantItem {
 }
 
 /**
+ * The id of the gateway's invitation to a room: an error the user's server bounces keeps it
+ * (and nothing else of the message), so it names the room (see `invitedRoom`).
+ */
+export function invitationId(roomJid: string): string {
+  return `${INVITATION_PREFIX}${roomJid.slice(0, roomJid.indexOf('@'))}`;
+}
+
+/** The room local part an invitation's id names, or null for another id. */
+export function invitedRoom(id: string): string | null {
+  return id.startsWith(INVITATION_PREFIX) ? id.slice(INVITATION_PREFIX.length) : null;
+}
+const INVITATION_PREFIX = 'roomgate-invitation:';
+
+/**
  * An admin list (XEP-0045 §9.5, spec §3.3): the participants with `affiliation`, the user
  * among them, each with its nick and role, and its real JID where the room shows them.
  */
@@ -202,7 +216,7 @@ export function roomEffects(port: RoomPort) {
      */
     inviteUser: ({ context: c }: Args) => {
       port.message({
-        to: [c.user], room: c.jid.slice(c.jid.indexOf('@') + 1), nick: null, type: 'normal',
+        to: [c.user], room: c.jid.slice(c.jid.indexOf('@') + 1), nick: null, type: 'normal', id: invitationId(c.jid),
         invite: { jid: c.jid, reason: 'This group could not be added automatically for you' },
       });
     },

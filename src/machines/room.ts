@@ -370,6 +370,7 @@ export const roomMachine = setup({
       return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at }, ...appliedNoted(context, event) };
     }),
     markInvited: assign(({ context, event }) => ({ invited: true, ...appliedNoted(context, event) })),
+    forgetInvitation: assign(({ context, event }) => ({ invited: false, ...appliedNoted(context, event) })),
     applyInfo: assign(({ context, event }) => {
       const { name, description } = event as Extract<LegacyRoomEvent, { type: 'legacy.info' }>;
       if (!context.info) return appliedNoted(context, event);
@@ -481,6 +482,7 @@ export const roomMachine = setup({
           { guard: 'wantsInvitation', actions: ['inviteUser', 'markInvited'] },
           { actions: 'markApplied' },
         ],
+        'xmpp.invitationBounced': { actions: 'forgetInvitation' },
         // never filled: a MAM query reads what was archived before anyone joined
         'xmpp.archiveQuery': { actions: 'markApplied' },
         // spec §3.3: an admin list fills the room, with no join to answer
@@ -570,6 +572,7 @@ export const roomMachine = setup({
           { guard: and(['wantsInvitation', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
           { actions: 'markApplied' },
         ],
+        'xmpp.invitationBounced': { actions: 'forgetInvitation' },
         'legacy.rename': [
           { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename'] },
           { actions: ['announceRename', 'applyRename'] },

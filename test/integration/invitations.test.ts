@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { Redis } from 'ioredis';
+import { createKeys } from '../../src/actors/keys.ts';
+import { Mailboxes } from '../../src/transport/mailbox.ts';
 
 const CONFERENCE = 'jabber:x:conference';
 const REGISTER = 'jabber:iq:register';
@@ -25,7 +28,12 @@ describe('invitations to the rooms a plugin bookmarks', () => {
   let romeo: TestClient;
 
   before(async () => {
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
+    stack = await startStack({
+      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
+      // no offline storage (Prosody loads it unless told not to): a message to a user who is not
+      // connected is bounced, as some servers do
+      prosody: { disabledModules: ['offline'] },
+    });
     gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true } });
     romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
   });
@@ -59,5 +67,34 @@ describe('invitations to the rooms a plugin bookmarks', () => {
     assert.equal((await disco()).attrs.type, 'result');
     assert.equal((await disco()).attrs.type, 'result');
     assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+  });
+
+  test('an invitation the user\'s server bounces (offline, no offline storage) is sent again at the next login', async () => {
+    // juliet is registered from outside (as `roomgate users add` does) while offline: her
+    // server has no offline storage here and bounces the invitation
+    const redis = new Redis(stack.redis.url);
+    const keys = createKeys(gw.prefix, 4);
+    const snapshot = async () => JSON.parse((await redis.get(keys.roomSnapshot('juliet@localhost', 'vault'))) ?? '{}').context?.invited;
+    try {
+      await gw.gateway.worker!.users.put({ jid: 'juliet@localhost', registration: { nickname: 'juliet' } });
+      const mailboxes = new Mailboxes(keys, redis);
+      await mailboxes.add({ kind: 'control', user: 'juliet@localhost', action: 'login' });
+      await mailboxes.close();
+      // invited, then the bounce undoes it
+      for (let i = 0; i < 100 && (await snapshot()) !== false; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await snapshot(), false, 'the bounce was taken');
+    } finally {
+      redis.disconnect();
+    }
+    const juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
+    try {
+      const prefix = gw.prefix;
+      await gw.stop();
+      gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix });
+      const invitations = await juliet.collect(2, isInvitation);
+      assert.deepEqual(invitations.map((el) => el.getChild('x', CONFERENCE)!.attrs.jid).sort(), [`lobby@${GW}`, `vault@${GW}`]);
+    } finally {
+      await juliet.stop();
+    }
   });
 });

@@ -175,7 +175,7 @@ test('the network renaming the room: a 104 notice to each joined resource, and t
 test('a bookmark the plugin adds invites the user once from the gateway, and not while a resource is in the room (spec §3.8, §3.9)', async () => {
   const h = harness();
   const invitation = ['message', {
-    to: [U], room: 'aim.shakespeare.lit', nick: null, type: 'normal',
+    to: [U], room: 'aim.shakespeare.lit', nick: null, type: 'normal', id: 'roomgate-invitation:room-private',
     invite: { jid: R, reason: 'This group could not be added automatically for you' },
   }];
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
@@ -184,6 +184,9 @@ test('a bookmark the plugin adds invites the user once from the gateway, and not
   assert.equal(h.sent.length, 1, 'once: the next login adds it again without a second invitation');
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: true });
   assert.deepEqual(h.sent.slice(1), [invitation], 'unless the plugin asks for one each time');
+  await h.send({ type: 'xmpp.invitationBounced', from: U });
+  await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
+  assert.deepEqual(h.sent.slice(2), [invitation], 'or the last one bounced');
   await h.join();
   const joined = h.sent.length;
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: true });
