@@ -8,7 +8,8 @@ import type { ArchivedMessage } from '../../machines/ports.ts';
 import type { ArchivePage, ArchiveQuery } from '../../actors/archive-query.ts';
 import { XmppError } from './errors.ts';
 import { NS_DELAY, NS_XDATA } from './ns.ts';
-import { parseStanza, xml, type Element } from './stanza.ts';
+import { archivedStanza } from './muc-message.ts';
+import { xml, type Element } from './stanza.ts';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
 export const NS_MAM_EXTENDED = 'urn:xmpp:mam:2#extended';
@@ -91,9 +92,8 @@ export function writeMamForm(): Element {
 
 /** One result of a query (XEP-0313 §4.2): the archived message, forwarded, with its time. */
 export function writeMamResult(room: string, to: string, queryId: string | undefined, m: ArchivedMessage): Element {
-  const archived = parseStanza(m.xml);
+  const archived = archivedStanza(m.xml);
   archived.attrs.xmlns = 'jabber:client';
-  archived.children = archived.children.filter((c) => typeof c === 'string' || c.attrs.xmlns !== NS_DELAY);
   return xml('message', { from: room, to },
     xml('result', { xmlns: NS_MAM, queryid: queryId, id: m.stanzaId },
       xml('forwarded', { xmlns: NS_FORWARD },

@@ -216,11 +216,17 @@ function keptChildren(original: Element, room: string, live: boolean): string {
   return out;
 }
 
+/** An archived message's stanza without the delay it may carry: what replays it adds its own. */
+export function archivedStanza(archivedXml: string): Element {
+  const el = parseStanza(archivedXml);
+  el.children = el.children.filter((c) => typeof c === 'string' || c.name !== 'delay');
+  return el;
+}
+
 /** An archived message as history on join: addressed to the joiner, delayed to its time. */
 export function writeReplay(r: ReplayIntent): Element {
-  const el = parseStanza(r.xml);
+  const el = archivedStanza(r.xml);
   el.attrs.to = r.to;
-  el.children = el.children.filter((c) => typeof c === 'string' || c.name !== 'delay');
   el.cnode(xml('delay', { xmlns: NS_DELAY, stamp: r.stamp, from: r.room }));
   return el;
 }
