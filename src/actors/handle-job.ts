@@ -17,6 +17,7 @@ import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
 import { inTimeOrder, selectArchivePage } from './archive-query.ts';
+import { readVcardRequest, writeVcard, type VcardRequest } from '../transport/xmpp/vcard.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
 import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
 import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
@@ -253,6 +254,8 @@ export function createJobHandler(deps: HandlerDeps) {
     }
     const mam = readMamRequest(stanza);
     if (mam) return answerMam(stanza, mam, session, legacyId, meta, ctx);
+    const vcard = readVcardRequest(stanza);
+    if (vcard) return answerVcard(stanza, vcard, session, legacyId, meta, ctx);
     const listed = readAdminList(stanza);
     if (listed) {
       const context = await filledRoom(stanza, session, legacyId, meta, ctx);
@@ -310,6 +313,29 @@ export function createJobHandler(deps: HandlerDeps) {
     const room = bareJid(String(iq.attrs.to));
     for (const m of page.messages) ctx.send(writeMamResult(room, from, request.queryId, m));
     ctx.send(result(iq, writeMamFin(page, (session.plugin.muc as typeof LegacyMUC).STABLE_ARCHIVE)));
+  }
+
+  /**
+   * vcard-temp on a room (spec §3.6): its avatar, read from a room filled for it (a room never
+   * joined fills, so bookmarks show avatars); a set goes to the plugin's `onAvatar`.
+   * Occupants have no vCard here: participants' avatars are not built (§3.7).
+   */
+  async function answerVcard(
+    iq: Element, request: VcardRequest, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime,
+  ): Promise<void> {
+    const to = String(iq.attrs.to);
+    if (resourceOf(to)) {
+      if (request.kind === 'set') throw new XmppError('bad-request', 'You cannot set participants avatars');
+      throw new XmppError('item-not-found', 'This gateway has no vCard for occupants');
+    }
+    if (request.kind === 'set') {
+      const call = { hook: 'setAvatar' as const, data: request.photo?.data ?? null, mime: request.photo?.mime ?? null };
+      const id = iq.attrs.id ? { id: detached(String(iq.attrs.id)) } : {};
+      return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from: detached(String(iq.attrs.from)), ...id, reply: 'iq', call });
+    }
+    const { info } = await filledRoom(iq, session, legacyId, meta, ctx);
+    const avatar = info?.avatar ? await ctx.rooms.avatarOf(session.user.jid, legacyId) : null;
+    ctx.send(result(iq, writeVcard(avatar && avatar.hash === info?.avatar?.hash ? avatar : null)));
   }
 
   /**

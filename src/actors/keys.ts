@@ -53,7 +53,9 @@ export interface Keys {
   archive(user: string, legacyId: string): string;
   /** Hash stanza-id → 1: makes archive appends idempotent. */
   archiveIds(user: string, legacyId: string): string;
-  /** Every key of a room above (snapshot, marks, own ids, archive): what an ended or removed room deletes. */
+  /** A room's avatar (JSON: hash, mime, legacy id, bytes in base64), beside its snapshot (spec §3.6). */
+  roomAvatar(user: string, legacyId: string): string;
+  /** Every key of a room above (snapshot, marks, own ids, archive, avatar): what an ended or removed room deletes. */
   roomKeys(user: string, legacyId: string): string[];
   /** Set of the partition's rooms that have joined resources (JSON [user, legacyId]): told at shutdown. */
   joinedRooms(partition: number): string;
@@ -86,9 +88,10 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
+    roomAvatar: (user, legacyId) => `${room(user, legacyId)}:avatar`,
     roomKeys: (user, legacyId) => [
       keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId),
-      keys.archive(user, legacyId), keys.archiveIds(user, legacyId),
+      keys.archive(user, legacyId), keys.archiveIds(user, legacyId), keys.roomAvatar(user, legacyId),
     ],
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,

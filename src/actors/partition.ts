@@ -64,6 +64,8 @@ export interface Batch {
   /** The outbound stanzas, serialised in order. */
   stanzas: ByteBuffer;
   archive: { user: string; roomId: string; entry: ArchivedMessage }[];
+  /** Room avatars to store (JSON) or delete (null), by key: the last one set in the job wins. */
+  avatars: Map<string, string | null>;
   touched: Set<RoomHandle>;
   /** The payload key the job came in, deleted with its last commit (see `PACK_FROM`). */
   payload?: string;
@@ -119,6 +121,7 @@ export class PartitionRuntime {
       replay: (r) => this.send(writeReplay(r)),
       iq: (i) => this.send(writeIq(i)),
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
+      storeAvatar: (a) => { this.batch.avatars.set(deps.keys.roomAvatar(a.user, a.roomId), a.avatar && JSON.stringify(a.avatar)); },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };
     this.rooms = new Rooms({
@@ -126,6 +129,7 @@ export class PartitionRuntime {
       ...(deps.inspector ? { inspector: deps.inspector } : {}),
       // history read during the job that archived it (a first join right after its backfill)
       pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),
+      pendingAvatar: (user, roomId) => this.batch.avatars.get(deps.keys.roomAvatar(user, roomId)),
     });
   }
 
@@ -345,6 +349,11 @@ export class PartitionRuntime {
     for (const a of batch.archive) {
       commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
     }
+    // before the rooms: an ended room's keys (its avatar among them) are deleted after
+    for (const [key, avatar] of batch.avatars) {
+      if (avatar === null) commit.del(key);
+      else commit.set(key, avatar);
+    }
     const ended: RoomHandle[] = [];
     // what is written, as it is now: the next events may change the rooms before Redis answers
     const written: RoomWritten[] = [];
@@ -407,5 +416,5 @@ function toArchived(a: ArchiveIntent): ArchivedMessage {
 }
 
 function emptyBatch(): Batch {
-  return { stanzas: new ByteBuffer(), archive: [], touched: new Set() };
+  return { stanzas: new ByteBuffer(), archive: [], avatars: new Map(), touched: new Set() };
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { BaseSession, type TextOptions } from '../legacy/session.ts';
 import type { LegacyMUC, RoomEventSink } from '../legacy/muc.ts';
 import type { LegacyParticipant } from '../legacy/participant.ts';
+import { normaliseAvatar, type StoredAvatar } from '../legacy/avatar.ts';
 import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
@@ -88,6 +89,8 @@ export interface RoomsDeps {
   inspector?: Inspector;
   /** Messages archived by the job in progress, not yet written to Redis. */
   pendingArchive(user: string, legacyId: string): ArchivedMessage[];
+  /** The avatar the job in progress stored (JSON) or removed (null) for a room; undefined: none. */
+  pendingAvatar(user: string, legacyId: string): string | null | undefined;
 }
 
 export class Rooms {
@@ -333,13 +336,24 @@ export class Rooms {
     return this.deps.sessions.openRoom(session, room.legacyId);
   }
 
-  /** `updateInfo()` then `fillParticipants()` (spec §2.2, §2.3.5). */
+  /**
+   * `updateInfo()` then `fillParticipants()` (spec §2.2, §2.3.5). The avatar `updateInfo()`
+   * sets comes with the fill, so the join that waits for it shows its hash and its bytes are
+   * stored with the same commit.
+   */
   private async fill(room: RoomRef): Promise<FillOutput> {
     const muc = this.muc(room);
+    let avatar: StoredAvatar | null | undefined;
+    const original: RoomEventSink = muc.bindSink((event) => {
+      if (event.type === 'legacy.avatar') avatar = event.avatar;
+      else original(event);
+    });
     try {
       await muc.updateInfo();
     } catch (err) {
       if (!(err instanceof NotImplemented)) throw err; // §2.2.4: tolerated, defaults stay
+    } finally {
+      muc.bindSink(original);
     }
     const participants = [];
     let user: FillOutput['user'] = null;
@@ -347,7 +361,7 @@ export class Rooms {
       if (p.isUser) user = p.toInit();
       else if (!p.isSystem) participants.push(p.toInit());
     }
-    return { info: muc.toInfo(), participants, user };
+    return { info: muc.toInfo(), participants, user, ...(avatar ? { avatar } : {}) };
   }
 
   /** Runs the plugin's backfill for the archive's hole and returns what it sent (archive-only). */
@@ -397,6 +411,13 @@ export class Rooms {
     return [...archived, ...this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId))];
   }
 
+  /** The room's stored avatar (spec §3.6), as the job in progress sees it; null when it has none. */
+  async avatarOf(user: string, legacyId: string): Promise<StoredAvatar | null> {
+    const pending = this.deps.pendingAvatar(user, legacyId);
+    const json = pending !== undefined ? pending : await this.deps.redis.get(this.deps.keys.roomAvatar(user, legacyId));
+    return json ? JSON.parse(json) as StoredAvatar : null;
+  }
+
   private async history(input: HistoryInput) {
     const { user, legacyId } = input.room;
     return selectHistory(await this.archiveOf(user, legacyId, 1000), input.request, input.now);
@@ -429,6 +450,8 @@ export class Rooms {
         return muc.session.onLeaveGroup(room.legacyId);
       case 'moderate':
         return muc.session.onModerate(muc, toLegacyId(muc.session, call.id), call.reason);
+      case 'setAvatar':
+        return setAvatarFromXmpp(muc, call);
     }
   }
 
@@ -587,6 +610,21 @@ function onlyMarksChanged(last: Record<string, unknown>, now: Record<string, unk
 }
 
 /** Hook failures reach the machine as plain stanza errors; unexpected ones get a log line. */
+/**
+ * Spec §3.6: the user's avatar for the room goes to the plugin (what is not an image is refused
+ * first); the id it answers shows the image at once, a removal shows at once.
+ */
+async function setAvatarFromXmpp(muc: LegacyMUC, call: Extract<HookInput['call'], { hook: 'setAvatar' }>): Promise<void> {
+  if (call.data === null) {
+    await muc.onAvatar(null, null);
+    return muc.setAvatar(null);
+  }
+  const bytes = Buffer.from(call.data, 'base64');
+  const stored = await normaliseAvatar(bytes);
+  const legacyId = await muc.onAvatar(bytes, call.mime);
+  if (legacyId !== null && legacyId !== undefined) muc.applyAvatar({ ...stored, legacyId: String(legacyId) });
+}
+
 async function rejectAsStanzaError<T>(work: Promise<T>, log: Logger, room: RoomRef): Promise<T> {
   try {
     return await work;

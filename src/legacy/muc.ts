@@ -1,4 +1,5 @@
 import { NotImplemented } from '../transport/xmpp/errors.ts';
+import { avatarBytes, normaliseAvatar, type AvatarRef, type AvatarSource, type StoredAvatar } from './avatar.ts';
 import type { UnstampedLegacyEvent } from '../machines/events.ts';
 import type { BaseSession } from './session.ts';
 import { LegacyParticipant, type ParticipantOptions } from './participant.ts';
@@ -30,6 +31,8 @@ export interface RoomInfo {
   type: MucType;
   nParticipants: number | null;
   userNick: string | null;
+  /** The room's avatar (spec §3.6); absent in snapshots older than avatars. */
+  avatar?: AvatarRef | null;
 }
 
 /**
@@ -77,6 +80,7 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
   maxHistoryFetch = 100;
 
   private sink: RoomEventSink;
+  private avatarRef: AvatarRef | null = null;
 
   constructor(session: S, legacyId: string, jid: string, sink: RoomEventSink) {
     this.session = session;
@@ -112,8 +116,13 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     throw new NotImplemented('backfill');
   }
 
-  /** Called when the user sets or clears the room avatar; return the legacy avatar id. */
-  async onAvatar(_data: Uint8Array | null, _mime: string | null): Promise<string | null> {
+  /**
+   * Called when the user sets (or, with `data` null, removes) the room's avatar from an XMPP
+   * client (spec §3.6); `mime` is the client's word, unchecked. Return the network's id of the
+   * new image and it shows at once; return null when `setAvatar` will be called later (the
+   * network reports the change on its own). A removal that does not throw shows at once.
+   */
+  async onAvatar(_data: Uint8Array | null, _mime: string | null): Promise<string | number | null> {
     throw new NotImplemented('onAvatar');
   }
   /** Called when the user changes a contact's affiliation (e.g. a ban is `outcast`). */
@@ -191,6 +200,38 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     this.emit({ type: 'legacy.info', ...change });
   }
 
+  /**
+   * The network's id of the room's avatar (Slidge's avatar cache): compare it with the
+   * network's in `updateInfo()`, and call `setAvatar` only when it changed.
+   */
+  get avatar(): string | null { return this.avatarRef?.legacyId ?? null; }
+  /** The SHA-1 of the avatar's stored bytes, as XMPP clients see it; null without an avatar. */
+  get avatarHash(): string | null { return this.avatarRef?.hash ?? null; }
+
+  /**
+   * Sets the room's avatar (spec §3.6), from its bytes or a URL to download; null removes it.
+   * It is stored as a PNG of at most 200 px a side; joined resources get the 104 notice and
+   * the room's new photo hash. Usually awaited in `updateInfo()`, or when the network reports a
+   * change. With `legacyId` equal to the current one, or the same image, nothing happens.
+   */
+  async setAvatar(image: AvatarSource | null, opts: { legacyId?: string | number } = {}): Promise<void> {
+    const legacyId = opts.legacyId === undefined ? null : String(opts.legacyId);
+    if (image === null) {
+      if (this.avatarRef === null) return;
+      this.avatarRef = null;
+      return this.emit({ type: 'legacy.avatar', avatar: null });
+    }
+    if (legacyId !== null && legacyId === this.avatarRef?.legacyId) return;
+    this.applyAvatar(await normaliseAvatar(await avatarBytes(image), legacyId));
+  }
+
+  /** Shows an avatar already normalised (`normaliseAvatar`); the runtime's path for the user's own. */
+  applyAvatar(stored: StoredAvatar): void {
+    if (stored.hash === this.avatarRef?.hash && stored.legacyId === this.avatarRef.legacyId) return;
+    this.avatarRef = { hash: stored.hash, mime: stored.mime, legacyId: stored.legacyId };
+    this.emit({ type: 'legacy.avatar', avatar: stored });
+  }
+
   /** Call when the subject changed and no participant is known to have done it. */
   setSubject(subject: string, opts: { setter?: string | null; when?: Date } = {}): void {
     this.emit({
@@ -228,7 +269,7 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     return {
       name: this.name, description: this.description, subject: this.subject,
       subjectSetter: this.subjectSetter, subjectDate: this.subjectDate?.toISOString() ?? null,
-      type: this.type, nParticipants: this.nParticipants, userNick: this.userNick,
+      type: this.type, nParticipants: this.nParticipants, userNick: this.userNick, avatar: this.avatarRef,
     };
   }
 
@@ -238,5 +279,6 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     this.subjectSetter = info.subjectSetter;
     this.subjectDate = info.subjectDate ? new Date(info.subjectDate) : null;
     this.type = info.type; this.nParticipants = info.nParticipants; this.userNick = info.userNick;
+    this.avatarRef = info.avatar ?? null;
   }
 }

@@ -5,6 +5,7 @@
  * never read a clock).
  */
 import type { ChatState, Hat, MessageReference, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { StoredAvatar } from '../legacy/avatar.ts';
 
 export interface EventMeta {
   eventId: string;
@@ -60,6 +61,8 @@ export type HookCall =
   /** muc#owner: the room's name and description from the configuration form (null: not in it, spec §3.4). */
   | { hook: 'setConfig'; name: string | null; description: string | null }
   | { hook: 'leaveGroup' }
+  /** vcard-temp set on the room (spec §3.6): the image (base64) and the client's type, or null data to remove it. */
+  | { hook: 'setAvatar'; data: string | null; mime: string | null }
   /** XEP-0425: remove a message for everyone; `id` is its stanza-id (spec §3.3). */
   | { hook: 'moderate'; id: string; reason: string | null };
 
@@ -124,6 +127,11 @@ export type LegacyRoomEvent =
    * without privileged access to the user's PEP, a XEP-0249 invitation from the gateway.
    */
   | (EventMeta & { type: 'legacy.bookmark'; autoJoin: boolean; invite: boolean })
+  /**
+   * The room's avatar changed (`LegacyMUC.setAvatar`, spec §3.6): the stored image with its
+   * bytes, or null once removed. A changed id alone (same image) is kept without a notice.
+   */
+  | (EventMeta & { type: 'legacy.avatar'; avatar: StoredAvatar | null })
   /** The network renamed the room or changed its description (`LegacyMUC.updateRoomInfo`, spec §3.5). */
   | (EventMeta & { type: 'legacy.info'; name?: string; description?: string })
   | (EventMeta & {

@@ -6,6 +6,7 @@ import type { ChatState, Hat, MucAffiliation, MucRole, Show } from '../legacy/ty
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { HistoryRequest, ParticipantInit } from './events.ts';
 import type { RoomInfo } from '../legacy/muc.ts';
+import type { StoredAvatar } from '../legacy/avatar.ts';
 
 /** The `<item/>` of a muc#user payload. */
 export interface OccupantItem {
@@ -32,6 +33,8 @@ export interface PresenceIntent {
   error?: StanzaError;
   /** XEP-0045 §10.9: the room is destroyed. */
   destroy?: { reason?: string };
+  /** XEP-0153: the avatar's SHA-1 in `vcard-temp:x:update` (empty: no avatar). */
+  photo?: string;
 }
 
 /** An iq answer from the room (or an occupant JID) to one full JID. */
@@ -113,6 +116,9 @@ export interface ArchiveIntent {
 /** An archived stanza re-addressed to one full JID, delayed to when it was sent. */
 export interface ReplayIntent { to: string; room: string; xml: string; stamp: string }
 
+/** A room's avatar to store beside its snapshot (null: delete it), in the job's commit. */
+export interface AvatarIntent { user: string; roomId: string; avatar: StoredAvatar | null }
+
 /** What a machine sends out. Implementations must not throw. */
 export interface RoomPort {
   presence(p: PresenceIntent): void;
@@ -122,6 +128,8 @@ export interface RoomPort {
   /** An archived message sent again as history on join, with its original time (§2.4). */
   replay(r: ReplayIntent): void;
   iq(i: IqIntent): void;
+  /** The room's avatar bytes changed (spec §3.6). */
+  storeAvatar(a: AvatarIntent): void;
   /** Something worth a log line (a hook that failed, an event that makes no sense). */
   warn(msg: string, data?: Record<string, unknown>): void;
 }
@@ -135,6 +143,8 @@ export interface FillOutput {
   participants: ParticipantInit[];
   /** The user's own participant as the plugin yielded it (role, affiliation). */
   user: ParticipantInit | null;
+  /** The avatar `updateInfo()` set (`info.avatar`), with its bytes to store. */
+  avatar?: StoredAvatar;
 }
 
 /** A message of the archive, ready to replay as history (spec §2.4). */

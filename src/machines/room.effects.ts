@@ -82,6 +82,11 @@ function subjectMessage(c: RoomContext, to: string[], stanzaId: string): Message
   };
 }
 
+/** XEP-0153 via spec §3.6: the room's own presence, with its avatar's hash (empty: none). */
+function roomPresence(c: RoomContext, to: string, hash: string | null | undefined): PresenceIntent {
+  return { to, room: c.jid, nick: null, photo: hash ?? '' };
+}
+
 /**
  * The user's own presence to one joined resource: 110 (only ever on the self-presence), with
  * 100 and the resource's full JID where real JIDs are shown (spec §2.3, §4).
@@ -150,7 +155,7 @@ export function roomEffects(port: RoomPort) {
       for (const join of context.pendingJoins) port.presence(errorPresence(context, join, context.error!));
     },
 
-    /** §2.3: occupants (fill order), then self (110 [100] [210]), then history, then subject. */
+    /** §2.3: occupants (fill order), then self (110 [100] [210]), then history, subject, and the room's avatar. */
     sendJoinSequence: ({ context: c }: Args, { history }: { history: ArchivedMessage[] }) => {
       const join = c.pendingJoins[0]!;
       for (const p of c.participants) port.presence(occupantPresence(c, p, join.from));
@@ -162,6 +167,7 @@ export function roomEffects(port: RoomPort) {
       });
       for (const m of history) port.replay({ to: join.from, xml: m.xml, stamp: m.at, room: c.jid });
       port.message(subjectMessage(c, [join.from], `subject-${join.eventId}`));
+      port.presence(roomPresence(c, join.from, c.info?.avatar?.hash));
     },
 
     /** XEP-0045 §7.14: the leaving resource gets its unavailable self-presence with 110. */
@@ -228,6 +234,28 @@ export function roomEffects(port: RoomPort) {
         to: c.resources, room: c.jid, nick: null, type: 'groupchat', codes: [104],
         stanzaId: `config-${(event as { eventId: string }).eventId}`, occupantId: 'room',
       });
+    },
+
+    /** Spec §3.6: the avatar's bytes go to Redis with the job's commit (deleted once it is removed). */
+    storeAvatar: ({ context: c, event }: Args) => {
+      const { avatar } = event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>;
+      port.storeAvatar({ user: c.user, roomId: c.legacyId, avatar });
+    },
+
+    /** The avatar `updateInfo()` set while the room filled. */
+    storeFilledAvatar: ({ context: c, event }: Args) => {
+      const { avatar } = (event as Extract<RoomEvent, { type: 'runtime.filled' }>).output;
+      if (avatar) port.storeAvatar({ user: c.user, roomId: c.legacyId, avatar });
+    },
+
+    /** Spec §3.6: a new avatar (or none) is the 104 notice, then the room's presence with the new hash. */
+    announceAvatar: ({ context: c, event }: Args) => {
+      const { avatar, eventId } = event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>;
+      if (!c.resources.length) return;
+      port.message({
+        to: c.resources, room: c.jid, nick: null, type: 'groupchat', codes: [104], stanzaId: `config-${eventId}`, occupantId: 'room',
+      });
+      for (const to of c.resources) port.presence(roomPresence(c, to, avatar?.hash));
     },
 
     /** §2.15 rename: unavailable 303 with the new nick from the old JID, then available from the new. */

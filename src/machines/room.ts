@@ -275,6 +275,9 @@ export const roomMachine = setup({
     announceLeave: notBound('announceLeave'),
     announceSubject: notBound('announceSubject'),
     announceInfoChange: notBound('announceInfoChange'),
+    storeAvatar: notBound('storeAvatar'),
+    storeFilledAvatar: notBound('storeFilledAvatar'),
+    announceAvatar: notBound('announceAvatar'),
     inviteUser: notBound('inviteUser'),
     announceRename: notBound('announceRename'),
     announceSelfPresence: notBound('announceSelfPresence'),
@@ -379,6 +382,13 @@ export const roomMachine = setup({
         ...appliedNoted(context, event),
       };
     }),
+    /** Spec §3.6: the room's avatar as the network now has it (its bytes are stored by `storeAvatar`). */
+    applyAvatar: assign(({ context, event }) => {
+      const { avatar } = event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>;
+      if (!context.info) return appliedNoted(context, event);
+      const ref = avatar ? { hash: avatar.hash, mime: avatar.mime, legacyId: avatar.legacyId } : null;
+      return { info: { ...context.info, avatar: ref }, ...appliedNoted(context, event) };
+    }),
     applyRename: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
       // DECISIONS 2.15: the new nickname is what the room keeps
@@ -409,6 +419,9 @@ export const roomMachine = setup({
     // spec §3.8, §3.9: invited once, unless the plugin asks for an invitation each time
     wantsInvitation: ({ context, event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>).invite || !context.invited,
     isFilled: ({ context }) => context.info !== null,
+    /** A new image (or none any more); the same image under a new id is only kept. */
+    avatarImageChanged: ({ context, event }) =>
+      ((event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>).avatar?.hash ?? null) !== (context.info?.avatar?.hash ?? null),
     isNickChange: ({ context, event }) => (event as { nick: string }).nick !== userNick(context),
     canChangeNick: ({ context }) => context.flags.nickChange === true,
     isSelfPresence: ({ context, event }) =>
@@ -476,8 +489,9 @@ export const roomMachine = setup({
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
-        // not filled yet: the fill reads the room's information as it is then
+        // not filled yet: the fill reads the room's information (its avatar too) as it is then
         'legacy.info': { actions: 'markApplied' },
+        'legacy.avatar': { actions: 'markApplied' },
         'legacy.bookmark': [
           { guard: 'wantsInvitation', actions: ['inviteUser', 'markInvited'] },
           { actions: 'markApplied' },
@@ -503,9 +517,9 @@ export const roomMachine = setup({
           {
             guard: 'pendingWantsBackfill',
             target: 'backfilling',
-            actions: assign(({ event }) => fromFill(event.output)),
+            actions: ['storeFilledAvatar', assign(({ event }) => fromFill(event.output))],
           },
-          { target: 'joined', actions: assign(({ event }) => fromFill(event.output)) },
+          { target: 'joined', actions: ['storeFilledAvatar', assign(({ event }) => fromFill(event.output))] },
         ],
         'runtime.fillFailed': {
           target: 'failed',
@@ -567,6 +581,10 @@ export const roomMachine = setup({
         'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant'] },
         'legacy.subject': { actions: ['announceSubject', 'applySubject'] },
         'legacy.info': { actions: ['announceInfoChange', 'applyInfo'] },
+        'legacy.avatar': [
+          { guard: 'avatarImageChanged', actions: ['storeAvatar', 'announceAvatar', 'applyAvatar'] },
+          { actions: 'applyAvatar' },
+        ],
         // a resource already in the room needs no invitation to it
         'legacy.bookmark': [
           { guard: and(['wantsInvitation', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },

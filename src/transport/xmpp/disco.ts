@@ -3,7 +3,7 @@
  * registration and know rooms live here; of rooms (spec §3.1): identity, features by type, the
  * roominfo form, and the XEP-0444 §2.2 restrictions form when reactions are restricted.
  */
-import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_XDATA } from './ns.ts';
+import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_VCARD, NS_XDATA } from './ns.ts';
 import { NS_MODERATE } from './message-moderate.ts';
 import { NS_REACTIONS } from './reactions.ts';
 import { NS_MAM, NS_MAM_EXTENDED } from './mam.ts';
@@ -36,11 +36,11 @@ export interface RoomDiscoOptions {
   reactionsSingleEmoji?: boolean;
 }
 
-/** A room's disco#info (spec §3.1): identity, features by type, and the roominfo form. */
+/** A room's disco#info (spec §3.1): identity, features by type, and the roominfo form (with XEP-0486's avatar hash). */
 export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: string, opts: RoomDiscoOptions = {}): Element {
   const type = info?.type ?? MucType.CHANNEL;
   const features = [
-    NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, NS_MODERATE, NS_MAM, NS_MAM_EXTENDED,
+    NS_DISCO_INFO, NS_MUC, NS_OCCUPANT_ID, NS_SID, NS_PING, NS_MODERATE, NS_MAM, NS_MAM_EXTENDED, NS_VCARD,
     'muc_persistent', 'muc_unsecured', ...TYPE_FEATURES[type],
   ];
   const field = (v: string, value: string | number | null | undefined) =>
@@ -58,6 +58,9 @@ export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: stri
       field('muc#roomconfig_whois', type === MucType.CHANNEL ? 'moderators' : 'anyone'),
       field('muc#roomconfig_publicroom', type === MucType.GROUP ? 0 : 1),
       field('muc#roomconfig_allowpm', opts.allowPm ? 'anyone' : 'none'),
+      // spec §3.1, §3.6: the avatar's hash, whenever the room has one (Slidge: only on first access)
+      field('{http://modules.prosody.im/mod_vcard_muc}avatar#sha1', info?.avatar?.hash),
+      info?.avatar ? xml('field', { var: 'muc#roominfo_avatarhash', type: 'text-multi' }, xml('value', null, info.avatar.hash)) : null,
     ),
     opts.reactionsSingleEmoji
       ? xml('x', { xmlns: NS_XDATA, type: 'result' },

@@ -1,9 +1,9 @@
 /**
  * Presences from rooms and occupants (XEP-0045 §7.2 join, §7.14 leave, §9 kick/ban,
- * §7.6 rename), with XEP-0421 occupant-id and XEP-0317 hats.
+ * §7.6 rename), with XEP-0421 occupant-id, XEP-0317 hats and the room's XEP-0153 avatar hash.
  */
 import type { PresenceIntent } from '../../machines/ports.ts';
-import { NS_HATS, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID } from './ns.ts';
+import { NS_HATS, NS_MUC, NS_MUC_USER, NS_OCCUPANT_ID, NS_VCARD_UPDATE } from './ns.ts';
 import { errorElement, escapeAttr, escapeText, xml, xmlAttr, xmlString, type Element } from './stanza.ts';
 
 /** The occupant JID of a nickname in a room (bare room JID when `nick` is null). */
@@ -27,6 +27,7 @@ export function presenceXml(p: PresenceIntent): string {
     for (const code of p.codes ?? []) children += `<status code="${code}"/>`;
     children += '</x>';
   }
+  if (p.photo !== undefined) children += p.photo ? `<x xmlns="${NS_VCARD_UPDATE}"><photo>${escapeText(p.photo)}</photo></x>` : `<x xmlns="${NS_VCARD_UPDATE}"><photo/></x>`;
   if (p.occupantId) children += `<occupant-id xmlns="${NS_OCCUPANT_ID}" id="${escapeAttr(p.occupantId)}"/>`;
   // templates rather than xmlString's attribute objects: less garbage per presence (as messageXml)
   const head = `<presence from="${escapeAttr(occupantJid(p.room, p.nick))}"${xmlAttr('to', p.to)}${xmlAttr('id', p.id)}${xmlAttr('type', p.type)}`;
@@ -54,6 +55,7 @@ export function writePresence(p: PresenceIntent): Element {
   if (p.hats?.length) {
     el.cnode(xml('hats', { xmlns: NS_HATS }, ...p.hats.map((h) => xml('hat', { uri: h.uri, title: h.title }))));
   }
+  if (p.photo !== undefined) el.cnode(xml('x', { xmlns: NS_VCARD_UPDATE }, xml('photo', null, p.photo || null)));
   if (p.occupantId) el.cnode(xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: p.occupantId }));
   return el;
 }

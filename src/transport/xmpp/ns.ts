@@ -13,3 +13,5 @@ export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 export const NS_PING = 'urn:xmpp:ping';
 export const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
 export const NS_MARKERS = 'urn:xmpp:chat-markers:0';
+export const NS_VCARD = 'vcard-temp';
+export const NS_VCARD_UPDATE = 'vcard-temp:x:update';

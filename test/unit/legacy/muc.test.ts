@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BaseSession, LegacyBookmarks, LegacyMUC, LegacyParticipant, definePlugin, type SessionHost } from '../../../src/legacy/index.ts';
 import type { UnstampedLegacyEvent } from '../../../src/machines/events.ts';
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
 
 const plugin = definePlugin<unknown>({
   name: 'plain', displayName: 'Plain', session: BaseSession, bookmarks: LegacyBookmarks, muc: LegacyMUC, participant: LegacyParticipant,
@@ -38,4 +40,30 @@ test("renaming the user moves the room's userNick, so the user participant has t
   assert.equal(muc.userNick, 'montague');
   assert.equal((await muc.getUserParticipant()).nickname, 'montague');
   assert.deepEqual(events, [{ type: 'legacy.rename', from: 'nurse', to: 'angelica' }, { type: 'legacy.rename', from: 'romeo', to: 'montague' }]);
+});
+
+test('setAvatar stores a PNG of at most 200 px named by its SHA-1, once per image or legacy id; null removes it (spec §3.6)', async () => {
+  const { muc, events } = room();
+  const jpeg = await sharp({ create: { width: 640, height: 320, channels: 3, background: '#c33' } }).jpeg().toBuffer();
+  await muc.setAvatar(jpeg, { legacyId: 42 });
+  assert.equal(events.length, 1);
+  const e = events[0] as Extract<UnstampedLegacyEvent, { type: 'legacy.avatar' }>;
+  const png = Buffer.from(e.avatar!.data, 'base64');
+  const meta = await sharp(png).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 200, 100]);
+  assert.equal(e.avatar!.hash, createHash('sha1').update(png).digest('hex'));
+  assert.deepEqual([e.avatar!.mime, e.avatar!.legacyId, muc.avatar, muc.avatarHash], ['image/png', '42', '42', e.avatar!.hash]);
+  assert.equal(muc.toInfo().avatar!.hash, e.avatar!.hash, 'the fill reads it');
+
+  await muc.setAvatar(jpeg, { legacyId: '42' });
+  assert.equal(events.length, 1, 'the same legacy id: not fetched nor sent again');
+  const small = await sharp({ create: { width: 48, height: 48, channels: 4, background: '#3c3' } }).png().toBuffer();
+  await muc.setAvatar(small);
+  assert.equal((events[1] as typeof e).avatar!.data, small.toString('base64'), 'a small PNG is kept as it is');
+  await muc.setAvatar(null);
+  await muc.setAvatar(null);
+  assert.deepEqual(events.slice(2), [{ type: 'legacy.avatar', avatar: null }], 'removed once');
+  assert.equal(muc.avatarHash, null);
+  await assert.rejects(muc.setAvatar(Buffer.from('not an image')), (err: Error & { condition?: string }) => err.condition === 'bad-request');
+  assert.equal(events.length, 3);
 });

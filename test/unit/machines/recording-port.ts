@@ -10,6 +10,7 @@ export function recordingPort(): { port: RoomPort; sent: [string, unknown][] } {
     archive: (a) => sent.push(['archive', a]),
     replay: (r) => sent.push(['replay', r]),
     iq: (i) => sent.push(['iq', i]),
+    storeAvatar: (a) => sent.push(['storeAvatar', a]),
     warn: (msg) => sent.push(['warn', msg]),
   };
   return { port, sent };

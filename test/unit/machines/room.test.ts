@@ -54,15 +54,16 @@ function harness(opts: Options = {}) {
 }
 
 const kinds = (sent: [string, unknown][]) => sent.map(([k, v]) => {
-  const x = v as { nick?: string | null; type?: string; codes?: number[]; subject?: string };
-  return `${k}:${x.nick ?? ''}${x.type ? `:${x.type}` : ''}${x.codes?.length ? `:${x.codes.join(',')}` : ''}${x.subject !== undefined ? ':subject' : ''}`;
+  const x = v as { nick?: string | null; type?: string; codes?: number[]; subject?: string; photo?: string };
+  return `${k}:${x.nick ?? ''}${x.type ? `:${x.type}` : ''}${x.codes?.length ? `:${x.codes.join(',')}` : ''}${x.subject !== undefined ? ':subject' : ''}`
+    + `${x.photo !== undefined ? `:photo=${x.photo}` : ''}`;
 });
 
-test('answers a first join with occupants, then the 110/100 self-presence, then history, then the subject', async () => {
+test('answers a first join with occupants, then the 110/100 self-presence, then history, the subject, and the room presence without avatar', async () => {
   const h = harness({ history: [{ stanzaId: 's1', at: AT, source: 'live', xml: '<message/>' }] });
   await h.join();
   assert.deepEqual(h.calls, ['fill', 'backfill', 'history']);
-  assert.deepEqual(kinds(h.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'replay:', 'message:juliet:groupchat:subject']);
+  assert.deepEqual(kinds(h.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'replay:', 'message:juliet:groupchat:subject', 'presence::photo=']);
   const self = h.sent[2]![1] as Record<string, unknown>;
   assert.deepEqual(self, {
     to: GAJIM, room: R, nick: 'romeo', id: 'j1', codes: [110, 100], occupantId: 'user',
@@ -77,7 +78,7 @@ test('a backfill that fails still answers the join (§2.4), and counts as done: 
   await h.join();
   assert.deepEqual(h.calls, ['fill', 'backfill', 'history']);
   // a log line says so, then the join sequence goes out without that history
-  assert.deepEqual(kinds(h.sent), ['warn:', 'presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+  assert.deepEqual(kinds(h.sent), ['warn:', 'presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject', 'presence::photo=']);
   assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
   assert.equal(h.actor.getSnapshot().context.historyFilled, true);
   await h.join(MOVIM);
@@ -170,6 +171,49 @@ test('the network renaming the room: a 104 notice to each joined resource, and t
   }]]);
   const { info } = h.actor.getSnapshot().context;
   assert.deepEqual([info!.name, info!.description], ['Balcony', 'Where it happens']);
+});
+
+const AVATAR = { hash: 'a1b2', mime: 'image/png', legacyId: 'img-1', data: 'iVBORw0K' };
+
+test('a new room avatar is stored, then a 104 notice and the room presence with its hash go to each joined resource (spec §3.6)', async () => {
+  const h = harness();
+  await h.send({ type: 'legacy.avatar', avatar: AVATAR }); // not filled yet: the fill sets it
+  assert.deepEqual(h.sent, []);
+  await h.join();
+  await h.join(MOVIM);
+  const before = h.sent.length;
+  await h.send({ type: 'legacy.avatar', avatar: AVATAR });
+  assert.deepEqual(h.sent.slice(before), [
+    ['storeAvatar', { user: U, roomId: 'room-private', avatar: AVATAR }],
+    ['message', { to: [GAJIM, MOVIM], room: R, nick: null, type: 'groupchat', codes: [104], stanzaId: 'config-e4', occupantId: 'room' }],
+    ['presence', { to: GAJIM, room: R, nick: null, photo: 'a1b2' }],
+    ['presence', { to: MOVIM, room: R, nick: null, photo: 'a1b2' }],
+  ]);
+  assert.deepEqual(h.actor.getSnapshot().context.info!.avatar, { hash: 'a1b2', mime: 'image/png', legacyId: 'img-1' });
+
+  const same = h.sent.length;
+  await h.send({ type: 'legacy.avatar', avatar: { ...AVATAR, legacyId: 'img-1-copy' } });
+  assert.equal(h.sent.length, same, 'the same image under a new id: no notice');
+  assert.equal(h.actor.getSnapshot().context.info!.avatar!.legacyId, 'img-1-copy');
+
+  await h.send({ type: 'legacy.avatar', avatar: null });
+  const removal = (h.sent as [string, unknown][]).slice(same);
+  assert.deepEqual(removal.map(([k, v]) => [k, (v as { photo?: string }).photo ?? (v as { codes?: number[] }).codes ?? v]), [
+    ['storeAvatar', { user: U, roomId: 'room-private', avatar: null }],
+    ['message', [104]],
+    ['presence', ''],
+    ['presence', ''],
+  ], 'removed: the presence carries an empty photo');
+  assert.equal(h.actor.getSnapshot().context.info!.avatar, null);
+});
+
+test('the avatar updateInfo set while filling is stored with the fill, and the join ends with its hash (spec §2.3 step 9)', async () => {
+  const h = harness({
+    fill: async () => ({ info: { ...info(), avatar: { hash: 'a1b2', mime: 'image/png', legacyId: 'img-1' } }, participants: [], user: null, avatar: AVATAR }),
+  });
+  await h.join();
+  assert.deepEqual(h.sent[0], ['storeAvatar', { user: U, roomId: 'room-private', avatar: AVATAR }]);
+  assert.deepEqual(h.sent.at(-1), ['presence', { to: GAJIM, room: R, nick: null, photo: 'a1b2' }]);
 });
 
 test('a bookmark the plugin adds invites the user once from the gateway, and not while a resource is in the room (spec §3.8, §3.9)', async () => {
@@ -341,7 +385,7 @@ test('the persisted snapshot survives JSON and restores a joined room without ru
   restored.send({ type: 'xmpp.join', eventId: 'r1', at: AT, from: MOVIM, nick: 'romeo', history: {} } as RoomInputEvent);
   await waitFor(restored, (s) => !s.hasTag('busy'));
   assert.deepEqual(again.calls, ['history'], 'neither fill nor backfill again');
-  assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+  assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject', 'presence::photo=']);
 });
 
 test('a nickname change from a joined resource is refused; a status change is ignored', async () => {
@@ -654,6 +698,6 @@ test('a room restored while greeting a join (written after the hook timeout) ask
   restored.send({ type: 'runtime.resume' });
   await waitFor(restored, (s) => !s.hasTag('busy'));
   assert.deepEqual(again.calls, ['history']);
-  assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject']);
+  assert.deepEqual(kinds(again.sent), ['presence:juliet', 'presence:nurse', 'presence:romeo:110,100', 'message:juliet:groupchat:subject', 'presence::photo=']);
   assert.deepEqual(restored.getSnapshot().context.resources, [GAJIM, MOVIM]);
 });

@@ -93,7 +93,7 @@ test('updateInfo copies the room from the network', async () => {
   assert.deepEqual(coven.toInfo(), {
     name: 'Coven', description: 'Thunder, lightning, or in rain?', subject: 'When shall we three meet again',
     subjectSetter: 'firstwitch', subjectDate: '2024-05-01T08:00:00.000Z', type: MucType.CHANNEL,
-    nParticipants: 3, userNick: null,
+    nParticipants: 3, userNick: null, avatar: null,
   });
   const balcony = host.openRoom(session, 'balcony');
   await balcony.updateInfo();

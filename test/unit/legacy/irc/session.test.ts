@@ -89,7 +89,7 @@ describe('IRC session', () => {
     await muc.updateInfo();
     assert.deepEqual(muc.toInfo(), {
       name: '#Chan', description: '', subject: 'Welcome to #Chan', subjectSetter: 'alice',
-      subjectDate: new Date(T0 - 3600_000).toISOString(), type: 1, nParticipants: 6, userNick: 'romeo',
+      subjectDate: new Date(T0 - 3600_000).toISOString(), type: 1, nParticipants: 6, userNick: 'romeo', avatar: null,
     });
     const participants = [];
     for await (const p of muc.fillParticipants()) participants.push(p.toInit());

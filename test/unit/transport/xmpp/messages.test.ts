@@ -206,7 +206,7 @@ test('room disco announces moderation, MAM, whether private messages are allowed
   assert.equal(writeRoomInfo(R, info, 'room-private', { allowPm: true, reactionsSingleEmoji: true }).toString(),
     '<query xmlns="http://jabber.org/protocol/disco#info"><identity category="conference" type="text" name="Private"/>'
     + ['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/muc', 'urn:xmpp:occupant-id:0', 'urn:xmpp:sid:0', 'urn:xmpp:ping',
-      'urn:xmpp:message-moderate:0', 'urn:xmpp:mam:2', 'urn:xmpp:mam:2#extended', 'muc_persistent', 'muc_unsecured', 'muc_membersonly', 'muc_nonanonymous', 'muc_hidden']
+      'urn:xmpp:message-moderate:0', 'urn:xmpp:mam:2', 'urn:xmpp:mam:2#extended', 'vcard-temp', 'muc_persistent', 'muc_unsecured', 'muc_membersonly', 'muc_nonanonymous', 'muc_hidden']
       .map((v) => `<feature var="${v}"/>`).join('')
     + '<x xmlns="jabber:x:data" type="result"><field var="FORM_TYPE" type="hidden"><value>http://jabber.org/protocol/muc#roominfo</value></field>'
     + field('muc#roomconfig_roomname', 'Private') + field('muc#roomconfig_membersonly', 1) + field('muc#roomconfig_whois', 'anyone')

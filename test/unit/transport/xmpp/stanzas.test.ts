@@ -97,10 +97,17 @@ test('the fast presence writer gives the same XML as the element tree, escaping 
     // with more than an item: the element tree writes it
     { to: TO, room: R, nick: 'nurse', type: 'unavailable' as const, item: { affiliation: 'outcast' as const, role: 'none' as const, reason: 'spam' }, codes: [301] },
     { to: TO, room: R, nick: 'nurse', item: { affiliation: 'member' as const, role: 'participant' as const }, hats: [{ uri: 'urn:h', title: 'Hat' }] },
+    // the room's own presence with its avatar's hash, and without an avatar (spec §3.6)
+    { to: TO, room: R, nick: null, photo: 'a1b2' },
+    { to: TO, room: R, nick: null, photo: '' },
   ];
   for (const p of shapes) assert.equal(presenceXml(p as Parameters<typeof presenceXml>[0]), writePresence(p as Parameters<typeof writePresence>[0]).toString());
   assert.equal(
     presenceXml({ to: TO, room: R, nick: 'a<b', item: { affiliation: 'member', role: 'participant' }, codes: [110] }),
     `<presence from="${R}/a&lt;b" to="${TO}"><x xmlns="http://jabber.org/protocol/muc#user"><item affiliation="member" role="participant"/><status code="110"/></x></presence>`,
   );
+  assert.equal(presenceXml({ to: TO, room: R, nick: null, photo: 'a1b2' }),
+    `<presence from="${R}" to="${TO}"><x xmlns="vcard-temp:x:update"><photo>a1b2</photo></x></presence>`);
+  assert.equal(presenceXml({ to: TO, room: R, nick: null, photo: '' }),
+    `<presence from="${R}" to="${TO}"><x xmlns="vcard-temp:x:update"><photo/></x></presence>`);
 });
