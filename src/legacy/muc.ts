@@ -212,12 +212,13 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
    * Sets the room's avatar (spec §3.6), from its bytes or a URL to download; null removes it.
    * It is stored as a PNG of at most 200 px a side; joined resources get the 104 notice and
    * the room's new photo hash. Usually awaited in `updateInfo()`, or when the network reports a
-   * change. With `legacyId` equal to the current one, or the same image, nothing happens.
+   * change. With `legacyId` equal to the current one, or the same image, nothing happens (the
+   * room ignores a removal of no avatar).
    */
   async setAvatar(image: AvatarSource | null, opts: { legacyId?: string | number } = {}): Promise<void> {
     const legacyId = opts.legacyId === undefined ? null : String(opts.legacyId);
     if (image === null) {
-      if (this.avatarRef === null) return;
+      // sent even when this object knows of none: a fresh one (its room hibernated) knows nothing
       this.avatarRef = null;
       return this.emit({ type: 'legacy.avatar', avatar: null });
     }

@@ -419,6 +419,8 @@ export const roomMachine = setup({
     // spec §3.8, §3.9: invited once, unless the plugin asks for an invitation each time
     wantsInvitation: ({ context, event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>).invite || !context.invited,
     isFilled: ({ context }) => context.info !== null,
+    avatarIdChanged: ({ context, event }) =>
+      ((event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>).avatar?.legacyId ?? null) !== (context.info?.avatar?.legacyId ?? null),
     /** A new image (or none any more); the same image under a new id is only kept. */
     avatarImageChanged: ({ context, event }) =>
       ((event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>).avatar?.hash ?? null) !== (context.info?.avatar?.hash ?? null),
@@ -583,7 +585,8 @@ export const roomMachine = setup({
         'legacy.info': { actions: ['announceInfoChange', 'applyInfo'] },
         'legacy.avatar': [
           { guard: 'avatarImageChanged', actions: ['storeAvatar', 'announceAvatar', 'applyAvatar'] },
-          { actions: 'applyAvatar' },
+          { guard: 'avatarIdChanged', actions: 'applyAvatar' },
+          { actions: 'markApplied' },
         ],
         // a resource already in the room needs no invitation to it
         'legacy.bookmark': [

@@ -19,6 +19,8 @@
  *   POST   /demo/rooms/{id}/private               {from, to: user JID, body}        201 {id}
  *   POST   /demo/rooms/{id}/subject               {subject, by?}                    204
  *   POST   /demo/rooms/{id}/info                  {name?, description?}             204
+ *   PUT    /demo/rooms/{id}/avatar                {data: image in base64, id?}      200 {id}
+ *   DELETE /demo/rooms/{id}/avatar                removes the room's avatar         204
  *   POST   /demo/rooms/{id}/rename                {from, to}                        204
  *
  * The edit, deletion, reaction, chat state, marker and private message writes take an optional
@@ -72,6 +74,7 @@ const displayedBody = z.object({ id: z.string().min(1), jid });
 const privateBody = z.object({ from: z.string().min(1), to: z.string().min(1), body: z.string().min(1), id: z.string().min(1).optional(), jid });
 const subjectBody = z.object({ subject: z.string(), by: z.string().min(1).optional() });
 const infoBody = z.object({ name: z.string().min(1).optional(), description: z.string().optional() });
+const avatarBody = z.object({ data: z.string().min(1), id: z.string().min(1).optional() });
 const renameBody = z.object({ from: z.string().min(1), to: z.string().min(1) });
 
 class HttpError extends Error {
@@ -179,6 +182,11 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
     }
     case 'POST {id}/subject': network.setSubject(roomId!, parse(subjectBody, await readJson(req))); return reply(res, 204);
     case 'POST {id}/info': network.configure(roomId!, parse(infoBody, await readJson(req))); return reply(res, 204);
+    case 'PUT {id}/avatar': {
+      const { data, id } = parse(avatarBody, await readJson(req));
+      return reply(res, 200, { id: network.setAvatar(roomId!, data, id) });
+    }
+    case 'DELETE {id}/avatar': network.setAvatar(roomId!, null); return reply(res, 204);
     case 'POST {id}/rename': {
       const { from, to } = parse(renameBody, await readJson(req));
       network.rename(roomId!, from, to);
@@ -188,7 +196,7 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
   const known = [
     '', '{id}', '{id}/messages', '{id}/messages/{msg}', '{id}/messages/{msg}/reactions', '{id}/messages/{msg}/moderate',
     '{id}/participants', '{id}/participants/{nick}', '{id}/participants/{nick}/presence', '{id}/participants/{nick}/chatstate',
-    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/info', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
+    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/info', '{id}/avatar', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
   ];
   if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, `no route ${req.method} ${url.pathname}`);

@@ -27,6 +27,8 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
     this.type = MUC_TYPES[room.type];
     const listsUser = room.participants.some((p) => p.nick === this.nick);
     this.nParticipants = room.participants.length + (listsUser ? 0 : 1);
+    // an unchanged id is not decoded again (the avatar cache, spec §1.3)
+    await this.setAvatar(room.avatar && Buffer.from(room.avatar.data, 'base64'), room.avatar ? { legacyId: room.avatar.id } : {});
   }
 
   /** Called on the first join: the network's participants, then the user. */
@@ -59,6 +61,21 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
     this.checkMember();
     try {
       this.session.shared.network.configure(this.legacyId, { ...(name !== null ? { name } : {}), ...(description !== null ? { description } : {}) });
+    } catch (err) {
+      throw toXmppError(err);
+    }
+  }
+
+  /**
+   * Called when the user sets or removes the room's avatar: the network keeps it and tells
+   * every member; its id makes the gateway show it at once.
+   */
+  override async onAvatar(data: Uint8Array | null): Promise<string | null> {
+    this.checkMember();
+    try {
+      const id = this.session.shared.network.setAvatar(this.legacyId, data && Buffer.from(data).toString('base64'));
+      await this.session.shared.network.settled();
+      return id;
     } catch (err) {
       throw toXmppError(err);
     }

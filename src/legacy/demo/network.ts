@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { ChatState, MucAffiliation, MucRole, Show } from '../types.ts';
 import {
   DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoPrivateMessage,
-  type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
+  type DemoAvatar, type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
 } from './types.ts';
 import { DemoJournal } from './journal.ts';
 import { keepNewest } from './retention.ts';
@@ -180,6 +180,9 @@ export class DemoNetwork {
       case 'info':
         Object.assign(room!.info, { name: e.name, description: e.description });
         break;
+      case 'avatar':
+        room!.info.avatar = e.avatar;
+        break;
       case 'rename':
         room!.participants = new Map([...room!.participants].map(([nick, p]): [string, DemoParticipant] => (nick === e.from ? [e.to, { ...p, nick: e.to }] : [nick, p])));
         break;
@@ -348,6 +351,19 @@ export class DemoNetwork {
     this.deliver({ type: 'info', roomId, name: room.info.name, description: room.info.description });
   }
 
+  /**
+   * The room's avatar changes to `data` (base64; the network does not look inside), or is
+   * removed with null. Returns its new id (`id`, or a new one).
+   */
+  setAvatar(roomId: string, data: string | null, id?: string): string | null {
+    const room = this.get(roomId);
+    if (data !== null && !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) throw new DemoError(400, 'data: an avatar is an image in base64');
+    const avatar: DemoAvatar | null = data === null ? null : { id: id ?? `avatar-${++this.counter}-${this.idTag}`, data };
+    room.info.avatar = avatar;
+    this.deliver({ type: 'avatar', roomId, avatar });
+    return avatar?.id ?? null;
+  }
+
   /** The subject changes; `by` is the nickname of whoever changed it, if anyone. */
   setSubject(roomId: string, change: { subject: string; by?: string }): void {
     const room = this.get(roomId);
@@ -409,7 +425,7 @@ export class DemoNetwork {
     this.rooms.set(room.id, {
       info: {
         ...rest, subjectSetter: rest.subjectSetter ?? null, subjectDate: rest.subjectDate ?? null,
-        members: rest.members ?? null,
+        members: rest.members ?? null, avatar: rest.avatar ? { id: `avatar-${rest.id}`, data: rest.avatar } : null,
       },
       participants: new Map(participants.map((p) => [p.nick, { ...p }])),
       messages: messages.map((m) => Object.freeze({ ...m })),

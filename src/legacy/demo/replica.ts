@@ -121,6 +121,17 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     this.forward('POST', `${this.path(roomId)}/info`, change);
   }
 
+  override setAvatar(roomId: string, data: string | null, id?: string): string | null {
+    this.info(roomId);
+    if (data === null) {
+      this.forward('DELETE', `${this.path(roomId)}/avatar`);
+      return null;
+    }
+    const avatarId = id ?? `avatar-${randomUUID()}`;
+    this.forward('PUT', `${this.path(roomId)}/avatar`, { data, id: avatarId });
+    return avatarId;
+  }
+
   override setSubject(roomId: string, change: { subject: string; by?: string }): void {
     this.info(roomId);
     this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/subject`, change);

@@ -227,6 +227,9 @@ export class DemoSession extends BaseSession<DemoShared> {
       case 'info':
         muc.updateRoomInfo({ name: event.name, description: event.description });
         break;
+      case 'avatar':
+        await muc.setAvatar(event.avatar && Buffer.from(event.avatar.data, 'base64'), event.avatar ? { legacyId: event.avatar.id } : {});
+        break;
       case 'rename':
         muc.renameParticipant(event.from, event.to);
         break;

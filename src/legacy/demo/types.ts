@@ -25,6 +25,8 @@ export type DemoEvent =
   | { type: 'participantJoined'; roomId: string; nick: string; role: MucRole; affiliation: MucAffiliation }
   | { type: 'participantLeft'; roomId: string; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string }
   | { type: 'subject'; roomId: string; subject: string; by?: string; date: string }
+  /** The room's avatar changed: the image (base64) and its id on the network, or none. */
+  | { type: 'avatar'; roomId: string; avatar: DemoAvatar | null }
   /** The room's name or description changed (both as they are now). */
   | { type: 'info'; roomId: string; name: string; description: string }
   | { type: 'rename'; roomId: string; from: string; to: string }
@@ -60,6 +62,9 @@ export interface DemoPrivateMessage { id: string; from: string; to: string; body
 /** A message an XMPP user sent into the network through the gateway. */
 export interface DemoSentMessage extends DemoMessage { jid: string }
 
+/** A room's avatar on the demo network: its id there, and the image's bytes in base64. */
+export interface DemoAvatar { id: string; data: string }
+
 /** A room without its messages: what a room needs to describe itself. */
 export interface DemoRoomInfo {
   id: string;
@@ -72,6 +77,7 @@ export interface DemoRoomInfo {
   /** Bare JIDs of the members; `null` when every registered user is one. */
   members: string[] | null;
   participants: DemoParticipant[];
+  avatar: DemoAvatar | null;
 }
 
 /** What `GET /demo/rooms/{id}` returns. */

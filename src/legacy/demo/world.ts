@@ -47,6 +47,8 @@ export const roomSchema = z.object({
   subjectDate: isoDate.optional(),
   /** Absent: every registered user is a member. */
   members: z.array(bareJid).optional(),
+  /** The room's avatar: an image (PNG, JPEG ...) in base64. */
+  avatar: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'an avatar is an image in base64').optional(),
   participants: z.array(participantSchema).default([]),
   messages: z.array(messageSchema).default([]),
 }).superRefine((room, ctx) => {

@@ -205,6 +205,10 @@ test('a new room avatar is stored, then a 104 notice and the room presence with 
     ['presence', ''],
   ], 'removed: the presence carries an empty photo');
   assert.equal(h.actor.getSnapshot().context.info!.avatar, null);
+  const info = h.actor.getSnapshot().context.info;
+  await h.send({ type: 'legacy.avatar', avatar: null });
+  assert.equal(h.sent.length, same + 4, 'removing no avatar: nothing sent');
+  assert.equal(h.actor.getSnapshot().context.info, info, 'nor changed');
 });
 
 test('the avatar updateInfo set while filling is stored with the fill, and the join ends with its hash (spec §2.3 step 9)', async () => {

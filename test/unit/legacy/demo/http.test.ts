@@ -89,6 +89,25 @@ test('POST info renames the room or describes it anew, and members hear both as 
   assert.equal((await call('POST', '/nowhere/info', { name: 'x' })).status, 404);
 });
 
+test('PUT avatar sets the room avatar under a new id (or the one given), DELETE removes it; members hear both', async () => {
+  heard.length = 0;
+  const put = await call('PUT', '/coven/avatar', { data: 'iVBORw0KGgo=' });
+  assert.equal(put.status, 200);
+  assert.match(put.json.id, /^avatar-/);
+  assert.deepEqual((await call('PUT', '/coven/avatar', { data: 'AAAA', id: 'cauldron' })).json, { id: 'cauldron' });
+  assert.deepEqual((await call('GET', '/coven')).json.avatar, { id: 'cauldron', data: 'AAAA' });
+  assert.equal((await call('DELETE', '/coven/avatar')).status, 204);
+  assert.equal((await call('GET', '/coven')).json.avatar, null);
+  assert.deepEqual(heard.filter((e) => e.type === 'avatar'), [
+    { type: 'avatar', roomId: 'coven', avatar: { id: put.json.id, data: 'iVBORw0KGgo=' } },
+    { type: 'avatar', roomId: 'coven', avatar: { id: 'cauldron', data: 'AAAA' } },
+    { type: 'avatar', roomId: 'coven', avatar: null },
+  ]);
+  assert.equal((await call('PUT', '/coven/avatar', { data: 'not base64!' })).status, 400);
+  assert.equal((await call('PUT', '/coven/avatar', {})).status, 400);
+  assert.equal((await call('PUT', '/nowhere/avatar', { data: 'AAAA' })).status, 404);
+});
+
 test('POST rooms creates a room that GET rooms then lists', async () => {
   const created = await call('POST', '', { id: 'heath', name: 'Heath', type: 'channel', participants: [{ nick: 'macbeth' }] });
   assert.equal(created.status, 201);

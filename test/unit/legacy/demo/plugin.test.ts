@@ -221,3 +221,24 @@ test('a burst of network events leaves the process turns of the event loop while
   assert.ok(handledAtFirstTurn < BURST, `the event loop's first turn came after all ${BURST} events`);
   assert.deepEqual(events.slice(0, 2).map((e) => e.event.type === 'legacy.message' && e.event.body), ['m0', 'm1']);
 });
+
+test('a room avatar on the network reaches the room: read by updateInfo, changed and removed by events, set by the user (spec §3.6)', async () => {
+  const { default: sharp } = await import('sharp');
+  const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } }).png().toBuffer();
+  const { network, session, events, host } = harness();
+  await session.login();
+  const first = network.setAvatar('coven', png.toString('base64'))!;
+  await session.flushed();
+  assert.deepEqual(events.map((e) => e.event.type === 'legacy.avatar' && e.event.avatar?.legacyId), [first]);
+  const coven = host.openRoom(session, 'coven');
+  await coven.updateInfo();
+  await coven.updateInfo();
+  assert.equal(events.length, 2, 'the same id again: not decoded nor sent again');
+  assert.equal(coven.avatar, first);
+
+  const id = await coven.onAvatar(png, 'image/png');
+  assert.equal(network.info('coven').avatar!.id, id, 'the user\'s image is on the network, under the id returned');
+  network.setAvatar('coven', null);
+  await session.flushed();
+  assert.deepEqual(events.at(-1)!.event, { type: 'legacy.avatar', avatar: null });
+});

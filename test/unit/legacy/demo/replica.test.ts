@@ -68,6 +68,17 @@ test("a replica's rename of a room reaches the network and comes back as its inf
   assert.equal(replica.info('coven').description, 'Double, double');
 });
 
+test("a replica's avatar reaches the network under the id the replica gave it, and comes back", async () => {
+  const id = replica.setAvatar('coven', 'AAAA');
+  await replica.settled();
+  assert.deepEqual(network.info('coven').avatar, { id, data: 'AAAA' });
+  await until(() => replica.info('coven').avatar?.id === id);
+  assert.equal(replica.setAvatar('coven', null), null);
+  await replica.settled();
+  await until(() => replica.info('coven').avatar === null);
+  assert.equal(network.info('coven').avatar, null);
+});
+
 test('a refusal by the network comes back from settled()', async () => {
   replica.sendFromUser('coven', 'romeo@montague.lit', 'romeo', 'again', 'r-1');
   await assert.rejects(replica.settled(), (err: { status: number }) => err.status === 409);

@@ -1,0 +1,162 @@
+// Room avatars (spec §3.6) end to end: the room's presence with its photo hash at the end of a
+// join, the vCard that holds the image, the change announced with 104, the user's own avatar
+// through the network, kept across a restart, with a real client on real servers.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { Redis } from 'ioredis';
+import { createKeys } from '../../src/actors/keys.ts';
+import { startStack, type TestStack } from '../support/stack.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
+import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+
+const MUC = 'http://jabber.org/protocol/muc';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
+const VCARD = 'vcard-temp';
+const VCARD_UPDATE = 'vcard-temp:x:update';
+const REGISTER = 'jabber:iq:register';
+const GW = 'gw.localhost';
+const LOBBY = `lobby@${GW}`;
+const GALLERY = `gallery@${GW}`;
+
+const image = (width: number, height: number, background: string) =>
+  sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
+
+describe('room avatars', () => {
+  let stack: TestStack;
+  let gw: TestGateway;
+  let romeo: TestClient;
+  let lobbyAvatar: Buffer;
+  let world: unknown;
+
+  /** Joins `room` and returns what the join brought, up to the room's own presence (its last stanza). */
+  async function join(room: string): Promise<Element[]> {
+    await romeo.send(xml('presence', { to: `${room}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    const got: Element[] = [];
+    for (;;) {
+      const el = await romeo.next((s) => s.attrs.from?.startsWith(room));
+      got.push(el);
+      if (el.name === 'presence' && el.attrs.from === room) return got;
+    }
+  }
+  const photoOf = (presence: Element) => presence.getChild('x', VCARD_UPDATE)?.getChildText('photo');
+  const vcard = (to: string) => romeo.iq(xml('iq', { type: 'get', to }, xml('vCard', { xmlns: VCARD })));
+  const photoBytes = (res: Element) => {
+    const binval = res.getChild('vCard', VCARD)?.getChild('PHOTO')?.getChildText('BINVAL');
+    return binval ? Buffer.from(binval, 'base64') : null;
+  };
+
+  before(async () => {
+    lobbyAvatar = await image(64, 64, '#c33'); // a small PNG: kept as it is
+    world = {
+      rooms: [
+        { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice' }], avatar: lobbyAvatar.toString('base64') },
+        { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave' }] },
+      ],
+    };
+    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'mallory', password: 'm4llory' }] });
+    gw = await startTestGateway(stack, { world });
+    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
+    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
+    assert.equal(done.attrs.type, 'result');
+  });
+
+  after(async () => {
+    await romeo?.stop();
+    await gw?.stop();
+    await stack?.stop();
+  });
+
+  test('a room never joined serves its avatar as a vCard, and its disco shows the hash', async () => {
+    const res = await vcard(LOBBY);
+    assert.equal(res.attrs.type, 'result', res.toString());
+    assert.equal(res.getChild('vCard', VCARD)!.getChild('PHOTO')!.getChildText('TYPE'), 'image/png');
+    assert.deepEqual(photoBytes(res), lobbyAvatar);
+    const info = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const fields = info.getChild('query')!.getChild('x', 'jabber:x:data')!.getChildren('field');
+    const value = (name: string) => fields.find((f) => f.attrs.var === name)?.getChildText('value');
+    assert.equal(value('muc#roominfo_avatarhash'), sha1(lobbyAvatar));
+    assert.equal(value('{http://modules.prosody.im/mod_vcard_muc}avatar#sha1'), sha1(lobbyAvatar));
+  });
+
+  test('a join ends with the room presence and its photo hash, after the subject (spec §2.3 step 9)', async () => {
+    const got = await join(LOBBY);
+    const subjectAt = got.findIndex((el) => el.name === 'message' && el.getChild('subject'));
+    assert.ok(subjectAt >= 0 && subjectAt === got.length - 2, 'the subject, then the room presence');
+    assert.equal(photoOf(got.at(-1)!), sha1(lobbyAvatar));
+
+    const plain = await join(GALLERY);
+    assert.equal(photoOf(plain.at(-1)!), '', 'no avatar: an empty photo');
+    assert.equal(photoBytes(await vcard(GALLERY)), null, 'and an empty vCard');
+  });
+
+  test('the network changing the avatar: a 104 notice, then the new hash; a large image is stored as a 200 px PNG', async () => {
+    const large = await sharp({ create: { width: 800, height: 400, channels: 3, background: '#33c' } }).jpeg().toBuffer();
+    const put = await gw.demo('PUT', '/demo/rooms/lobby/avatar', { data: large.toString('base64') });
+    assert.equal(put.status, 200);
+    const notice = await romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined);
+    assert.deepEqual(codes(notice), [104]);
+    const presence = await romeo.next((el) => el.name === 'presence' && el.attrs.from === LOBBY);
+    const stored = photoBytes(await vcard(LOBBY))!;
+    assert.equal(photoOf(presence), sha1(stored), 'the hash names the bytes the vCard serves');
+    const meta = await sharp(stored).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 200, 100]);
+
+    assert.equal((await gw.demo('DELETE', '/demo/rooms/lobby/avatar')).status, 204);
+    assert.deepEqual(codes(await romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined)), [104]);
+    assert.equal(photoOf(await romeo.next((el) => el.name === 'presence' && el.attrs.from === LOBBY)), '');
+    assert.equal(photoBytes(await vcard(LOBBY)), null);
+  });
+
+  test('the user sets the avatar from XMPP: the network gets it, then 104 and the new hash; occupants have no vCard to set', async () => {
+    const mine = await image(32, 32, '#3c3');
+    const set = await romeo.iq(xml('iq', { type: 'set', to: GALLERY }, xml('vCard', { xmlns: VCARD },
+      xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, mine.toString('base64'))))));
+    assert.equal(set.attrs.type, 'result', set.toString());
+    const room = (await gw.demo('GET', '/demo/rooms/gallery')).json as { avatar: { data: string } | null };
+    assert.deepEqual(Buffer.from(room.avatar!.data, 'base64'), mine, 'the network has the image');
+    assert.deepEqual(codes(await romeo.next((el) => el.name === 'message' && el.attrs.from === GALLERY && el.getChild('x', MUC_USER) !== undefined)), [104]);
+    assert.equal(photoOf(await romeo.next((el) => el.name === 'presence' && el.attrs.from === GALLERY)), sha1(mine));
+    assert.deepEqual(photoBytes(await vcard(GALLERY)), mine);
+
+    const junk = await romeo.iq(xml('iq', { type: 'set', to: GALLERY }, xml('vCard', { xmlns: VCARD },
+      xml('PHOTO', {}, xml('BINVAL', {}, Buffer.from('not an image').toString('base64'))))));
+    assert.deepEqual([junk.attrs.type, condition(junk)], ['error', 'bad-request']);
+    const occupant = await romeo.iq(xml('iq', { type: 'set', to: `${GALLERY}/dave` }, xml('vCard', { xmlns: VCARD })));
+    assert.deepEqual([occupant.attrs.type, condition(occupant)], ['error', 'bad-request']);
+    const occupantGet = await vcard(`${GALLERY}/dave`);
+    assert.deepEqual([occupantGet.attrs.type, condition(occupantGet)], ['error', 'item-not-found']);
+  });
+
+  test('the avatar survives a restart: the snapshot keeps its hash, Redis its bytes', async () => {
+    const before = photoBytes(await vcard(GALLERY))!;
+    const prefix = gw.prefix;
+    await gw.stop();
+    gw = await startTestGateway(stack, { world, prefix });
+    const restarted = await join(GALLERY);
+    assert.equal(photoOf(restarted.at(-1)!), sha1(before));
+    assert.deepEqual(photoBytes(await vcard(GALLERY)), before);
+  });
+
+  test('another user cannot read this user\'s room avatar; a room that does not exist is item-not-found', async () => {
+    const mallory = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'mallory', password: 'm4llory', resource: 'x' });
+    try {
+      const unregistered = await mallory.iq(xml('iq', { type: 'get', to: GALLERY }, xml('vCard', { xmlns: VCARD })));
+      assert.deepEqual([unregistered.attrs.type, condition(unregistered)], ['error', 'registration-required']);
+      const redis = new Redis(stack.redis.url);
+      try {
+        const keys = createKeys(gw.prefix, 4);
+        assert.equal(await redis.exists(keys.roomAvatar('mallory@localhost', 'gallery')), 0);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await mallory.stop();
+    }
+    const missing = await vcard(`nowhere@${GW}`);
+    assert.deepEqual([missing.attrs.type, condition(missing)], ['error', 'item-not-found']);
+  });
+});
