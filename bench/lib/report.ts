@@ -129,7 +129,7 @@ function cpuTable(details: Record<string, unknown>): string {
 
 /** CPU per process during the W1 joins of the largest rooms (median over the runs). */
 function joinCpuTable(details: Record<string, unknown>): string {
-  const samples = details.w1Samples as Record<string, { toSubject: number; cpuMs?: Record<string, number> }[]> | undefined;
+  const samples = details.w1Samples as Record<string, { toEnd: number; cpuMs?: Record<string, number> }[]> | undefined;
   if (!samples) return '';
   const med = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN; };
   const lines: string[] = [];
@@ -137,10 +137,10 @@ function joinCpuTable(details: Record<string, unknown>): string {
     const [variant, n] = key.split('|');
     if (Number(n) < 1000 || !runs[0]?.cpuMs) continue;
     const cell = (p: string) => `${Math.round(med(runs.map((r) => r.cpuMs![p] ?? NaN)))} ms`;
-    lines.push(`| N=${Number(n).toLocaleString('en')}, ${variant} | ${Math.round(med(runs.map((r) => r.toSubject)))} ms | ${cell('roomgate')} | ${cell('prosody')} | ${cell('redis')} | ${cell('bench')} | ${cell('others')} |`);
+    lines.push(`| N=${Number(n).toLocaleString('en')}, ${variant} | ${Math.round(med(runs.map((r) => r.toEnd)))} ms | ${cell('roomgate')} | ${cell('prosody')} | ${cell('redis')} | ${cell('bench')} | ${cell('others')} |`);
   }
   if (!lines.length) return '';
-  return ['| join | wall (to subject) | roomgate | prosody | redis | bench client | other processes |', '|---|---:|---:|---:|---:|---:|---:|', ...lines].join('\n');
+  return ['| join | wall (to the room presence) | roomgate | prosody | redis | bench client | other processes |', '|---|---:|---:|---:|---:|---:|---:|', ...lines].join('\n');
 }
 
 /**
@@ -288,8 +288,8 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   only, and occupant presences shaped like those of a join. The echo row is W3's traffic: the client writes W3's messages to
   the bare component, which echoes each at once with \`stanza-id\` and \`occupant-id\`; timed until the client has every echo.
   They are the best any gateway can do through Prosody here: W2's stanzas bound W2, the echoes bound W3, the presences bound W1.
-- W1: the client sends its join presence; the time to its self-presence (110) and to the subject (the end of the join sequence)
-  is taken; presences before the 110 are counted (must be N). *warm*: room active, left and joined again; *cold, fresh*: first join of
+- W1: the client sends its join presence; the time to its self-presence (110) and to the room's own presence with its avatar
+  hash, after the subject (the end of the join sequence since the seventeenth pass; before, the subject ended it) is taken; presences before the 110 are counted (must be N). *warm*: room active, left and joined again; *cold, fresh*: first join of
   a never-joined room (fill from the legacy network, backfill, snapshot); *cold, restored*: room filled and left, then hibernated
   (actor dropped from memory), so the join restores the room actor from its Redis snapshot.
 - W2: \`network.post(room, { from: 'alice', body })\` 10,000 times in a tight loop inside roomgate's process; timed from the first
@@ -305,8 +305,9 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   machine's cores allow at that cost (cores × 1,000 ms of CPU a second, "msg/s (bound)"): what no run of that workload can
   beat here, however the processes share the cores.
 - W4: a roomgate child of its own with a world of its own (every room lists its members). *200 rooms*: one user writes 200 join
-  presences in one socket write (pre-serialised) to 200 rooms of 5 participants; timed until the last room's subject (each room's
-  join sequence: 5 occupants, self-presence with 110, subject; 200 × 6 presences counted). *cold*: rooms never joined (filled from
+  presences in one socket write (pre-serialised) to 200 rooms of 5 participants; timed until the last room's own presence (each room's
+  join sequence: 5 occupants, self-presence with 110, subject, the room's presence with its avatar hash; 200 × 6 occupant and self
+  presences counted; until the seventeenth pass the subject ended the sequence). *cold*: rooms never joined (filled from
   the demo network); *warm*: rooms active, left and joined again; measured after a warm-up of 2,800 joins (12 cold sets, the warm
   set twice), so that the code runs optimised, as in a gateway that has run for a while (with 4 cold sets, V8 still compiled
   cold-join code during the measured runs; "CPU per process during W4a" below shows roomgate's helper threads). *1,000 users*: 1,000 real c2s sessions through Prosody (a minimal
@@ -335,7 +336,7 @@ commands, as a legacy client library living in the gateway would. W2 and W3 are 
   of one room of each size in Redis: \`STRLEN\` and \`MEMORY USAGE\`. *Per message*: a roomgate child of its own (the demo
   network's journal kept to 1,000 events, \`journalKept\`), W2's traffic in windows of 30,000 messages, the heap and external
   memory (buffers) after GC read after each: the growth per 10,000 messages, after a first window of warm-up.
-- "vs ceiling" is the figure's rate over the client → client ceiling's median (for W1, N+2 stanzas over the time to the subject).
+- "vs ceiling" is the figure's rate over the client → client ceiling's median (for W1, N+3 stanzas over the time to the room presence).
 
 ## Results
 

@@ -6,7 +6,7 @@
  * in the bench process (bench/lib/irc-bots.ts), registered in bulk and pipelined.
  *
  *  - W1-IRC: the XMPP user joins #w1-nN with N bots in it; join presence → self-presence (110) and
- *    → subject; presences before the 110 counted (must be N). Each run, per N:
+ *    → the room's own presence; presences before the 110 counted (must be N). Each run, per N:
  *      cold: the gateway's IRC connection JOINs the channel and reads NAMES (and TOPIC), the
  *            room is new (the previous run left it for good: <remove/> on the room PARTs the
  *            channel and deletes the room);
@@ -265,7 +265,7 @@ async function w1Irc(env: Env): Promise<WorkloadResult> {
   for (let r = 1; r <= o.runs; r++) {
     for (const n of o.sizes) {
       await round(w1Channel(n), n, true);
-      log(`W1 run ${r}, N=${n}: cold ${samples.get(`cold|${n}`)!.at(-1)!.toSubject.toFixed(1)} ms, warm ${samples.get(`warm|${n}`)!.at(-1)!.toSubject.toFixed(1)} ms, restored ${samples.get(`restored|${n}`)!.at(-1)!.toSubject.toFixed(1)} ms`);
+      log(`W1 run ${r}, N=${n}: cold ${samples.get(`cold|${n}`)!.at(-1)!.toEnd.toFixed(1)} ms, warm ${samples.get(`warm|${n}`)!.at(-1)!.toEnd.toFixed(1)} ms, restored ${samples.get(`restored|${n}`)!.at(-1)!.toEnd.toFixed(1)} ms`);
     }
   }
 
@@ -283,8 +283,8 @@ async function w1Irc(env: Env): Promise<WorkloadResult> {
         ...(W1_PEERS[n] ? { peer: W1_PEERS[n] } : {}),
       });
       rows.push({
-        workload: 'W1', variant, metric: 'join → subject (sequence done)', unit: 'ms', mode: 'child',
-        spread: spread(s.map((t) => t.toSubject)), checks: checks.get(key) ?? [], stanzas: n + 2,
+        workload: 'W1', variant, metric: 'join → room presence (sequence done)', unit: 'ms', mode: 'child',
+        spread: spread(s.map((t) => t.toEnd)), checks: checks.get(key) ?? [], stanzas: n + 3,
       });
     }
   }
