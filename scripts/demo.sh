@@ -13,7 +13,7 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-bash scripts/ensure-debian-packages.sh redis-server prosody
+bash scripts/ensure-debian-packages.sh redis-server prosody prosody-modules
 # also when package-lock.json changed since the last install (npm writes node_modules/.package-lock.json)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund </dev/null

@@ -5,9 +5,11 @@
 #   ensure-debian-packages.sh redis-server ...  only these packages, plus util-linux (scripts/demo.sh)
 set -euo pipefail
 
-# binary:package (setpriv lets test daemons die with the test process; util-linux is essential
-# on Debian, listed for minimal images).
-wanted=(redis-server:redis-server prosody:prosody prosodyctl:prosody inspircd:inspircd setpriv:util-linux)
+# binary:package, or file:package for a package without a binary (setpriv lets test daemons
+# die with the test process; util-linux is essential on Debian, listed for minimal images;
+# prosody-modules brings mod_privilege, with which roomgate adds rooms to users' bookmarks).
+wanted=(redis-server:redis-server prosody:prosody prosodyctl:prosody inspircd:inspircd setpriv:util-linux
+  /usr/lib/prosody/modules/mod_privilege/mod_privilege.lua:prosody-modules)
 if [ $# -gt 0 ]; then
   selected=()
   for entry in "${wanted[@]}"; do
@@ -17,7 +19,10 @@ if [ $# -gt 0 ]; then
   wanted=("${selected[@]}")
 fi
 
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+have() {
+  if [[ $1 == /* ]]; then [ -e "$1" ]; return; fi
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
 
 missing=()
 for entry in "${wanted[@]}"; do

@@ -18,6 +18,7 @@ import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
 import { inTimeOrder, selectArchivePage } from './archive-query.ts';
 import { readVcardRequest, writeVcard, type VcardRequest } from '../transport/xmpp/vcard.ts';
+import { readBookmarkAnswer } from '../transport/xmpp/bookmarks.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
 import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
 import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
@@ -125,7 +126,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (stanza.name === 'message' && stanza.attrs.type === 'error') return invitationBounced(stanza, meta, ctx);
     if (stanza.name !== 'iq') return;
     const type = stanza.attrs.type;
-    if (type === 'result' || type === 'error') return;
+    if (type === 'result' || type === 'error') return bookmarkAnswered(stanza, meta, ctx);
     if (stanza.getChild('query', NS_REGISTER)) return register(stanza, user, ctx);
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
       return ctx.send(result(stanza, writeGatewayInfo(deps.plugin.displayName)));
@@ -155,6 +156,19 @@ export function createJobHandler(deps: HandlerDeps) {
     const session = await deps.sessions.get(user);
     const room = await knownRoom(ctx, session, await session.bookmarks.jidUsernameToLegacyId(local));
     if (room) await ctx.deliver(room, merge(meta, { type: 'xmpp.invitationBounced' as const, from: String(stanza.attrs.from) }));
+  }
+
+  /** The user's server answered a privileged IQ for a room's bookmark (spec §3.9): the room takes the next step. */
+  async function bookmarkAnswered(iq: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
+    // the user's server answers from the bare JID; a client's resource cannot forge that
+    const from = String(iq.attrs.from);
+    const answer = resourceOf(from) ? null : readBookmarkAnswer(iq);
+    const user = answer ? await deps.users.get(from) : undefined;
+    if (!answer || !user) return;
+    const session = await deps.sessions.get(user);
+    const room = await knownRoom(ctx, session, await session.bookmarks.jidUsernameToLegacyId(answer.local));
+    const { step, outcome } = answer;
+    if (room) await ctx.deliver(room, merge(meta, { type: 'xmpp.bookmarkAnswer' as const, from: String(iq.attrs.from), step, outcome }));
   }
 
   async function register(iq: Element, user: string, ctx: PartitionRuntime): Promise<void> {

@@ -9,6 +9,7 @@ import { OWN_IDS_KEPT, alreadyApplied, type LegacyMessagesEvent, type RoomEvent,
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.ts';
+import { writeBookmarkRequest } from '../transport/xmpp/bookmarks.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
@@ -121,6 +122,7 @@ export class PartitionRuntime {
       replay: (r) => this.send(writeReplay(r)),
       iq: (i) => this.send(writeIq(i)),
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
+      bookmark: (b) => this.send(writeBookmarkRequest(b)),
       storeAvatar: (a) => { this.batch.avatars.set(deps.keys.roomAvatar(a.user, a.roomId), a.avatar && JSON.stringify(a.avatar)); },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };

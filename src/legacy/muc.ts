@@ -181,10 +181,12 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
   }
 
   /**
-   * Adds the room to the user's XMPP bookmarks (spec §3.9), typically from `bookmarks.fill()`.
-   * roomgate has no privileged access to the user's PEP (XEP-0356) yet, so the user gets a
-   * XEP-0249 invitation from the gateway instead: once per room, or each time with `invite`.
-   * A resource already in the room gets none.
+   * Adds the room to the user's XMPP bookmarks (XEP-0402, spec §3.9), typically from
+   * `bookmarks.fill()`: published in the user's PEP through the user's server (XEP-0356 IQ
+   * privilege, Prosody's mod_privilege), once per room; a bookmark the user already has is kept
+   * as it is. Where the server does not allow it, the user gets a XEP-0249 invitation from the
+   * gateway instead, once per room. `invite` sends an invitation as well, each time. A resource
+   * already in the room gets no invitation. (`preserve` is always on.)
    */
   async addToBookmarks(opts: { autoJoin?: boolean; invite?: boolean; preserve?: boolean } = {}): Promise<void> {
     this.emit({ type: 'legacy.bookmark', autoJoin: opts.autoJoin ?? true, invite: opts.invite ?? false });

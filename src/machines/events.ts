@@ -83,6 +83,11 @@ export type XmppRoomEvent =
   | (EventMeta & { type: 'xmpp.presence'; from: string; nick: string; id?: string })
   /** An error the user's server bounced for a resource that is gone (spec §2.9). */
   | (EventMeta & { type: 'xmpp.bounce'; from: string })
+  /**
+   * The user's server answered one of the gateway's privileged IQs that put this room in the
+   * user's bookmarks (spec §3.9, `transport/xmpp/bookmarks.ts`).
+   */
+  | (EventMeta & { type: 'xmpp.bookmarkAnswer'; from: string; step: 'get' | 'set'; outcome: 'found' | 'missing' | 'published' | 'refused' })
   /** The user's server refused the gateway's invitation to this room (spec §3.8): the next bookmark invites again. */
   | (EventMeta & { type: 'xmpp.invitationBounced'; from: string })
   /**
@@ -124,7 +129,8 @@ export type XmppRoomEvent =
 export type LegacyRoomEvent =
   /**
    * The plugin adds the room to the user's bookmarks (`LegacyMUC.addToBookmarks`, spec §3.9):
-   * without privileged access to the user's PEP, a XEP-0249 invitation from the gateway.
+   * published in the user's PEP with XEP-0356 IQ privilege, or where the user's server does
+   * not allow that, a XEP-0249 invitation from the gateway.
    */
   | (EventMeta & { type: 'legacy.bookmark'; autoJoin: boolean; invite: boolean })
   /**

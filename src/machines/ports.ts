@@ -116,6 +116,12 @@ export interface ArchiveIntent {
 /** An archived stanza re-addressed to one full JID, delayed to when it was sent. */
 export interface ReplayIntent { to: string; room: string; xml: string; stamp: string }
 
+/**
+ * A privileged IQ (XEP-0356) for the room's bookmark in the user's PEP (spec §3.9): `get` asks
+ * whether the user has one, `set` publishes it.
+ */
+export interface BookmarkIntent { gateway: string; user: string; room: string; step: 'get' | 'set'; nick: string; autoJoin: boolean }
+
 /** A room's avatar to store beside its snapshot (null: delete it), in the job's commit. */
 export interface AvatarIntent { user: string; roomId: string; avatar: StoredAvatar | null }
 
@@ -128,6 +134,8 @@ export interface RoomPort {
   /** An archived message sent again as history on join, with its original time (§2.4). */
   replay(r: ReplayIntent): void;
   iq(i: IqIntent): void;
+  /** A step of putting the room in the user's bookmarks (spec §3.9). */
+  bookmark(b: BookmarkIntent): void;
   /** The room's avatar bytes changed (spec §3.6). */
   storeAvatar(a: AvatarIntent): void;
   /** Something worth a log line (a hook that failed, an event that makes no sense). */

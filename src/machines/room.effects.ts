@@ -16,6 +16,9 @@ import {
 
 type Args = { context: RoomContext; event: RoomEvent };
 
+/** The gateway's JID: the room JID's domain. */
+const gatewayOf = (c: RoomContext) => c.jid.slice(c.jid.indexOf('@') + 1);
+
 /** Only CHANNEL rooms hide real JIDs (spec §4). */
 const isAnonymous = (c: RoomContext) => (c.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
 
@@ -216,15 +219,25 @@ export function roomEffects(port: RoomPort) {
     },
 
     /**
-     * Spec §3.8, §3.9: the room added to the user's bookmarks. roomgate has no privileged access
-     * to the user's PEP (XEP-0356), so this is the forced invitation: from the gateway, to the
-     * user's bare JID.
+     * Spec §3.8, §3.9: a XEP-0249 invitation from the gateway to the user's bare JID, where the
+     * plugin asks for one, or where the user's server refused the bookmark (the forced invitation).
      */
     inviteUser: ({ context: c }: Args) => {
       port.message({
-        to: [c.user], room: c.jid.slice(c.jid.indexOf('@') + 1), nick: null, type: 'normal', id: invitationId(c.jid),
+        to: [c.user], room: gatewayOf(c), nick: null, type: 'normal', id: invitationId(c.jid),
         invite: { jid: c.jid, reason: 'This group could not be added automatically for you' },
       });
+    },
+
+    /** Spec §3.9: does the user have this room in their bookmarks? (a privileged get; the answer is `xmpp.bookmarkAnswer`) */
+    askBookmark: ({ context: c, event }: Args) => {
+      const { autoJoin } = event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>;
+      port.bookmark({ gateway: gatewayOf(c), user: c.user, room: c.jid, step: 'get', nick: userNick(c), autoJoin });
+    },
+
+    /** Spec §3.9: the user has no bookmark of this room: it is published, with the user's nickname in it. */
+    publishBookmark: ({ context: c }: Args) => {
+      port.bookmark({ gateway: gatewayOf(c), user: c.user, room: c.jid, step: 'set', nick: userNick(c), autoJoin: c.bookmarkAutoJoin ?? true });
     },
 
     /** Spec §3.5: a name or description change is a 104 notice from the room (not archived). */

@@ -54,6 +54,7 @@ export type { LegacyMessagesEvent };
 /** A burst of the user's messages, delivered as one event (see `xmpp.messages`). */
 export type UserMessagesEvent = Extract<XmppRoomEvent, { type: 'xmpp.messages' }>;
 export type RequestEvent = Extract<XmppRoomEvent, { type: 'xmpp.request' }>;
+export type BookmarkAnswerEvent = Extract<XmppRoomEvent, { type: 'xmpp.bookmarkAnswer' }>;
 /** An available presence to the room that is not a join: a status, or a nick change (§2.6). */
 export type PresenceEvent = Extract<XmppRoomEvent, { type: 'xmpp.presence' }>;
 /** What the user does in the room, besides writing, that a session hook carries to the network. */
@@ -102,6 +103,13 @@ export interface RoomContext extends RoomRef {
   error: StanzaError | null;
   /** The gateway invited the user to this room (spec §3.8): a bookmark added again does not invite again. */
   invited?: boolean;
+  /**
+   * The room is in the user's bookmarks (spec §3.9, published or found there): the plugin adding
+   * it again changes nothing, so a bookmark the user edited or removed stays so.
+   */
+  bookmarked?: boolean;
+  /** The autojoin flag of the bookmark being asked for (see `xmpp.bookmarkAnswer`). */
+  bookmarkAutoJoin?: boolean;
 }
 
 /** What the legacy network answered to the user's message: its id there and its stanza-id. */
@@ -279,6 +287,8 @@ export const roomMachine = setup({
     storeFilledAvatar: notBound('storeFilledAvatar'),
     announceAvatar: notBound('announceAvatar'),
     inviteUser: notBound('inviteUser'),
+    askBookmark: notBound('askBookmark'),
+    publishBookmark: notBound('publishBookmark'),
     announceRename: notBound('announceRename'),
     announceSelfPresence: notBound('announceSelfPresence'),
     announceSelfRename: notBound('announceSelfRename'),
@@ -373,6 +383,13 @@ export const roomMachine = setup({
       return { info: { ...context.info, subject: e.subject, subjectSetter: e.setter || null, subjectDate: e.when ?? e.at }, ...appliedNoted(context, event) };
     }),
     markInvited: assign(({ context, event }) => ({ invited: true, ...appliedNoted(context, event) })),
+    /** The bookmark is asked for (a privileged get); with `invited`, the plugin asked for an invitation too. */
+    keepBookmarkAsked: assign(({ context, event }, { invited }: { invited: boolean }) => ({
+      bookmarkAutoJoin: (event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>).autoJoin,
+      ...(invited ? { invited: true } : {}),
+      ...appliedNoted(context, event),
+    })),
+    markBookmarked: assign(({ context, event }) => ({ bookmarked: true, bookmarkAutoJoin: undefined, ...appliedNoted(context, event) })),
     forgetInvitation: assign(({ context, event }) => ({ invited: false, ...appliedNoted(context, event) })),
     applyInfo: assign(({ context, event }) => {
       const { name, description } = event as Extract<LegacyRoomEvent, { type: 'legacy.info' }>;
@@ -416,8 +433,13 @@ export const roomMachine = setup({
     hasPendingJoin: ({ context }) => context.pendingJoins.length > 0,
     isHistoryFilled: ({ context }) => context.historyFilled,
     hasNoResource: ({ context }) => context.resources.length === 0,
-    // spec §3.8, §3.9: invited once, unless the plugin asks for an invitation each time
-    wantsInvitation: ({ context, event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>).invite || !context.invited,
+    // spec §3.8, §3.9: a bookmark once; an invitation where the plugin asks for one, or where the
+    // user's server refused the bookmark (once)
+    isBookmarked: ({ context }) => context.bookmarked === true,
+    invitationAsked: ({ event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.bookmark' }>).invite,
+    bookmarkThere: ({ event }) => ['found', 'published'].includes((event as BookmarkAnswerEvent).outcome),
+    bookmarkMissing: ({ event }) => (event as BookmarkAnswerEvent).outcome === 'missing',
+    bookmarkRefusedFirst: ({ context, event }) => (event as BookmarkAnswerEvent).outcome === 'refused' && !context.invited,
     isFilled: ({ context }) => context.info !== null,
     avatarIdChanged: ({ context, event }) =>
       ((event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>).avatar?.legacyId ?? null) !== (context.info?.avatar?.legacyId ?? null),
@@ -495,7 +517,15 @@ export const roomMachine = setup({
         'legacy.info': { actions: 'markApplied' },
         'legacy.avatar': { actions: 'markApplied' },
         'legacy.bookmark': [
-          { guard: 'wantsInvitation', actions: ['inviteUser', 'markInvited'] },
+          { guard: and(['isBookmarked', 'invitationAsked']), actions: ['inviteUser', 'markInvited'] },
+          { guard: 'isBookmarked', actions: 'markApplied' },
+          { guard: 'invitationAsked', actions: ['askBookmark', 'inviteUser', { type: 'keepBookmarkAsked', params: { invited: true } }] },
+          { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
+        ],
+        'xmpp.bookmarkAnswer': [
+          { guard: 'bookmarkThere', actions: 'markBookmarked' },
+          { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
+          { guard: 'bookmarkRefusedFirst', actions: ['inviteUser', 'markInvited'] },
           { actions: 'markApplied' },
         ],
         'xmpp.invitationBounced': { actions: 'forgetInvitation' },
@@ -590,7 +620,15 @@ export const roomMachine = setup({
         ],
         // a resource already in the room needs no invitation to it
         'legacy.bookmark': [
-          { guard: and(['wantsInvitation', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
+          { guard: and(['isBookmarked', 'invitationAsked', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
+          { guard: 'isBookmarked', actions: 'markApplied' },
+          { guard: and(['invitationAsked', 'hasNoResource']), actions: ['askBookmark', 'inviteUser', { type: 'keepBookmarkAsked', params: { invited: true } }] },
+          { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
+        ],
+        'xmpp.bookmarkAnswer': [
+          { guard: 'bookmarkThere', actions: 'markBookmarked' },
+          { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
+          { guard: and(['bookmarkRefusedFirst', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
           { actions: 'markApplied' },
         ],
         'xmpp.invitationBounced': { actions: 'forgetInvitation' },

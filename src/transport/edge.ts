@@ -22,6 +22,7 @@ import { withScripts } from '../actors/scripts.ts';
 import type { Mailboxes } from './mailbox.ts';
 import { drainOutbox, type OutboxDrain } from './outbox.ts';
 import { bareJid, type Element } from './xmpp/stanza.ts';
+import { isBookmarkAnswerId } from './xmpp/bookmarks.ts';
 
 export interface EdgeOptions {
   service: string;
@@ -152,8 +153,9 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   xmpp.on('stanza', (stanza: Element) => {
     const from = stanza.attrs.from;
     if (!from) return;
-    // Only what a worker must answer is queued: replies to our own iqs have no taker yet.
-    if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
+    // Only what a worker must answer is queued, and the answers a room takes a next step on
+    // (its bookmark, spec §3.9): other replies to the gateway's iqs have no taker.
+    if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error') && !isBookmarkAnswerId(String(stanza.attrs.id ?? ''))) return;
     const user = bareJid(String(from));
     opts.mailboxes.add({ kind: 'xmpp', user, xml: stanza.toString(), at: new Date().toISOString(), eventId: randomUUID() }, undefined, stanza)
       .catch((err: Error) => log.error({ err: err.message, from: user }, 'could not queue inbound stanza'));

@@ -220,26 +220,52 @@ test('the avatar updateInfo set while filling is stored with the fill, and the j
   assert.deepEqual(h.sent.at(-1), ['presence', { to: GAJIM, room: R, nick: null, photo: 'a1b2' }]);
 });
 
-test('a bookmark the plugin adds invites the user once from the gateway, and not while a resource is in the room (spec §3.8, §3.9)', async () => {
+const INVITATION = ['message', {
+  to: [U], room: 'aim.shakespeare.lit', nick: null, type: 'normal', id: 'roomgate-invitation:room-private',
+  invite: { jid: R, reason: 'This group could not be added automatically for you' },
+}];
+const bookmarkStep = (step: 'get' | 'set', autoJoin = true) =>
+  ['bookmark', { gateway: 'aim.shakespeare.lit', user: U, room: R, step, nick: 'romeo', autoJoin }];
+
+test('a bookmark the plugin adds is asked for, published where the user has none, and kept once there (spec §3.9)', async () => {
   const h = harness();
-  const invitation = ['message', {
-    to: [U], room: 'aim.shakespeare.lit', nick: null, type: 'normal', id: 'roomgate-invitation:room-private',
-    invite: { jid: R, reason: 'This group could not be added automatically for you' },
-  }];
+  await h.send({ type: 'legacy.bookmark', autoJoin: false, invite: false });
+  assert.deepEqual(h.sent, [bookmarkStep('get', false)]);
+  await h.send({ type: 'xmpp.bookmarkAnswer', from: U, step: 'get', outcome: 'missing' });
+  assert.deepEqual(h.sent.slice(1), [bookmarkStep('set', false)], 'published with the autojoin the plugin gave');
+  await h.send({ type: 'xmpp.bookmarkAnswer', from: U, step: 'set', outcome: 'published' });
+  assert.equal(h.actor.getSnapshot().context.bookmarked, true);
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
-  assert.deepEqual(h.sent, [invitation]);
+  assert.equal(h.sent.length, 2, 'once there, the next login adds nothing: the user may have edited or removed it');
+
+  const found = harness();
+  await found.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
+  await found.send({ type: 'xmpp.bookmarkAnswer', from: U, step: 'get', outcome: 'found' });
+  assert.deepEqual(found.sent, [bookmarkStep('get')], 'a bookmark the user has is kept as it is');
+  assert.equal(found.actor.getSnapshot().context.bookmarked, true);
+});
+
+test('where the user\'s server refuses the bookmark, the user is invited once from the gateway, and not while a resource is in the room (spec §3.8, §3.9)', async () => {
+  const h = harness();
+  const refused = { type: 'xmpp.bookmarkAnswer', from: U, step: 'get', outcome: 'refused' };
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
-  assert.equal(h.sent.length, 1, 'once: the next login adds it again without a second invitation');
+  await h.send(refused);
+  assert.deepEqual(h.sent, [bookmarkStep('get'), INVITATION]);
+  await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
+  await h.send(refused);
+  assert.deepEqual(h.sent.slice(2), [bookmarkStep('get')], 'once: the next login asks again, without a second invitation');
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: true });
-  assert.deepEqual(h.sent.slice(1), [invitation], 'unless the plugin asks for one each time');
+  assert.deepEqual(h.sent.slice(3), [bookmarkStep('get'), INVITATION], 'unless the plugin asks for one each time');
   await h.send({ type: 'xmpp.invitationBounced', from: U });
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
-  assert.deepEqual(h.sent.slice(2), [invitation], 'or the last one bounced');
+  await h.send({ ...refused, outcome: 'refused', step: 'set' });
+  assert.deepEqual(h.sent.slice(5), [bookmarkStep('get'), INVITATION], 'or the last one bounced');
+  await h.send({ type: 'xmpp.invitationBounced', from: U });
   await h.join();
   const joined = h.sent.length;
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: true });
-  assert.equal(h.sent.length, joined, 'a joined user needs no invitation');
-  assert.equal(h.actor.getSnapshot().context.invited, true);
+  await h.send(refused);
+  assert.deepEqual(h.sent.slice(joined), [bookmarkStep('get')], 'a joined user needs no invitation');
 });
 
 test('a second resource gets its own join sequence; backfill and fill run once', async () => {

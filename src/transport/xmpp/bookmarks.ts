@@ -1,0 +1,86 @@
+/**
+ * Rooms in the user's bookmarks (XEP-0402, spec §3.9), written in the user's own PEP through
+ * XEP-0356 IQ privilege (`urn:xmpp:privilege:2`): the gateway asks the user's server to run a
+ * pubsub IQ as the user. First a get of the room's item (a bookmark the user already has is
+ * kept as it is), then, where there is none, a publish. The answers come back to the gateway
+ * from the user's bare JID; their ids name the step and the room, as errors keep only the id.
+ */
+import { NS_STANZAS, NS_XDATA } from './ns.ts';
+import { escapeAttr, escapeText } from './stanza.ts';
+import type { Element } from './stanza.ts';
+
+export const NS_PRIVILEGE = 'urn:xmpp:privilege:2';
+export const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
+const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+const NS_FORWARD = 'urn:xmpp:forward:0';
+
+export type BookmarkStep = 'get' | 'set';
+/**
+ * What the user's server answered: the user has the bookmark (`found`), has none (`missing`),
+ * it is published now (`published`), or the gateway may not write it (`refused`: no privilege,
+ * no mod_privilege, or the publish failed).
+ */
+export type BookmarkOutcome = 'found' | 'missing' | 'published' | 'refused';
+
+const PREFIX = 'roomgate-bookmark-';
+
+/** True for the id of a bookmark IQ's answer (the edge queues those for the user's worker). */
+export function isBookmarkAnswerId(id: string): boolean {
+  return id.startsWith(PREFIX);
+}
+
+/** The id of a step's privileged IQ for a room; `readBookmarkAnswer` reads it back. */
+export function bookmarkRequestId(step: BookmarkStep, roomJid: string): string {
+  return `${PREFIX}${step}:${roomJid.slice(0, roomJid.indexOf('@'))}`;
+}
+
+/** The privileged IQ of a step, from the gateway to the user's bare JID. */
+export function writeBookmarkRequest(
+  r: { gateway: string; user: string; room: string; step: BookmarkStep; nick: string; autoJoin: boolean },
+): string {
+  const id = bookmarkRequestId(r.step, r.room);
+  const item = escapeAttr(r.room);
+  const payload = r.step === 'get'
+    ? `<items node="${NS_BOOKMARKS}"><item id="${item}"/></items>`
+    : `<publish node="${NS_BOOKMARKS}"><item id="${item}"><conference xmlns="${NS_BOOKMARKS}" autojoin="${r.autoJoin}">`
+      + `<nick>${escapeText(r.nick)}</nick></conference></item></publish>${PUBLISH_OPTIONS}`;
+  const user = escapeAttr(r.user);
+  return `<iq type="${r.step}" from="${escapeAttr(r.gateway)}" to="${user}" id="${escapeAttr(id)}"><privileged_iq xmlns="${NS_PRIVILEGE}">`
+    + `<iq xmlns="jabber:client" type="${r.step}" from="${user}" to="${user}" id="${escapeAttr(id)}"><pubsub xmlns="${NS_PUBSUB}">${payload}</pubsub></iq>`
+    + '</privileged_iq></iq>';
+}
+
+/** XEP-0402 §3: bookmarks are kept, private to the user, and not pushed on subscription. */
+const PUBLISH_OPTIONS = `<publish-options><x xmlns="${NS_XDATA}" type="submit">`
+  + field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden')
+  + field('pubsub#persist_items', '1') + field('pubsub#max_items', 'max')
+  + field('pubsub#send_last_published_item', 'never') + field('pubsub#access_model', 'whitelist')
+  + '</x></publish-options>';
+
+function field(name: string, value: string, type?: string): string {
+  return `<field var="${name}"${type ? ` type="${type}"` : ''}><value>${value}</value></field>`;
+}
+
+/**
+ * The answer to one of the gateway's bookmark IQs: its step, the room's local part, and the
+ * outcome; null for any other stanza. An error from the user's server itself (the privileged IQ
+ * refused) is `refused`; the wrapped IQ's own answer comes forwarded in a result.
+ */
+export function readBookmarkAnswer(iq: Element): { step: BookmarkStep; local: string; outcome: BookmarkOutcome } | null {
+  const id = String(iq.attrs.id ?? '');
+  if (iq.name !== 'iq' || !id.startsWith(PREFIX) || (iq.attrs.type !== 'result' && iq.attrs.type !== 'error')) return null;
+  const colon = id.indexOf(':');
+  const step = id.slice(PREFIX.length, colon);
+  if ((step !== 'get' && step !== 'set') || colon < 0) return null;
+  const local = id.slice(colon + 1);
+  if (iq.attrs.type === 'error') return { step, local, outcome: 'refused' };
+  const inner = iq.getChild('privilege', NS_PRIVILEGE)?.getChild('forwarded', NS_FORWARD)?.getChild('iq');
+  if (!inner) return { step, local, outcome: 'refused' };
+  if (inner.attrs.type === 'error') {
+    const condition = inner.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
+    return { step, local, outcome: step === 'get' && condition === 'item-not-found' ? 'missing' : 'refused' };
+  }
+  if (step === 'set') return { step, local, outcome: 'published' };
+  const items = inner.getChild('pubsub', NS_PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
+  return { step, local, outcome: items.length ? 'found' : 'missing' };
+}

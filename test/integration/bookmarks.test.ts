@@ -1,0 +1,117 @@
+// Rooms a plugin bookmarks (LegacyMUC.addToBookmarks, spec §3.9) on a server that grants the
+// gateway IQ privilege (XEP-0356, Prosody's mod_privilege): the rooms appear in the user's own
+// XEP-0402 bookmarks, with no invitation; a bookmark the user already has, or removed, stays so.
+// (On a server without the privilege the user is invited instead: invitations.test.ts.)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, type TestStack } from '../support/stack.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+
+const PUBSUB = 'http://jabber.org/protocol/pubsub';
+const BOOKMARKS = 'urn:xmpp:bookmarks:1';
+const REGISTER = 'jabber:iq:register';
+const GW = 'gw.localhost';
+const WORLD = {
+  rooms: [
+    { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice' }] },
+    { id: 'den', name: 'Den', type: 'group', participants: [{ nick: 'bob' }], members: ['romeo@localhost'] },
+    { id: 'vault', name: 'Vault', type: 'group', participants: [{ nick: 'carol' }], members: ['juliet@localhost'] },
+  ],
+};
+const isInvitation = (el: Element) => el.name === 'message' && el.getChild('x', 'jabber:x:conference') !== undefined;
+
+/** The user's bookmarks, as their client reads them from its own PEP: room JID → autojoin and nick. */
+async function bookmarksOf(client: TestClient): Promise<Record<string, { autojoin: string | undefined; nick: string | null }>> {
+  const res = await client.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: BOOKMARKS }))));
+  if (res.attrs.type === 'error') return {}; // no node yet
+  const items = res.getChild('pubsub', PUBSUB)!.getChild('items')!.getChildren('item');
+  return Object.fromEntries(items.map((item) => {
+    const c = item.getChild('conference', BOOKMARKS)!;
+    return [String(item.attrs.id), { autojoin: c.attrs.autojoin, nick: c.getChildText('nick') }];
+  }));
+}
+
+describe('bookmarks through IQ privilege', () => {
+  let stack: TestStack;
+  let gw: TestGateway;
+  let romeo: TestClient;
+  let juliet: TestClient;
+
+  const register = async (client: TestClient, nick: string) => {
+    const done = await client.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, nick))));
+    assert.equal(done.attrs.type, 'result');
+  };
+  /** Until the user's bookmarks satisfy `ok` (the gateway publishes them after the login's answers). */
+  const until = async (client: TestClient, ok: (b: Awaited<ReturnType<typeof bookmarksOf>>) => boolean) => {
+    for (let i = 0; i < 100; i++) {
+      const b = await bookmarksOf(client);
+      if (ok(b)) return b;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return bookmarksOf(client);
+  };
+
+  before(async () => {
+    stack = await startStack({
+      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
+      prosody: { privilegedComponent: true },
+    });
+    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true } });
+    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
+    juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
+  });
+
+  after(async () => {
+    await romeo?.stop();
+    await juliet?.stop();
+    await gw?.stop();
+    await stack?.stop();
+  });
+
+  test('registering logs the user in: each of their rooms is in their bookmarks, autojoin, with their nick; no invitation', async () => {
+    await register(romeo, 'romeo');
+    const bookmarks = await until(romeo, (b) => Object.keys(b).length === 2);
+    assert.deepEqual(bookmarks, {
+      [`lobby@${GW}`]: { autojoin: 'true', nick: 'romeo' },
+      [`den@${GW}`]: { autojoin: 'true', nick: 'romeo' },
+    });
+    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+  });
+
+  test('a bookmark the user already had is kept as it is', async () => {
+    // juliet bookmarked the lobby herself, without autojoin and under another nick (her client
+    // publishes as XEP-0402 says, with the node's options)
+    const option = (name: string, value: string) => xml('field', { var: name }, xml('value', {}, value));
+    const mine = await juliet.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB },
+      xml('publish', { node: BOOKMARKS }, xml('item', { id: `lobby@${GW}` },
+        xml('conference', { xmlns: BOOKMARKS, autojoin: 'false', name: 'My lobby' }, xml('nick', {}, 'jules')))),
+      xml('publish-options', {}, xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+        option('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'), option('pubsub#persist_items', '1'),
+        option('pubsub#max_items', 'max'), option('pubsub#send_last_published_item', 'never'), option('pubsub#access_model', 'whitelist'))))));
+    assert.equal(mine.attrs.type, 'result', mine.toString());
+    await register(juliet, 'juliet');
+    const bookmarks = await until(juliet, (b) => Object.keys(b).length === 2);
+    assert.deepEqual(bookmarks, {
+      [`lobby@${GW}`]: { autojoin: 'false', nick: 'jules' },
+      [`vault@${GW}`]: { autojoin: 'true', nick: 'juliet' },
+    });
+    assert.deepEqual(juliet.unconsumed().filter(isInvitation), []);
+  });
+
+  test('a bookmark the user removed is not added again at the next login', async () => {
+    const retract = await romeo.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB },
+      xml('retract', { node: BOOKMARKS, notify: 'true' }, xml('item', { id: `den@${GW}` })))));
+    assert.equal(retract.attrs.type, 'result', retract.toString());
+    const prefix = gw.prefix;
+    await gw.stop();
+    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix });
+    // a room's disco is answered once the session is logged in again, and the rooms' events of
+    // that login were queued by then: a second request, queued after them, is answered after them
+    const disco = () => romeo.iq(xml('iq', { type: 'get', to: `lobby@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.equal((await disco()).attrs.type, 'result');
+    assert.equal((await disco()).attrs.type, 'result');
+    assert.deepEqual(Object.keys(await bookmarksOf(romeo)), [`lobby@${GW}`]);
+    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+  });
+});
