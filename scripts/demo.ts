@@ -34,8 +34,9 @@ const ACCOUNTS = [{ user: 'romeo', password: 'romeo' }, { user: 'juliet', passwo
 const CHATTER = { messagesPerSecond: 0.2, rooms: ['lobby'] };
 /**
  * What real clients expect of a server besides the minimal set: PEP bookmarks, carbons, vCards,
- * resumption, and offline storage (the invitations to the demo's rooms, `inviteOnLogin`, are sent
- * at start-up, before anyone has connected).
+ * resumption, and offline storage. The gateway may write the users' bookmarks (IQ privilege,
+ * `privilegedComponent`): the demo's rooms (`inviteOnLogin`) are in romeo's and juliet's
+ * bookmarks from start-up, before anyone has connected.
  */
 const CLIENT_MODULES = ['pep', 'private', 'bookmarks', 'offline', 'carbons', 'vcard4', 'vcard_legacy', 'blocklist', 'smacks', 'csi_simple', 'uptime'];
 
@@ -230,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
     componentSecret: randomBytes(16).toString('hex'),
     accounts: ACCOUNTS,
     redis: { appendOnly: true },
-    prosody: { domain: DOMAIN, c2sPort, modules: CLIENT_MODULES },
+    prosody: { domain: DOMAIN, c2sPort, modules: CLIENT_MODULES, privilegedComponent: true },
   });
   let gateway: Gateway | undefined;
   const shutdown = async () => {

@@ -47,7 +47,8 @@ const optionsSchema = z.object({
   journalKept: z.number().int().min(1).default(JOURNAL_MAX),
   /**
    * At login, add every room the user is in to their bookmarks (`LegacyMUC.addToBookmarks`):
-   * without privileged access to their PEP, a XEP-0249 invitation per room, once.
+   * published in their PEP where their server grants the gateway IQ privilege, else a XEP-0249
+   * invitation per room; once per room either way.
    */
   inviteOnLogin: z.boolean().default(false),
   /** Background chatter; none when absent. */
