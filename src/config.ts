@@ -39,7 +39,12 @@ export const configSchema = z.object({
   rooms: z.object({
     /** A room with no event for this long is dropped from memory; its snapshot stays in Redis. */
     idleBeforeHibernateMs: z.number().int().min(1000).default(300_000),
-  }).strict().default({ idleBeforeHibernateMs: 300_000 }),
+    /**
+     * A room newly published in a user's bookmarks also brings an invitation from the gateway,
+     * for clients that ignore the bookmarks' autojoin (Slidge's ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS).
+     */
+    alwaysInviteWhenAddingBookmarks: z.boolean().default(true),
+  }).strict().default({ idleBeforeHibernateMs: 300_000, alwaysInviteWhenAddingBookmarks: true }),
   archive: z.object({
     /** Archived messages (MAM, history on join) older than this many days are dropped; 0 keeps them all (Slidge's MAM_MAX_DAYS). */
     maxDays: z.number().min(0).default(7),

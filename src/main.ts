@@ -79,6 +79,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
       worker = await startWorker({
         gatewayJid, plugin, shared, redis, connection: redis, keys, mailboxes, log: log.child({ module: 'worker' }),
         idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
+        alwaysInviteWhenAddingBookmarks: config.rooms.alwaysInviteWhenAddingBookmarks,
         archiveMaxDays: config.archive.maxDays, archiveSweepEveryMs: config.archive.sweepEveryMs,
         ownership: config.workers,
         ...(inspector ? { inspector } : {}),

@@ -81,6 +81,8 @@ export interface PartitionDeps {
   sessions: Sessions;
   log: Logger;
   inspector?: Inspector;
+  /** See `WorkerOptions.alwaysInviteWhenAddingBookmarks` (default true). */
+  alwaysInviteWhenAddingBookmarks?: boolean;
   /** How long a job applies events before committing what they produced so far; default `COMMIT_EVERY_MS`. */
   commitEveryMs?: number;
   /** How many joined rooms a shutdown tells and commits at a time; default `SHUTDOWN_CHUNK`. */
@@ -128,6 +130,7 @@ export class PartitionRuntime {
     };
     this.rooms = new Rooms({
       redis: deps.redis, keys: deps.keys, sessions: deps.sessions, port, log: deps.log,
+      alwaysInviteWhenAddingBookmarks: deps.alwaysInviteWhenAddingBookmarks ?? true,
       ...(deps.inspector ? { inspector: deps.inspector } : {}),
       // history read during the job that archived it (a first join right after its backfill)
       pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),

@@ -87,6 +87,8 @@ export interface RoomsDeps {
   log: Logger;
   /** The live view of the actors, when the inspector page is on. */
   inspector?: Inspector;
+  /** A room newly in the user's bookmarks brings an invitation too (default true, as Slidge). */
+  alwaysInviteWhenAddingBookmarks?: boolean;
   /** Messages archived by the job in progress, not yet written to Redis. */
   pendingArchive(user: string, legacyId: string): ArchivedMessage[];
   /** The avatar the job in progress stored (JSON) or removed (null) for a room; undefined: none. */
@@ -189,6 +191,7 @@ export class Rooms {
         reactionsSingleEmoji: (muc.constructor as typeof LegacyMUC).REACTIONS_SINGLE_EMOJI,
         // DECISIONS: a nick change from XMPP is for plugins that implement the hook
         nickChange: session.onNickChange !== BaseSession.prototype.onNickChange,
+        alwaysInvite: this.deps.alwaysInviteWhenAddingBookmarks ?? true,
       },
     };
     const snapshot = raw ? JSON.parse(raw) : null;

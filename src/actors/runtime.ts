@@ -37,6 +37,8 @@ export interface WorkerOptions {
   log: Logger;
   /** A room with no event for this long leaves memory (its snapshot stays in Redis). */
   idleBeforeHibernateMs: number;
+  /** A room newly in a user's bookmarks brings an invitation too (spec §3.9; default true, as Slidge). */
+  alwaysInviteWhenAddingBookmarks?: boolean;
   /** Archived messages older than this many days are dropped (spec §3.2's MAM_MAX_DAYS); 0 keeps them. */
   archiveMaxDays?: number;
   /** How often the archives are swept (default 6 hours, as Slidge). */
@@ -120,6 +122,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     async gain(partition, lease) {
       const runtime = new PartitionRuntime({
         partition, redis, keys, sessions, log: log.child({ module: 'partition', partition }),
+        alwaysInviteWhenAddingBookmarks: opts.alwaysInviteWhenAddingBookmarks ?? true,
         ...(opts.inspector ? { inspector: opts.inspector } : {}),
       });
       runtime.lease = lease;

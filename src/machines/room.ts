@@ -130,6 +130,8 @@ export interface RoomFlags {
   reactionsSingleEmoji?: boolean;
   /** The session implements `onNickChange`: the user may change nick from XMPP (DECISIONS, §2.6). */
   nickChange?: boolean;
+  /** A room newly published in the user's bookmarks brings an invitation too (spec §3.9, ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS). */
+  alwaysInvite?: boolean;
 }
 
 export interface RoomInput extends RoomRef {
@@ -389,7 +391,10 @@ export const roomMachine = setup({
       ...(invited ? { invited: true } : {}),
       ...appliedNoted(context, event),
     })),
-    markBookmarked: assign(({ context, event }) => ({ bookmarked: true, bookmarkAutoJoin: undefined, ...appliedNoted(context, event) })),
+    /** The bookmark is there; with `invited`, the user was invited to the room as well. */
+    markBookmarked: assign(({ context, event }, params?: { invited: boolean }) => ({
+      bookmarked: true, bookmarkAutoJoin: undefined, ...(params?.invited ? { invited: true } : {}), ...appliedNoted(context, event),
+    })),
     forgetInvitation: assign(({ context, event }) => ({ invited: false, ...appliedNoted(context, event) })),
     applyInfo: assign(({ context, event }) => {
       const { name, description } = event as Extract<LegacyRoomEvent, { type: 'legacy.info' }>;
@@ -440,6 +445,7 @@ export const roomMachine = setup({
     bookmarkThere: ({ event }) => ['found', 'published'].includes((event as BookmarkAnswerEvent).outcome),
     bookmarkMissing: ({ event }) => (event as BookmarkAnswerEvent).outcome === 'missing',
     bookmarkRefusedFirst: ({ context, event }) => (event as BookmarkAnswerEvent).outcome === 'refused' && !context.invited,
+    publishedInvites: ({ context, event }) => (event as BookmarkAnswerEvent).outcome === 'published' && !!context.flags.alwaysInvite && !context.invited,
     isFilled: ({ context }) => context.info !== null,
     avatarIdChanged: ({ context, event }) =>
       ((event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>).avatar?.legacyId ?? null) !== (context.info?.avatar?.legacyId ?? null),
@@ -523,6 +529,7 @@ export const roomMachine = setup({
           { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
         ],
         'xmpp.bookmarkAnswer': [
+          { guard: 'publishedInvites', actions: ['inviteUser', { type: 'markBookmarked', params: { invited: true } }] },
           { guard: 'bookmarkThere', actions: 'markBookmarked' },
           { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
           { guard: 'bookmarkRefusedFirst', actions: ['inviteUser', 'markInvited'] },
@@ -626,6 +633,7 @@ export const roomMachine = setup({
           { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
         ],
         'xmpp.bookmarkAnswer': [
+          { guard: and(['publishedInvites', 'hasNoResource']), actions: ['inviteUser', { type: 'markBookmarked', params: { invited: true } }] },
           { guard: 'bookmarkThere', actions: 'markBookmarked' },
           { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
           { guard: and(['bookmarkRefusedFirst', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },

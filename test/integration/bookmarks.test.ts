@@ -1,6 +1,7 @@
 // Rooms a plugin bookmarks (LegacyMUC.addToBookmarks, spec §3.9) on a server that grants the
 // gateway IQ privilege (XEP-0356, Prosody's mod_privilege): the rooms appear in the user's own
-// XEP-0402 bookmarks, with no invitation; a bookmark the user already has, or removed, stays so.
+// XEP-0402 bookmarks, a new one with an invitation too (ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS, on by
+// default as in Slidge); a bookmark the user already has, or removed, stays so.
 // (On a server without the privilege the user is invited instead: invitations.test.ts.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,14 +70,16 @@ describe('bookmarks through IQ privilege', () => {
     await stack?.stop();
   });
 
-  test('registering logs the user in: each of their rooms is in their bookmarks, autojoin, with their nick; no invitation', async () => {
+  test('registering logs the user in: each of their rooms is in their bookmarks, autojoin, with their nick, and invited to as well', async () => {
     await register(romeo, 'romeo');
     const bookmarks = await until(romeo, (b) => Object.keys(b).length === 2);
     assert.deepEqual(bookmarks, {
       [`lobby@${GW}`]: { autojoin: 'true', nick: 'romeo' },
       [`den@${GW}`]: { autojoin: 'true', nick: 'romeo' },
     });
-    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+    // for clients that ignore the bookmarks' autojoin (Slidge's ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS)
+    const invitations = await romeo.collect(2, isInvitation);
+    assert.deepEqual(invitations.map((el) => el.getChild('x', 'jabber:x:conference')!.attrs.jid).sort(), [`den@${GW}`, `lobby@${GW}`]);
   });
 
   test('a bookmark the user already had is kept as it is', async () => {
@@ -96,6 +99,8 @@ describe('bookmarks through IQ privilege', () => {
       [`lobby@${GW}`]: { autojoin: 'false', nick: 'jules' },
       [`vault@${GW}`]: { autojoin: 'true', nick: 'juliet' },
     });
+    const [invitation] = await juliet.collect(1, isInvitation);
+    assert.equal(invitation!.getChild('x', 'jabber:x:conference')!.attrs.jid, `vault@${GW}`, 'the new bookmark only');
     assert.deepEqual(juliet.unconsumed().filter(isInvitation), []);
   });
 
@@ -112,6 +117,19 @@ describe('bookmarks through IQ privilege', () => {
     assert.equal((await disco()).attrs.type, 'result');
     assert.equal((await disco()).attrs.type, 'result');
     assert.deepEqual(Object.keys(await bookmarksOf(romeo)), [`lobby@${GW}`]);
+    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+  });
+
+  test('with alwaysInviteWhenAddingBookmarks off, a new bookmark brings no invitation', async () => {
+    const prefix = gw.prefix;
+    await gw.stop();
+    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix, rooms: { alwaysInviteWhenAddingBookmarks: false } });
+    // the room the user removed comes back as a new group of the network: a new room, a new bookmark
+    assert.equal((await gw.demo('POST', '/demo/rooms', { id: 'attic', name: 'Attic', type: 'group', members: ['romeo@localhost'] })).status, 201);
+    const bookmarks = await until(romeo, (b) => `attic@${GW}` in b);
+    assert.deepEqual(bookmarks[`attic@${GW}`], { autojoin: 'true', nick: 'romeo' });
+    const disco = () => romeo.iq(xml('iq', { type: 'get', to: `attic@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.equal((await disco()).attrs.type, 'result');
     assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
   });
 });

@@ -41,6 +41,8 @@ export interface TestGatewayOptions {
   redisUrl?: string;
   /** Where roomgate logs (default: stdout, at ROOMGATE_TEST_LOG's level, silent if unset). */
   log?: Logger;
+  /** Config `rooms` (e.g. `alwaysInviteWhenAddingBookmarks`). */
+  rooms?: Record<string, unknown>;
 }
 
 export async function startTestGateway(stack: TestStack, opts: TestGatewayOptions): Promise<TestGateway> {
@@ -62,6 +64,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
     plugin,
     log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },
     ...(opts.inspectPort ? { inspect: { port: opts.inspectPort } } : {}),
+    ...(opts.rooms ? { rooms: opts.rooms } : {}),
   }, {});
   const configPath = join(dir, 'roomgate.json');
   await writeFile(configPath, JSON.stringify(config));

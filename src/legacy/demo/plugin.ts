@@ -46,7 +46,7 @@ const optionsSchema = z.object({
    */
   journalKept: z.number().int().min(1).default(JOURNAL_MAX),
   /**
-   * At login, add every room the user is in to their bookmarks (`LegacyMUC.addToBookmarks`):
+   * At login, and when a room is created, add every room the user is in to their bookmarks (`LegacyMUC.addToBookmarks`):
    * published in their PEP where their server grants the gateway IQ privilege, else a XEP-0249
    * invitation per room; once per room either way.
    */

@@ -234,7 +234,9 @@ export class DemoSession extends BaseSession<DemoShared> {
         muc.renameParticipant(event.from, event.to);
         break;
       case 'roomCreated':
-        break; // byLegacyId above made the room known: that is all a new group needs
+        // byLegacyId above made the room known; with `inviteOnLogin` it joins the user's bookmarks too
+        if (this.shared.inviteOnLogin) await muc.addToBookmarks();
+        break;
       case 'roomDestroyed':
         await this.bookmarks.remove(muc, event.reason ? `The room was destroyed: ${event.reason}` : 'The room was destroyed');
         break;

@@ -25,6 +25,7 @@ interface Options {
   backfill?: () => Promise<LegacyRoomEvent[]>;
   sendText?: () => Promise<SendTextOutput>;
   history?: ArchivedMessage[];
+  flags?: RoomFlags;
 }
 
 function harness(opts: Options = {}) {
@@ -41,7 +42,7 @@ function harness(opts: Options = {}) {
       startBackfill: backfillHook(async () => { calls.push('backfill'); return (opts.backfill ?? (async () => []))(); }),
     },
   });
-  const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  const actor = createActor(machine, { input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo', ...(opts.flags ? { flags: opts.flags } : {}) } });
   actor.start();
   let n = 0;
   const send = async (event: Record<string, unknown>) => {
@@ -238,7 +239,14 @@ test('a bookmark the plugin adds is asked for, published where the user has none
   await h.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
   assert.equal(h.sent.length, 2, 'once there, the next login adds nothing: the user may have edited or removed it');
 
-  const found = harness();
+  const inviting = harness({ flags: { hasSubject: true, alwaysInvite: true } });
+  await inviting.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
+  await inviting.send({ type: 'xmpp.bookmarkAnswer', from: U, step: 'get', outcome: 'missing' });
+  await inviting.send({ type: 'xmpp.bookmarkAnswer', from: U, step: 'set', outcome: 'published' });
+  assert.deepEqual(inviting.sent, [bookmarkStep('get'), bookmarkStep('set'), INVITATION], 'ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS: a new bookmark invites too');
+  assert.deepEqual([inviting.actor.getSnapshot().context.bookmarked, inviting.actor.getSnapshot().context.invited], [true, true]);
+
+  const found = harness({ flags: { hasSubject: true, alwaysInvite: true } });
   await found.send({ type: 'legacy.bookmark', autoJoin: true, invite: false });
   await found.send({ type: 'xmpp.bookmarkAnswer', from: U, step: 'get', outcome: 'found' });
   assert.deepEqual(found.sent, [bookmarkStep('get')], 'a bookmark the user has is kept as it is');
