@@ -19,6 +19,8 @@ import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamRe
 import { inTimeOrder, selectArchivePage } from './archive-query.ts';
 import { readVcardRequest, writeVcard, type VcardRequest } from '../transport/xmpp/vcard.ts';
 import { readBookmarkAnswer } from '../transport/xmpp/bookmarks.ts';
+import { NS_COMMANDS, readCommand, writeCommandList } from '../transport/xmpp/commands.ts';
+import { groupCommands, runGroupCommand } from './group-commands.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
 import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
 import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
@@ -130,6 +132,17 @@ export function createJobHandler(deps: HandlerDeps) {
     if (stanza.getChild('query', NS_REGISTER)) return register(stanza, user, ctx);
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
       return ctx.send(result(stanza, writeGatewayInfo(deps.plugin.displayName)));
+    }
+    if (type === 'get' && stanza.getChild('query', NS_DISCO_ITEMS)?.attrs.node === NS_COMMANDS) {
+      // XEP-0050 §2.2: the commands a registered user may run (none for others)
+      const current = await deps.users.get(user);
+      const commands = current ? groupCommands(await deps.sessions.get(current)) : [];
+      return ctx.send(result(stanza, writeCommandList(gatewayJid, commands)));
+    }
+    const command = readCommand(stanza);
+    if (command) {
+      const session = await deps.sessions.get(await registered(user));
+      return ctx.send(result(stanza, await runGroupCommand(command, session, ctx)));
     }
     if (type === 'get' && stanza.getChild('query', NS_DISCO_ITEMS)) {
       const current = await deps.users.get(user);

@@ -2,7 +2,7 @@ import { NotImplemented } from '../transport/xmpp/errors.ts';
 import type { LegacyBookmarks } from './bookmarks.ts';
 import type { LegacyMUC } from './muc.ts';
 import type { AnyPlugin } from './plugin.ts';
-import type { MessageReference } from './types.ts';
+import type { LegacyContact, MessageReference } from './types.ts';
 
 /** A user registered with the gateway: bare JID and the fields of their registration form. */
 export interface GatewayUser {
@@ -103,8 +103,13 @@ export class BaseSession<Shared = unknown> {
   async onInactive(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onInactive'); }
   /** Called when the user moderates a message (XEP-0425). */
   async onModerate(_chat: LegacyMUC, _legacyMsgId: string, _reason: string | null): Promise<void> { throw new NotImplemented('onModerate'); }
-  /** Called when the user leaves a group for good (registration `<remove/>` on the room). */
+  /** Called when the user leaves a group for good (registration `<remove/>` on the room, or the `leave-group` command). */
   async onLeaveGroup(_legacyId: string): Promise<void> { throw new NotImplemented('onLeaveGroup'); }
+  /**
+   * Called by the `create-group` command (spec §1.7): create a group named `name` with these
+   * contacts in it (none yet: roomgate has no contact list), and return its legacy id.
+   */
+  async onCreateGroup(_name: string, _contacts: LegacyContact[]): Promise<string> { throw new NotImplemented('onCreateGroup'); }
   /**
    * Called when the user changes their nickname in a room (XEP-0045 §7.6). Change it on the
    * network, or throw an `XmppError` (`conflict` when the nickname is taken). The network's

@@ -173,6 +173,23 @@ export class DemoSession extends BaseSession<DemoShared> {
     }
   }
 
+  /**
+   * Called by the `create-group` command: a new members-only group on the network with the user
+   * in it, its id made from its name (lower case; a number added where it is taken).
+   */
+  override async onCreateGroup(name: string): Promise<string> {
+    const { network } = this.shared;
+    const base = name.trim().toLowerCase();
+    let id = base;
+    for (let n = 2; network.hasRoom(id); n++) id = `${base}-${n}`;
+    try {
+      network.createRoom({ id, name: name.trim(), type: 'group', members: [this.user.jid], participants: [] });
+    } catch (err) {
+      throw toXmppError(err);
+    }
+    return id;
+  }
+
   /** Resolves once every network event heard so far has been passed to its room. */
   flushed(): Promise<void> { return this.heard.idle(); }
 

@@ -7,11 +7,12 @@ import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPAN
 import { NS_MODERATE } from './message-moderate.ts';
 import { NS_REACTIONS } from './reactions.ts';
 import { NS_MAM, NS_MAM_EXTENDED } from './mam.ts';
+import { NS_COMMANDS } from './commands.ts';
 import { MucType } from '../../legacy/types.ts';
 import type { RoomInfo } from '../../legacy/muc.ts';
 import { xml, type Element } from './stanza.ts';
 
-export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING, NS_MAM, NS_MAM_EXTENDED];
+export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING, NS_MAM, NS_MAM_EXTENDED, NS_COMMANDS];
 
 export function writeGatewayInfo(name: string): Element {
   return xml('query', { xmlns: NS_DISCO_INFO },
