@@ -28,6 +28,8 @@ export class CommitBuilder {
   set(key: string, value: string): this { this.ops.push('set', this.k(key), bulk(value)); return this; }
   del(key: string): this { this.ops.push('del', this.k(key)); return this; }
   sadd(key: string, member: string): this { this.ops.push('sadd', this.k(key), member); return this; }
+  hset(key: string, field: string, value: string): this { this.ops.push('hset', this.k(key), field, bulk(value)); return this; }
+  hdel(key: string, field: string): this { this.ops.push('hdel', this.k(key), field); return this; }
   srem(key: string, member: string): this { this.ops.push('srem', this.k(key), member); return this; }
   /** Appends `values` to `list` and keeps its last `keep` items. */
   push(list: string, keep: number, values: string[]): this {

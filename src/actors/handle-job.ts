@@ -13,6 +13,8 @@ import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
 import { NS_MUC_ADMIN, isConfigFormRequest, readAdminList, readRoomRequest, writeConfigForm } from '../transport/xmpp/muc-admin.ts';
 import { affiliationList, invitedRoom } from '../machines/room.effects.ts';
+import { participantNamed } from '../machines/participants.ts';
+import { MucType } from '../legacy/types.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
@@ -344,8 +346,8 @@ export function createJobHandler(deps: HandlerDeps) {
 
   /**
    * vcard-temp on a room (spec §3.6): its avatar, read from a room filled for it (a room never
-   * joined fills, so bookmarks show avatars); a set goes to the plugin's `onAvatar`.
-   * Occupants have no vCard here: participants' avatars are not built (§3.7).
+   * joined fills, so bookmarks show avatars); a set goes to the plugin's `onAvatar`. On an
+   * occupant (§3.7): its avatar where the room shows real identities; nobody sets it from here.
    */
   async function answerVcard(
     iq: Element, request: VcardRequest, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime,
@@ -353,7 +355,13 @@ export function createJobHandler(deps: HandlerDeps) {
     const to = String(iq.attrs.to);
     if (resourceOf(to)) {
       if (request.kind === 'set') throw new XmppError('bad-request', 'You cannot set participants avatars');
-      throw new XmppError('item-not-found', 'This gateway has no vCard for occupants');
+      const known = await knownRoom(ctx, session, legacyId);
+      const context = known?.actor.getSnapshot().context;
+      const p = context && participantNamed(context.participants, resourceOf(to));
+      const anonymous = (context?.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
+      const avatar = p?.avatar && !anonymous ? await ctx.rooms.participantAvatarOf(session.user.jid, legacyId, p.avatar.hash) : null;
+      if (!avatar) throw new XmppError('item-not-found', p ? 'This participant has no avatar' : 'No such occupant');
+      return ctx.send(result(iq, writeVcard(avatar)));
     }
     if (request.kind === 'set') {
       const call = { hook: 'setAvatar' as const, data: request.photo?.data ?? null, mime: request.photo?.mime ?? null };

@@ -55,7 +55,9 @@ export interface Keys {
   archiveIds(user: string, legacyId: string): string;
   /** A room's avatar (JSON: hash, mime, legacy id, bytes in base64), beside its snapshot (spec §3.6). */
   roomAvatar(user: string, legacyId: string): string;
-  /** Every key of a room above (snapshot, marks, own ids, archive, avatar): what an ended or removed room deletes. */
+  /** Hash of a room's participants' avatars: SHA-1 → JSON (hash, mime, legacy id, bytes in base64), spec §3.7. */
+  roomParticipantAvatars(user: string, legacyId: string): string;
+  /** Every key of a room above (snapshot, marks, own ids, archive, avatars): what an ended or removed room deletes. */
   roomKeys(user: string, legacyId: string): string[];
   /** Set of the partition's rooms that have joined resources (JSON [user, legacyId]): told at shutdown. */
   joinedRooms(partition: number): string;
@@ -89,9 +91,10 @@ export function createKeys(prefix: string, partitions: number): Keys {
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
     roomAvatar: (user, legacyId) => `${room(user, legacyId)}:avatar`,
+    roomParticipantAvatars: (user, legacyId) => `${room(user, legacyId)}:participant-avatars`,
     roomKeys: (user, legacyId) => [
       keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId),
-      keys.archive(user, legacyId), keys.archiveIds(user, legacyId), keys.roomAvatar(user, legacyId),
+      keys.archive(user, legacyId), keys.archiveIds(user, legacyId), keys.roomAvatar(user, legacyId), keys.roomParticipantAvatars(user, legacyId),
     ],
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,

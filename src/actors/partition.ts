@@ -67,6 +67,8 @@ export interface Batch {
   archive: { user: string; roomId: string; entry: ArchivedMessage }[];
   /** Room avatars to store (JSON) or delete (null), by key: the last one set in the job wins. */
   avatars: Map<string, string | null>;
+  /** Participants' avatars to store (JSON) or delete (null), by key, then by hash. */
+  participantAvatars: Map<string, Map<string, string | null>>;
   touched: Set<RoomHandle>;
   /** The payload key the job came in, deleted with its last commit (see `PACK_FROM`). */
   payload?: string;
@@ -126,6 +128,11 @@ export class PartitionRuntime {
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
       bookmark: (b) => this.send(writeBookmarkRequest(b)),
       storeAvatar: (a) => { this.batch.avatars.set(deps.keys.roomAvatar(a.user, a.roomId), a.avatar && JSON.stringify(a.avatar)); },
+      storeParticipantAvatar: (a) => {
+        const key = deps.keys.roomParticipantAvatars(a.user, a.roomId);
+        const fields = this.batch.participantAvatars.get(key) ?? new Map<string, string | null>();
+        this.batch.participantAvatars.set(key, fields.set(a.hash, a.avatar && JSON.stringify(a.avatar)));
+      },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };
     this.rooms = new Rooms({
@@ -135,6 +142,7 @@ export class PartitionRuntime {
       // history read during the job that archived it (a first join right after its backfill)
       pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),
       pendingAvatar: (user, roomId) => this.batch.avatars.get(deps.keys.roomAvatar(user, roomId)),
+      pendingParticipantAvatar: (user, roomId, hash) => this.batch.participantAvatars.get(deps.keys.roomParticipantAvatars(user, roomId))?.get(hash),
     });
   }
 
@@ -359,6 +367,12 @@ export class PartitionRuntime {
       if (avatar === null) commit.del(key);
       else commit.set(key, avatar);
     }
+    for (const [key, fields] of batch.participantAvatars) {
+      for (const [hash, avatar] of fields) {
+        if (avatar === null) commit.hdel(key, hash);
+        else commit.hset(key, hash, avatar);
+      }
+    }
     const ended: RoomHandle[] = [];
     // what is written, as it is now: the next events may change the rooms before Redis answers
     const written: RoomWritten[] = [];
@@ -421,5 +435,5 @@ function toArchived(a: ArchiveIntent): ArchivedMessage {
 }
 
 function emptyBatch(): Batch {
-  return { stanzas: new ByteBuffer(), archive: [], avatars: new Map(), touched: new Set() };
+  return { stanzas: new ByteBuffer(), archive: [], avatars: new Map(), participantAvatars: new Map(), touched: new Set() };
 }

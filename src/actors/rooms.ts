@@ -93,6 +93,8 @@ export interface RoomsDeps {
   pendingArchive(user: string, legacyId: string): ArchivedMessage[];
   /** The avatar the job in progress stored (JSON) or removed (null) for a room; undefined: none. */
   pendingAvatar(user: string, legacyId: string): string | null | undefined;
+  /** Likewise for a participant's avatar, by its hash. */
+  pendingParticipantAvatar(user: string, legacyId: string, hash: string): string | null | undefined;
 }
 
 export class Rooms {
@@ -340,31 +342,38 @@ export class Rooms {
   }
 
   /**
-   * `updateInfo()` then `fillParticipants()` (spec §2.2, §2.3.5). The avatar `updateInfo()`
-   * sets comes with the fill, so the join that waits for it shows its hash and its bytes are
-   * stored with the same commit.
+   * `updateInfo()` then `fillParticipants()` (spec §2.2, §2.3.5). The avatars they set (the
+   * room's, the participants') come with the fill, so the join that waits for it shows their
+   * hashes, and their bytes are stored with the same commit.
    */
   private async fill(room: RoomRef): Promise<FillOutput> {
     const muc = this.muc(room);
     let avatar: StoredAvatar | null | undefined;
+    const participantAvatars: Record<string, StoredAvatar> = {};
     const original: RoomEventSink = muc.bindSink((event) => {
       if (event.type === 'legacy.avatar') avatar = event.avatar;
+      else if (event.type === 'legacy.participantAvatar' && event.avatar) participantAvatars[event.participant.nick] = event.avatar;
       else original(event);
     });
+    const participants = [];
+    let user: FillOutput['user'] = null;
     try {
-      await muc.updateInfo();
-    } catch (err) {
-      if (!(err instanceof NotImplemented)) throw err; // §2.2.4: tolerated, defaults stay
+      try {
+        await muc.updateInfo();
+      } catch (err) {
+        if (!(err instanceof NotImplemented)) throw err; // §2.2.4: tolerated, defaults stay
+      }
+      for await (const p of muc.fillParticipants() as AsyncIterable<LegacyParticipant>) {
+        if (p.isUser) user = p.toInit();
+        else if (!p.isSystem) participants.push(p.toInit());
+      }
     } finally {
       muc.bindSink(original);
     }
-    const participants = [];
-    let user: FillOutput['user'] = null;
-    for await (const p of muc.fillParticipants() as AsyncIterable<LegacyParticipant>) {
-      if (p.isUser) user = p.toInit();
-      else if (!p.isSystem) participants.push(p.toInit());
-    }
-    return { info: muc.toInfo(), participants, user, ...(avatar ? { avatar } : {}) };
+    return {
+      info: muc.toInfo(), participants, user, ...(avatar ? { avatar } : {}),
+      ...(Object.keys(participantAvatars).length ? { participantAvatars } : {}),
+    };
   }
 
   /** Runs the plugin's backfill for the archive's hole and returns what it sent (archive-only). */
@@ -418,6 +427,13 @@ export class Rooms {
   async avatarOf(user: string, legacyId: string): Promise<StoredAvatar | null> {
     const pending = this.deps.pendingAvatar(user, legacyId);
     const json = pending !== undefined ? pending : await this.deps.redis.get(this.deps.keys.roomAvatar(user, legacyId));
+    return json ? JSON.parse(json) as StoredAvatar : null;
+  }
+
+  /** A participant's stored avatar (spec §3.7) by its hash, as the job in progress sees it. */
+  async participantAvatarOf(user: string, legacyId: string, hash: string): Promise<StoredAvatar | null> {
+    const pending = this.deps.pendingParticipantAvatar(user, legacyId, hash);
+    const json = pending !== undefined ? pending : await this.deps.redis.hget(this.deps.keys.roomParticipantAvatars(user, legacyId), hash);
     return json ? JSON.parse(json) as StoredAvatar : null;
   }
 

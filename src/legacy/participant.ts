@@ -1,6 +1,7 @@
 import type { LegacyMUC } from './muc.ts';
 import type { ChatState, CorrectOptions, Hat, LegacyContact, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
 import type { ParticipantInit } from '../machines/events.ts';
+import { avatarBytes, normaliseAvatar, type AvatarSource } from './avatar.ts';
 
 /** Constructor options of a participant (Slidge's keyword arguments). */
 export interface ParticipantOptions {
@@ -53,6 +54,18 @@ export class LegacyParticipant {
       ...(this.isUser ? { isUser: true as const } : {}),
       ...(this.isSystem ? { isSystem: true as const } : {}),
     };
+  }
+
+  /**
+   * Sets this participant's avatar (spec §3.7), from its bytes or a URL to download; null
+   * removes it. Stored as a PNG of at most 200 px; occupant presences carry its hash, and
+   * `vCard` requests to the occupant get it, in rooms that show real identities (not CHANNEL).
+   * Before `fillParticipants()` yields the participant, or when the network reports a change;
+   * the room ignores an image it already has.
+   */
+  async setAvatar(image: AvatarSource | null, opts: { legacyId?: string | number } = {}): Promise<void> {
+    const avatar = image === null ? null : await normaliseAvatar(await avatarBytes(image), opts.legacyId === undefined ? null : String(opts.legacyId));
+    this.muc.emit({ type: 'legacy.participantAvatar', participant: this.toInit(), avatar });
   }
 
   /**

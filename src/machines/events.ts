@@ -138,6 +138,11 @@ export type LegacyRoomEvent =
    * bytes, or null once removed. A changed id alone (same image) is kept without a notice.
    */
   | (EventMeta & { type: 'legacy.avatar'; avatar: StoredAvatar | null })
+  /**
+   * A participant's avatar changed (`LegacyParticipant.setAvatar`, spec §3.7): the stored image
+   * with its bytes, or null once removed. Shown where the room shows real identities.
+   */
+  | (EventMeta & { type: 'legacy.participantAvatar'; participant: ParticipantInit; avatar: StoredAvatar | null })
   /** The network renamed the room or changed its description (`LegacyMUC.updateRoomInfo`, spec §3.5). */
   | (EventMeta & { type: 'legacy.info'; name?: string; description?: string })
   | (EventMeta & {

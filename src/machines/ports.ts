@@ -122,6 +122,9 @@ export interface ReplayIntent { to: string; room: string; xml: string; stamp: st
  */
 export interface BookmarkIntent { gateway: string; user: string; room: string; step: 'get' | 'set'; nick: string; autoJoin: boolean }
 
+/** A participant's avatar to store in the room, by its hash (null: delete it), in the job's commit. */
+export interface ParticipantAvatarIntent { user: string; roomId: string; hash: string; avatar: StoredAvatar | null }
+
 /** A room's avatar to store beside its snapshot (null: delete it), in the job's commit. */
 export interface AvatarIntent { user: string; roomId: string; avatar: StoredAvatar | null }
 
@@ -138,6 +141,8 @@ export interface RoomPort {
   bookmark(b: BookmarkIntent): void;
   /** The room's avatar bytes changed (spec §3.6). */
   storeAvatar(a: AvatarIntent): void;
+  /** A participant's avatar bytes are new, or used by nobody any more (spec §3.7). */
+  storeParticipantAvatar(a: ParticipantAvatarIntent): void;
   /** Something worth a log line (a hook that failed, an event that makes no sense). */
   warn(msg: string, data?: Record<string, unknown>): void;
 }
@@ -153,6 +158,8 @@ export interface FillOutput {
   user: ParticipantInit | null;
   /** The avatar `updateInfo()` set (`info.avatar`), with its bytes to store. */
   avatar?: StoredAvatar;
+  /** The participants' avatars set while filling, by nick, with their bytes to store. */
+  participantAvatars?: Record<string, StoredAvatar>;
 }
 
 /** A message of the archive, ready to replay as history (spec §2.4). */

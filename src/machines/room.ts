@@ -45,6 +45,8 @@ export interface Participant {
   presenceSent: boolean;
   show?: Show;
   status?: string;
+  /** Its avatar (spec §3.7): the SHA-1 of the bytes kept in the room (`Keys.roomParticipantAvatars`). */
+  avatar?: { hash: string; legacyId: string | null };
 }
 
 export type JoinEvent = Extract<XmppRoomEvent, { type: 'xmpp.join' }>;
@@ -287,6 +289,9 @@ export const roomMachine = setup({
     announceInfoChange: notBound('announceInfoChange'),
     storeAvatar: notBound('storeAvatar'),
     storeFilledAvatar: notBound('storeFilledAvatar'),
+    storeParticipantAvatar: notBound('storeParticipantAvatar'),
+    announceParticipantAvatar: notBound('announceParticipantAvatar'),
+    forgetParticipantAvatar: notBound('forgetParticipantAvatar'),
     announceAvatar: notBound('announceAvatar'),
     inviteUser: notBound('inviteUser'),
     askBookmark: notBound('askBookmark'),
@@ -411,6 +416,14 @@ export const roomMachine = setup({
       const ref = avatar ? { hash: avatar.hash, mime: avatar.mime, legacyId: avatar.legacyId } : null;
       return { info: { ...context.info, avatar: ref }, ...appliedNoted(context, event) };
     }),
+    /** Spec §3.7: a participant's avatar; one the room does not know yet is kept, unannounced, for when it acts. */
+    applyParticipantAvatar: assign(({ context, event }) => {
+      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.participantAvatar' }>;
+      const p = { ...speakerOf(context, e.participant, e.eventId) };
+      if (e.avatar) p.avatar = { hash: e.avatar.hash, legacyId: e.avatar.legacyId };
+      else delete p.avatar;
+      return { participants: upsert(context.participants, p), ...appliedNoted(context, event) };
+    }),
     applyRename: assign(({ context, event }) => {
       const e = event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>;
       // DECISIONS 2.15: the new nickname is what the room keeps
@@ -447,6 +460,12 @@ export const roomMachine = setup({
     bookmarkRefusedFirst: ({ context, event }) => (event as BookmarkAnswerEvent).outcome === 'refused' && !context.invited,
     publishedInvites: ({ context, event }) => (event as BookmarkAnswerEvent).outcome === 'published' && !!context.flags.alwaysInvite && !context.invited,
     isFilled: ({ context }) => context.info !== null,
+    /** An occupant's avatar changed (not the user's, nor the room's own: `setAvatar` on the room is for that). */
+    participantAvatarChanged: ({ context, event }) => {
+      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.participantAvatar' }>;
+      if (isUser(context, e.participant) || isSystem(e.participant)) return false;
+      return (e.avatar?.hash ?? null) !== (participantNamed(context.participants, e.participant.nick)?.avatar?.hash ?? null);
+    },
     avatarIdChanged: ({ context, event }) =>
       ((event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>).avatar?.legacyId ?? null) !== (context.info?.avatar?.legacyId ?? null),
     /** A new image (or none any more); the same image under a new id is only kept. */
@@ -522,6 +541,7 @@ export const roomMachine = setup({
         // not filled yet: the fill reads the room's information (its avatar too) as it is then
         'legacy.info': { actions: 'markApplied' },
         'legacy.avatar': { actions: 'markApplied' },
+        'legacy.participantAvatar': { actions: 'markApplied' },
         'legacy.bookmark': [
           { guard: and(['isBookmarked', 'invitationAsked']), actions: ['inviteUser', 'markInvited'] },
           { guard: 'isBookmarked', actions: 'markApplied' },
@@ -617,7 +637,11 @@ export const roomMachine = setup({
           { guard: 'isRoomPresence', actions: 'markApplied' },
           { actions: ['announcePresence', 'upsertParticipant'] },
         ],
-        'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant'] },
+        'legacy.participantLeft': { actions: ['announceLeave', 'forgetParticipantAvatar', 'dropParticipant'] },
+        'legacy.participantAvatar': [
+          { guard: 'participantAvatarChanged', actions: ['storeParticipantAvatar', 'announceParticipantAvatar', 'applyParticipantAvatar'] },
+          { actions: 'markApplied' },
+        ],
         'legacy.subject': { actions: ['announceSubject', 'applySubject'] },
         'legacy.info': { actions: ['announceInfoChange', 'applyInfo'] },
         'legacy.avatar': [
@@ -894,7 +918,8 @@ function fromFill(out: FillOutput): Partial<RoomContext> {
   for (const p of out.participants) {
     if (seen.has(p.nick)) continue; // duplicates are dropped (§2.3.5)
     seen.add(p.nick);
-    participants.push(newParticipant(p, `fill-${participants.length}`));
+    const avatar = out.participantAvatars?.[p.nick];
+    participants.push({ ...newParticipant(p, `fill-${participants.length}`), ...(avatar ? { avatar: { hash: avatar.hash, legacyId: avatar.legacyId } } : {}) });
   }
   return {
     info: out.info,

@@ -1,6 +1,7 @@
 // Room avatars (spec §3.6) end to end: the room's presence with its photo hash at the end of a
 // join, the vCard that holds the image, the change announced with 104, the user's own avatar
-// through the network, kept across a restart, with a real client on real servers.
+// through the network, kept across a restart; participants' avatars (§3.7) in occupant
+// presences and vCards where real identities show. A real client on real servers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -30,6 +31,7 @@ describe('room avatars', () => {
   let gw: TestGateway;
   let romeo: TestClient;
   let lobbyAvatar: Buffer;
+  let daveAvatar: Buffer;
   let world: unknown;
 
   /** Joins `room` and returns what the join brought, up to the room's own presence (its last stanza). */
@@ -51,10 +53,13 @@ describe('room avatars', () => {
 
   before(async () => {
     lobbyAvatar = await image(64, 64, '#c33'); // a small PNG: kept as it is
+    daveAvatar = await image(40, 40, '#3cc');
+    const dave = daveAvatar.toString('base64');
     world = {
       rooms: [
-        { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice' }], avatar: lobbyAvatar.toString('base64') },
-        { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave' }] },
+        // a channel hides who is who: alice's avatar is not shown there
+        { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice', avatar: dave }], avatar: lobbyAvatar.toString('base64') },
+        { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave', avatar: dave }, { nick: 'erin' }] },
       ],
     };
     stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'mallory', password: 'm4llory' }] });
@@ -87,6 +92,8 @@ describe('room avatars', () => {
     const subjectAt = got.findIndex((el) => el.name === 'message' && el.getChild('subject'));
     assert.ok(subjectAt >= 0 && subjectAt === got.length - 2, 'the subject, then the room presence');
     assert.equal(photoOf(got.at(-1)!), sha1(lobbyAvatar));
+    const alice = got.find((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/alice`)!;
+    assert.equal(alice.getChild('x', VCARD_UPDATE), undefined, 'a channel shows no participant avatar');
 
     const plain = await join(GALLERY);
     assert.equal(photoOf(plain.at(-1)!), '', 'no avatar: an empty photo');
@@ -127,8 +134,29 @@ describe('room avatars', () => {
     assert.deepEqual([junk.attrs.type, condition(junk)], ['error', 'bad-request']);
     const occupant = await romeo.iq(xml('iq', { type: 'set', to: `${GALLERY}/dave` }, xml('vCard', { xmlns: VCARD })));
     assert.deepEqual([occupant.attrs.type, condition(occupant)], ['error', 'bad-request']);
-    const occupantGet = await vcard(`${GALLERY}/dave`);
-    assert.deepEqual([occupantGet.attrs.type, condition(occupantGet)], ['error', 'item-not-found']);
+    const occupantGet = await vcard(`${GALLERY}/erin`);
+    assert.deepEqual([occupantGet.attrs.type, condition(occupantGet)], ['error', 'item-not-found'], 'erin has no avatar');
+  });
+
+  test('participants\' avatars: in their presences and vCards in a group, not in a channel; a change is a new presence (spec §3.7)', async () => {
+    const got = await join(GALLERY); // joined already: a second join of the same resource greets again
+    const presenceOf = (els: Element[], nick: string) => els.find((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/${nick}`)!;
+    assert.equal(photoOf(presenceOf(got, 'dave')), sha1(daveAvatar));
+    assert.equal(presenceOf(got, 'erin').getChild('x', VCARD_UPDATE), undefined, 'no avatar: no <x/> at all');
+    assert.deepEqual(photoBytes(await vcard(`${GALLERY}/dave`)), daveAvatar);
+    const lobby = (await vcard(`${LOBBY}/alice`));
+    assert.deepEqual([lobby.attrs.type, condition(lobby)], ['error', 'item-not-found'], 'a channel shows no participant avatar');
+
+    const erin = await image(24, 24, '#c3c');
+    assert.equal((await gw.demo('PUT', '/demo/rooms/gallery/participants/erin/avatar', { data: erin.toString('base64') })).status, 204);
+    const changed = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/erin`);
+    assert.equal(photoOf(changed), sha1(erin));
+    assert.deepEqual(photoBytes(await vcard(`${GALLERY}/erin`)), erin);
+    assert.equal((await gw.demo('DELETE', '/demo/rooms/gallery/participants/dave/avatar')).status, 204);
+    const removed = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/dave`);
+    assert.equal(removed.getChild('x', VCARD_UPDATE), undefined);
+    const gone = await vcard(`${GALLERY}/dave`);
+    assert.deepEqual([gone.attrs.type, condition(gone)], ['error', 'item-not-found']);
   });
 
   test('the avatar survives a restart: the snapshot keeps its hash, Redis its bytes', async () => {

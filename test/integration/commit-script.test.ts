@@ -59,3 +59,14 @@ test('a commit under a lease no longer held writes nothing', async () => {
   assert.equal(await client.commitPartition(...c.args(KEYS, 0, 'L', 'fenced-1', Buffer.from('<message/>'))), -1);
   assert.equal(await client.exists('fenced'), 0);
 });
+
+test('hash fields are set and deleted in op order, a large value included (participants\' avatars)', async () => {
+  await client.set('lease', 'L');
+  const big = 'x'.repeat(50_000);
+  const first = new CommitBuilder().hset('avatars', 'h1', big).hset('avatars', 'h2', 'small').hdel('avatars', 'h2');
+  assert.equal(await client.commitPartition(...first.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
+  assert.deepEqual(await client.hgetall('avatars'), { h1: big });
+  const second = new CommitBuilder().hdel('avatars', 'h1').hset('avatars', 'h3', 'v3');
+  assert.equal(await client.commitPartition(...second.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
+  assert.deepEqual(await client.hgetall('avatars'), { h3: 'v3' });
+});

@@ -14,7 +14,7 @@
   ARGV[2] this commit's id (unique per lease)
   ARGV[3] outbound stanzas, already serialised in order ('' for none)
   ARGV[4..] ops, flat (src/actors/commit.ts), values as they are:
-          set k value | del k | sadd k member | srem k member
+          set k value | del k | sadd k member | srem k member | hset k field value | hdel k field
           archives k(list) k(ids) payload          (each entry appended once per stanza id; payload:
                                                     <bytes>:<stanza-id><bytes>:<entry>, repeated)
           push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
@@ -82,7 +82,8 @@ local i = 4
 while i <= n do
   local o = ARGV[i]
   if o == 'del' then i = i + 2
-  elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
+  elseif o == 'set' or o == 'sadd' or o == 'srem' or o == 'hdel' then i = i + 3
+  elseif o == 'hset' then i = i + 4
   elseif o == 'archives' then
     archived[i] = readArchived(ARGV[i + 3])
     if not archived[i] then return redis.error_reply('commit-partition: malformed archives') end
@@ -106,6 +107,12 @@ while i <= n do
     i = i + 3
   elseif o == 'srem' then
     redis.call('SREM', key, ARGV[i + 2])
+    i = i + 3
+  elseif o == 'hset' then
+    redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3])
+    i = i + 4
+  elseif o == 'hdel' then
+    redis.call('HDEL', key, ARGV[i + 2])
     i = i + 3
   elseif o == 'push' then
     local n = tonumber(ARGV[i + 3])

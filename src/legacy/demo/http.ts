@@ -20,6 +20,8 @@
  *   POST   /demo/rooms/{id}/subject               {subject, by?}                    204
  *   POST   /demo/rooms/{id}/info                  {name?, description?}             204
  *   PUT    /demo/rooms/{id}/avatar                {data: image in base64, id?}      200 {id}
+ *   PUT    /demo/rooms/{id}/participants/{nick}/avatar  {data: image in base64}     204
+ *   DELETE /demo/rooms/{id}/participants/{nick}/avatar  removes it                  204
  *   DELETE /demo/rooms/{id}/avatar                removes the room's avatar         204
  *   POST   /demo/rooms/{id}/rename                {from, to}                        204
  *
@@ -187,6 +189,10 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
       return reply(res, 200, { id: network.setAvatar(roomId!, data, id) });
     }
     case 'DELETE {id}/avatar': network.setAvatar(roomId!, null); return reply(res, 204);
+    case 'PUT {id}/participants/{nick}/avatar':
+      network.setParticipantAvatar(roomId!, key!, parse(avatarBody, await readJson(req)).data);
+      return reply(res, 204);
+    case 'DELETE {id}/participants/{nick}/avatar': network.setParticipantAvatar(roomId!, key!, null); return reply(res, 204);
     case 'POST {id}/rename': {
       const { from, to } = parse(renameBody, await readJson(req));
       network.rename(roomId!, from, to);
@@ -196,7 +202,7 @@ async function handle(network: DemoNetwork, req: IncomingMessage, res: ServerRes
   const known = [
     '', '{id}', '{id}/messages', '{id}/messages/{msg}', '{id}/messages/{msg}/reactions', '{id}/messages/{msg}/moderate',
     '{id}/participants', '{id}/participants/{nick}', '{id}/participants/{nick}/presence', '{id}/participants/{nick}/chatstate',
-    '{id}/participants/{nick}/displayed', '{id}/private', '{id}/subject', '{id}/info', '{id}/avatar', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
+    '{id}/participants/{nick}/displayed', '{id}/participants/{nick}/avatar', '{id}/private', '{id}/subject', '{id}/info', '{id}/avatar', '{id}/rename', '{id}/from-user', '{id}/members/{nick}',
   ];
   if (known.includes(route.slice(route.indexOf(' ') + 1))) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, `no route ${req.method} ${url.pathname}`);

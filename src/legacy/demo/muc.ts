@@ -34,10 +34,15 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
   /** Called on the first join: the network's participants, then the user. */
   override async *fillParticipants(): AsyncIterable<LegacyParticipant> {
     let self = {};
-    for (const { nick, role, affiliation } of this.roomInfo().participants) {
+    for (const { nick, role, affiliation, avatar } of this.roomInfo().participants) {
       // a world may list the user's own nick (to make the user an owner): that entry is the user
-      if (nick === this.nick) self = { role, affiliation };
-      else yield await this.getParticipant(nick, { role, affiliation });
+      if (nick === this.nick) {
+        self = { role, affiliation };
+        continue;
+      }
+      const p = await this.getParticipant(nick, { role, affiliation });
+      if (avatar) await p.setAvatar(Buffer.from(avatar, 'base64'));
+      yield p;
     }
     yield await this.getUserParticipant(self);
   }

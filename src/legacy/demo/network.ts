@@ -183,6 +183,9 @@ export class DemoNetwork {
       case 'avatar':
         room!.info.avatar = e.avatar;
         break;
+      case 'participantAvatar':
+        setParticipantAvatar(room!.participants.get(e.nick), e.avatar);
+        break;
       case 'rename':
         room!.participants = new Map([...room!.participants].map(([nick, p]): [string, DemoParticipant] => (nick === e.from ? [e.to, { ...p, nick: e.to }] : [nick, p])));
         break;
@@ -364,6 +367,15 @@ export class DemoNetwork {
     return avatar?.id ?? null;
   }
 
+  /** A participant's avatar changes to `data` (base64), or is removed with null. */
+  setParticipantAvatar(roomId: string, nick: string, data: string | null): void {
+    const participant = this.get(roomId).participants.get(nick);
+    if (!participant) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
+    if (data !== null && !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) throw new DemoError(400, 'data: an avatar is an image in base64');
+    setParticipantAvatar(participant, data);
+    this.deliver({ type: 'participantAvatar', roomId, nick, avatar: data });
+  }
+
   /** The subject changes; `by` is the nickname of whoever changed it, if anyone. */
   setSubject(roomId: string, change: { subject: string; by?: string }): void {
     const room = this.get(roomId);
@@ -521,6 +533,12 @@ export class DemoNetwork {
   protected deliver(event: DemoEvent, exceptJid?: string, room?: unknown, seq?: number): void {
     this.journal.publish(event, exceptJid, room, seq);
   }
+}
+
+function setParticipantAvatar(p: DemoParticipant | undefined, data: string | null): void {
+  if (!p) return;
+  if (data === null) delete p.avatar;
+  else p.avatar = data;
 }
 
 function lower(jid: string | undefined): string | undefined {

@@ -132,6 +132,13 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     return avatarId;
   }
 
+  override setParticipantAvatar(roomId: string, nick: string, data: string | null): void {
+    if (!this.info(roomId).participants.some((p) => p.nick === nick)) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
+    const path = `${this.path(roomId)}/participants/${encodeURIComponent(nick)}/avatar`;
+    if (data === null) this.forward('DELETE', path);
+    else this.forward('PUT', path, { data });
+  }
+
   override setSubject(roomId: string, change: { subject: string; by?: string }): void {
     this.info(roomId);
     this.forward('POST', `/demo/rooms/${encodeURIComponent(roomId)}/subject`, change);

@@ -244,6 +244,11 @@ export class DemoSession extends BaseSession<DemoShared> {
       case 'info':
         muc.updateRoomInfo({ name: event.name, description: event.description });
         break;
+      case 'participantAvatar': {
+        const p = await this.participant(muc, event.nick);
+        await p.setAvatar(event.avatar && Buffer.from(event.avatar, 'base64'));
+        break;
+      }
       case 'avatar':
         await muc.setAvatar(event.avatar && Buffer.from(event.avatar.data, 'base64'), event.avatar ? { legacyId: event.avatar.id } : {});
         break;

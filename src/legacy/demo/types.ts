@@ -25,6 +25,8 @@ export type DemoEvent =
   | { type: 'participantJoined'; roomId: string; nick: string; role: MucRole; affiliation: MucAffiliation }
   | { type: 'participantLeft'; roomId: string; nick: string; kind: 'leave' | 'kick' | 'ban'; reason?: string }
   | { type: 'subject'; roomId: string; subject: string; by?: string; date: string }
+  /** A participant's avatar changed: the image (base64), or none. */
+  | { type: 'participantAvatar'; roomId: string; nick: string; avatar: string | null }
   /** The room's avatar changed: the image (base64) and its id on the network, or none. */
   | { type: 'avatar'; roomId: string; avatar: DemoAvatar | null }
   /** The room's name or description changed (both as they are now). */
@@ -49,7 +51,7 @@ export interface DemoJournalEntry {
   /** For `roomCreated`: the room as created, so a replica can create it too. */
   room?: unknown;
 }
-export interface DemoParticipant { nick: string; role: MucRole; affiliation: MucAffiliation }
+export interface DemoParticipant { nick: string; role: MucRole; affiliation: MucAffiliation; /** An image in base64. */ avatar?: string }
 export interface DemoMessage {
   id: string; from: string; body: string; timestamp: string;
   /** A file: `body` is its URL too. */

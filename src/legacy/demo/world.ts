@@ -23,6 +23,8 @@ export const participantSchema = z.object({
   nick,
   role: z.enum(ROLES).default('participant'),
   affiliation: z.enum(AFFILIATIONS).default('member'),
+  /** The participant's avatar: an image in base64 (shown in groups, not in channels). */
+  avatar: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'an avatar is an image in base64').optional(),
 });
 
 /** A past message of a room. */

@@ -11,6 +11,7 @@ export function recordingPort(): { port: RoomPort; sent: [string, unknown][] } {
     replay: (r) => sent.push(['replay', r]),
     iq: (i) => sent.push(['iq', i]),
     storeAvatar: (a) => sent.push(['storeAvatar', a]),
+    storeParticipantAvatar: (a) => sent.push(['storeParticipantAvatar', a]),
     bookmark: (b) => sent.push(['bookmark', b]),
     warn: (msg) => sent.push(['warn', msg]),
   };

@@ -8,6 +8,7 @@ import type { ArchivedMessage, FillOutput } from '../../../src/machines/ports.ts
 import type { RoomInputEvent, LegacyRoomEvent } from '../../../src/machines/events.ts';
 import { MucType } from '../../../src/legacy/types.ts';
 import { recentItems } from '../../../src/machines/recent.ts';
+import { participantNamed } from '../../../src/machines/participants.ts';
 
 const R = 'room-private@aim.shakespeare.lit';
 const U = 'romeo@montague.lit';
@@ -219,6 +220,35 @@ test('the avatar updateInfo set while filling is stored with the fill, and the j
   await h.join();
   assert.deepEqual(h.sent[0], ['storeAvatar', { user: U, roomId: 'room-private', avatar: AVATAR }]);
   assert.deepEqual(h.sent.at(-1), ['presence', { to: GAJIM, room: R, nick: null, photo: 'a1b2' }]);
+});
+
+test('a participant\'s avatar: stored by hash, its presence again with the photo where identities show, forgotten once nobody has it (spec §3.7)', async () => {
+  const A = { hash: 'aaaa', mime: 'image/png', legacyId: null, data: 'QQ==' };
+  const h = harness(); // a GROUP room: real identities show
+  await h.join();
+  const before = h.sent.length;
+  await h.send({ type: 'legacy.participantAvatar', participant: { nick: 'juliet' }, avatar: A });
+  await h.send({ type: 'legacy.participantAvatar', participant: { nick: 'juliet' }, avatar: A });
+  await h.send({ type: 'legacy.participantAvatar', participant: { nick: 'nurse' }, avatar: A });
+  const sent = (h.sent as [string, Record<string, unknown>][]).slice(before);
+  assert.deepEqual(sent.map(([k, v]) => [k, k === 'presence' ? `${v.nick}:${v.photo}` : v.hash]), [
+    ['storeParticipantAvatar', 'aaaa'], ['presence', 'juliet:aaaa'],
+    ['storeParticipantAvatar', 'aaaa'], ['presence', 'nurse:aaaa'],
+  ], 'the same image again: nothing');
+  const left = h.sent.length;
+  await h.send({ type: 'legacy.participantLeft', nick: 'juliet', kind: 'leave' });
+  assert.ok(!h.sent.slice(left).some(([k]) => k === 'storeParticipantAvatar'), 'the nurse still has the same image');
+  await h.send({ type: 'legacy.participantAvatar', participant: { nick: 'nurse' }, avatar: null });
+  assert.deepEqual((h.sent as [string, Record<string, unknown>][]).slice(-2).map(([k, v]) => [k, k === 'presence' ? v.photo : v.avatar]), [
+    ['storeParticipantAvatar', null], ['presence', undefined],
+  ], 'removed: its bytes go, its presence has no photo');
+
+  const channel = harness({ fill: async () => ({ info: info(MucType.CHANNEL), participants: [{ nick: 'juliet' }], user: null, participantAvatars: { juliet: A } }) });
+  await channel.join();
+  assert.ok(channel.sent.some(([k, v]) => k === 'storeParticipantAvatar' && (v as { hash: string }).hash === 'aaaa'), 'the fill\'s avatars are stored');
+  const juliet = channel.sent.find(([k, v]) => k === 'presence' && (v as { nick: string }).nick === 'juliet')![1] as { photo?: string };
+  assert.equal(juliet.photo, undefined, 'a channel shows no participant avatar');
+  assert.deepEqual(participantNamed(channel.actor.getSnapshot().context.participants, 'juliet')!.avatar, { hash: 'aaaa', legacyId: null });
 });
 
 const INVITATION = ['message', {

@@ -108,6 +108,20 @@ test('PUT avatar sets the room avatar under a new id (or the one given), DELETE 
   assert.equal((await call('PUT', '/nowhere/avatar', { data: 'AAAA' })).status, 404);
 });
 
+test('PUT and DELETE a participant\'s avatar: kept in the room, members hear both', async () => {
+  heard.length = 0;
+  assert.equal((await call('PUT', '/coven/participants/firstwitch/avatar', { data: 'AAAA' })).status, 204);
+  const witch = (await call('GET', '/coven')).json.participants.find((p: { nick: string }) => p.nick === 'firstwitch');
+  assert.equal(witch.avatar, 'AAAA');
+  assert.equal((await call('DELETE', '/coven/participants/firstwitch/avatar')).status, 204);
+  assert.deepEqual(heard.filter((e) => e.type === 'participantAvatar'), [
+    { type: 'participantAvatar', roomId: 'coven', nick: 'firstwitch', avatar: 'AAAA' },
+    { type: 'participantAvatar', roomId: 'coven', nick: 'firstwitch', avatar: null },
+  ]);
+  assert.equal((await call('PUT', '/coven/participants/nobody/avatar', { data: 'AAAA' })).status, 404);
+  assert.equal((await call('PUT', '/coven/participants/firstwitch/avatar', { data: '!!' })).status, 400);
+});
+
 test('POST rooms creates a room that GET rooms then lists', async () => {
   const created = await call('POST', '', { id: 'heath', name: 'Heath', type: 'channel', participants: [{ nick: 'macbeth' }] });
   assert.equal(created.status, 201);
