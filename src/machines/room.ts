@@ -249,6 +249,29 @@ export function wantsHistory(h: HistoryRequest): boolean {
   return h.maxchars !== 0 && h.maxstanzas !== 0;
 }
 
+/**
+ * Spec §3.8, §3.9: the room in the user's bookmarks (a privileged get, then a publish where the
+ * user has none), and the invitations: where the plugin asks for one, where the user's server
+ * refused the bookmark (once), or with a new bookmark (`alwaysInvite`). A resource already in
+ * the room needs none. The same in every state that takes events (a room not joined has no resource).
+ */
+const BOOKMARKING = {
+  'legacy.bookmark': [
+    { guard: and(['isBookmarked', 'invitationAsked', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
+    { guard: 'isBookmarked', actions: 'markApplied' },
+    { guard: and(['invitationAsked', 'hasNoResource']), actions: ['askBookmark', 'inviteUser', { type: 'keepBookmarkAsked', params: { invited: true } }] },
+    { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
+  ],
+  'xmpp.bookmarkAnswer': [
+    { guard: and(['publishedInvites', 'hasNoResource']), actions: ['inviteUser', { type: 'markBookmarked', params: { invited: true } }] },
+    { guard: 'bookmarkThere', actions: 'markBookmarked' },
+    { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
+    { guard: and(['bookmarkRefusedFirst', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
+    { actions: 'markApplied' },
+  ],
+  'xmpp.invitationBounced': { actions: 'forgetInvitation' },
+} as const;
+
 export const roomMachine = setup({
   types: {
     context: {} as RoomContext,
@@ -542,20 +565,7 @@ export const roomMachine = setup({
         'legacy.info': { actions: 'markApplied' },
         'legacy.avatar': { actions: 'markApplied' },
         'legacy.participantAvatar': { actions: 'markApplied' },
-        'legacy.bookmark': [
-          { guard: and(['isBookmarked', 'invitationAsked']), actions: ['inviteUser', 'markInvited'] },
-          { guard: 'isBookmarked', actions: 'markApplied' },
-          { guard: 'invitationAsked', actions: ['askBookmark', 'inviteUser', { type: 'keepBookmarkAsked', params: { invited: true } }] },
-          { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
-        ],
-        'xmpp.bookmarkAnswer': [
-          { guard: 'publishedInvites', actions: ['inviteUser', { type: 'markBookmarked', params: { invited: true } }] },
-          { guard: 'bookmarkThere', actions: 'markBookmarked' },
-          { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
-          { guard: 'bookmarkRefusedFirst', actions: ['inviteUser', 'markInvited'] },
-          { actions: 'markApplied' },
-        ],
-        'xmpp.invitationBounced': { actions: 'forgetInvitation' },
+        ...BOOKMARKING,
         // never filled: a MAM query reads what was archived before anyone joined
         'xmpp.archiveQuery': { actions: 'markApplied' },
         // spec §3.3: an admin list fills the room, with no join to answer
@@ -649,21 +659,7 @@ export const roomMachine = setup({
           { guard: 'avatarIdChanged', actions: 'applyAvatar' },
           { actions: 'markApplied' },
         ],
-        // a resource already in the room needs no invitation to it
-        'legacy.bookmark': [
-          { guard: and(['isBookmarked', 'invitationAsked', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
-          { guard: 'isBookmarked', actions: 'markApplied' },
-          { guard: and(['invitationAsked', 'hasNoResource']), actions: ['askBookmark', 'inviteUser', { type: 'keepBookmarkAsked', params: { invited: true } }] },
-          { actions: ['askBookmark', { type: 'keepBookmarkAsked', params: { invited: false } }] },
-        ],
-        'xmpp.bookmarkAnswer': [
-          { guard: and(['publishedInvites', 'hasNoResource']), actions: ['inviteUser', { type: 'markBookmarked', params: { invited: true } }] },
-          { guard: 'bookmarkThere', actions: 'markBookmarked' },
-          { guard: 'bookmarkMissing', actions: ['publishBookmark', 'markApplied'] },
-          { guard: and(['bookmarkRefusedFirst', 'hasNoResource']), actions: ['inviteUser', 'markInvited'] },
-          { actions: 'markApplied' },
-        ],
-        'xmpp.invitationBounced': { actions: 'forgetInvitation' },
+        ...BOOKMARKING,
         'legacy.rename': [
           { guard: 'isSelfRename', actions: ['announceSelfRename', 'applySelfRename'] },
           { actions: ['announceRename', 'applyRename'] },
