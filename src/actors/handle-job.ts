@@ -183,7 +183,7 @@ export function createJobHandler(deps: HandlerDeps) {
     const session = await deps.sessions.get(user);
     const room = await knownRoom(ctx, session, await session.bookmarks.jidUsernameToLegacyId(answer.local));
     const { step, outcome } = answer;
-    if (room) await ctx.deliver(room, merge(meta, { type: 'xmpp.bookmarkAnswer' as const, from: String(iq.attrs.from), step, outcome }));
+    if (room) await ctx.deliver(room, merge(meta, { type: 'xmpp.bookmarkAnswer' as const, from, step, outcome }));
   }
 
   async function register(iq: Element, user: string, ctx: PartitionRuntime): Promise<void> {

@@ -228,7 +228,7 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
     this.applyAvatar(await normaliseAvatar(await avatarBytes(image), legacyId));
   }
 
-  /** Shows an avatar already normalised (`normaliseAvatar`); the runtime's path for the user's own. */
+  /** Shows an avatar already normalised (`normaliseAvatar`): the image the user set from XMPP, once `onAvatar` took it. */
   applyAvatar(stored: StoredAvatar): void {
     if (stored.hash === this.avatarRef?.hash && stored.legacyId === this.avatarRef.legacyId) return;
     this.avatarRef = { hash: stored.hash, mime: stored.mime, legacyId: stored.legacyId };
