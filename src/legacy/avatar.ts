@@ -3,7 +3,6 @@
  * PNG is kept as it is), named by the SHA-1 of its bytes, the hash XEP-0153 presences carry.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
 import { XmppError } from '../transport/xmpp/errors.ts';
 
 /** The longest side of a stored avatar, in pixels (Slidge's). */
@@ -34,6 +33,7 @@ export type AvatarSource = Uint8Array | URL | string;
  */
 export async function normaliseAvatar(bytes: Uint8Array, legacyId: string | null = null): Promise<StoredAvatar> {
   if (bytes.byteLength > AVATAR_MAX_BYTES) throw new XmppError('not-acceptable', `An avatar may be at most ${AVATAR_MAX_BYTES} bytes`);
+  const sharp = await loadSharp();
   let stored: Buffer;
   try {
     const image = sharp(bytes, { animated: false, limitInputPixels: 50_000_000 });
@@ -45,6 +45,18 @@ export async function normaliseAvatar(bytes: Uint8Array, legacyId: string | null
     throw new XmppError('bad-request', 'This is not an image the gateway can read');
   }
   return { hash: avatarHash(stored), mime: 'image/png', legacyId, data: stored.toString('base64') };
+}
+
+/**
+ * sharp (libvips), loaded on the first avatar: where its native part cannot load (a platform
+ * without a prebuilt libvips), the gateway runs on, and only avatars fail, with this reason.
+ */
+async function loadSharp(): Promise<typeof import('sharp').default> {
+  try {
+    return (await import('sharp')).default;
+  } catch (err) {
+    throw new XmppError('internal-server-error', `Avatars need the sharp package, which did not load: ${(err as Error).message}`);
+  }
 }
 
 /** XEP-0153: the SHA-1 of the image's bytes, in hex. */
