@@ -28,8 +28,14 @@ export class CommitBuilder {
   set(key: string, value: string): this { this.ops.push('set', this.k(key), bulk(value)); return this; }
   del(key: string): this { this.ops.push('del', this.k(key)); return this; }
   sadd(key: string, member: string): this { this.ops.push('sadd', this.k(key), member); return this; }
-  hset(key: string, field: string, value: string): this { this.ops.push('hset', this.k(key), field, bulk(value)); return this; }
-  hdel(key: string, field: string): this { this.ops.push('hdel', this.k(key), field); return this; }
+  /**
+   * One room more (+1) or fewer (-1) uses the image `hash`: kept in `store` with `value` (its
+   * JSON, '' when not at hand) while `refs` counts any room; deleted from both at 0.
+   */
+  avatarRef(store: string, refs: string, hash: string, delta: 1 | -1, value = ''): this {
+    this.ops.push('avatar-ref', this.k(store), this.k(refs), hash, delta, bulk(value));
+    return this;
+  }
   srem(key: string, member: string): this { this.ops.push('srem', this.k(key), member); return this; }
   /** Appends `values` to `list` and keeps its last `keep` items. */
   push(list: string, keep: number, values: string[]): this {

@@ -359,7 +359,7 @@ export function createJobHandler(deps: HandlerDeps) {
       const context = known?.actor.getSnapshot().context;
       const p = context && participantNamed(context.participants, resourceOf(to));
       const anonymous = (context?.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
-      const avatar = p?.avatar && !anonymous ? await ctx.rooms.participantAvatarOf(session.user.jid, legacyId, p.avatar.hash) : null;
+      const avatar = p?.avatar && !anonymous ? await ctx.rooms.avatarOf(session.user.jid, p.avatar.hash) : null;
       if (!avatar) throw new XmppError('item-not-found', p ? 'This participant has no avatar' : 'No such occupant');
       return ctx.send(result(iq, writeVcard(avatar)));
     }
@@ -369,8 +369,7 @@ export function createJobHandler(deps: HandlerDeps) {
       return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from: detached(String(iq.attrs.from)), ...id, reply: 'iq', call });
     }
     const { info } = await filledRoom(iq, session, legacyId, meta, ctx);
-    const avatar = info?.avatar ? await ctx.rooms.avatarOf(session.user.jid, legacyId) : null;
-    ctx.send(result(iq, writeVcard(avatar && avatar.hash === info?.avatar?.hash ? avatar : null)));
+    ctx.send(result(iq, writeVcard(info?.avatar ? await ctx.rooms.avatarOf(session.user.jid, info.avatar.hash) : null)));
   }
 
   /**

@@ -53,11 +53,15 @@ export interface Keys {
   archive(user: string, legacyId: string): string;
   /** Hash stanza-id → 1: makes archive appends idempotent. */
   archiveIds(user: string, legacyId: string): string;
-  /** A room's avatar (JSON: hash, mime, legacy id, bytes in base64), beside its snapshot (spec §3.6). */
-  roomAvatar(user: string, legacyId: string): string;
-  /** Hash of a room's participants' avatars: SHA-1 → JSON (hash, mime, legacy id, bytes in base64), spec §3.7. */
-  roomParticipantAvatars(user: string, legacyId: string): string;
-  /** Every key of a room above (snapshot, marks, own ids, archive, avatars): what an ended or removed room deletes. */
+  /**
+   * Hash of the images the partition's rooms show (spec §3.6, §3.7), each once: SHA-1 → JSON
+   * (hash, mime, legacy id, bytes in base64). A group's avatar seen by many users, or a person's
+   * in many groups, is kept once per partition.
+   */
+  partitionAvatars(partition: number): string;
+  /** Hash SHA-1 → how many of the partition's rooms use that image; at 0 it leaves `partitionAvatars`. */
+  partitionAvatarRefs(partition: number): string;
+  /** Every key of a room above (snapshot, marks, own ids, archive): what an ended or removed room deletes. */
   roomKeys(user: string, legacyId: string): string[];
   /** Set of the partition's rooms that have joined resources (JSON [user, legacyId]): told at shutdown. */
   joinedRooms(partition: number): string;
@@ -90,11 +94,11 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
     archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
     archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
-    roomAvatar: (user, legacyId) => `${room(user, legacyId)}:avatar`,
-    roomParticipantAvatars: (user, legacyId) => `${room(user, legacyId)}:participant-avatars`,
+    partitionAvatars: (n) => `${prefix}:{p:${n}}:avatars`,
+    partitionAvatarRefs: (n) => `${prefix}:{p:${n}}:avatar-refs`,
     roomKeys: (user, legacyId) => [
       keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId),
-      keys.archive(user, legacyId), keys.archiveIds(user, legacyId), keys.roomAvatar(user, legacyId), keys.roomParticipantAvatars(user, legacyId),
+      keys.archive(user, legacyId), keys.archiveIds(user, legacyId),
     ],
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,

@@ -19,6 +19,7 @@ import { BoundedMap } from '../bounded-map.ts';
 import { Turns } from '../turns.ts';
 import { isRedisUnavailable } from '../redis.ts';
 import { CommitBuilder } from './commit.ts';
+import { avatarChanges } from './avatar-refs.ts';
 import { roomOfJob } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
@@ -65,10 +66,8 @@ export interface Batch {
   /** The outbound stanzas, serialised in order. */
   stanzas: ByteBuffer;
   archive: { user: string; roomId: string; entry: ArchivedMessage }[];
-  /** Room avatars to store (JSON) or delete (null), by key: the last one set in the job wins. */
-  avatars: Map<string, string | null>;
-  /** Participants' avatars to store (JSON) or delete (null), by key, then by hash. */
-  participantAvatars: Map<string, Map<string, string | null>>;
+  /** The images rooms started showing in the job (JSON, by SHA-1): stored where the partition has them not. */
+  avatarBytes: Map<string, string>;
   touched: Set<RoomHandle>;
   /** The payload key the job came in, deleted with its last commit (see `PACK_FROM`). */
   payload?: string;
@@ -127,12 +126,7 @@ export class PartitionRuntime {
       iq: (i) => this.send(writeIq(i)),
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
       bookmark: (b) => this.send(writeBookmarkRequest(b)),
-      storeAvatar: (a) => { this.batch.avatars.set(deps.keys.roomAvatar(a.user, a.roomId), a.avatar && JSON.stringify(a.avatar)); },
-      storeParticipantAvatar: (a) => {
-        const key = deps.keys.roomParticipantAvatars(a.user, a.roomId);
-        const fields = this.batch.participantAvatars.get(key) ?? new Map<string, string | null>();
-        this.batch.participantAvatars.set(key, fields.set(a.hash, a.avatar && JSON.stringify(a.avatar)));
-      },
+      avatarBytes: (a) => { this.batch.avatarBytes.set(a.hash, JSON.stringify(a)); },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };
     this.rooms = new Rooms({
@@ -141,8 +135,7 @@ export class PartitionRuntime {
       ...(deps.inspector ? { inspector: deps.inspector } : {}),
       // history read during the job that archived it (a first join right after its backfill)
       pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),
-      pendingAvatar: (user, roomId) => this.batch.avatars.get(deps.keys.roomAvatar(user, roomId)),
-      pendingParticipantAvatar: (user, roomId, hash) => this.batch.participantAvatars.get(deps.keys.roomParticipantAvatars(user, roomId))?.get(hash),
+      pendingAvatar: (hash) => this.batch.avatarBytes.get(hash),
     });
   }
 
@@ -362,17 +355,13 @@ export class PartitionRuntime {
     for (const a of batch.archive) {
       commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
     }
-    // before the rooms: an ended room's keys (its avatar among them) are deleted after
-    for (const [key, avatar] of batch.avatars) {
-      if (avatar === null) commit.del(key);
-      else commit.set(key, avatar);
-    }
-    for (const [key, fields] of batch.participantAvatars) {
-      for (const [hash, avatar] of fields) {
-        if (avatar === null) commit.hdel(key, hash);
-        else commit.hset(key, hash, avatar);
-      }
-    }
+    // the images each room started or stopped using since its last commit (spec §3.6, §3.7)
+    const countAvatars = (before: object | undefined, after: object | undefined) => {
+      const { added, removed } = avatarChanges(before, after);
+      const [store, refs] = [keys.partitionAvatars(partition), keys.partitionAvatarRefs(partition)];
+      for (const hash of added) commit.avatarRef(store, refs, hash, 1, batch.avatarBytes.get(hash));
+      for (const hash of removed) commit.avatarRef(store, refs, hash, -1);
+    };
     const ended: RoomHandle[] = [];
     // what is written, as it is now: the next events may change the rooms before Redis answers
     const written: RoomWritten[] = [];
@@ -383,6 +372,7 @@ export class PartitionRuntime {
       if (persisted.kind === 'ended') {
         // DECISIONS 6.2 #17: an ended room (destroyed, left, failed) leaves nothing behind
         for (const key of keys.roomKeys(user, legacyId)) commit.del(key);
+        countAvatars(handle.written?.context, undefined);
         commit.srem(keys.userRooms(user), legacyId).srem(keys.joinedRooms(partition), member);
         ended.push(handle);
         continue;
@@ -400,6 +390,7 @@ export class PartitionRuntime {
         if (persisted.joined === false) commit.srem(keys.joinedRooms(partition), member);
         continue;
       }
+      countAvatars(handle.written?.context, written.at(-1)!.written.context);
       // the snapshot carries its own watermark: older marks must not override it on restore
       commit.set(keys.roomSnapshot(user, legacyId), persisted.json).del(keys.roomMarks(user, legacyId)).sadd(keys.userRooms(user), legacyId);
       if (handle.actor.getSnapshot().context.resources.length) commit.sadd(keys.joinedRooms(partition), member);
@@ -435,5 +426,5 @@ function toArchived(a: ArchiveIntent): ArchivedMessage {
 }
 
 function emptyBatch(): Batch {
-  return { stanzas: new ByteBuffer(), archive: [], avatars: new Map(), participantAvatars: new Map(), touched: new Set() };
+  return { stanzas: new ByteBuffer(), archive: [], avatarBytes: new Map(), touched: new Set() };
 }

@@ -91,10 +91,8 @@ export interface RoomsDeps {
   alwaysInviteWhenAddingBookmarks?: boolean;
   /** Messages archived by the job in progress, not yet written to Redis. */
   pendingArchive(user: string, legacyId: string): ArchivedMessage[];
-  /** The avatar the job in progress stored (JSON) or removed (null) for a room; undefined: none. */
-  pendingAvatar(user: string, legacyId: string): string | null | undefined;
-  /** Likewise for a participant's avatar, by its hash. */
-  pendingParticipantAvatar(user: string, legacyId: string, hash: string): string | null | undefined;
+  /** An image the job in progress brought (JSON), by its SHA-1; undefined: none. */
+  pendingAvatar(hash: string): string | undefined;
 }
 
 export class Rooms {
@@ -332,7 +330,13 @@ export class Rooms {
   }
 
   dropUser(user: string): void {
-    for (const [key, handle] of this.live) if (key.startsWith(`${user}\n`)) this.drop(handle, 'ended');
+    for (const [key, handle] of this.live) {
+      if (!key.startsWith(`${user}\n`)) continue;
+      // the user store releases what the rooms' snapshots held (their images): the commit, which
+      // sees these rooms ended, must not release it again
+      handle.written = undefined;
+      this.drop(handle, 'ended');
+    }
   }
 
   private muc(room: RoomRef): LegacyMUC {
@@ -423,17 +427,9 @@ export class Rooms {
     return [...archived, ...this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId))];
   }
 
-  /** The room's stored avatar (spec §3.6), as the job in progress sees it; null when it has none. */
-  async avatarOf(user: string, legacyId: string): Promise<StoredAvatar | null> {
-    const pending = this.deps.pendingAvatar(user, legacyId);
-    const json = pending !== undefined ? pending : await this.deps.redis.get(this.deps.keys.roomAvatar(user, legacyId));
-    return json ? JSON.parse(json) as StoredAvatar : null;
-  }
-
-  /** A participant's stored avatar (spec §3.7) by its hash, as the job in progress sees it. */
-  async participantAvatarOf(user: string, legacyId: string, hash: string): Promise<StoredAvatar | null> {
-    const pending = this.deps.pendingParticipantAvatar(user, legacyId, hash);
-    const json = pending !== undefined ? pending : await this.deps.redis.hget(this.deps.keys.roomParticipantAvatars(user, legacyId), hash);
+  /** An image a room of the user's partition shows (spec §3.6, §3.7), by its SHA-1, as the job in progress sees it. */
+  async avatarOf(user: string, hash: string): Promise<StoredAvatar | null> {
+    const json = this.deps.pendingAvatar(hash) ?? await this.deps.redis.hget(this.deps.keys.partitionAvatars(this.deps.keys.partitionOf(user)), hash);
     return json ? JSON.parse(json) as StoredAvatar : null;
   }
 

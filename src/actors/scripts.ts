@@ -14,6 +14,7 @@ const SCRIPTS: Record<string, [string, number | null]> = {
   ackOutbound: [read('ack-outbound-n'), null],
   readRooms: [read('read-rooms-n'), null],
   trimArchive: [read('trim-archive-3'), 3],
+  releaseAvatars: [read('release-avatars-2'), 2],
 };
 
 export interface ScriptCommands {
@@ -27,6 +28,8 @@ export interface ScriptCommands {
   readRooms(numKeys: number, ...keys: string[]): Promise<(string | null | string[])[]>;
   /** Drops archived messages older than `cutoff` (ISO); -1 when the lease is not held. */
   trimArchive(lease: string, archive: string, archiveIds: string, value: string, cutoff: string): Promise<number>;
+  /** One room fewer uses each of `hashes` (once per room); returns how many images left the store. */
+  releaseAvatars(store: string, refs: string, ...hashes: string[]): Promise<number>;
 }
 
 /** The client with roomgate's scripts defined on it. */

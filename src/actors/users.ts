@@ -2,6 +2,8 @@
 import type { Redis } from 'ioredis';
 import type { GatewayUser } from '../legacy/session.ts';
 import type { Keys } from './keys.ts';
+import { avatarsOf } from './avatar-refs.ts';
+import { withScripts } from './scripts.ts';
 
 export interface UserStore {
   get(jid: string): Promise<GatewayUser | null>;
@@ -62,6 +64,11 @@ export function userStore(redis: Redis, keys: Keys): UserStore {
     },
     async remove(jid) {
       const rooms = await redis.smembers(keys.userRooms(jid));
+      // the images the rooms showed are used by one room fewer each (spec §3.6, §3.7)
+      const snapshots = rooms.length ? await redis.mget(rooms.map((legacyId) => keys.roomSnapshot(jid, legacyId))) : [];
+      const hashes = snapshots.flatMap((json) => (json ? [...avatarsOf((JSON.parse(json) as { context?: object }).context)] : []));
+      const partition = keys.partitionOf(jid);
+      if (hashes.length) await withScripts(redis).releaseAvatars(keys.partitionAvatars(partition), keys.partitionAvatarRefs(partition), ...hashes);
       const multi = redis.multi().del(keys.user(jid), keys.userRooms(jid), keys.sessionCursor(jid)).srem(keys.usersIndex(), jid)
         .srem(keys.partitionUsers(keys.partitionOf(jid)), jid);
       for (const legacyId of rooms) {

@@ -12,7 +12,7 @@ export const AVATAR_MAX_BYTES = 8 * 1024 * 1024;
 /** How long a plugin's avatar URL may take to download. */
 const FETCH_TIMEOUT_MS = 30_000;
 
-/** A room's avatar as its snapshot keeps it; the bytes are stored beside it (`Keys.roomAvatar`). */
+/** A room's avatar as its snapshot keeps it; the bytes are in the partition's store (`Keys.partitionAvatars`). */
 export interface AvatarRef {
   /** SHA-1 (hex) of the stored bytes. */
   hash: string;

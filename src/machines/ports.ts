@@ -122,11 +122,6 @@ export interface ReplayIntent { to: string; room: string; xml: string; stamp: st
  */
 export interface BookmarkIntent { gateway: string; user: string; room: string; step: 'get' | 'set'; nick: string; autoJoin: boolean }
 
-/** A participant's avatar to store in the room, by its hash (null: delete it), in the job's commit. */
-export interface ParticipantAvatarIntent { user: string; roomId: string; hash: string; avatar: StoredAvatar | null }
-
-/** A room's avatar to store beside its snapshot (null: delete it), in the job's commit. */
-export interface AvatarIntent { user: string; roomId: string; avatar: StoredAvatar | null }
 
 /** What a machine sends out. Implementations must not throw. */
 export interface RoomPort {
@@ -139,10 +134,12 @@ export interface RoomPort {
   iq(i: IqIntent): void;
   /** A step of putting the room in the user's bookmarks (spec §3.9). */
   bookmark(b: BookmarkIntent): void;
-  /** The room's avatar bytes changed (spec §3.6). */
-  storeAvatar(a: AvatarIntent): void;
-  /** A participant's avatar bytes are new, or used by nobody any more (spec §3.7). */
-  storeParticipantAvatar(a: ParticipantAvatarIntent): void;
+  /**
+   * An image the room shows now, the room's or a participant's (spec §3.6, §3.7), with its
+   * bytes: the commit keeps them where no room of the partition has them yet. Which images a
+   * room uses is read from its state at each commit, so removals need no intent.
+   */
+  avatarBytes(a: StoredAvatar): void;
   /** Something worth a log line (a hook that failed, an event that makes no sense). */
   warn(msg: string, data?: Record<string, unknown>): void;
 }

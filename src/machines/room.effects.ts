@@ -113,12 +113,6 @@ function errorPresence(c: RoomContext, join: JoinEvent, error: StanzaError): Pre
 }
 
 export function roomEffects(port: RoomPort) {
-  /** Deletes the bytes of `nick`'s avatar unless another participant has the same image. */
-  function forgetAvatarOf(c: RoomContext, nick: string): void {
-    const hash = participantNamed(c.participants, nick)?.avatar?.hash;
-    if (!hash || c.participants.some((p) => p.nick !== nick && p.avatar?.hash === hash)) return;
-    port.storeParticipantAvatar({ user: c.user, roomId: c.legacyId, hash, avatar: null });
-  }
 
   function reply(c: RoomContext, e: RequestEvent, error: StanzaError): void {
     const id = e.id ? { id: e.id } : {};
@@ -258,28 +252,23 @@ export function roomEffects(port: RoomPort) {
       });
     },
 
-    /** Spec §3.6: the avatar's bytes go to Redis with the job's commit (deleted once it is removed). */
-    storeAvatar: ({ context: c, event }: Args) => {
+    /** Spec §3.6: the new avatar's bytes go to Redis with the job's commit. */
+    storeAvatar: ({ event }: Args) => {
       const { avatar } = event as Extract<LegacyRoomEvent, { type: 'legacy.avatar' }>;
-      port.storeAvatar({ user: c.user, roomId: c.legacyId, avatar });
+      if (avatar) port.avatarBytes(avatar);
     },
 
     /** The avatars `updateInfo()` and `fillParticipants()` set while the room filled. */
-    storeFilledAvatar: ({ context: c, event }: Args) => {
+    storeFilledAvatar: ({ event }: Args) => {
       const { avatar, participantAvatars } = (event as Extract<RoomEvent, { type: 'runtime.filled' }>).output;
-      if (avatar) port.storeAvatar({ user: c.user, roomId: c.legacyId, avatar });
-      const stored = new Set<string>();
-      for (const a of Object.values(participantAvatars ?? {})) {
-        if (!stored.has(a.hash)) port.storeParticipantAvatar({ user: c.user, roomId: c.legacyId, hash: a.hash, avatar: a });
-        stored.add(a.hash);
-      }
+      if (avatar) port.avatarBytes(avatar);
+      for (const a of Object.values(participantAvatars ?? {})) port.avatarBytes(a);
     },
 
-    /** Spec §3.7: a participant's new avatar is stored; the one it replaces goes where no one else has it. */
-    storeParticipantAvatar: ({ context: c, event }: Args) => {
-      const e = event as Extract<LegacyRoomEvent, { type: 'legacy.participantAvatar' }>;
-      if (e.avatar) port.storeParticipantAvatar({ user: c.user, roomId: c.legacyId, hash: e.avatar.hash, avatar: e.avatar });
-      forgetAvatarOf(c, e.participant.nick);
+    /** Spec §3.7: a participant's new avatar's bytes go to Redis with the job's commit. */
+    storeParticipantAvatar: ({ event }: Args) => {
+      const { avatar } = event as Extract<LegacyRoomEvent, { type: 'legacy.participantAvatar' }>;
+      if (avatar) port.avatarBytes(avatar);
     },
 
     /** Spec §3.7: joined resources see the participant's presence again, with its new avatar (or none). */
@@ -290,11 +279,6 @@ export function roomEffects(port: RoomPort) {
       const { avatar: _old, ...rest } = p;
       const next: Participant = e.avatar ? { ...rest, avatar: { hash: e.avatar.hash, legacyId: e.avatar.legacyId } } : rest;
       for (const to of c.resources) port.presence(occupantPresence(c, next, to));
-    },
-
-    /** A participant who left takes its avatar with it, where no one else has the same. */
-    forgetParticipantAvatar: ({ context: c, event }: Args) => {
-      forgetAvatarOf(c, (event as Extract<LegacyRoomEvent, { type: 'legacy.participantLeft' }>).nick);
     },
 
     /** Spec §3.6: a new avatar (or none) is the 104 notice, then the room's presence with the new hash. */

@@ -45,7 +45,7 @@ export interface Participant {
   presenceSent: boolean;
   show?: Show;
   status?: string;
-  /** Its avatar (spec §3.7): the SHA-1 of the bytes kept in the room (`Keys.roomParticipantAvatars`). */
+  /** Its avatar (spec §3.7): the SHA-1 of the bytes kept in the partition's store (`Keys.partitionAvatars`). */
   avatar?: { hash: string; legacyId: string | null };
 }
 
@@ -314,7 +314,6 @@ export const roomMachine = setup({
     storeFilledAvatar: notBound('storeFilledAvatar'),
     storeParticipantAvatar: notBound('storeParticipantAvatar'),
     announceParticipantAvatar: notBound('announceParticipantAvatar'),
-    forgetParticipantAvatar: notBound('forgetParticipantAvatar'),
     announceAvatar: notBound('announceAvatar'),
     inviteUser: notBound('inviteUser'),
     askBookmark: notBound('askBookmark'),
@@ -647,7 +646,7 @@ export const roomMachine = setup({
           { guard: 'isRoomPresence', actions: 'markApplied' },
           { actions: ['announcePresence', 'upsertParticipant'] },
         ],
-        'legacy.participantLeft': { actions: ['announceLeave', 'forgetParticipantAvatar', 'dropParticipant'] },
+        'legacy.participantLeft': { actions: ['announceLeave', 'dropParticipant'] },
         'legacy.participantAvatar': [
           { guard: 'participantAvatarChanged', actions: ['storeParticipantAvatar', 'announceParticipantAvatar', 'applyParticipantAvatar'] },
           { actions: 'markApplied' },

@@ -174,17 +174,50 @@ describe('room avatars', () => {
     try {
       const unregistered = await mallory.iq(xml('iq', { type: 'get', to: GALLERY }, xml('vCard', { xmlns: VCARD })));
       assert.deepEqual([unregistered.attrs.type, condition(unregistered)], ['error', 'registration-required']);
-      const redis = new Redis(stack.redis.url);
-      try {
-        const keys = createKeys(gw.prefix, 4);
-        assert.equal(await redis.exists(keys.roomAvatar('mallory@localhost', 'gallery')), 0);
-      } finally {
-        redis.disconnect();
-      }
     } finally {
       await mallory.stop();
     }
     const missing = await vcard(`nowhere@${GW}`);
     assert.deepEqual([missing.attrs.type, condition(missing)], ['error', 'item-not-found']);
+  });
+
+  test('an image several rooms show is stored once in the partition, and goes when the last room stops showing it', async () => {
+    const face = await image(30, 30, '#963');
+    const room = (id: string) => ({ id, name: id, type: 'group', members: ['romeo@localhost'], participants: [{ nick: 'zed', avatar: face.toString('base64') }] });
+    for (const id of ['twin1', 'twin2']) {
+      assert.equal((await gw.demo('POST', '/demo/rooms', room(id))).status, 201);
+      await join(`${id}@${GW}`);
+    }
+    const redis = new Redis(stack.redis.url);
+    const keys = createKeys(gw.prefix, 4);
+    const partition = keys.partitionOf('romeo@localhost');
+    const stored = async () => [
+      (await redis.hget(keys.partitionAvatars(partition), sha1(face))) !== null,
+      await redis.hget(keys.partitionAvatarRefs(partition), sha1(face)),
+    ];
+    try {
+      assert.deepEqual(await stored(), [true, '2'], 'two rooms, one copy');
+      for (const [id, left] of [['twin1', [true, '1']], ['twin2', [false, null]]] as const) {
+        assert.equal((await gw.demo('DELETE', `/demo/rooms/${id}/participants/zed/avatar`)).status, 204);
+        await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${id}@${GW}/zed`);
+        assert.deepEqual(await stored(), left);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  test('unregistering releases every image the user\'s rooms showed', async () => {
+    const redis = new Redis(stack.redis.url);
+    const keys = createKeys(gw.prefix, 4);
+    const partition = keys.partitionOf('romeo@localhost');
+    try {
+      assert.ok(await redis.hlen(keys.partitionAvatars(partition)) > 0, 'the rooms above still show some');
+      const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
+      assert.equal(done.attrs.type, 'result');
+      assert.deepEqual([await redis.hlen(keys.partitionAvatars(partition)), await redis.hlen(keys.partitionAvatarRefs(partition))], [0, 0]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

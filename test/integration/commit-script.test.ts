@@ -60,13 +60,16 @@ test('a commit under a lease no longer held writes nothing', async () => {
   assert.equal(await client.exists('fenced'), 0);
 });
 
-test('hash fields are set and deleted in op order, a large value included (participants\' avatars)', async () => {
+test('avatar-ref counts the rooms that use an image: stored with the first, kept while any, gone with the last', async () => {
   await client.set('lease', 'L');
+  const run = async (c: CommitBuilder) => assert.equal(await client.commitPartition(...c.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
   const big = 'x'.repeat(50_000);
-  const first = new CommitBuilder().hset('avatars', 'h1', big).hset('avatars', 'h2', 'small').hdel('avatars', 'h2');
-  assert.equal(await client.commitPartition(...first.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
-  assert.deepEqual(await client.hgetall('avatars'), { h1: big });
-  const second = new CommitBuilder().hdel('avatars', 'h1').hset('avatars', 'h3', 'v3');
-  assert.equal(await client.commitPartition(...second.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
-  assert.deepEqual(await client.hgetall('avatars'), { h3: 'v3' });
+  await run(new CommitBuilder().avatarRef('avatars', 'refs', 'h1', 1, big).avatarRef('avatars', 'refs', 'h1', 1, 'other bytes'));
+  assert.deepEqual([await client.hget('avatars', 'h1'), await client.hget('refs', 'h1')], [big, '2'], 'the first bytes stay: an image never changes under its hash');
+  await run(new CommitBuilder().avatarRef('avatars', 'refs', 'h1', -1));
+  assert.deepEqual([await client.hget('avatars', 'h1'), await client.hget('refs', 'h1')], [big, '1']);
+  await run(new CommitBuilder().avatarRef('avatars', 'refs', 'h1', -1).avatarRef('avatars', 'refs', 'h2', 1, 'v2'));
+  assert.deepEqual([await client.hgetall('avatars'), await client.hgetall('refs')], [{ h2: 'v2' }, { h2: '1' }]);
+  assert.equal(await client.releaseAvatars('avatars', 'refs', 'h2'), 1, 'an unregistration releases what its rooms used');
+  assert.equal(await client.exists('avatars', 'refs'), 0);
 });

@@ -14,7 +14,9 @@
   ARGV[2] this commit's id (unique per lease)
   ARGV[3] outbound stanzas, already serialised in order ('' for none)
   ARGV[4..] ops, flat (src/actors/commit.ts), values as they are:
-          set k value | del k | sadd k member | srem k member | hset k field value | hdel k field
+          set k value | del k | sadd k member | srem k member
+          avatar-ref k(store) k(refs) hash delta value  (refs[hash] += delta; at 0 the image leaves both;
+                                                    else store[hash] = value where absent, value not '')
           archives k(list) k(ids) payload          (each entry appended once per stanza id; payload:
                                                     <bytes>:<stanza-id><bytes>:<entry>, repeated)
           push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
@@ -82,8 +84,8 @@ local i = 4
 while i <= n do
   local o = ARGV[i]
   if o == 'del' then i = i + 2
-  elseif o == 'set' or o == 'sadd' or o == 'srem' or o == 'hdel' then i = i + 3
-  elseif o == 'hset' then i = i + 4
+  elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
+  elseif o == 'avatar-ref' then i = i + 6
   elseif o == 'archives' then
     archived[i] = readArchived(ARGV[i + 3])
     if not archived[i] then return redis.error_reply('commit-partition: malformed archives') end
@@ -108,12 +110,15 @@ while i <= n do
   elseif o == 'srem' then
     redis.call('SREM', key, ARGV[i + 2])
     i = i + 3
-  elseif o == 'hset' then
-    redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3])
-    i = i + 4
-  elseif o == 'hdel' then
-    redis.call('HDEL', key, ARGV[i + 2])
-    i = i + 3
+  elseif o == 'avatar-ref' then
+    local refs, hash, value = KEYS[tonumber(ARGV[i + 2])], ARGV[i + 3], ARGV[i + 5]
+    if redis.call('HINCRBY', refs, hash, tonumber(ARGV[i + 4])) <= 0 then
+      redis.call('HDEL', refs, hash)
+      redis.call('HDEL', key, hash)
+    elseif value ~= '' then
+      redis.call('HSETNX', key, hash, value)
+    end
+    i = i + 6
   elseif o == 'push' then
     local n = tonumber(ARGV[i + 3])
     if n > 0 then

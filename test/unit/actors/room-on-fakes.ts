@@ -32,7 +32,7 @@ export async function roomOnFakes<S extends BaseSession>(
   };
   const session = makeSession(host);
   const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const rooms = new Rooms({ ...emptyStore(), sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [], pendingAvatar: () => undefined, pendingParticipantAvatar: () => undefined });
+  const rooms = new Rooms({ ...emptyStore(), sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [], pendingAvatar: () => undefined });
   const handle = (await rooms.get(session, 'room-private', true))!;
   let n = 0;
   const send = (event: Record<string, unknown>) => rooms.deliver(handle, { eventId: `e${++n}`, at: AT, ...event } as unknown as RoomEvent);

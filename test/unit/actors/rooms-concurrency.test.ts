@@ -44,7 +44,7 @@ test("a room waiting on its network does not hold up another room's join; its ow
   };
   const session = new PlainSession({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host);
   const sessions = { peek: () => session, openRoom: host.openRoom } as unknown as Sessions;
-  const rooms = new Rooms({ ...emptyStore(), sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [], pendingAvatar: () => undefined, pendingParticipantAvatar: () => undefined });
+  const rooms = new Rooms({ ...emptyStore(), sessions, port, log: pino({ level: 'silent' }), pendingArchive: () => [], pendingAvatar: () => undefined });
   let n = 0;
   const event = (e: Record<string, unknown>) => ({ eventId: `e${++n}`, at: AT, ...e }) as unknown as RoomEvent;
   const join = event({ type: 'xmpp.join', from: GAJIM, nick: 'romeo', history: { maxstanzas: 0 } });

@@ -10,8 +10,7 @@ export function recordingPort(): { port: RoomPort; sent: [string, unknown][] } {
     archive: (a) => sent.push(['archive', a]),
     replay: (r) => sent.push(['replay', r]),
     iq: (i) => sent.push(['iq', i]),
-    storeAvatar: (a) => sent.push(['storeAvatar', a]),
-    storeParticipantAvatar: (a) => sent.push(['storeParticipantAvatar', a]),
+    avatarBytes: (a) => sent.push(['avatarBytes', a]),
     bookmark: (b) => sent.push(['bookmark', b]),
     warn: (msg) => sent.push(['warn', msg]),
   };

@@ -186,7 +186,7 @@ test('a new room avatar is stored, then a 104 notice and the room presence with 
   const before = h.sent.length;
   await h.send({ type: 'legacy.avatar', avatar: AVATAR });
   assert.deepEqual(h.sent.slice(before), [
-    ['storeAvatar', { user: U, roomId: 'room-private', avatar: AVATAR }],
+    ['avatarBytes', AVATAR],
     ['message', { to: [GAJIM, MOVIM], room: R, nick: null, type: 'groupchat', codes: [104], stanzaId: 'config-e4', occupantId: 'room' }],
     ['presence', { to: GAJIM, room: R, nick: null, photo: 'a1b2' }],
     ['presence', { to: MOVIM, room: R, nick: null, photo: 'a1b2' }],
@@ -201,7 +201,6 @@ test('a new room avatar is stored, then a 104 notice and the room presence with 
   await h.send({ type: 'legacy.avatar', avatar: null });
   const removal = (h.sent as [string, unknown][]).slice(same);
   assert.deepEqual(removal.map(([k, v]) => [k, (v as { photo?: string }).photo ?? (v as { codes?: number[] }).codes ?? v]), [
-    ['storeAvatar', { user: U, roomId: 'room-private', avatar: null }],
     ['message', [104]],
     ['presence', ''],
     ['presence', ''],
@@ -209,7 +208,7 @@ test('a new room avatar is stored, then a 104 notice and the room presence with 
   assert.equal(h.actor.getSnapshot().context.info!.avatar, null);
   const info = h.actor.getSnapshot().context.info;
   await h.send({ type: 'legacy.avatar', avatar: null });
-  assert.equal(h.sent.length, same + 4, 'removing no avatar: nothing sent');
+  assert.equal(h.sent.length, same + 3, 'removing no avatar: nothing sent');
   assert.equal(h.actor.getSnapshot().context.info, info, 'nor changed');
 });
 
@@ -218,11 +217,11 @@ test('the avatar updateInfo set while filling is stored with the fill, and the j
     fill: async () => ({ info: { ...info(), avatar: { hash: 'a1b2', mime: 'image/png', legacyId: 'img-1' } }, participants: [], user: null, avatar: AVATAR }),
   });
   await h.join();
-  assert.deepEqual(h.sent[0], ['storeAvatar', { user: U, roomId: 'room-private', avatar: AVATAR }]);
+  assert.deepEqual(h.sent[0], ['avatarBytes', AVATAR]);
   assert.deepEqual(h.sent.at(-1), ['presence', { to: GAJIM, room: R, nick: null, photo: 'a1b2' }]);
 });
 
-test('a participant\'s avatar: stored by hash, its presence again with the photo where identities show, forgotten once nobody has it (spec §3.7)', async () => {
+test('a participant\'s avatar: its bytes stored, its presence again with the photo where identities show, kept in the room\'s state (spec §3.7)', async () => {
   const A = { hash: 'aaaa', mime: 'image/png', legacyId: null, data: 'QQ==' };
   const h = harness(); // a GROUP room: real identities show
   await h.join();
@@ -232,20 +231,19 @@ test('a participant\'s avatar: stored by hash, its presence again with the photo
   await h.send({ type: 'legacy.participantAvatar', participant: { nick: 'nurse' }, avatar: A });
   const sent = (h.sent as [string, Record<string, unknown>][]).slice(before);
   assert.deepEqual(sent.map(([k, v]) => [k, k === 'presence' ? `${v.nick}:${v.photo}` : v.hash]), [
-    ['storeParticipantAvatar', 'aaaa'], ['presence', 'juliet:aaaa'],
-    ['storeParticipantAvatar', 'aaaa'], ['presence', 'nurse:aaaa'],
+    ['avatarBytes', 'aaaa'], ['presence', 'juliet:aaaa'],
+    ['avatarBytes', 'aaaa'], ['presence', 'nurse:aaaa'],
   ], 'the same image again: nothing');
-  const left = h.sent.length;
   await h.send({ type: 'legacy.participantLeft', nick: 'juliet', kind: 'leave' });
-  assert.ok(!h.sent.slice(left).some(([k]) => k === 'storeParticipantAvatar'), 'the nurse still has the same image');
+  const removed = h.sent.length;
   await h.send({ type: 'legacy.participantAvatar', participant: { nick: 'nurse' }, avatar: null });
-  assert.deepEqual((h.sent as [string, Record<string, unknown>][]).slice(-2).map(([k, v]) => [k, k === 'presence' ? v.photo : v.avatar]), [
-    ['storeParticipantAvatar', null], ['presence', undefined],
-  ], 'removed: its bytes go, its presence has no photo');
+  assert.deepEqual((h.sent as [string, Record<string, unknown>][]).slice(removed).map(([k, v]) => [k, v.photo]), [['presence', undefined]],
+    'removed: its presence has no photo (the commit sees the room no longer uses the image)');
+  assert.equal(participantNamed(h.actor.getSnapshot().context.participants, 'nurse')!.avatar, undefined);
 
   const channel = harness({ fill: async () => ({ info: info(MucType.CHANNEL), participants: [{ nick: 'juliet' }], user: null, participantAvatars: { juliet: A } }) });
   await channel.join();
-  assert.ok(channel.sent.some(([k, v]) => k === 'storeParticipantAvatar' && (v as { hash: string }).hash === 'aaaa'), 'the fill\'s avatars are stored');
+  assert.ok(channel.sent.some(([k, v]) => k === 'avatarBytes' && (v as { hash: string }).hash === 'aaaa'), 'the fill\'s avatars are stored');
   const juliet = channel.sent.find(([k, v]) => k === 'presence' && (v as { nick: string }).nick === 'juliet')![1] as { photo?: string };
   assert.equal(juliet.photo, undefined, 'a channel shows no participant avatar');
   assert.deepEqual(participantNamed(channel.actor.getSnapshot().context.participants, 'juliet')!.avatar, { hash: 'aaaa', legacyId: null });
