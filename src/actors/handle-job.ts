@@ -24,7 +24,8 @@ import { readBookmarkAnswer } from '../transport/xmpp/bookmarks.ts';
 import { NS_COMMANDS, readCommand, writeCommandList } from '../transport/xmpp/commands.ts';
 import { groupCommands, runGroupCommand } from './group-commands.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
-import { writeGatewayInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
+import { writeGatewayInfo, writeOccupantInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
+import { userNick } from '../machines/room.ts';
 import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
 import { escapeLocalPart } from '../legacy/escape.ts';
 import { merge } from '../merge.ts';
@@ -273,6 +274,15 @@ export function createJobHandler(deps: HandlerDeps) {
 
     if (stanza.name !== 'iq' || (type !== 'get' && type !== 'set')) return;
     if (type === 'get' && stanza.getChild('ping', NS_PING)) return selfPing(stanza, session, legacyId, ctx);
+    if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO) && resourceOf(to)) {
+      // spec §3.1: an occupant, from a room filled for it; its identity and what a client may use with it
+      const context = await filledRoom(stanza, session, legacyId, meta, ctx);
+      const nick = resourceOf(to);
+      const p = participantNamed(context.participants, nick);
+      if (!p && nick !== userNick(context)) throw new XmppError('item-not-found', 'No such occupant');
+      const anonymous = (context.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
+      return ctx.send(result(stanza, writeOccupantInfo(nick, { vcard: !!p?.avatar && !anonymous })));
+    }
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
       const known = await knownRoom(ctx, session, legacyId);
       const info = known?.actor.getSnapshot().context.info ?? null;

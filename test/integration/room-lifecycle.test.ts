@@ -100,6 +100,21 @@ describe('room lifecycle', () => {
     assert.deepEqual([unknown.attrs.type, condition(unknown)], ['error', 'item-not-found']);
   });
 
+  test('disco#info on an occupant: a client named by its nick, with what the gateway carries for it; an unknown nick is item-not-found (spec §3.1)', async () => {
+    const disco = (to: string) => romeo.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const alice = await disco(`${LOBBY}/alice`);
+    assert.equal(alice.attrs.type, 'result', alice.toString());
+    const query = alice.getChild('query')!;
+    assert.deepEqual(query.getChildren('identity').map((i) => [i.attrs.category, i.attrs.type, i.attrs.name]), [['client', 'pc', 'alice']]);
+    const features = query.getChildren('feature').map((f) => f.attrs.var);
+    for (const f of ['http://jabber.org/protocol/chatstates', 'urn:xmpp:reactions:0', 'urn:xmpp:reply:0', 'urn:xmpp:message-correct:0']) assert.ok(features.includes(f), f);
+    assert.ok(!features.includes('http://jabber.org/protocol/muc'), 'not the room\'s');
+    const unknown = await disco(`${LOBBY}/nobody`);
+    assert.deepEqual([unknown.attrs.type, condition(unknown)], ['error', 'item-not-found']);
+    const gallery = await disco(`gallery@${GW}/dave`);
+    assert.equal(gallery.attrs.type, 'result', 'a room never joined fills for it');
+  });
+
   test('the configuration form: its name and description, changed through the network, announced with 104 (spec §3.4, §3.5)', async () => {
     const form = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: MUC_OWNER })));
     assert.equal(form.attrs.type, 'result', form.toString());

@@ -3,7 +3,11 @@
  * registration and know rooms live here; of rooms (spec §3.1): identity, features by type, the
  * roominfo form, and the XEP-0444 §2.2 restrictions form when reactions are restricted.
  */
-import { NS_DISCO_INFO, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_VCARD, NS_XDATA } from './ns.ts';
+import { NS_CHATSTATES, NS_DISCO_INFO, NS_MARKERS, NS_MUC, NS_PING, NS_REGISTER, NS_DISCO_ITEMS, NS_OCCUPANT_ID, NS_SID, NS_VCARD, NS_XDATA } from './ns.ts';
+import { NS_CORRECT } from './message-correct.ts';
+import { NS_RETRACT, NS_RETRACT_0 } from './message-retract.ts';
+import { NS_OOB } from './oob.ts';
+import { NS_REPLY } from './reply.ts';
 import { NS_MODERATE } from './message-moderate.ts';
 import { NS_REACTIONS } from './reactions.ts';
 import { NS_MAM, NS_MAM_EXTENDED } from './mam.ts';
@@ -69,6 +73,22 @@ export function writeRoomInfo(jid: string, info: RoomInfo | null, legacyId: stri
         field('max_reactions_per_user', 1))
       : null,
   );
+}
+
+/**
+ * An occupant's disco#info (spec §3.1): a client named by its nick, with what roomgate carries
+ * for occupants (no receipts, unlike Slidge, which lists them without sending any); `vcard`:
+ * its avatar is served. The same for participants linked to a contact (DECISIONS: Slidge's
+ * answer there is the contact's account, a quirk).
+ */
+export function writeOccupantInfo(nick: string, opts: { vcard: boolean }): Element {
+  const features = [
+    NS_DISCO_INFO, NS_CHATSTATES, NS_CORRECT, NS_MARKERS, NS_OOB, NS_REACTIONS, NS_RETRACT_0, NS_RETRACT, NS_REPLY,
+    ...(opts.vcard ? [NS_VCARD] : []),
+  ];
+  return xml('query', { xmlns: NS_DISCO_INFO },
+    xml('identity', { category: 'client', type: 'pc', name: nick }),
+    ...features.map((v) => xml('feature', { var: v })));
 }
 
 /** The rooms a user is known to be in, as disco items. */
