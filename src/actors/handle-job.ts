@@ -274,6 +274,8 @@ export function createJobHandler(deps: HandlerDeps) {
 
     if (stanza.name !== 'iq' || (type !== 'get' && type !== 'set')) return;
     if (type === 'get' && stanza.getChild('ping', NS_PING)) return selfPing(stanza, session, legacyId, ctx);
+    // spec §3.1: rooms and occupants list no items (occupants are not listed)
+    if (type === 'get' && stanza.getChild('query', NS_DISCO_ITEMS)) return ctx.send(result(stanza, writeRoomItems([])));
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO) && resourceOf(to)) {
       // spec §3.1: an occupant, from a room filled for it; its identity and what a client may use with it
       const context = await filledRoom(stanza, session, legacyId, meta, ctx);

@@ -113,6 +113,10 @@ describe('room lifecycle', () => {
     assert.deepEqual([unknown.attrs.type, condition(unknown)], ['error', 'item-not-found']);
     const gallery = await disco(`gallery@${GW}/dave`);
     assert.equal(gallery.attrs.type, 'result', 'a room never joined fills for it');
+    for (const to of [LOBBY, `${LOBBY}/alice`]) {
+      const items = await romeo.iq(xml('iq', { type: 'get', to }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+      assert.deepEqual([items.attrs.type, items.getChild('query')!.getChildren('item').length], ['result', 0], `disco#items on ${to}: empty`);
+    }
   });
 
   test('the configuration form: its name and description, changed through the network, announced with 104 (spec §3.4, §3.5)', async () => {
