@@ -12,8 +12,8 @@ import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { joinAndRead } from '../support/muc.ts';
 
-const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const VCARD = 'vcard-temp';
 const VCARD_UPDATE = 'vcard-temp:x:update';
@@ -34,16 +34,7 @@ describe('room avatars', () => {
   let daveAvatar: Buffer;
   let world: unknown;
 
-  /** Joins `room` and returns what the join brought, up to the room's own presence (its last stanza). */
-  async function join(room: string): Promise<Element[]> {
-    await romeo.send(xml('presence', { to: `${room}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
-    const got: Element[] = [];
-    for (;;) {
-      const el = await romeo.next((s) => s.attrs.from?.startsWith(room));
-      got.push(el);
-      if (el.name === 'presence' && el.attrs.from === room) return got;
-    }
-  }
+  const join = (room: string) => joinAndRead(romeo, room, 'romeo', { history: { maxstanzas: '0' } });
   const photoOf = (presence: Element) => presence.getChild('x', VCARD_UPDATE)?.getChildText('photo');
   const vcard = (to: string) => romeo.iq(xml('iq', { type: 'get', to }, xml('vCard', { xmlns: VCARD })));
   const photoBytes = (res: Element) => {

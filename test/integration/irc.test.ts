@@ -9,8 +9,8 @@ import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectIrc, type RawIrcClient } from '../support/irc-client.ts';
 import { statusCodes as codes } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { joinAndRead } from '../support/muc.ts';
 
-const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 const REGISTER = 'jabber:iq:register';
@@ -66,17 +66,9 @@ describe('IRC plugin end to end', () => {
     },
   });
 
-  /** Joins a room and returns what the room sent, up to and including the subject. */
-  async function join(client: TestClient, room: string, id: string, history?: Record<string, string>): Promise<Element[]> {
-    await client.send(xml('presence', { to: `${room}/romeo`, id }, xml('x', { xmlns: MUC }, history ? xml('history', history) : null)));
-    const got: Element[] = [];
-    for (;;) {
-      const el = await client.next((s) => s.attrs.from?.startsWith(`${room}`), 15000);
-      got.push(el);
-      if (el.name === 'presence' && el.attrs.type === 'error') return got;
-      if (el.name === 'message' && el.getChild('subject')) return got;
-    }
-  }
+  /** Joins a room and returns what the room sent, up to the room's own presence (or an error). */
+  const join = (client: TestClient, room: string, id: string, history?: Record<string, string>) =>
+    joinAndRead(client, room, 'romeo', { id, ...(history ? { history } : {}), timeoutMs: 15000 });
 
   before(async () => {
     stack = await startStack({ irc: IRCD, accounts: [{ user: 'romeo', password: 'r0meo' }] });
@@ -129,8 +121,9 @@ describe('IRC plugin end to end', () => {
       [`${LOBBY}/carol`, 'member/moderator', []],
       [`${LOBBY}/dave`, 'member/participant', []],
       [`${LOBBY}/romeo`, 'member/participant', [110]],
+      [LOBBY, undefined, []], // the room's own: an IRC channel has no avatar
     ]);
-    assert.equal(presences.at(-1)!.attrs.id, 'j1');
+    assert.equal(presences.at(-2)!.attrs.id, 'j1');
     const messages = got.filter((el) => el.name === 'message');
     const history = messages.slice(0, -1);
     assert.deepEqual(history.map((el) => [el.attrs.from, el.getChildText('body')]), [

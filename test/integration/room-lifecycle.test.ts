@@ -8,6 +8,7 @@ import { startStack, type TestStack } from '../support/stack.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { joinAndRead } from '../support/muc.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
@@ -41,15 +42,7 @@ describe('room lifecycle', () => {
   let gw: TestGateway;
   let romeo: TestClient;
 
-  async function join(id: string): Promise<Element[]> {
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
-    const got: Element[] = [];
-    for (;;) {
-      const el = await romeo.next((s) => s.attrs.from?.startsWith(LOBBY));
-      got.push(el);
-      if (el.name === 'message' && el.getChild('subject')) return got;
-    }
-  }
+  const join = (id: string) => joinAndRead(romeo, LOBBY, 'romeo', { id, history: { maxstanzas: '0' } });
 
   before(async () => {
     stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
@@ -295,6 +288,6 @@ describe('room lifecycle', () => {
     assert.deepEqual(summary(afterRestart), summary(beforeRestart));
     assert.deepEqual(occupantIds(afterRestart), occupantIds(beforeRestart));
     assert.ok(!afterRestart.some((el) => el.attrs.from === `${LOBBY}/bob`));
-    assert.equal(afterRestart.at(-1)!.getChildText('subject'), 'New topic');
+    assert.equal(afterRestart.find((el) => el.getChild('subject'))!.getChildText('subject'), 'New topic');
   });
 });
