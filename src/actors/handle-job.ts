@@ -12,9 +12,8 @@ import { isExpected, toStanzaError, XmppError, type StanzaError } from '../trans
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
 import { NS_MUC_ADMIN, isConfigFormRequest, readAdminList, readRoomRequest, writeConfigForm } from '../transport/xmpp/muc-admin.ts';
-import { affiliationList, invitedRoom } from '../machines/room.effects.ts';
+import { affiliationList, invitedRoom, shownAvatarOf } from '../machines/room.effects.ts';
 import { participantNamed } from '../machines/participants.ts';
-import { MucType } from '../legacy/types.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
@@ -282,8 +281,7 @@ export function createJobHandler(deps: HandlerDeps) {
       const nick = resourceOf(to);
       const p = participantNamed(context.participants, nick);
       if (!p && nick !== userNick(context)) throw new XmppError('item-not-found', 'No such occupant');
-      const anonymous = (context.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
-      return ctx.send(result(stanza, writeOccupantInfo(nick, { vcard: !!p?.avatar && !anonymous })));
+      return ctx.send(result(stanza, writeOccupantInfo(nick, { vcard: shownAvatarOf(context, p) !== undefined })));
     }
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
       const known = await knownRoom(ctx, session, legacyId);
@@ -370,8 +368,8 @@ export function createJobHandler(deps: HandlerDeps) {
       const known = await knownRoom(ctx, session, legacyId);
       const context = known?.actor.getSnapshot().context;
       const p = context && participantNamed(context.participants, resourceOf(to));
-      const anonymous = (context?.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
-      const avatar = p?.avatar && !anonymous ? await ctx.rooms.avatarOf(session.user.jid, p.avatar.hash) : null;
+      const hash = context && shownAvatarOf(context, p);
+      const avatar = hash ? await ctx.rooms.avatarOf(session.user.jid, hash) : null;
       if (!avatar) throw new XmppError('item-not-found', p ? 'This participant has no avatar' : 'No such occupant');
       return ctx.send(result(iq, writeVcard(avatar)));
     }

@@ -22,6 +22,14 @@ const gatewayOf = (c: RoomContext) => c.jid.slice(c.jid.indexOf('@') + 1);
 /** Only CHANNEL rooms hide real JIDs (spec §4). */
 const isAnonymous = (c: RoomContext) => (c.info?.type ?? MucType.CHANNEL) === MucType.CHANNEL;
 
+/**
+ * The hash of a participant's avatar where the room shows it (spec §3.7: where real identities
+ * show), for its presences, vCard and disco; undefined otherwise.
+ */
+export function shownAvatarOf(c: RoomContext, p: Participant | undefined): string | undefined {
+  return p?.avatar && !isAnonymous(c) ? p.avatar.hash : undefined;
+}
+
 function occupantItem(c: RoomContext, p: Participant): OccupantItem {
   const item: OccupantItem = { affiliation: p.affiliation, role: p.role };
   if (!isAnonymous(c) && p.contactId) item.jid = `${p.contactId}@${c.jid.split('@')[1]}`;
@@ -55,11 +63,12 @@ export function affiliationList(c: RoomContext, affiliation: MucAffiliation): (O
 }
 
 function occupantPresence(c: RoomContext, p: Participant, to: string): PresenceIntent {
+  const photo = shownAvatarOf(c, p);
   return {
     to, room: c.jid, nick: p.nick, item: occupantItem(c, p), occupantId: p.occupantId,
     ...(p.hats.length ? { hats: p.hats } : {}),
-    // spec §3.7: where real identities show; no avatar is no <x/> at all (not an empty photo)
-    ...(p.avatar && !isAnonymous(c) ? { photo: p.avatar.hash } : {}),
+    // spec §3.7: no avatar shown is no <x/> at all (not an empty photo)
+    ...(photo ? { photo } : {}),
     ...(p.show ? { show: p.show } : {}),
     ...(p.status ? { status: p.status } : {}),
   };
