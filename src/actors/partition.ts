@@ -82,7 +82,7 @@ export interface PartitionDeps {
   sessions: Sessions;
   log: Logger;
   inspector?: Inspector;
-  /** See `WorkerOptions.alwaysInviteWhenAddingBookmarks` (default true). */
+  /** See `WorkerOptions.alwaysInviteWhenAddingBookmarks` (its default is applied where rooms are made). */
   alwaysInviteWhenAddingBookmarks?: boolean;
   /** How long a job applies events before committing what they produced so far; default `COMMIT_EVERY_MS`. */
   commitEveryMs?: number;
@@ -131,7 +131,7 @@ export class PartitionRuntime {
     };
     this.rooms = new Rooms({
       redis: deps.redis, keys: deps.keys, sessions: deps.sessions, port, log: deps.log,
-      alwaysInviteWhenAddingBookmarks: deps.alwaysInviteWhenAddingBookmarks ?? true,
+      alwaysInviteWhenAddingBookmarks: deps.alwaysInviteWhenAddingBookmarks,
       ...(deps.inspector ? { inspector: deps.inspector } : {}),
       // history read during the job that archived it (a first join right after its backfill)
       pendingArchive: (user, roomId) => this.batch.archive.filter((a) => a.user === user && a.roomId === roomId).map((a) => a.entry),
@@ -356,9 +356,9 @@ export class PartitionRuntime {
       commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
     }
     // the images each room started or stopped using since its last commit (spec §3.6, §3.7)
+    const [store, refs] = [keys.partitionAvatars(partition), keys.partitionAvatarRefs(partition)];
     const countAvatars = (before: object | undefined, after: object | undefined) => {
       const { added, removed } = avatarChanges(before, after);
-      const [store, refs] = [keys.partitionAvatars(partition), keys.partitionAvatarRefs(partition)];
       for (const hash of added) commit.avatarRef(store, refs, hash, 1, batch.avatarBytes.get(hash));
       for (const hash of removed) commit.avatarRef(store, refs, hash, -1);
     };

@@ -122,7 +122,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     async gain(partition, lease) {
       const runtime = new PartitionRuntime({
         partition, redis, keys, sessions, log: log.child({ module: 'partition', partition }),
-        alwaysInviteWhenAddingBookmarks: opts.alwaysInviteWhenAddingBookmarks ?? true,
+        alwaysInviteWhenAddingBookmarks: opts.alwaysInviteWhenAddingBookmarks,
         ...(opts.inspector ? { inspector: opts.inspector } : {}),
       });
       runtime.lease = lease;
