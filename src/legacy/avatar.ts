@@ -59,6 +59,11 @@ async function loadSharp(): Promise<typeof import('sharp').default> {
   }
 }
 
+/** The avatar a plugin gives (`setAvatar` of a room or a participant): fetched where it is a URL, then normalised. */
+export async function loadAvatar(image: AvatarSource, legacyId: string | number | undefined): Promise<StoredAvatar> {
+  return normaliseAvatar(await avatarBytes(image), legacyId === undefined ? null : String(legacyId));
+}
+
 /** XEP-0153: the SHA-1 of the image's bytes, in hex. */
 export function avatarHash(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');

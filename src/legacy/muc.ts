@@ -1,5 +1,5 @@
 import { NotImplemented } from '../transport/xmpp/errors.ts';
-import { avatarBytes, normaliseAvatar, type AvatarRef, type AvatarSource, type StoredAvatar } from './avatar.ts';
+import { loadAvatar, type AvatarRef, type AvatarSource, type StoredAvatar } from './avatar.ts';
 import type { UnstampedLegacyEvent } from '../machines/events.ts';
 import type { BaseSession } from './session.ts';
 import { LegacyParticipant, type ParticipantOptions } from './participant.ts';
@@ -225,7 +225,7 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
       return this.emit({ type: 'legacy.avatar', avatar: null });
     }
     if (legacyId !== null && legacyId === this.avatarRef?.legacyId) return;
-    this.applyAvatar(await normaliseAvatar(await avatarBytes(image), legacyId));
+    this.applyAvatar(await loadAvatar(image, opts.legacyId));
   }
 
   /** Shows an avatar already normalised (`normaliseAvatar`): the image the user set from XMPP, once `onAvatar` took it. */

@@ -1,7 +1,7 @@
 import type { LegacyMUC } from './muc.ts';
 import type { ChatState, CorrectOptions, Hat, LegacyContact, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
 import type { ParticipantInit } from '../machines/events.ts';
-import { avatarBytes, normaliseAvatar, type AvatarSource } from './avatar.ts';
+import { loadAvatar, type AvatarSource } from './avatar.ts';
 
 /** Constructor options of a participant (Slidge's keyword arguments). */
 export interface ParticipantOptions {
@@ -64,7 +64,7 @@ export class LegacyParticipant {
    * the room ignores an image it already has.
    */
   async setAvatar(image: AvatarSource | null, opts: { legacyId?: string | number } = {}): Promise<void> {
-    const avatar = image === null ? null : await normaliseAvatar(await avatarBytes(image), opts.legacyId === undefined ? null : String(opts.legacyId));
+    const avatar = image === null ? null : await loadAvatar(image, opts.legacyId);
     this.muc.emit({ type: 'legacy.participantAvatar', participant: this.toInit(), avatar });
   }
 

@@ -12,7 +12,7 @@ import {
 } from './types.ts';
 import { DemoJournal } from './journal.ts';
 import { keepNewest } from './retention.ts';
-import { formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
+import { BASE64_IMAGE, formatIssues, roomSchema, type World, type WorldRoom } from './world.ts';
 import { merge } from '../../merge.ts';
 
 interface Room {
@@ -360,7 +360,7 @@ export class DemoNetwork {
    */
   setAvatar(roomId: string, data: string | null, id?: string): string | null {
     const room = this.get(roomId);
-    if (data !== null && !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) throw new DemoError(400, 'data: an avatar is an image in base64');
+    checkImage(data);
     const avatar: DemoAvatar | null = data === null ? null : { id: id ?? `avatar-${++this.counter}-${this.idTag}`, data };
     room.info.avatar = avatar;
     this.deliver({ type: 'avatar', roomId, avatar });
@@ -371,7 +371,7 @@ export class DemoNetwork {
   setParticipantAvatar(roomId: string, nick: string, data: string | null): void {
     const participant = this.get(roomId).participants.get(nick);
     if (!participant) throw new DemoError(404, `no participant "${nick}" in room "${roomId}"`);
-    if (data !== null && !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) throw new DemoError(400, 'data: an avatar is an image in base64');
+    checkImage(data);
     setParticipantAvatar(participant, data);
     this.deliver({ type: 'participantAvatar', roomId, nick, avatar: data });
   }
@@ -539,6 +539,11 @@ function setParticipantAvatar(p: DemoParticipant | undefined, data: string | nul
   if (!p) return;
   if (data === null) delete p.avatar;
   else p.avatar = data;
+}
+
+/** An avatar the network takes: an image in base64, or none. */
+function checkImage(data: string | null): void {
+  if (data !== null && !BASE64_IMAGE.test(data)) throw new DemoError(400, 'data: an avatar is an image in base64');
 }
 
 function lower(jid: string | undefined): string | undefined {

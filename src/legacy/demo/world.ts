@@ -18,13 +18,17 @@ const bareJid = z.string()
   .regex(/^[^@/\s]+@[^@/\s]+$/, 'expected a bare JID such as romeo@localhost')
   .transform((s) => s.toLowerCase());
 
+/** An image in base64, as the demo keeps avatars (the network does not look inside). */
+export const BASE64_IMAGE = /^[A-Za-z0-9+/]+={0,2}$/;
+const avatar = z.string().regex(BASE64_IMAGE, 'an avatar is an image in base64');
+
 /** A participant as the world file and the HTTP API describe it. */
 export const participantSchema = z.object({
   nick,
   role: z.enum(ROLES).default('participant'),
   affiliation: z.enum(AFFILIATIONS).default('member'),
   /** The participant's avatar: an image in base64 (shown in groups, not in channels). */
-  avatar: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'an avatar is an image in base64').optional(),
+  avatar: avatar.optional(),
 });
 
 /** A past message of a room. */
@@ -50,7 +54,7 @@ export const roomSchema = z.object({
   /** Absent: every registered user is a member. */
   members: z.array(bareJid).optional(),
   /** The room's avatar: an image (PNG, JPEG ...) in base64. */
-  avatar: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'an avatar is an image in base64').optional(),
+  avatar: avatar.optional(),
   participants: z.array(participantSchema).default([]),
   messages: z.array(messageSchema).default([]),
 }).superRefine((room, ctx) => {
