@@ -6,12 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const BOOKMARKS = 'urn:xmpp:bookmarks:1';
-const REGISTER = 'jabber:iq:register';
 const GW = 'gw.localhost';
 const WORLD = {
   rooms: [
@@ -40,7 +39,7 @@ describe('bookmarks through IQ privilege', () => {
   let juliet: TestClient;
 
   const register = async (client: TestClient, nick: string) => {
-    const done = await client.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, nick))));
+    const done = await registerUser(client, nick);
     assert.equal(done.attrs.type, 'result');
   };
   /** Until the user's bookmarks satisfy `ok` (the gateway publishes them after the login's answers). */

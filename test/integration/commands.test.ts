@@ -3,14 +3,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { errorCondition as condition, statusCodes as codes } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
 const COMMANDS = 'http://jabber.org/protocol/commands';
 const XDATA = 'jabber:x:data';
 const MUC = 'http://jabber.org/protocol/muc';
-const REGISTER = 'jabber:iq:register';
 const GW = 'gw.localhost';
 const WORLD = {
   rooms: [
@@ -53,7 +52,7 @@ describe('group commands', () => {
   });
 
   test('a registered user is offered the three; groups lists theirs by name, whatever the case', async () => {
-    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
+    const done = await registerUser(romeo, 'romeo');
     assert.equal(done.attrs.type, 'result');
     const list = await romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items', node: COMMANDS })));
     assert.deepEqual(list.getChild('query')!.getChildren('item').map((i) => [i.attrs.jid, i.attrs.node]),

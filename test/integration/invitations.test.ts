@@ -4,14 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { Redis } from 'ioredis';
 import { createKeys } from '../../src/actors/keys.ts';
 import { Mailboxes } from '../../src/transport/mailbox.ts';
 
 const CONFERENCE = 'jabber:x:conference';
-const REGISTER = 'jabber:iq:register';
 const GW = 'gw.localhost';
 const WORLD = {
   rooms: [
@@ -45,7 +44,7 @@ describe('invitations to the rooms a plugin bookmarks', () => {
   });
 
   test('registering logs the user in: one invitation per room they are a member of, from the gateway', async () => {
-    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
+    const done = await registerUser(romeo, 'romeo');
     assert.equal(done.attrs.type, 'result');
     const invitations = await romeo.collect(2, isInvitation);
     for (const el of invitations) {

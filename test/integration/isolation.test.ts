@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
 
@@ -25,7 +25,7 @@ describe('isolation between users', () => {
   let juliet: TestClient;
 
   async function register(c: TestClient, nick: string) {
-    const res = await c.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, nick))));
+    const res = await registerUser(c, nick);
     assert.equal(res.attrs.type, 'result');
   }
   async function join(c: TestClient, room: string, nick: string) {

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
@@ -13,7 +13,6 @@ const RSM = 'http://jabber.org/protocol/rsm';
 const XDATA = 'jabber:x:data';
 const FORWARD = 'urn:xmpp:forward:0';
 const DELAY = 'urn:xmpp:delay';
-const REGISTER = 'jabber:iq:register';
 const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 
@@ -69,7 +68,7 @@ describe('message archive management on a room', () => {
     romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
     juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
     for (const [client, nick] of [[romeo, 'romeo'], [juliet, 'juliet']] as const) {
-      const done = await client.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, nick))));
+      const done = await registerUser(client, nick);
       assert.equal(done.attrs.type, 'result');
     }
     // as a client with MAM joins: no history on join, so no backfill yet

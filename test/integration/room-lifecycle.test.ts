@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createKeys } from '../../src/actors/keys.ts';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { joinAndRead } from '../support/muc.ts';
@@ -48,7 +48,7 @@ describe('room lifecycle', () => {
     stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
     gw = await startTestGateway(stack, { world: WORLD });
     romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
+    const done = await registerUser(romeo, 'romeo');
     assert.equal(done.attrs.type, 'result');
   });
 

@@ -5,13 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'ltx';
 import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { DemoMUC } from '../../src/legacy/demo/muc.ts';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const REGISTER = 'jabber:iq:register';
 const SID = 'urn:xmpp:sid:0';
 const OID = 'urn:xmpp:occupant-id:0';
 const DELAY = 'urn:xmpp:delay';
@@ -90,7 +89,7 @@ describe('room messages', () => {
     stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
     gw = await startTestGateway(stack, { world: WORLD });
     romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('nickname', {}, 'romeo'))));
+    const done = await registerUser(romeo, 'romeo');
     assert.equal(done.attrs.type, 'result');
     await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
     for (;;) {

@@ -11,6 +11,7 @@ import { startGateway, type Gateway } from '../../src/main.ts';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
 import { makeTempDir, removeTempDir } from './daemon.ts';
 import type { TestStack } from './stack.ts';
+import { xml, type Element, type TestClient } from './xmpp-client.ts';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -84,4 +85,9 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
       await removeTempDir(dir);
     },
   };
+}
+
+/** Registers the client's user with the gateway (XEP-0077, the nickname field); returns the gateway's answer. */
+export function registerUser(client: TestClient, nickname: string, gateway = 'gw.localhost'): Promise<Element> {
+  return client.iq(xml('iq', { type: 'set', to: gateway }, xml('query', { xmlns: 'jabber:iq:register' }, xml('nickname', {}, nickname))));
 }
