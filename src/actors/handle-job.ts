@@ -307,7 +307,7 @@ export function createJobHandler(deps: HandlerDeps) {
     }
     const call = readRoomRequest(stanza) ?? readModeration(stanza);
     if (!call) throw new XmppError('service-unavailable');
-    return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
+    return ctx.deliver(await resolvedRoom(stanza, session, legacyId, meta, ctx), { ...meta, type: 'xmpp.request', from, ...id, reply: 'iq', call });
   }
 
   // Functions, not closures made per stanza: tsx keeps function names, and each closure made
@@ -376,7 +376,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (request.kind === 'set') {
       const call = { hook: 'setAvatar' as const, data: request.photo?.data ?? null, mime: request.photo?.mime ?? null };
       const id = iq.attrs.id ? { id: detached(String(iq.attrs.id)) } : {};
-      return ctx.deliver(await roomOf(ctx, session, legacyId), { ...meta, type: 'xmpp.request', from: detached(String(iq.attrs.from)), ...id, reply: 'iq', call });
+      return ctx.deliver(await resolvedRoom(iq, session, legacyId, meta, ctx), { ...meta, type: 'xmpp.request', from: detached(String(iq.attrs.from)), ...id, reply: 'iq', call });
     }
     const { info } = await filledRoom(iq, session, legacyId, meta, ctx);
     ctx.send(result(iq, writeVcard(info?.avatar ? await ctx.rooms.avatarOf(session.user.jid, info.avatar.hash) : null)));
@@ -388,7 +388,16 @@ export function createJobHandler(deps: HandlerDeps) {
    * without presences; the plugin's refusal of the fill is the answer's error.
    */
   async function filledRoom(iq: Element, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime) {
+    return (await resolvedRoom(iq, session, legacyId, meta, ctx)).actor.getSnapshot().context;
+  }
+
+  /**
+   * The room, filled first where it never was: a hook an iq asks for (an admin or owner set, an
+   * avatar) is called on a room with its information (spec §2.2 step 4), joined or not.
+   */
+  async function resolvedRoom(iq: Element, session: BaseSession, legacyId: string, meta: { eventId: string; at: string }, ctx: PartitionRuntime) {
     const room = await roomOf(ctx, session, legacyId);
+    if (room.actor.getSnapshot().context.info) return room;
     await ctx.deliver(room, merge(meta, { type: 'xmpp.fill' as const, from: String(iq.attrs.from) }));
     await knownRoom(ctx, session, legacyId); // at rest again: filled, or failed
     const { context } = room.actor.getSnapshot();
@@ -396,7 +405,7 @@ export function createJobHandler(deps: HandlerDeps) {
       const error = context.error ?? { condition: 'item-not-found' as const, text: undefined };
       throw new XmppError(error.condition, error.text);
     }
-    return context;
+    return room;
   }
 
   /** XEP-0410 self-ping (spec §2.10): joined resources get a result, others not-acceptable. */

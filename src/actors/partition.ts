@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ArchiveIntent, ArchivedMessage, RoomPort } from '../machines/ports.ts';
+import type { Delivery } from '../machines/events.ts';
 import { OWN_IDS_KEPT, alreadyApplied, type LegacyMessagesEvent, type RoomEvent, type UserMessageEvent } from '../machines/room.ts';
 import type { MailboxJob } from '../transport/mailbox.ts';
 import { presenceXml } from '../transport/xmpp/muc-presence.ts';
@@ -111,7 +112,9 @@ export class PartitionRuntime {
   /** Each room's messages (the user's, or participants') waiting to go to it together (see `deliver`). */
   private readonly messages = new Map<RoomHandle, (UserMessageEvent | LegacyMessagesEvent['messages'][number])[]>();
   /** The mailbox position of the job being run (see `deliver`). */
-  private position: { source: string; seq: number; n: number } | null = null;
+  private position: Delivery | null = null;
+  /** How many events the job being run gave each room so far (the next one's `k`). */
+  private readonly jobEvents = new Map<RoomHandle, number>();
   /** Mailbox jobs, shutdown and hibernation take turns: one at a time per partition. */
   private turn: Promise<unknown> = Promise.resolve();
   /** The ids of the adds whose jobs are done, as `partitionAdds` holds them (`loadDoneAdds`). */
@@ -150,7 +153,7 @@ export class PartitionRuntime {
     // replayed after its commit (the process died before BullMQ marked it done) is dropped
     // whole by the room's watermark, however many events it carries.
     const positioned = (this.position && event.type !== 'runtime.shutdown' && !(event as { delivery?: unknown }).delivery
-      ? merge(event, { delivery: this.position }) : event) as RoomEvent;
+      ? merge(event, { delivery: this.nextPosition(handle, this.position) }) : event) as RoomEvent;
     if (positioned.type === 'xmpp.message' || positioned.type === 'legacy.message') {
       // messages wait for the room's next other event, or the job's end: a burst goes to the
       // room as one event (`xmpp.messages`, `legacy.messages`)
@@ -163,6 +166,13 @@ export class PartitionRuntime {
     await this.deliverMessages(handle);
     // a room waiting on its network does not hold up the job's other rooms; the commit waits for all
     await this.rooms.deliver(handle, positioned, { background: true });
+  }
+
+  /** The job's position, for the room's first event from it; `k` counts the room's next ones. */
+  private nextPosition(handle: RoomHandle, position: Delivery): Delivery {
+    const k = this.jobEvents.get(handle) ?? 0;
+    this.jobEvents.set(handle, k + 1);
+    return k ? { ...position, k } : position;
   }
 
   /** Resolves once every room is at rest: the messages waiting delivered, and every hook answered. */
@@ -215,6 +225,7 @@ export class PartitionRuntime {
         for (const [n, job] of jobs.entries()) {
           await turns.take();
           this.position = seq === null ? null : { source: `mailbox-${this.deps.partition}`, seq, n };
+          this.jobEvents.clear();
           try {
             await handler(job, this);
           } catch (err) {
@@ -256,6 +267,7 @@ export class PartitionRuntime {
         this.rooms.forgetReadAhead();
         this.batch = emptyBatch();
         this.position = null;
+        this.jobEvents.clear();
       }
     });
   }

@@ -3,6 +3,7 @@ import type { LegacyBookmarks } from './bookmarks.ts';
 import type { LegacyMUC } from './muc.ts';
 import type { AnyPlugin } from './plugin.ts';
 import type { LegacyContact, MessageReference } from './types.ts';
+import type { Delivery } from '../machines/events.ts';
 
 /** A user registered with the gateway: bare JID and the fields of their registration form. */
 export interface GatewayUser {
@@ -164,7 +165,7 @@ export class BaseSession<Shared = unknown> {
    * The id (and, with `position`, the delivery position) of the next room event emitted inside
    * `delivering`, or null outside it.
    */
-  nextEvent(): { eventId: string; delivery?: { source: string; seq: number; n: number } } | null {
+  nextEvent(): { eventId: string; delivery?: Delivery } | null {
     const d = this.delivery;
     if (!d) return null;
     const n = d.n++;

@@ -15,7 +15,19 @@ export interface EventMeta {
    * (sequence number, then order within that delivery). A room drops what is not past the last
    * position it applied from that source, however many events a resumed session replays.
    */
-  delivery?: { source: string; seq: number; n: number };
+  delivery?: Delivery;
+}
+
+/** A position in a delivery source (see `EventMeta.delivery`). */
+export interface Delivery {
+  source: string;
+  seq: number;
+  n: number;
+  /**
+   * The room's second, third... event from that one position (absent: the first): one stanza
+   * may fill a room, then ask it something, and a replay must skip exactly what was applied.
+   */
+  k?: number;
 }
 
 /** A participant as the legacy side describes it. */

@@ -20,7 +20,7 @@ import { and, assign, fromPromise, not, setup } from 'xstate';
 import type { RoomInfo } from '../legacy/muc.ts';
 import type { ChatState, MucAffiliation, MucRole, Show, Hat } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
-import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef } from './events.ts';
+import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef, Delivery } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 import { addRecent, findRecent, hasRecent, type Recent } from './recent.ts';
 import { merge } from '../merge.ts';
@@ -92,7 +92,7 @@ export interface RoomContext extends RoomRef {
   /** Ids of the last events applied that have no delivery position, newest last, in pages. */
   applied: Recent<string>;
   /** The last position applied per delivery source (see `EventMeta.delivery`). */
-  delivered?: Record<string, [number, number]>;
+  delivered?: Record<string, Watermark>;
   /**
    * The last XEP-0085 state sent for a participant (by nick) when it is not `active`, to drop
    * repeats (spec §1.4); none recorded is `active`. Apart from the participant list: each state
@@ -938,14 +938,20 @@ function joinDone(context: RoomContext): Partial<RoomContext> {
 }
 
 /** True when the room already applied this event (by its delivery position, else by its id). */
-export function alreadyApplied(context: RoomContext, event: { eventId: string; delivery?: { source: string; seq: number; n: number } }): boolean {
+export function alreadyApplied(context: RoomContext, event: { eventId: string; delivery?: Delivery }): boolean {
   const d = event.delivery;
   if (d) {
     const last = context.delivered?.[d.source];
-    return last !== undefined && (d.seq < last[0] || (d.seq === last[0] && d.n <= last[1]));
+    if (last === undefined) return false;
+    const [seq, n, k = 0] = last;
+    return d.seq < seq || (d.seq === seq && (d.n < n || (d.n === n && (d.k ?? 0) <= k)));
   }
   return hasRecent(context.applied, event.eventId);
 }
+
+/** The last position a room applied from a source: `[seq, n]`, or `[seq, n, k]` past an event's first. */
+export type Watermark = [number, number] | [number, number, number];
+const watermarkOf = (d: Delivery): Watermark => (d.k ? [d.seq, d.n, d.k] : [d.seq, d.n]);
 
 /** A participant as a presence event leaves it: new role, affiliation, hats, show and status. */
 export function presenceUpdate(context: RoomContext, e: Extract<LegacyRoomEvent, { type: 'legacy.presence' }>): Participant {
@@ -982,15 +988,15 @@ function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
     let delivered: RoomContext['delivered'] | null = null;
     let applied = context.applied;
     for (const m of event.messages) {
-      if (m.delivery) (delivered ??= { ...context.delivered })[m.delivery.source] = [m.delivery.seq, m.delivery.n];
+      if (m.delivery) (delivered ??= { ...context.delivered })[m.delivery.source] = watermarkOf(m.delivery);
       else applied = addRecent(applied, m.eventId, APPLIED_EVENTS_KEPT);
     }
     return { ...(delivered ? { delivered } : {}), ...(applied !== context.applied ? { applied } : {}) };
   }
   if (!('eventId' in event)) return {};
-  const d = (event as { delivery?: { source: string; seq: number; n: number } }).delivery;
+  const d = (event as { delivery?: Delivery }).delivery;
   // positions from a resumable network make a watermark; other events keep their ids
-  if (d) return { delivered: { ...context.delivered, [d.source]: [d.seq, d.n] } };
+  if (d) return { delivered: { ...context.delivered, [d.source]: watermarkOf(d) } };
   // in pages: a flat list of 256 ids copied per event was ≈ 13 % of an event's cost in a room
   // (bench/micro/room-actor.ts), for every network without positions and every XMPP event
   return { applied: addRecent(context.applied, event.eventId, APPLIED_EVENTS_KEPT) };

@@ -21,6 +21,7 @@ const REGISTER = 'jabber:iq:register';
 const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 const GALLERY = `gallery@${GW}`;
+const STUDIO = `studio@${GW}`;
 
 const image = (width: number, height: number, background: string) =>
   sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
@@ -51,6 +52,7 @@ describe('room avatars', () => {
         // a channel hides who is who: alice's avatar is not shown there
         { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice', avatar: dave }], avatar: lobbyAvatar.toString('base64') },
         { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave', avatar: dave }, { nick: 'erin' }] },
+        { id: 'studio', name: 'Studio', type: 'group', participants: [{ nick: 'erin' }] },
       ],
     };
     stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'mallory', password: 'm4llory' }] });
@@ -127,6 +129,17 @@ describe('room avatars', () => {
     assert.deepEqual([occupant.attrs.type, condition(occupant)], ['error', 'bad-request']);
     const occupantGet = await vcard(`${GALLERY}/erin`);
     assert.deepEqual([occupantGet.attrs.type, condition(occupantGet)], ['error', 'item-not-found'], 'erin has no avatar');
+  });
+
+  test('an avatar set on a room nobody joined yet: the room is filled for the hook, and the join shows it (spec §2.2)', async () => {
+    const mine = await image(24, 24, '#cc3');
+    const set = await romeo.iq(xml('iq', { type: 'set', to: STUDIO }, xml('vCard', { xmlns: VCARD },
+      xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, mine.toString('base64'))))));
+    assert.equal(set.attrs.type, 'result', set.toString());
+    const room = (await gw.demo('GET', '/demo/rooms/studio')).json as { avatar: { data: string } | null };
+    assert.deepEqual(Buffer.from(room.avatar!.data, 'base64'), mine, 'the network has the image');
+    assert.deepEqual(photoBytes(await vcard(STUDIO)), mine);
+    assert.equal(photoOf((await join(STUDIO)).at(-1)!), sha1(mine));
   });
 
   test('participants\' avatars: in their presences and vCards in a group, not in a channel; a change is a new presence (spec §3.7)', async () => {

@@ -432,6 +432,11 @@ export class DemoNetwork {
     return this.room(parsed.data.id);
   }
 
+  /** Creates a room and resolves once this network has it (a replica: once it came back, see there). */
+  async createRoomAndWait(spec: unknown): Promise<void> {
+    this.createRoom(spec);
+  }
+
   private addRoom(room: WorldRoom): void {
     const { participants, messages, ...rest } = room;
     this.rooms.set(room.id, {

@@ -15,12 +15,16 @@ import { parseWorld } from './world.ts';
 
 const POLL_WAIT_MS = 20_000;
 const RETRY_MS = 500;
+/** How long a write that must come back (a new room) may take through the journal. */
+const REPLICATED_WITHIN_MS = 10_000;
 
 export class ReplicaDemoNetwork extends DemoNetwork {
   private outgoing: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private following = true;
   private poll: AbortController | null = null;
+  /** Writes waiting to come back through the journal (`replicated`). */
+  private readonly waiting = new Set<{ ready: () => boolean; resolve: () => void }>();
 
   private constructor(world: ReturnType<typeof parseWorld>, epoch: string, private readonly url: string, private readonly replicaLog: Logger) {
     super(world, { log: replicaLog, epoch });
@@ -153,12 +157,36 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     throw new DemoError(409, 'the room is being created on the network; it appears once replicated');
   }
 
+  /** Resolves once the network created the room and its journal brought it here; throws its refusal. */
+  override async createRoomAndWait(spec: unknown): Promise<void> {
+    this.forward('POST', '/demo/rooms', spec);
+    await this.settled();
+    const id = String((spec as { id?: unknown }).id);
+    await this.replicated(() => this.hasRoom(id), `room "${id}"`);
+  }
+
   /** Resolves once every write so far reached the network; throws the first refusal since the last call. */
   override async settled(): Promise<void> {
     await this.outgoing;
     const failure = this.failure;
     this.failure = null;
     if (failure) throw failure;
+  }
+
+  /** Resolves once `ready` holds after a journal pull; rejects after REPLICATED_WITHIN_MS. */
+  private replicated(ready: () => boolean, what: string): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        ready,
+        resolve: () => { clearTimeout(timer); resolve(); },
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(waiter);
+        reject(new Error(`${what} not replicated within ${REPLICATED_WITHIN_MS} ms: is the demo network reachable?`));
+      }, REPLICATED_WITHIN_MS);
+      this.waiting.add(waiter);
+    });
   }
 
   private forward(method: string, path: string, body?: unknown): void {
@@ -178,6 +206,12 @@ export class ReplicaDemoNetwork extends DemoNetwork {
     const { entries } = await request<{ entries: DemoJournalEntry[] }>(
       'GET', `${this.url}/demo/journal?after=${this.lastSeq()}&waitMs=${waitMs}`, undefined, this.poll.signal);
     for (const entry of entries) this.applyJournal(entry);
+    for (const waiter of this.waiting) {
+      if (waiter.ready()) {
+        this.waiting.delete(waiter);
+        waiter.resolve();
+      }
+    }
     return entries.length;
   }
 

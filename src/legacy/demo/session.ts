@@ -183,7 +183,8 @@ export class DemoSession extends BaseSession<DemoShared> {
     let id = base;
     for (let n = 2; network.hasRoom(id); n++) id = `${base}-${n}`;
     try {
-      network.createRoom({ id, name: name.trim(), type: 'group', members: [this.user.jid], participants: [] });
+      // a replica's worker: the room is there once the network's journal brought it back
+      await network.createRoomAndWait({ id, name: name.trim(), type: 'group', members: [this.user.jid], participants: [] });
     } catch (err) {
       throw toXmppError(err);
     }

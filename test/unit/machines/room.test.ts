@@ -728,6 +728,22 @@ test('events from a resumable network are dropped by position once applied, howe
   assert.ok(!alreadyApplied(ctx, at(1, 0, 'net-b')), 'another network (or run of it) has its own watermark');
 });
 
+test('a second event of one position (a stanza that fills, then asks) has its own place in the watermark', async () => {
+  const { alreadyApplied } = await import('../../../src/machines/room.ts');
+  const h = harness();
+  await h.join(GAJIM);
+  const at = (seq: number, n: number, k?: number) => ({ eventId: `x${seq}.${n}.${k}`, delivery: { source: 'mailbox-0', seq, n, ...(k ? { k } : {}) } });
+  await h.send({ type: 'legacy.message', participant: { nick: 'nurse' }, body: 'first', ...at(7, 2) });
+  let ctx = h.actor.getSnapshot().context;
+  assert.deepEqual(ctx.delivered, { 'mailbox-0': [7, 2] }, 'a first event keeps the two-number watermark');
+  assert.ok(!alreadyApplied(ctx, at(7, 2, 1)), 'the same position\'s second event is new');
+  await h.send({ type: 'legacy.message', participant: { nick: 'nurse' }, body: 'second', ...at(7, 2, 1) });
+  ctx = h.actor.getSnapshot().context;
+  assert.deepEqual(ctx.delivered, { 'mailbox-0': [7, 2, 1] });
+  assert.ok(alreadyApplied(ctx, at(7, 2)) && alreadyApplied(ctx, at(7, 2, 1)) && alreadyApplied(ctx, at(7, 1, 5)), 'a replay skips both, and all before');
+  assert.ok(!alreadyApplied(ctx, at(7, 2, 2)) && !alreadyApplied(ctx, at(7, 3)) && !alreadyApplied(ctx, at(8, 0)));
+});
+
 test('events without positions are dropped by id: the newest 256 ids are known, older ones forgotten', async () => {
   const { alreadyApplied, APPLIED_EVENTS_KEPT } = await import('../../../src/machines/room.ts');
   const h = harness();

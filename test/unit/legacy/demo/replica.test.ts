@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DemoNetwork, parseWorld, startDemoHttp, type DemoEvent, type DemoHttp } from '../../../../src/legacy/demo/index.ts';
 import { ReplicaDemoNetwork } from '../../../../src/legacy/demo/replica.ts';
+import { DemoError } from '../../../../src/legacy/demo/types.ts';
 import { silent, testWorld } from './fixtures.ts';
 
 let network: DemoNetwork;
@@ -82,4 +83,11 @@ test("a replica's avatar reaches the network under the id the replica gave it, a
 test('a refusal by the network comes back from settled()', async () => {
   replica.sendFromUser('coven', 'romeo@montague.lit', 'romeo', 'again', 'r-1');
   await assert.rejects(replica.settled(), (err: { status: number }) => err.status === 409);
+});
+
+test('a room created through a replica: resolved once the replica has it, refused as the network refuses', async () => {
+  await replica.createRoomAndWait({ id: 'heath', name: 'Heath', type: 'group', members: ['romeo@montague.lit'] });
+  assert.ok(replica.hasRoom('heath'), 'there as soon as the call resolves');
+  assert.ok(network.hasRoom('heath'));
+  await assert.rejects(replica.createRoomAndWait({ id: 'heath', name: 'Again', type: 'group' }), (err: unknown) => err instanceof DemoError && err.status === 409);
 });
