@@ -1,12 +1,17 @@
 /**
- * A room's message archive in Redis (a list, appended idempotently by the partition's commit),
- * read for history and backfill bounds.
+ * A room's message archive in Redis (appended idempotently by the partition's commit, indexed
+ * by time: scripts/archive-lib.lua), read for history, backfill bounds and MAM pages.
  */
 import type { Redis } from 'ioredis';
 import type { ArchivedMessage } from '../machines/ports.ts';
 import type { HistoryRequest } from '../machines/events.ts';
 import { merge } from '../merge.ts';
-import type { Keys } from './keys.ts';
+import { XmppError } from '../transport/xmpp/errors.ts';
+import type { ArchivePage, ArchiveQuery } from './archive-query.ts';
+import { archiveKeyList, type ArchiveKeys } from './keys.ts';
+import type { ScriptCommands } from './scripts.ts';
+
+type ArchiveRedis = Redis & Pick<ScriptCommands, 'readArchive'>;
 
 /** History on join covers the last 24 hours unless the client asks otherwise (spec §2.4). */
 export const DEFAULT_HISTORY_WINDOW_MS = 24 * 3600 * 1000;
@@ -28,9 +33,42 @@ export function decodeArchived(raw: string): ArchivedMessage {
   return merge(JSON.parse(raw.slice(0, newline)) as Omit<ArchivedMessage, 'xml'>, { xml: raw.slice(newline + 1) });
 }
 
-export async function readArchive(redis: Redis, keys: Keys, user: string, legacyId: string, last = 1000): Promise<ArchivedMessage[]> {
-  const raw = await redis.lrange(keys.archive(user, legacyId), -last, -1);
-  return raw.map(decodeArchived);
+/** The time an entry is indexed by (ms); an `at` that does not read as a time counts as the oldest. */
+export function archivedMs(entry: Pick<ArchivedMessage, 'at'>): number {
+  const ms = Date.parse(entry.at);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+const decodeAll = (raw: unknown[]) => raw.filter((e): e is string => typeof e === 'string').map(decodeArchived);
+
+/** The room's newest `last` archived messages (0: all), oldest first. */
+export async function readArchive(redis: ArchiveRedis, archive: ArchiveKeys, last = 1000): Promise<ArchivedMessage[]> {
+  return decodeAll(await redis.readArchive(...archiveKeyList(archive), 'newest', last));
+}
+
+/** The room's oldest and newest archived messages (MAM metadata), none when it is empty. */
+export async function readArchiveEnds(redis: ArchiveRedis, archive: ArchiveKeys): Promise<ArchivedMessage[]> {
+  return decodeAll(await redis.readArchive(...archiveKeyList(archive), 'ends'));
+}
+
+/**
+ * A MAM page read through the time index: what `selectArchivePage` answers, for a query without
+ * `with` or `ids` (those read the archive whole), at the cost of the page, not the archive.
+ */
+export async function readArchivePage(redis: ArchiveRedis, archive: ArchiveKeys, q: ArchiveQuery): Promise<ArchivePage> {
+  const before = q.before === true ? '\0' : q.before ?? '';
+  const answer = await redis.readArchive(...archiveKeyList(archive), 'page',
+    q.start ?? '', q.end ?? '', q.afterId ?? '', q.beforeId ?? '', q.after ?? '', before, q.max ?? '');
+  if (answer[0] === 'missing') throw new XmppError('item-not-found', `Message ${String(answer[1])} not found`);
+  const [count, index, complete, ...entries] = answer as [number, number, number, ...unknown[]];
+  const page = decodeAll(entries);
+  return {
+    messages: q.flip ? [...page].reverse() : page,
+    count,
+    index,
+    ...(page.length ? { first: page[0]!.stanzaId, last: page.at(-1)!.stanzaId } : {}),
+    complete: complete === 1,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ByteBuffer } from '../byte-buffer.ts';
-import type { Keys } from './keys.ts';
+import type { ArchiveKeys, Keys } from './keys.ts';
 
 /**
  * The arguments of one fenced commit (`scripts/commit-partition-n.lua`): each key named once by
@@ -14,7 +14,7 @@ export class CommitBuilder {
    * Archive entries per list, in order, each list's as one argument: five arguments per
    * message cost more in ioredis (a length and a concatenation per argument) than in Lua.
    */
-  private readonly archives = new Map<string, { ids: string; payload: ByteBuffer }>();
+  private readonly archives = new Map<string, { keys: ArchiveKeys; payload: ByteBuffer }>();
 
   private k(key: string): number {
     let i = this.keyIndex.get(key);
@@ -43,13 +43,14 @@ export class CommitBuilder {
     return this;
   }
   /**
-   * Appends `entry` to `list` unless `stanzaId` is already in the `ids` hash (a replayed job).
-   * Archive entries are written before the other ops.
+   * Appends `entry` (its time `ms`) to the room's archive unless its `stanzaId` is there already
+   * (a replayed job). Archive entries are written before the other ops.
    */
-  archive(list: string, ids: string, stanzaId: string, entry: string): this {
-    let a = this.archives.get(list);
-    if (!a) this.archives.set(list, a = { ids, payload: new ByteBuffer() });
+  archive(archive: ArchiveKeys, stanzaId: string, ms: number, entry: string): this {
+    let a = this.archives.get(archive.entries);
+    if (!a) this.archives.set(archive.entries, a = { keys: archive, payload: new ByteBuffer() });
     a.payload.writePrefixed(stanzaId);
+    a.payload.writePrefixed(String(ms));
     a.payload.writePrefixed(entry);
     return this;
   }
@@ -62,7 +63,9 @@ export class CommitBuilder {
     keys: Pick<Keys, 'partitionLease' | 'outStream' | 'partitionLastCommit'>, partition: number, lease: string, commitId: string, stanzas: Buffer,
   ): [number, ...(string | number | Buffer)[]] {
     const archives: (string | number | Buffer)[] = [];
-    for (const [list, { ids, payload }] of this.archives) archives.push('archives', this.k(list), this.k(ids), payload.bytes());
+    for (const { keys: a, payload } of this.archives.values()) {
+      archives.push('archives', this.k(a.list), this.k(a.entries), this.k(a.ids), this.k(a.times), payload.bytes());
+    }
     const named = [keys.partitionLease(partition), keys.outStream(partition), keys.partitionLastCommit(partition), ...this.keyIndex.keys()];
     return [named.length, ...named, lease, commitId, stanzas, ...archives, ...this.ops];
   }

@@ -17,7 +17,6 @@ import { participantNamed } from '../machines/participants.ts';
 import { readGroupchat } from '../transport/xmpp/muc-message.ts';
 import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
-import { inTimeOrder, selectArchivePage } from './archive-query.ts';
 import { readVcardRequest, writeVcard, type VcardRequest } from '../transport/xmpp/vcard.ts';
 import { readBookmarkAnswer } from '../transport/xmpp/bookmarks.ts';
 import { NS_COMMANDS, readCommand, writeCommandList } from '../transport/xmpp/commands.ts';
@@ -346,9 +345,8 @@ export function createJobHandler(deps: HandlerDeps) {
       await ctx.deliver(known, merge(meta, { type: 'xmpp.archiveQuery' as const, from }));
       await knownRoom(ctx, session, legacyId); // at rest again: the backfill it started is archived
     }
-    const all = await ctx.rooms.archiveOf(session.user.jid, legacyId);
-    if (request.kind === 'metadata') return ctx.send(result(iq, writeMamMetadata(inTimeOrder(all))));
-    const page = selectArchivePage(all, request.query);
+    if (request.kind === 'metadata') return ctx.send(result(iq, writeMamMetadata(await ctx.rooms.archiveEnds(session.user.jid, legacyId))));
+    const page = await ctx.rooms.archivePage(session.user.jid, legacyId, request.query);
     const room = bareJid(String(iq.attrs.to));
     for (const m of page.messages) ctx.send(writeMamResult(room, from, request.queryId, m));
     ctx.send(result(iq, writeMamFin(page, (session.plugin.muc as typeof LegacyMUC).STABLE_ARCHIVE)));

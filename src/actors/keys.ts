@@ -49,10 +49,8 @@ export interface Keys {
   roomOwnIds(user: string, legacyId: string): string;
   /** A session's resume point on its legacy network. */
   sessionCursor(user: string): string;
-  /** List of archived messages (JSON), oldest first. */
-  archive(user: string, legacyId: string): string;
-  /** Hash stanza-id → 1: makes archive appends idempotent. */
-  archiveIds(user: string, legacyId: string): string;
+  /** A room's message archive: its keys (layout in scripts/archive-lib.lua). */
+  archive(user: string, legacyId: string): ArchiveKeys;
   /**
    * Hash of the images the partition's rooms show (spec §3.6, §3.7), each once: SHA-1 → JSON
    * (hash, mime, legacy id, bytes in base64). A group's avatar seen by many users, or a person's
@@ -68,6 +66,21 @@ export interface Keys {
   /** List of events that could not be processed, with the reason (JSON). */
   deadLetters(): string;
 }
+
+/**
+ * A room's archive, in four keys (scripts/archive-lib.lua): entries by arrival number, stanza
+ * ids → that number, the numbers by time; and the list archives were kept in before, which the
+ * scripts move into the others the first time they meet it.
+ */
+export interface ArchiveKeys {
+  list: string;
+  entries: string;
+  ids: string;
+  times: string;
+}
+
+/** The archive's keys in the order the archive scripts take them. */
+export const archiveKeyList = (a: ArchiveKeys): [string, string, string, string] => [a.list, a.entries, a.ids, a.times];
 
 export function createKeys(prefix: string, partitions: number): Keys {
   const tag = (user: string) => `${prefix}:{p:${partitionOf(user, partitions)}}`;
@@ -92,13 +105,17 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
     roomMarks: (user, legacyId) => `${room(user, legacyId)}:marks`,
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
-    archive: (user, legacyId) => `${room(user, legacyId)}:archive`,
-    archiveIds: (user, legacyId) => `${room(user, legacyId)}:archive-ids`,
+    archive: (user, legacyId) => ({
+      list: `${room(user, legacyId)}:archive`,
+      entries: `${room(user, legacyId)}:archive-entries`,
+      ids: `${room(user, legacyId)}:archive-ids`,
+      times: `${room(user, legacyId)}:archive-times`,
+    }),
     partitionAvatars: (n) => `${prefix}:{p:${n}}:avatars`,
     partitionAvatarRefs: (n) => `${prefix}:{p:${n}}:avatar-refs`,
     roomKeys: (user, legacyId) => [
       keys.roomSnapshot(user, legacyId), keys.roomMarks(user, legacyId), keys.roomOwnIds(user, legacyId),
-      keys.archive(user, legacyId), keys.archiveIds(user, legacyId),
+      ...archiveKeyList(keys.archive(user, legacyId)),
     ],
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,

@@ -14,7 +14,7 @@ import { writeBookmarkRequest } from '../transport/xmpp/bookmarks.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
-import { encodeArchived } from './archive.ts';
+import { archivedMs, encodeArchived } from './archive.ts';
 import { ByteBuffer } from '../byte-buffer.ts';
 import { BoundedMap } from '../bounded-map.ts';
 import { Turns } from '../turns.ts';
@@ -365,7 +365,7 @@ export class PartitionRuntime {
     if (batch.payload !== undefined) commit.del(batch.payload);
     if (batch.addId !== undefined) commit.push(keys.partitionAdds(partition), ADDS_KEPT, [batch.addId]);
     for (const a of batch.archive) {
-      commit.archive(keys.archive(a.user, a.roomId), keys.archiveIds(a.user, a.roomId), a.entry.stanzaId, encodeArchived(a.entry));
+      commit.archive(keys.archive(a.user, a.roomId), a.entry.stanzaId, archivedMs(a.entry), encodeArchived(a.entry));
     }
     // the images each room started or stopped using since its last commit (spec §3.6, §3.7)
     const [store, refs] = [keys.partitionAvatars(partition), keys.partitionAvatarRefs(partition)];

@@ -19,7 +19,8 @@ import {
 import { roomEffects } from '../machines/room.effects.ts';
 import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
-import { holeBounds, readArchive, selectHistory } from './archive.ts';
+import { holeBounds, readArchive, readArchiveEnds, readArchivePage, selectHistory } from './archive.ts';
+import { inTimeOrder, selectArchivePage, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
 import { roomKey } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
 import type { ScriptCommands } from './scripts.ts';
@@ -80,7 +81,7 @@ export interface OwnIdsWrite { ownIds: { reset: boolean; add: string[] } | null 
 type StoredRoom = readonly [string | null, string | null, string[]];
 
 export interface RoomsDeps {
-  redis: Redis & Pick<ScriptCommands, 'readRooms'>;
+  redis: Redis & Pick<ScriptCommands, 'readRooms' | 'readArchive'>;
   keys: Keys;
   sessions: Sessions;
   port: RoomPort;
@@ -412,19 +413,40 @@ export class Rooms {
   private async archive(user: string, legacyId: string, last = 1000) {
     const live = this.live.get(roomKey(user, legacyId));
     if (live?.archiveEmpty) return [];
-    const archived = await readArchive(this.deps.redis, this.deps.keys, user, legacyId, last);
+    const archived = await readArchive(this.deps.redis, this.deps.keys.archive(user, legacyId), last);
     if (live && !archived.length) live.archiveEmpty = true;
     return archived;
   }
 
   /**
-   * The room's archive as the job in progress sees it: what Redis holds, then what the job
-   * archived and has not committed yet (a MAM query reads all of it; history on join, the newest 1,000).
+   * The room's archive as the job in progress sees it: what Redis holds (the newest `last`
+   * messages; 0: all), then what the job archived and has not committed yet.
    */
   async archiveOf(user: string, legacyId: string, last = 0): Promise<ArchivedMessage[]> {
     const archived = await this.archive(user, legacyId, last);
     const known = new Set(archived.map((m) => m.stanzaId));
     return [...archived, ...this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId))];
+  }
+
+  /**
+   * A MAM page of the room's archive (spec §3.2), as the job in progress sees it: through the
+   * time index when everything is committed; the archive read whole where the job archived
+   * some of it (the backfill a first query starts) or the query filters by author or ids.
+   */
+  async archivePage(user: string, legacyId: string, query: ArchiveQuery): Promise<ArchivePage> {
+    const whole = query.with !== undefined || query.ids !== undefined || this.deps.pendingArchive(user, legacyId).length > 0
+      || this.live.get(roomKey(user, legacyId))?.archiveEmpty;
+    if (whole) return selectArchivePage(await this.archiveOf(user, legacyId), query);
+    return readArchivePage(this.deps.redis, this.deps.keys.archive(user, legacyId), query);
+  }
+
+  /** The room's oldest and newest archived messages (MAM metadata), as the job in progress sees them. */
+  async archiveEnds(user: string, legacyId: string): Promise<ArchivedMessage[]> {
+    if (this.deps.pendingArchive(user, legacyId).length || this.live.get(roomKey(user, legacyId))?.archiveEmpty) {
+      const all = inTimeOrder(await this.archiveOf(user, legacyId));
+      return all.length ? [all[0]!, all.at(-1)!] : [];
+    }
+    return readArchiveEnds(this.deps.redis, this.deps.keys.archive(user, legacyId));
   }
 
   /** An image a room of the user's partition shows (spec §3.6, §3.7), by its SHA-1, as the job in progress sees it. */

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 const read = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+/** A script that works on a room's archive, with the archive's functions before it. */
+const withArchive = (name: string) => `${read('archive-lib')}\n${read(name)}`;
 
 /** Name → [lua, number of KEYS] (`null`: the caller passes the count, as the script's name says n). */
 const SCRIPTS: Record<string, [string, number | null]> = {
@@ -10,10 +12,11 @@ const SCRIPTS: Record<string, [string, number | null]> = {
   renewLease: [read('renew-lease-1'), 1],
   releaseLease: [read('release-lease-1'), 1],
   recoverActive: [read('recover-active-3'), 3],
-  commitPartition: [read('commit-partition-n'), null],
+  commitPartition: [withArchive('commit-partition-n'), null],
   ackOutbound: [read('ack-outbound-n'), null],
   readRooms: [read('read-rooms-n'), null],
-  trimArchive: [read('trim-archive-3'), 3],
+  trimArchive: [withArchive('trim-archive-5'), 5],
+  readArchive: [withArchive('read-archive-4'), 4],
   releaseAvatars: [read('release-avatars-2'), 2],
 };
 
@@ -26,8 +29,10 @@ export interface ScriptCommands {
   ackOutbound(numKeys: number, ...args: (string | number | Buffer)[]): Promise<number>;
   /** Per room (three keys each: snapshot, marks, own ids): snapshot, marks, own ids. */
   readRooms(numKeys: number, ...keys: string[]): Promise<(string | null | string[])[]>;
-  /** Drops archived messages older than `cutoff` (ISO); -1 when the lease is not held. */
-  trimArchive(lease: string, archive: string, archiveIds: string, value: string, cutoff: string): Promise<number>;
+  /** Drops archived messages older than `cutoffMs`; -1 when the lease is not held. */
+  trimArchive(lease: string, list: string, entries: string, ids: string, times: string, value: string, cutoffMs: number): Promise<number>;
+  /** A room's archive read in time order (see read-archive-4.lua for what it answers). */
+  readArchive(list: string, entries: string, ids: string, times: string, ...args: (string | number)[]): Promise<unknown[]>;
   /** One room fewer uses each of `hashes` (once per room); returns how many images left the store. */
   releaseAvatars(store: string, refs: string, ...hashes: string[]): Promise<number>;
 }

@@ -1,52 +1,75 @@
-// The archive retention script against a real Redis (scripts/trim-archive-3.lua): what is older
-// than the cutoff goes, with its id, wherever it sits in the list; the rest keeps its order;
+// The archive retention script against a real Redis (scripts/trim-archive-5.lua): what is older
+// than the cutoff goes, with its id, wherever a backfill put it; the rest keeps its order;
+// an archive in the list layout written before the time index is moved into it first;
 // nothing changes without the partition's lease.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { encodeArchived } from '../../src/actors/archive.ts';
+import { CommitBuilder } from '../../src/actors/commit.ts';
+import { archiveKeyList } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import { useScriptedRedis } from '../support/redis.ts';
 
 let client: Redis & ScriptCommands;
 useScriptedRedis((c) => { client = c; });
 
+const KEYS = { partitionLease: () => 'lease', outStream: () => 'out', partitionLastCommit: () => 'last-commit' };
+const archiveOf = (name: string) => ({ list: name, entries: `${name}:entries`, ids: `${name}:ids`, times: `${name}:times` });
 const entry = (id: string, at: string) => encodeArchived({ stanzaId: id, at, source: 'live', xml: `<message><body>${id}, "quoted"\nand on</body></message>` });
+const idOf = (e: string) => /"stanzaId":"([^"]*)"/.exec(e)![1]!;
+const atOf = (e: string) => /"at":"([^"]*)"/.exec(e)![1]!;
+let commits = 0;
 
-async function archive(list: string, entries: string[]): Promise<void> {
-  await client.del(list, `${list}:ids`);
-  await client.rpush(list, ...entries);
-  for (const e of entries) {
-    const id = /"stanzaId":"([^"]*)"/.exec(e)?.[1];
-    if (id) await client.hset(`${list}:ids`, id, 1);
-  }
+/** Archives `entries` in this order, as the partition's commit does. */
+async function archive(name: string, entries: string[]): Promise<void> {
+  const c = new CommitBuilder();
+  for (const e of entries) c.archive(archiveOf(name), idOf(e), Date.parse(atOf(e)), e);
+  assert.equal(await client.commitPartition(...c.args(KEYS, 0, 'L', `r${++commits}`, Buffer.alloc(0))), 1);
 }
+const trim = (name: string, cutoff: string, lease = 'L') => client.trimArchive('lease', ...archiveKeyList(archiveOf(name)), lease, Date.parse(cutoff));
+const read = (name: string) => client.readArchive(...archiveKeyList(archiveOf(name)), 'newest', 0);
 
-test('drops the entries older than the cutoff and their ids, wherever a backfill put them; keeps the rest in order', async () => {
+test('drops the entries older than the cutoff and their ids, wherever a backfill put them; keeps the rest in time order', async () => {
   await client.set('lease', 'L');
-  // live messages, then a backfill of older ones appended after them
-  const kept = [entry('live-1', '2026-12-05T10:00:00.000Z'), entry('live-2', '2026-12-06T10:00:00.000Z'), entry('back-2', '2026-12-04T00:00:00.000Z')];
-  await archive('a', [kept[0]!, kept[1]!, entry('back-0', '2026-11-01T00:00:00.000Z'), entry('back-1', '2026-12-01T23:59:59.999Z'), kept[2]!]);
-  assert.equal(await client.trimArchive('lease', 'a', 'a:ids', 'L', '2026-12-02T00:00:00.000Z'), 2);
-  assert.deepEqual(await client.lrange('a', 0, -1), kept);
+  // live messages, then a backfill of older ones archived after them
+  const kept = [entry('back-2', '2026-12-04T00:00:00.000Z'), entry('live-1', '2026-12-05T10:00:00.000Z'), entry('live-2', '2026-12-06T10:00:00.000Z')];
+  await archive('a', [kept[1]!, kept[2]!, entry('back-0', '2026-11-01T00:00:00.000Z'), entry('back-1', '2026-12-01T23:59:59.999Z'), kept[0]!]);
+  assert.equal(await trim('a', '2026-12-02T00:00:00.000Z'), 2);
+  assert.deepEqual(await read('a'), kept);
   assert.deepEqual((await client.hkeys('a:ids')).sort(), ['back-2', 'live-1', 'live-2']);
-  assert.equal(await client.trimArchive('lease', 'a', 'a:ids', 'L', '2026-12-02T00:00:00.000Z'), 0);
+  assert.equal(await client.zcard('a:times'), 3);
+  assert.equal(await trim('a', '2026-12-02T00:00:00.000Z'), 0);
 });
 
-test('keeps what it cannot read, and an archive of thousands is trimmed whole', async () => {
+test('an archive of thousands in the list layout is moved into the index, then trimmed whole', async () => {
   await client.set('lease', 'L');
   const old = Array.from({ length: 2_500 }, (_, i) => entry(`old-${i}`, '2026-01-01T00:00:00.000Z'));
-  const recent = Array.from({ length: 1_500 }, (_, i) => entry(`new-${i}`, '2026-12-06T00:00:00.000Z'));
-  await archive('b', [...old.slice(0, 1_000), 'not an entry', ...recent, ...old.slice(1_000)]);
-  assert.equal(await client.trimArchive('lease', 'b', 'b:ids', 'L', '2026-12-01T00:00:00.000Z'), 2_500);
-  assert.deepEqual(await client.lrange('b', 0, -1), ['not an entry', ...recent]);
+  const recent = Array.from({ length: 1_500 }, (_, i) => entry(`new-${i}`, `2026-12-06T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0').slice(-3)}Z`));
+  // the layout before: one list, oldest first except backfills, and an ids hash of 1s
+  await client.rpush('b', ...old.slice(0, 1_000), ...recent, ...old.slice(1_000));
+  await client.hset('b:ids', Object.fromEntries([...old, ...recent].map((e) => [idOf(e), '1'])));
+  assert.equal(await trim('b', '2026-12-01T00:00:00.000Z'), 2_500);
+  assert.equal(await client.exists('b'), 0, 'the list is gone: moved');
+  const byTime = [...recent].sort((x, y) => atOf(x).localeCompare(atOf(y)));
+  assert.deepEqual(await read('b'), byTime);
   assert.equal(await client.hlen('b:ids'), 1_500);
 });
 
+test('an entry of the list layout that cannot be read is kept by the move, as the oldest', async () => {
+  await client.set('lease', 'L');
+  const good = entry('fine', '2026-12-06T00:00:00.000Z');
+  await client.rpush('u', good, 'not an entry');
+  assert.deepEqual(await read('u'), ['not an entry', good]);
+  assert.equal(await trim('u', '2026-12-01T00:00:00.000Z'), 1, 'retention drops it first');
+  assert.deepEqual(await read('u'), [good]);
+});
+
 test('changes nothing when the lease is not held', async () => {
-  await client.set('lease', 'someone else');
+  await client.set('lease', 'L');
   await archive('c', [entry('x', '2020-01-01T00:00:00.000Z')]);
-  assert.equal(await client.trimArchive('lease', 'c', 'c:ids', 'L', '2026-12-01T00:00:00.000Z'), -1);
-  assert.equal(await client.llen('c'), 1);
+  await client.set('lease', 'someone else');
+  assert.equal(await trim('c', '2026-12-01T00:00:00.000Z'), -1);
+  assert.equal(await client.zcard('c:times'), 1);
   assert.equal(await client.hlen('c:ids'), 1);
 });

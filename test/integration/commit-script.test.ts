@@ -1,9 +1,10 @@
 // The fenced commit script against a real Redis: each archive entry appended once per stanza id,
-// in order, however many entries one commit carries; a commit sent twice applied once.
+// however many entries one commit carries, and read back in time order; a commit sent twice applied once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { CommitBuilder } from '../../src/actors/commit.ts';
+import { archiveKeyList } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import { useScriptedRedis } from '../support/redis.ts';
 
@@ -14,27 +15,32 @@ useScriptedRedis((c) => { client = c; });
 const KEYS = { partitionLease: () => 'lease', outStream: () => 'out', partitionLastCommit: () => 'last-commit' };
 let commits = 0;
 
-async function commit(list: string, entries: [stanzaId: string, entry: string][]): Promise<void> {
+const archiveOf = (name: string) => ({ list: name, entries: `${name}:entries`, ids: `${name}:ids`, times: `${name}:times` });
+const AT = Date.parse('2026-12-07T10:00:00.000Z');
+
+async function commit(name: string, entries: [stanzaId: string, entry: string, ms?: number][]): Promise<void> {
   const c = new CommitBuilder();
-  for (const [id, entry] of entries) c.archive(list, `${list}:ids`, id, entry);
+  for (const [id, entry, ms = AT] of entries) c.archive(archiveOf(name), id, ms, entry);
   assert.equal(await client.commitPartition(...c.args(KEYS, 0, 'L', `c${++commits}`, Buffer.alloc(0))), 1);
 }
+
+/** The archive's entries in time order, as the read script gives them. */
+const read = async (name: string) => await client.readArchive(...archiveKeyList(archiveOf(name)), 'newest', 0);
 
 test('an entry whose stanza id is archived already, by an earlier commit or earlier in the same one, is not appended again', async () => {
   await client.set('lease', 'L');
   await commit('a1', [['s1', 'first'], ['s2', 'second']]);
   await commit('a1', [['s2', 'second again'], ['s3', 'third'], ['s3', 'third again'], ['s4', 'fourth: with ":" and é']]);
-  assert.deepEqual(await client.lrange('a1', 0, -1), ['first', 'second', 'third', 'fourth: with ":" and é']);
+  assert.deepEqual(await read('a1'), ['first', 'second', 'third', 'fourth: with ":" and é'], 'equal times: in the order they came');
   assert.deepEqual((await client.hkeys('a1:ids')).sort(), ['s1', 's2', 's3', 's4']);
 });
 
-test('a commit of thousands of entries appends them all, in order', async () => {
+test('a commit of thousands of entries appends them all, read back in time order', async () => {
   await client.set('lease', 'L');
-  const entries = Array.from({ length: 2_500 }, (_, i): [string, string] => [`m${i}`, `entry ${i}`]);
-  await commit('a2', [...entries.slice(0, 10), ...entries.slice(5)]); // 5 repeated ids, the second time ignored
-  const list = await client.lrange('a2', 0, -1);
-  assert.equal(list.length, 2_500);
-  assert.deepEqual(list, entries.map(([, e]) => e));
+  const entries = Array.from({ length: 2_500 }, (_, i): [string, string, number] => [`m${i}`, `entry ${i}`, AT + i]);
+  // 5 repeated ids, the second time ignored; the newest first: the index orders them by time
+  await commit('a2', [...entries.slice(0, 10), ...entries.slice(5)].reverse());
+  assert.deepEqual(await read('a2'), entries.map(([, e]) => e));
 });
 
 test('a commit sent again (its answer lost with the connection) is applied once: stanzas and own ids not doubled', async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { decodeArchived } from '../../src/actors/archive.ts';
+import { readArchive } from '../../src/actors/archive.ts';
 import { createKeys } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
 import type { MailboxJob } from '../../src/transport/mailbox.ts';
@@ -49,11 +49,11 @@ test('a job replayed after a partial commit sends, archives and applies each eve
   await second.runtime.run([message(1), message(2), message(3)], deliverEach(second.session), noPoison, '2');
   const bodies = [...(await outbound()).slice(joined.length).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]);
   assert.deepEqual(bodies, ['line 1 ü:1', 'line 2 ü:1', 'line 3 ü:1'], 'each message sent once, in order');
-  const archived = (await client.lrange(keys.archive(USER, 'lobby'), 0, -1)).map((e) => /<body>([^<]*)</.exec(decodeArchived(e).xml)?.[1]);
+  const archived = (await readArchive(client, keys.archive(USER, 'lobby'), 0)).map((e) => /<body>([^<]*)</.exec(e.xml)?.[1]);
   assert.deepEqual(archived, ['line 1 ü:1', 'line 2 ü:1', 'line 3 ü:1'], 'each message archived once');
-  const stanzaIds = (await client.lrange(keys.archive(USER, 'lobby'), 0, -1)).map((e) => decodeArchived(e).stanzaId);
+  const stanzaIds = (await readArchive(client, keys.archive(USER, 'lobby'), 0)).map((e) => e.stanzaId);
   assert.deepEqual(stanzaIds, ['L:1é', 'L:2é', 'L:3é']);
-  assert.deepEqual((await client.hkeys(keys.archiveIds(USER, 'lobby'))).sort(), ['L:1é', 'L:2é', 'L:3é']);
+  assert.deepEqual((await client.hkeys(keys.archive(USER, 'lobby').ids)).sort(), ['L:1é', 'L:2é', 'L:3é']);
 });
 
 test('the user\'s own message ids go to their own list, not into every snapshot, and come back with the room', async () => {
@@ -123,7 +123,7 @@ test('long stanzas, archive entries and snapshots (written as bytes) keep their 
   const body = 'é→😀 '.repeat(400); // 2,400 UTF-16 units, past the length where values go as bytes
   await w.runtime.run([to({ type: 'legacy.message', eventId: 'loft-1', legacyId: 'L:é', participant: { nick: 'nurse' }, body })], deliverEach(w.session), noPoison, '31');
   assert.deepEqual([...(await outbound()).slice(before).matchAll(/<body>([^<]*)<\/body>/g)].map((m) => m[1]), [body]);
-  const [entry] = (await client.lrange(keys.archive(USER, 'loft'), 0, -1)).map(decodeArchived);
+  const [entry] = await readArchive(client, keys.archive(USER, 'loft'), 0);
   assert.equal(entry!.stanzaId, 'L:é');
   assert.ok(entry!.xml.includes(`<body>${body}</body>`));
 });

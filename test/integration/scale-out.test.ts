@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { decodeArchived } from '../../src/actors/archive.ts';
+import { readArchive } from '../../src/actors/archive.ts';
+import { withScripts } from '../../src/actors/scripts.ts';
 import { createKeys, type Keys } from '../../src/actors/keys.ts';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
@@ -159,8 +160,8 @@ async function checkDelivery(s: Setup, rounds: number): Promise<void> {
       const got = bodies(s.clients.get(user)!, room);
       assert.deepEqual(got.filter((b) => b.startsWith(`${room} c`)), expected(room, 'c'), `${user} ${room}: echoes`);
       assert.deepEqual(got.filter((b) => b.startsWith(`${room} n`)), expected(room, 'n'), `${user} ${room}: network messages`);
-      const archived = (await s.redis.lrange(s.keys.archive(`${user}@localhost`, room), 0, -1))
-        .map((e) => /<body>([^<]*)<\/body>/.exec(decodeArchived(e).xml)?.[1]).filter(Boolean).sort();
+      const archived = (await readArchive(withScripts(s.redis), s.keys.archive(`${user}@localhost`, room), 0))
+        .map((e) => /<body>([^<]*)<\/body>/.exec(e.xml)?.[1]).filter(Boolean).sort();
       assert.deepEqual(archived, [...expected(room, 'c'), ...expected(room, 'n')].sort(), `${user} ${room}: archived once`);
     }
   }

@@ -17,8 +17,10 @@
           set k value | del k | sadd k member | srem k member
           avatar-ref k(store) k(refs) hash delta value  (refs[hash] += delta; at 0 the image leaves both;
                                                     else store[hash] = value where absent, value not '')
-          archives k(list) k(ids) payload          (each entry appended once per stanza id; payload:
-                                                    <bytes>:<stanza-id><bytes>:<entry>, repeated)
+          archives k(list) k(entries) k(ids) k(times) payload
+                                                   (a room's archive, archive-lib.lua: each entry appended once
+                                                    per stanza id; payload: <bytes>:<stanza-id><bytes>:<ms><bytes>:<entry>,
+                                                    repeated; list: the layout written before, migrated first)
           push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
   Returns 1 (also for a commit applied already), or -1 when the lease is not held (nothing written).
 ]]
@@ -30,52 +32,26 @@ if redis.call('GET', KEYS[3]) == ARGV[2] then
 end
 local n = #ARGV
 
--- The stanza ids and entries of an 'archives' payload, in order; nil when malformed.
+-- The stanza ids, times and entries of an 'archives' payload, in order; nil when malformed.
 local function readArchived(s)
-  local ids, entries = {}, {}
+  local ids, ms, entries = {}, {}, {}
   local p, len = 1, #s
   while p <= len do
-    local pair = {}
-    for j = 1, 2 do
+    local triple = {}
+    for j = 1, 3 do
       local c = string.find(s, ':', p, true)
       if not c then return nil end
       local bytes = tonumber(string.sub(s, p, c - 1))
       if not bytes or c + bytes > len then return nil end
-      pair[j] = string.sub(s, c + 1, c + bytes)
+      triple[j] = string.sub(s, c + 1, c + bytes)
       p = c + bytes + 1
     end
-    ids[#ids + 1] = pair[1]
-    entries[#entries + 1] = pair[2]
+    if not tonumber(triple[2]) then return nil end
+    ids[#ids + 1] = triple[1]
+    ms[#ms + 1] = triple[2]
+    entries[#entries + 1] = triple[3]
   end
-  return { ids = ids, entries = entries }
-end
-
--- Lua's unpack takes a bounded number of values: ids and entries go to Redis in slices of this many
-local SLICE = 1000
-
--- Appends each entry whose stanza id the ids hash does not hold yet (nor an earlier entry of the
--- same payload), in order: three calls per slice rather than two per entry (W2: ≈ 10 µs of Lua
--- per message, most of it the calls).
-local function appendArchived(list, idsKey, a)
-  local taken = {}
-  for from = 1, #a.ids, SLICE do
-    local to = math.min(from + SLICE - 1, #a.ids)
-    local held = redis.call('HMGET', idsKey, unpack(a.ids, from, to))
-    local fields, fresh = {}, {}
-    for j = from, to do
-      local id = a.ids[j]
-      if not held[j - from + 1] and not taken[id] then
-        taken[id] = true
-        fields[#fields + 1] = id
-        fields[#fields + 1] = 1
-        fresh[#fresh + 1] = a.entries[j]
-      end
-    end
-    if #fresh > 0 then
-      redis.call('HSET', idsKey, unpack(fields))
-      redis.call('RPUSH', list, unpack(fresh))
-    end
-  end
+  return { ids = ids, ms = ms, entries = entries }
 end
 
 -- the ops are checked whole before any is applied: a script stopped midway keeps what it wrote
@@ -87,9 +63,9 @@ while i <= n do
   elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
   elseif o == 'avatar-ref' then i = i + 6
   elseif o == 'archives' then
-    archived[i] = readArchived(ARGV[i + 3])
+    archived[i] = readArchived(ARGV[i + 5])
     if not archived[i] then return redis.error_reply('commit-partition: malformed archives') end
-    i = i + 4
+    i = i + 6
   elseif o == 'push' then i = i + 4 + (tonumber(ARGV[i + 3]) or 0)
   else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
 end
@@ -127,8 +103,11 @@ while i <= n do
     end
     i = i + 4 + n
   else -- archives
-    appendArchived(key, KEYS[tonumber(ARGV[i + 2])], archived[i])
-    i = i + 4
+    local entries, ids, times = KEYS[tonumber(ARGV[i + 2])], KEYS[tonumber(ARGV[i + 3])], KEYS[tonumber(ARGV[i + 4])]
+    migrateArchive(key, entries, ids, times)
+    local a = archived[i]
+    appendToArchive(entries, ids, times, a.ids, a.ms, a.entries)
+    i = i + 6
   end
 end
 if ARGV[3] ~= '' then

@@ -1,0 +1,75 @@
+--[[
+  Reads a room's archive (layout in archive-lib.lua) in time order, in one step: a commit that
+  lands meanwhile is seen whole or not at all.
+  KEYS[1] the list written before the layout (migrated first), KEYS[2] entries, KEYS[3] ids, KEYS[4] times
+  ARGV[1] what:
+    'newest', n            → the newest n entries (0: all), oldest first
+    'ends'                 → { oldest entry or false, newest entry or false }
+    'page', start, end, afterId, beforeId, rsmAfter, rsmBefore, max
+                           → { count, index, complete (0/1), entries of the page, oldest first }
+      start/end: ms, '' for none; afterId/beforeId (mam:2#extended) and rsmAfter: ids, '' for
+      none; rsmBefore: '' none, '\0' the last page (an empty <before/>), else an id; max: '' for all.
+      An id not in the archive answers { 'missing', id }.
+  The page is archive-query.ts's `selectArchivePage` for queries without `with` or `ids`, in
+  ranks of the sorted set instead of a list read whole.
+]]
+migrateArchive(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+local entriesKey, idsKey, timesKey = KEYS[2], KEYS[3], KEYS[4]
+
+local function entriesOf(members)
+  if #members == 0 then return {} end
+  local out = {}
+  for from = 1, #members, ARCHIVE_SLICE do
+    local got = redis.call('HMGET', entriesKey, unpack(members, from, math.min(from + ARCHIVE_SLICE - 1, #members)))
+    for j = 1, #got do out[#out + 1] = got[j] end
+  end
+  return out
+end
+
+local what = ARGV[1]
+if what == 'newest' then
+  local n = tonumber(ARGV[2])
+  return entriesOf(redis.call('ZRANGE', timesKey, n > 0 and -n or 0, -1))
+end
+if what == 'ends' then
+  local first = redis.call('ZRANGE', timesKey, 0, 0)
+  local last = redis.call('ZRANGE', timesKey, -1, -1)
+  return { entriesOf(first)[1] or false, entriesOf(last)[1] or false }
+end
+
+-- 'page'
+local startMs, endMs, afterId, beforeId, rsmAfter, rsmBefore, max =
+  ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local missing = nil
+local function rankOf(id)
+  local member = redis.call('HGET', idsKey, id)
+  local rank = member and redis.call('ZRANK', timesKey, member)
+  if not rank then missing = missing or id end
+  return rank
+end
+
+-- the messages the filters select: ranks [lo, hi)
+local lo, hi = 0, redis.call('ZCARD', timesKey)
+if startMs ~= '' then lo = redis.call('ZCOUNT', timesKey, '-inf', '(' .. startMs) end
+if endMs ~= '' then hi = redis.call('ZCOUNT', timesKey, '-inf', endMs) end
+if afterId ~= '' then local r = rankOf(afterId); if r then lo = math.max(lo, r + 1) end end
+if beforeId ~= '' then local r = rankOf(beforeId); if r then hi = math.min(hi, r) end end
+if hi < lo then hi = lo end
+
+-- the candidates for the page: after or before the RSM anchor
+local from, to = lo, hi
+if rsmAfter ~= '' then local r = rankOf(rsmAfter); if r then from = math.min(math.max(from, r + 1), to) end end
+if rsmBefore ~= '' and rsmBefore ~= '\0' then local r = rankOf(rsmBefore); if r then to = math.max(math.min(to, r), from) end end
+if missing then return { 'missing', missing } end
+
+local backwards = rsmBefore ~= ''
+local first, last = from, to
+if max ~= '' then
+  if backwards then first = math.max(from, to - tonumber(max)) else last = math.min(to, from + tonumber(max)) end
+end
+local complete = (backwards and first == from) or (not backwards and last == to)
+local page = {}
+if last > first then page = entriesOf(redis.call('ZRANGE', timesKey, first, last - 1)) end
+local out = { hi - lo, first - lo, complete and 1 or 0 }
+for j = 1, #page do out[#out + 1] = page[j] end
+return out
