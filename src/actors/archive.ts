@@ -39,7 +39,8 @@ export function archivedMs(entry: Pick<ArchivedMessage, 'at'>): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
-const decodeAll = (raw: unknown[]) => raw.filter((e): e is string => typeof e === 'string').map(decodeArchived);
+/** Entries as the read script answers them (none for a number retention took meanwhile). */
+const decodeAll = (raw: unknown[]) => raw.filter((e): e is string => typeof e === 'string' && e !== '').map(decodeArchived);
 
 /** The room's newest `last` archived messages (0: all), oldest first. */
 export async function readArchive(redis: ArchiveRedis, archive: ArchiveKeys, last = 1000): Promise<ArchivedMessage[]> {

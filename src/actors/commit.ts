@@ -47,8 +47,8 @@ export class CommitBuilder {
    * (a replayed job). Archive entries are written before the other ops.
    */
   archive(archive: ArchiveKeys, stanzaId: string, ms: number, entry: string): this {
-    let a = this.archives.get(archive.entries);
-    if (!a) this.archives.set(archive.entries, a = { keys: archive, payload: new ByteBuffer() });
+    let a = this.archives.get(archive.list);
+    if (!a) this.archives.set(archive.list, a = { keys: archive, payload: new ByteBuffer() });
     a.payload.writePrefixed(stanzaId);
     a.payload.writePrefixed(String(ms));
     a.payload.writePrefixed(entry);
@@ -64,7 +64,7 @@ export class CommitBuilder {
   ): [number, ...(string | number | Buffer)[]] {
     const archives: (string | number | Buffer)[] = [];
     for (const { keys: a, payload } of this.archives.values()) {
-      archives.push('archives', this.k(a.list), this.k(a.entries), this.k(a.ids), this.k(a.times), payload.bytes());
+      archives.push('archives', this.k(a.list), this.k(a.base), this.k(a.ids), this.k(a.times), payload.bytes());
     }
     const named = [keys.partitionLease(partition), keys.outStream(partition), keys.partitionLastCommit(partition), ...this.keyIndex.keys()];
     return [named.length, ...named, lease, commitId, stanzas, ...archives, ...this.ops];

@@ -67,20 +67,20 @@ export interface Keys {
   deadLetters(): string;
 }
 
-/**
- * A room's archive, in four keys (scripts/archive-lib.lua): entries by arrival number, stanza
- * ids → that number, the numbers by time; and the list archives were kept in before, which the
- * scripts move into the others the first time they meet it.
- */
+/** A room's archive, in four keys (layout in scripts/archive-lib.lua). */
 export interface ArchiveKeys {
+  /** The entries, in the order they reached the archive. */
   list: string;
-  entries: string;
+  /** How many entries retention took from the list's head. */
+  base: string;
+  /** Hash stanza id → the entry's number: appends are idempotent, anchors are found. */
   ids: string;
+  /** The time index: entry numbers by time. */
   times: string;
 }
 
 /** The archive's keys in the order the archive scripts take them. */
-export const archiveKeyList = (a: ArchiveKeys): [string, string, string, string] => [a.list, a.entries, a.ids, a.times];
+export const archiveKeyList = (a: ArchiveKeys): [string, string, string, string] => [a.list, a.base, a.ids, a.times];
 
 export function createKeys(prefix: string, partitions: number): Keys {
   const tag = (user: string) => `${prefix}:{p:${partitionOf(user, partitions)}}`;
@@ -107,7 +107,7 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
     archive: (user, legacyId) => ({
       list: `${room(user, legacyId)}:archive`,
-      entries: `${room(user, legacyId)}:archive-entries`,
+      base: `${room(user, legacyId)}:archive-base`,
       ids: `${room(user, legacyId)}:archive-ids`,
       times: `${room(user, legacyId)}:archive-times`,
     }),

@@ -30,9 +30,9 @@ export interface ScriptCommands {
   /** Per room (three keys each: snapshot, marks, own ids): snapshot, marks, own ids. */
   readRooms(numKeys: number, ...keys: string[]): Promise<(string | null | string[])[]>;
   /** Drops archived messages older than `cutoffMs`; -1 when the lease is not held. */
-  trimArchive(lease: string, list: string, entries: string, ids: string, times: string, value: string, cutoffMs: number): Promise<number>;
+  trimArchive(lease: string, list: string, base: string, ids: string, times: string, value: string, cutoffMs: number): Promise<number>;
   /** A room's archive read in time order (see read-archive-4.lua for what it answers). */
-  readArchive(list: string, entries: string, ids: string, times: string, ...args: (string | number)[]): Promise<unknown[]>;
+  readArchive(list: string, base: string, ids: string, times: string, ...args: (string | number)[]): Promise<unknown[]>;
   /** One room fewer uses each of `hashes` (once per room); returns how many images left the store. */
   releaseAvatars(store: string, refs: string, ...hashes: string[]): Promise<number>;
 }

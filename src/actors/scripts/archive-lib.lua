@@ -3,14 +3,17 @@
   to those scripts (scripts.ts), so it defines locals only.
 
   Layout, per room:
-    entries  hash: seq (12 digits) → entry (encodeArchived); field `next`: the last seq given
-    ids      hash: stanza id → seq (appends are idempotent; an RSM anchor finds its place)
-    times    sorted set: member seq, score the message's time (ms since epoch)
+    list   the entries (encodeArchived) in the order they reached the archive; entry number
+           `seq` (1, 2, ...) sits at index seq - base - 1
+    base   how many entries retention took from the list's head (absent: 0)
+    ids    hash: stanza id → seq (appends are idempotent; an RSM anchor finds its place)
+    times  sorted set: member seq (12 digits), score the message's time (ms since epoch)
   Equal times sort by member, i.e. by seq: the order the messages reached the archive. A page
-  (a time range, an anchor, a count) costs what it returns, not the archive's size.
-  Archives written before this layout are one list of entries (oldest first, backfilled ones
-  after live ones); `migrateArchive` moves such a list into the layout the first time a script
-  meets it.
+  (a time range, an anchor, a count) costs what it returns, not the archive's size. The list
+  stays the store (appends cost W2 what they did; a hash of entries cost 2 µs more per message
+  and twice the memory); the time index adds one ZADD per slice.
+  Archives written before the index have the list and an ids hash of 1s: `indexArchive` builds
+  the index the first time a script meets one.
 ]]
 
 local function seqMember(n)
@@ -50,45 +53,32 @@ end
 -- Lua's unpack takes a bounded number of values: Redis gets long argument lists in slices of this many
 local ARCHIVE_SLICE = 1000
 
--- Appends entries whose ids the archive does not hold yet (nor an earlier one of the same call),
--- in order; `ms[i]` is entry i's time. A few calls per slice, not per entry (W2's hot path).
-local function appendToArchive(entriesKey, idsKey, timesKey, ids, ms, entries)
-  local taken = {}
+local function archiveBase(baseKey)
+  return tonumber(redis.call('GET', baseKey) or '0')
+end
+
+-- Indexes entries the list has from `firstSeq` on: their ids, and their times (`ms[i]` is entry i's).
+local function indexEntries(idsKey, timesKey, firstSeq, ids, ms)
   for from = 1, #ids, ARCHIVE_SLICE do
     local to = math.min(from + ARCHIVE_SLICE - 1, #ids)
-    local held = redis.call('HMGET', idsKey, unpack(ids, from, to))
-    local fresh = {}
+    local idFields, scored = {}, {}
     for j = from, to do
-      local id = ids[j]
-      if not held[j - from + 1] and not taken[id] then
-        taken[id] = true
-        fresh[#fresh + 1] = j
-      end
+      local member = seqMember(firstSeq + j - 1)
+      idFields[#idFields + 1] = ids[j]
+      idFields[#idFields + 1] = member
+      scored[#scored + 1] = ms[j]
+      scored[#scored + 1] = member
     end
-    if #fresh > 0 then
-      local last = redis.call('HINCRBY', entriesKey, 'next', #fresh)
-      local entryFields, idFields, scored = {}, {}, {}
-      for f = 1, #fresh do
-        local j = fresh[f]
-        local member = seqMember(last - #fresh + f)
-        entryFields[#entryFields + 1] = member
-        entryFields[#entryFields + 1] = entries[j]
-        idFields[#idFields + 1] = ids[j]
-        idFields[#idFields + 1] = member
-        scored[#scored + 1] = ms[j]
-        scored[#scored + 1] = member
-      end
-      redis.call('HSET', entriesKey, unpack(entryFields))
-      redis.call('HSET', idsKey, unpack(idFields))
-      redis.call('ZADD', timesKey, unpack(scored))
-    end
+    redis.call('HSET', idsKey, unpack(idFields))
+    redis.call('ZADD', timesKey, unpack(scored))
   end
 end
 
--- Moves an archive written before this layout (a list) into it, once. An entry that cannot be
--- read is kept, at time 0 under a made-up id: the oldest, for retention to drop.
-local function migrateArchive(listKey, entriesKey, idsKey, timesKey)
-  if redis.call('EXISTS', listKey) == 0 then return end
+-- Builds the time index of an archive written before it (a list, an ids hash of 1s), once.
+-- An entry that cannot be read is indexed at time 0 under a made-up id: the oldest, for
+-- retention to drop.
+local function indexArchive(listKey, baseKey, idsKey, timesKey)
+  if redis.call('EXISTS', timesKey) == 1 or redis.call('EXISTS', listKey) == 0 then return end
   local old = redis.call('LRANGE', listKey, 0, -1)
   local ids, ms = {}, {}
   for i = 1, #old do
@@ -97,8 +87,54 @@ local function migrateArchive(listKey, entriesKey, idsKey, timesKey)
     ids[i] = type(id) == 'string' and id or ('unreadable-' .. i)
     ms[i] = isoToMs(meta and meta.at)
   end
-  -- the old ids hash said 1 for each id: the layout's says where it is
-  redis.call('DEL', idsKey)
-  appendToArchive(entriesKey, idsKey, timesKey, ids, ms, old)
-  redis.call('DEL', listKey)
+  indexEntries(idsKey, timesKey, archiveBase(baseKey) + 1, ids, ms)
+end
+
+-- Appends entries whose ids the archive does not hold yet (nor an earlier one of the same call),
+-- in order; `ms[i]` is entry i's time. A few calls per slice, not per entry (W2's hot path).
+local function appendToArchive(listKey, baseKey, idsKey, timesKey, ids, ms, entries)
+  indexArchive(listKey, baseKey, idsKey, timesKey)
+  local taken = {}
+  local base = nil
+  for from = 1, #ids, ARCHIVE_SLICE do
+    local to = math.min(from + ARCHIVE_SLICE - 1, #ids)
+    local held = redis.call('HMGET', idsKey, unpack(ids, from, to))
+    local freshIds, freshMs, freshEntries = {}, {}, {}
+    for j = from, to do
+      local id = ids[j]
+      if not held[j - from + 1] and not taken[id] then
+        taken[id] = true
+        freshIds[#freshIds + 1] = id
+        freshMs[#freshMs + 1] = ms[j]
+        freshEntries[#freshEntries + 1] = entries[j]
+      end
+    end
+    if #freshIds > 0 then
+      base = base or archiveBase(baseKey)
+      local length = redis.call('RPUSH', listKey, unpack(freshEntries))
+      indexEntries(idsKey, timesKey, base + length - #freshIds + 1, freshIds, freshMs)
+    end
+  end
+end
+
+-- The entries numbered `seqs` (members of the time index), in that order: one LRANGE per run
+-- of consecutive numbers (a page in time order is mostly one run).
+local function entriesAt(listKey, baseKey, seqs)
+  local out = {}
+  if #seqs == 0 then return out end
+  local base = archiveBase(baseKey)
+  local length = redis.call('LLEN', listKey)
+  local i = 1
+  while i <= #seqs do
+    local first = tonumber(seqs[i])
+    local j = i
+    while j < #seqs and tonumber(seqs[j + 1]) == first + (j - i) + 1 do j = j + 1 end
+    -- counted from the nearer end: Redis walks the list from where an index starts
+    local from = first - base - 1
+    if from > length / 2 then from = from - length end
+    local got = redis.call('LRANGE', listKey, from, from + (j - i))
+    for k = 1, j - i + 1 do out[#out + 1] = got[k] or false end
+    i = j + 1
+  end
+  return out
 end

@@ -17,10 +17,10 @@
           set k value | del k | sadd k member | srem k member
           avatar-ref k(store) k(refs) hash delta value  (refs[hash] += delta; at 0 the image leaves both;
                                                     else store[hash] = value where absent, value not '')
-          archives k(list) k(entries) k(ids) k(times) payload
+          archives k(list) k(base) k(ids) k(times) payload
                                                    (a room's archive, archive-lib.lua: each entry appended once
                                                     per stanza id; payload: <bytes>:<stanza-id><bytes>:<ms><bytes>:<entry>,
-                                                    repeated; list: the layout written before, migrated first)
+                                                    repeated)
           push k(list) keep n value1 .. valueN     (appended, then the list trimmed to its last keep)
   Returns 1 (also for a commit applied already), or -1 when the lease is not held (nothing written).
 ]]
@@ -103,10 +103,9 @@ while i <= n do
     end
     i = i + 4 + n
   else -- archives
-    local entries, ids, times = KEYS[tonumber(ARGV[i + 2])], KEYS[tonumber(ARGV[i + 3])], KEYS[tonumber(ARGV[i + 4])]
-    migrateArchive(key, entries, ids, times)
+    local base, ids, times = KEYS[tonumber(ARGV[i + 2])], KEYS[tonumber(ARGV[i + 3])], KEYS[tonumber(ARGV[i + 4])]
     local a = archived[i]
-    appendToArchive(entries, ids, times, a.ids, a.ms, a.entries)
+    appendToArchive(key, base, ids, times, a.ids, a.ms, a.entries)
     i = i + 6
   end
 end

@@ -1,7 +1,7 @@
 --[[
   Reads a room's archive (layout in archive-lib.lua) in time order, in one step: a commit that
   lands meanwhile is seen whole or not at all.
-  KEYS[1] the list written before the layout (migrated first), KEYS[2] entries, KEYS[3] ids, KEYS[4] times
+  KEYS[1] list, KEYS[2] base, KEYS[3] ids, KEYS[4] times (an archive written before the index is indexed first)
   ARGV[1] what:
     'newest', n            → the newest n entries (0: all), oldest first
     'ends'                 → { oldest entry or false, newest entry or false }
@@ -13,18 +13,9 @@
   The page is archive-query.ts's `selectArchivePage` for queries without `with` or `ids`, in
   ranks of the sorted set instead of a list read whole.
 ]]
-migrateArchive(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-local entriesKey, idsKey, timesKey = KEYS[2], KEYS[3], KEYS[4]
-
-local function entriesOf(members)
-  if #members == 0 then return {} end
-  local out = {}
-  for from = 1, #members, ARCHIVE_SLICE do
-    local got = redis.call('HMGET', entriesKey, unpack(members, from, math.min(from + ARCHIVE_SLICE - 1, #members)))
-    for j = 1, #got do out[#out + 1] = got[j] end
-  end
-  return out
-end
+indexArchive(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+local listKey, baseKey, idsKey, timesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local function entriesOf(seqs) return entriesAt(listKey, baseKey, seqs) end
 
 local what = ARGV[1]
 if what == 'newest' then
