@@ -42,9 +42,9 @@ export function archivedMs(entry: Pick<ArchivedMessage, 'at'>): number {
 /** Entries as the read script answers them (none for a number retention took meanwhile). */
 const decodeAll = (raw: unknown[]) => raw.filter((e): e is string => typeof e === 'string' && e !== '').map(decodeArchived);
 
-/** The room's newest `last` archived messages (0: all), oldest first. */
-export async function readArchive(redis: ArchiveRedis, archive: ArchiveKeys, last = 1000): Promise<ArchivedMessage[]> {
-  return decodeAll(await redis.readArchive(...archiveKeyList(archive), 'newest', last));
+/** The room's newest `last` archived messages (0: all), only those at or after `sinceMs` if given; oldest first. */
+export async function readArchive(redis: ArchiveRedis, archive: ArchiveKeys, last = 1000, sinceMs?: number): Promise<ArchivedMessage[]> {
+  return decodeAll(await redis.readArchive(...archiveKeyList(archive), 'newest', last, sinceMs ?? ''));
 }
 
 /** The room's oldest and newest archived messages (MAM metadata), none when it is empty. */
@@ -78,10 +78,7 @@ export async function readArchivePage(redis: ArchiveRedis, archive: ArchiveKeys,
  * in `maxchars` characters of stanza XML. Oldest first.
  */
 export function selectHistory(all: ArchivedMessage[], req: HistoryRequest, now: string): ArchivedMessage[] {
-  const nowMs = Date.parse(now);
-  const fromMs = req.since ? Date.parse(req.since)
-    : req.seconds !== undefined ? nowMs - req.seconds * 1000
-    : nowMs - DEFAULT_HISTORY_WINDOW_MS;
+  const { fromMs } = historyWindow(req, now);
   let picked = all.filter((m) => Date.parse(m.at) >= fromMs).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   if (req.maxstanzas !== undefined) picked = req.maxstanzas > 0 ? picked.slice(-req.maxstanzas) : [];
   if (req.maxchars !== undefined) {
@@ -92,6 +89,22 @@ export function selectHistory(all: ArchivedMessage[], req: HistoryRequest, now: 
   }
   return picked;
 }
+
+/**
+ * What a join's history request can pick from (`selectHistory`): messages at or after `fromMs`,
+ * at most the newest `max` of them. The archive is read no further.
+ */
+export function historyWindow(req: HistoryRequest, now: string): { fromMs: number; max: number } {
+  const nowMs = Date.parse(now);
+  const fromMs = req.since ? Date.parse(req.since)
+    : req.seconds !== undefined ? nowMs - req.seconds * 1000
+    : nowMs - DEFAULT_HISTORY_WINDOW_MS;
+  const max = Math.min(HISTORY_READ_MAX, req.maxstanzas ?? HISTORY_READ_MAX, req.maxchars === 0 ? 0 : HISTORY_READ_MAX);
+  return { fromMs, max: Math.max(0, max) };
+}
+
+/** History on join reads at most this many of the newest messages. */
+export const HISTORY_READ_MAX = 1000;
 
 /**
  * The bounds of the hole to backfill (spec §2.4), from archived messages with a legacy id:

@@ -19,7 +19,7 @@ import {
 import { roomEffects } from '../machines/room.effects.ts';
 import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
-import { holeBounds, readArchive, readArchiveEnds, readArchivePage, selectHistory } from './archive.ts';
+import { historyWindow, holeBounds, readArchive, readArchiveEnds, readArchivePage, selectHistory } from './archive.ts';
 import { inTimeOrder, selectArchivePage, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
 import { roomKey } from './job-rooms.ts';
 import type { Keys } from './keys.ts';
@@ -409,12 +409,15 @@ export class Rooms {
     if (live) live.archiveEmpty = false;
   }
 
-  /** The room's committed archive (its newest `last` messages; 0: all); no read where it is known to be empty. */
-  private async archive(user: string, legacyId: string, last = 1000) {
+  /**
+   * The room's committed archive (its newest `last` messages, 0: all; from `sinceMs` on if
+   * given); no read where it is known to be empty.
+   */
+  private async archive(user: string, legacyId: string, last = 1000, sinceMs?: number) {
     const live = this.live.get(roomKey(user, legacyId));
     if (live?.archiveEmpty) return [];
-    const archived = await readArchive(this.deps.redis, this.deps.keys.archive(user, legacyId), last);
-    if (live && !archived.length) live.archiveEmpty = true;
+    const archived = await readArchive(this.deps.redis, this.deps.keys.archive(user, legacyId), last, sinceMs);
+    if (live && !archived.length && sinceMs === undefined) live.archiveEmpty = true;
     return archived;
   }
 
@@ -422,8 +425,8 @@ export class Rooms {
    * The room's archive as the job in progress sees it: what Redis holds (the newest `last`
    * messages; 0: all), then what the job archived and has not committed yet.
    */
-  async archiveOf(user: string, legacyId: string, last = 0): Promise<ArchivedMessage[]> {
-    const archived = await this.archive(user, legacyId, last);
+  async archiveOf(user: string, legacyId: string, last = 0, sinceMs?: number): Promise<ArchivedMessage[]> {
+    const archived = await this.archive(user, legacyId, last, sinceMs);
     const known = new Set(archived.map((m) => m.stanzaId));
     return [...archived, ...this.deps.pendingArchive(user, legacyId).filter((m) => !known.has(m.stanzaId))];
   }
@@ -455,9 +458,12 @@ export class Rooms {
     return json ? JSON.parse(json) as StoredAvatar : null;
   }
 
+  /** A join's history (XEP-0045 §7.2.15): only its window is read, through the archive's time index. */
   private async history(input: HistoryInput) {
     const { user, legacyId } = input.room;
-    return selectHistory(await this.archiveOf(user, legacyId, 1000), input.request, input.now);
+    const { fromMs, max } = historyWindow(input.request, input.now);
+    if (max === 0 || !Number.isFinite(fromMs)) return [];
+    return selectHistory(await this.archiveOf(user, legacyId, max, fromMs), input.request, input.now);
   }
 
   /** The plugin hook behind a user's request (spec §1.3): it acts on the network or throws. */

@@ -1,10 +1,11 @@
 // A MAM page read through the archive's time index (scripts/read-archive-4.lua) against a real
-// Redis is the page the whole archive gives (selectArchivePage): random archives with equal
+// Redis is the page the whole archive gives (selectArchivePage), and history's newest messages
+// from a time on are the archive's: random archives with equal
 // times and backfills older than what came before them, random queries, in archives indexed as they were written and in one indexed later.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { archivedMs, encodeArchived, readArchiveEnds, readArchivePage } from '../../src/actors/archive.ts';
+import { archivedMs, encodeArchived, readArchive, readArchiveEnds, readArchivePage } from '../../src/actors/archive.ts';
 import { inTimeOrder, selectArchivePage, type ArchivePage, type ArchiveQuery } from '../../src/actors/archive-query.ts';
 import { CommitBuilder } from '../../src/actors/commit.ts';
 import type { ArchivedMessage } from '../../src/machines/ports.ts';
@@ -90,6 +91,14 @@ test('random queries on random archives: the index gives the page, count, index 
     }
     const ordered = inTimeOrder(all);
     assert.deepEqual((await readArchiveEnds(client, archiveOf(name))).map((m) => m.stanzaId), [ordered[0]!.stanzaId, ordered.at(-1)!.stanzaId]);
+    // history on join: the newest n from a time on
+    for (let k = 0; k < 10; k++) {
+      const n = Math.floor(rnd() * 15);
+      const since = rnd() < 0.3 ? undefined : BASE - 60 + Math.floor(rnd() * 120);
+      const window = ordered.filter((m) => since === undefined || archivedMs(m) >= since);
+      assert.deepEqual((await readArchive(client, archiveOf(name), n, since)).map((m) => m.stanzaId),
+        (n ? window.slice(-n) : window).map((m) => m.stanzaId), `seed ${seed}, newest ${n} since ${since}`);
+    }
   }
 });
 

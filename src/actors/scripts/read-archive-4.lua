@@ -3,7 +3,8 @@
   lands meanwhile is seen whole or not at all.
   KEYS[1] list, KEYS[2] base, KEYS[3] ids, KEYS[4] times (an archive written before the index is indexed first)
   ARGV[1] what:
-    'newest', n            → the newest n entries (0: all), oldest first
+    'newest', n, since     → the newest n entries (0: all), only those at or after `since` (ms,
+                             '' for all), oldest first
     'ends'                 → { oldest entry or false, newest entry or false }
     'page', start, end, afterId, beforeId, rsmAfter, rsmBefore, max
                            → { count, index, complete (0/1), entries of the page, oldest first }
@@ -19,8 +20,14 @@ local function entriesOf(seqs) return entriesAt(listKey, baseKey, seqs) end
 
 local what = ARGV[1]
 if what == 'newest' then
-  local n = tonumber(ARGV[2])
-  return entriesOf(redis.call('ZRANGE', timesKey, n > 0 and -n or 0, -1))
+  local n, since = tonumber(ARGV[2]), ARGV[3] or ''
+  if since == '' then return entriesOf(redis.call('ZRANGE', timesKey, n > 0 and -n or 0, -1)) end
+  -- the newest n at or after `since`, newest first: turned oldest first
+  local newest = n > 0 and redis.call('ZRANGE', timesKey, '+inf', since, 'BYSCORE', 'REV', 'LIMIT', 0, n)
+    or redis.call('ZRANGE', timesKey, '+inf', since, 'BYSCORE', 'REV')
+  local seqs = {}
+  for i = #newest, 1, -1 do seqs[#seqs + 1] = newest[i] end
+  return entriesOf(seqs)
 end
 if what == 'ends' then
   local first = redis.call('ZRANGE', timesKey, 0, 0)

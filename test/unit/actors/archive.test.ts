@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeArchived, encodeArchived, holeBounds, selectHistory } from '../../../src/actors/archive.ts';
+import { HISTORY_READ_MAX, decodeArchived, encodeArchived, historyWindow, holeBounds, selectHistory } from '../../../src/actors/archive.ts';
 import type { ArchivedMessage } from '../../../src/machines/ports.ts';
 
 const NOW = '2026-11-25T12:00:00.000Z';
@@ -24,6 +24,16 @@ test('history honours maxchars by whole stanzas, newest kept', () => {
   const all = [msg('a', 3, 'live', 'x'.repeat(10)), msg('b', 2, 'live', 'x'.repeat(10)), msg('c', 1, 'live', 'x'.repeat(10))];
   assert.deepEqual(selectHistory(all, { maxchars: 25 }, NOW).map((m) => m.stanzaId), ['b', 'c']);
   assert.deepEqual(selectHistory(all, { maxchars: 9 }, NOW), []);
+});
+
+test('a history request reads only its window: from its time, the newest maxstanzas (none for 0), at most 1,000', () => {
+  const now = Date.parse(NOW);
+  assert.deepEqual(historyWindow({}, NOW), { fromMs: now - 24 * 3600_000, max: HISTORY_READ_MAX });
+  assert.deepEqual(historyWindow({ seconds: 60, maxstanzas: 20 }, NOW), { fromMs: now - 60_000, max: 20 });
+  assert.deepEqual(historyWindow({ since: '2026-11-23T00:00:00Z', maxstanzas: 5000 }, NOW), { fromMs: Date.parse('2026-11-23T00:00:00Z'), max: HISTORY_READ_MAX });
+  assert.equal(historyWindow({ maxstanzas: 0 }, NOW).max, 0);
+  assert.equal(historyWindow({ maxchars: 0 }, NOW).max, 0, 'no characters: no stanza');
+  assert.equal(historyWindow({ maxchars: 500 }, NOW).max, HISTORY_READ_MAX, 'how many fit is known once read');
 });
 
 test('hole bounds follow spec §2.4', () => {
