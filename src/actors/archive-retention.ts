@@ -1,7 +1,7 @@
 /**
  * Archive retention (spec §3.2's `MAM_MAX_DAYS`): a worker drops, from the rooms of the
  * partitions it holds, archived messages older than `maxDays`. Each room is trimmed by one
- * script fenced by the partition's lease (scripts/trim-archive-5.lua), so a sweep never races
+ * script fenced by the partition's lease (scripts/trim-archive-7.lua), so a sweep never races
  * a commit or a new owner. The legacy network keeps older history; a backfill may bring it back.
  */
 import type { Redis } from 'ioredis';

@@ -1,5 +1,5 @@
 import { ByteBuffer } from '../byte-buffer.ts';
-import type { ArchiveKeys, Keys } from './keys.ts';
+import { archiveKeyList, type ArchiveKeys, type Keys } from './keys.ts';
 
 /**
  * The arguments of one fenced commit (`scripts/commit-partition-n.lua`): each key named once by
@@ -64,7 +64,7 @@ export class CommitBuilder {
   ): [number, ...(string | number | Buffer)[]] {
     const archives: (string | number | Buffer)[] = [];
     for (const { keys: a, payload } of this.archives.values()) {
-      archives.push('archives', this.k(a.list), this.k(a.base), this.k(a.ids), this.k(a.times), payload.bytes());
+      archives.push('archives', ...archiveKeyList(a).map((key) => this.k(key)), payload.bytes());
     }
     const named = [keys.partitionLease(partition), keys.outStream(partition), keys.partitionLastCommit(partition), ...this.keyIndex.keys()];
     return [named.length, ...named, lease, commitId, stanzas, ...archives, ...this.ops];

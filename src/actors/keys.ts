@@ -67,8 +67,16 @@ export interface Keys {
   deadLetters(): string;
 }
 
-/** A room's archive, in four keys (layout in scripts/archive-lib.lua). */
+/**
+ * A room's archive, in four keys (layout in scripts/archive-lib.lua), and the two that archives
+ * were kept in before it had a time index: a worker of an older version still writes those
+ * during a rolling upgrade, and the scripts move what they find there into the four.
+ */
 export interface ArchiveKeys {
+  /** The list of entries written before the time index (oldest first, backfills after). */
+  oldList: string;
+  /** Its hash stanza id → 1. */
+  oldIds: string;
   /** The entries, in the order they reached the archive. */
   list: string;
   /** How many entries retention took from the list's head. */
@@ -80,7 +88,8 @@ export interface ArchiveKeys {
 }
 
 /** The archive's keys in the order the archive scripts take them. */
-export const archiveKeyList = (a: ArchiveKeys): [string, string, string, string] => [a.list, a.base, a.ids, a.times];
+export type ArchiveKeyList = [oldList: string, oldIds: string, list: string, base: string, ids: string, times: string];
+export const archiveKeyList = (a: ArchiveKeys): ArchiveKeyList => [a.oldList, a.oldIds, a.list, a.base, a.ids, a.times];
 
 export function createKeys(prefix: string, partitions: number): Keys {
   const tag = (user: string) => `${prefix}:{p:${partitionOf(user, partitions)}}`;
@@ -106,10 +115,12 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomMarks: (user, legacyId) => `${room(user, legacyId)}:marks`,
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
     archive: (user, legacyId) => ({
-      list: `${room(user, legacyId)}:archive`,
-      base: `${room(user, legacyId)}:archive-base`,
-      ids: `${room(user, legacyId)}:archive-ids`,
-      times: `${room(user, legacyId)}:archive-times`,
+      oldList: `${room(user, legacyId)}:archive`,
+      oldIds: `${room(user, legacyId)}:archive-ids`,
+      list: `${room(user, legacyId)}:archive2`,
+      base: `${room(user, legacyId)}:archive2-base`,
+      ids: `${room(user, legacyId)}:archive2-ids`,
+      times: `${room(user, legacyId)}:archive2-times`,
     }),
     partitionAvatars: (n) => `${prefix}:{p:${n}}:avatars`,
     partitionAvatarRefs: (n) => `${prefix}:{p:${n}}:avatar-refs`,

@@ -1,6 +1,7 @@
 /** The Lua scripts of `actors/scripts/`, loaded once per Redis client as custom commands. */
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { ArchiveKeyList } from './keys.ts';
 
 const read = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 /** A script that works on a room's archive, with the archive's functions before it. */
@@ -15,8 +16,8 @@ const SCRIPTS: Record<string, [string, number | null]> = {
   commitPartition: [withArchive('commit-partition-n'), null],
   ackOutbound: [read('ack-outbound-n'), null],
   readRooms: [read('read-rooms-n'), null],
-  trimArchive: [withArchive('trim-archive-5'), 5],
-  readArchive: [withArchive('read-archive-4'), 4],
+  trimArchive: [withArchive('trim-archive-7'), 7],
+  readArchive: [withArchive('read-archive-6'), 6],
   releaseAvatars: [read('release-avatars-2'), 2],
 };
 
@@ -30,9 +31,9 @@ export interface ScriptCommands {
   /** Per room (three keys each: snapshot, marks, own ids): snapshot, marks, own ids. */
   readRooms(numKeys: number, ...keys: string[]): Promise<(string | null | string[])[]>;
   /** Drops archived messages older than `cutoffMs`; -1 when the lease is not held. */
-  trimArchive(lease: string, list: string, base: string, ids: string, times: string, value: string, cutoffMs: number): Promise<number>;
-  /** A room's archive read in time order (see read-archive-4.lua for what it answers). */
-  readArchive(list: string, base: string, ids: string, times: string, ...args: (string | number)[]): Promise<unknown[]>;
+  trimArchive(lease: string, ...keysThenArgs: [...ArchiveKeyList, string, number]): Promise<number>;
+  /** A room's archive read in time order (see read-archive-6.lua for what it answers). */
+  readArchive(...keysThenArgs: [...ArchiveKeyList, ...(string | number)[]]): Promise<unknown[]>;
   /** One room fewer uses each of `hashes` (once per room); returns how many images left the store. */
   releaseAvatars(store: string, refs: string, ...hashes: string[]): Promise<number>;
 }

@@ -1,6 +1,6 @@
-// The archive retention script against a real Redis (scripts/trim-archive-5.lua): what is older
+// The archive retention script against a real Redis (scripts/trim-archive-7.lua): what is older
 // than the cutoff goes, with its id, wherever a backfill put it; the rest keeps its order;
-// an archive in the list layout written before the time index is moved into it first;
+// an archive written before the time index is moved into it first;
 // nothing changes without the partition's lease.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ let client: Redis & ScriptCommands;
 useScriptedRedis((c) => { client = c; });
 
 const KEYS = { partitionLease: () => 'lease', outStream: () => 'out', partitionLastCommit: () => 'last-commit' };
-const archiveOf = (name: string) => ({ list: name, base: `${name}:base`, ids: `${name}:ids`, times: `${name}:times` });
+const archiveOf = (name: string) => ({ oldList: `${name}:old`, oldIds: `${name}:old-ids`, list: name, base: `${name}:base`, ids: `${name}:ids`, times: `${name}:times` });
 const entry = (id: string, at: string) => encodeArchived({ stanzaId: id, at, source: 'live', xml: `<message><body>${id}, "quoted"\nand on</body></message>` });
 const idOf = (e: string) => /"stanzaId":"([^"]*)"/.exec(e)![1]!;
 const atOf = (e: string) => /"at":"([^"]*)"/.exec(e)![1]!;
@@ -54,24 +54,25 @@ test('drops the entries older than the cutoff and their ids, wherever a backfill
   assert.deepEqual(await client.hmget('a:ids', 'live-2', 'live-3'), ['000000000003', '000000000004']);
 });
 
-test('an archive of thousands written before the time index is indexed, then trimmed whole', async () => {
+test('an archive of thousands written before the time index is moved in, then trimmed whole', async () => {
   await client.set('lease', 'L');
   const old = Array.from({ length: 2_500 }, (_, i) => entry(`old-${i}`, '2026-01-01T00:00:00.000Z'));
   const recent = Array.from({ length: 1_500 }, (_, i) => entry(`new-${i}`, `2026-12-06T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0').slice(-3)}Z`));
-  // the layout before: the list, oldest first except backfills, and an ids hash of 1s
-  await client.rpush('b', ...old.slice(0, 1_000), ...recent, ...old.slice(1_000));
-  await client.hset('b:ids', Object.fromEntries([...old, ...recent].map((e) => [idOf(e), '1'])));
+  // the keys before: a list, oldest first except backfills, and an ids hash of 1s
+  await client.rpush('b:old', ...old.slice(0, 1_000), ...recent, ...old.slice(1_000));
+  await client.hset('b:old-ids', Object.fromEntries([...old, ...recent].map((e) => [idOf(e), '1'])));
   assert.equal(await trim('b', '2026-12-01T00:00:00.000Z'), 2_500);
   const byTime = [...recent].sort((x, y) => atOf(x).localeCompare(atOf(y)));
   assert.deepEqual(await read('b'), byTime);
   assert.equal(await client.hlen('b:ids'), 1_500);
   assert.equal(await client.llen('b'), 1_500, 'the old head and the old tail left the list');
+  assert.equal(await client.exists('b:old', 'b:old-ids'), 0, 'the keys before are gone');
 });
 
-test('an entry written before the time index that cannot be read is indexed as the oldest, for retention to drop', async () => {
+test('an entry written before the time index that cannot be read is moved in as the oldest, for retention to drop', async () => {
   await client.set('lease', 'L');
   const good = entry('fine', '2026-12-06T00:00:00.000Z');
-  await client.rpush('u', good, 'not an entry');
+  await client.rpush('u:old', good, 'not an entry');
   assert.deepEqual(await read('u'), ['not an entry', good]);
   assert.equal(await trim('u', '2026-12-01T00:00:00.000Z'), 1);
   assert.deepEqual(await read('u'), [good]);

@@ -15,7 +15,7 @@ useScriptedRedis((c) => { client = c; });
 const KEYS = { partitionLease: () => 'lease', outStream: () => 'out', partitionLastCommit: () => 'last-commit' };
 let commits = 0;
 
-const archiveOf = (name: string) => ({ list: name, base: `${name}:base`, ids: `${name}:ids`, times: `${name}:times` });
+const archiveOf = (name: string) => ({ oldList: `${name}:old`, oldIds: `${name}:old-ids`, list: name, base: `${name}:base`, ids: `${name}:ids`, times: `${name}:times` });
 const AT = Date.parse('2026-12-07T10:00:00.000Z');
 
 async function commit(name: string, entries: [stanzaId: string, entry: string, ms?: number][]): Promise<void> {

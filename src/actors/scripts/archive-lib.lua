@@ -12,8 +12,9 @@
   (a time range, an anchor, a count) costs what it returns, not the archive's size. The list
   stays the store (appends cost W2 what they did; a hash of entries cost 2 µs more per message
   and twice the memory); the time index adds one ZADD per slice.
-  Archives written before the index have the list and an ids hash of 1s: `indexArchive` builds
-  the index the first time a script meets one.
+  Archives written before the index are a list and an ids hash of 1s under other keys:
+  `adoptOldArchive` moves them in the first time a script meets them (and again for whatever a
+  worker of that version wrote there during a rolling upgrade).
 ]]
 
 local function seqMember(n)
@@ -74,26 +75,9 @@ local function indexEntries(idsKey, timesKey, firstSeq, ids, ms)
   end
 end
 
--- Builds the time index of an archive written before it (a list, an ids hash of 1s), once.
--- An entry that cannot be read is indexed at time 0 under a made-up id: the oldest, for
--- retention to drop.
-local function indexArchive(listKey, baseKey, idsKey, timesKey)
-  if redis.call('EXISTS', timesKey) == 1 or redis.call('EXISTS', listKey) == 0 then return end
-  local old = redis.call('LRANGE', listKey, 0, -1)
-  local ids, ms = {}, {}
-  for i = 1, #old do
-    local meta = archivedMeta(old[i])
-    local id = meta and meta.stanzaId
-    ids[i] = type(id) == 'string' and id or ('unreadable-' .. i)
-    ms[i] = isoToMs(meta and meta.at)
-  end
-  indexEntries(idsKey, timesKey, archiveBase(baseKey) + 1, ids, ms)
-end
-
 -- Appends entries whose ids the archive does not hold yet (nor an earlier one of the same call),
 -- in order; `ms[i]` is entry i's time. A few calls per slice, not per entry (W2's hot path).
-local function appendToArchive(listKey, baseKey, idsKey, timesKey, ids, ms, entries)
-  indexArchive(listKey, baseKey, idsKey, timesKey)
+local function appendEntries(listKey, baseKey, idsKey, timesKey, ids, ms, entries)
   local taken = {}
   local base = nil
   for from = 1, #ids, ARCHIVE_SLICE do
@@ -115,6 +99,24 @@ local function appendToArchive(listKey, baseKey, idsKey, timesKey, ids, ms, entr
       indexEntries(idsKey, timesKey, base + length - #freshIds + 1, freshIds, freshMs)
     end
   end
+end
+
+-- Moves what the keys written before the time index hold (a list, an ids hash of 1s) into the
+-- archive, then deletes them: once for an archive of an older version, and again for what a
+-- worker of that version wrote during a rolling upgrade (ids the archive has are skipped). An
+-- entry that cannot be read comes at time 0 under a made-up id: the oldest, for retention to drop.
+local function adoptOldArchive(oldList, oldIds, listKey, baseKey, idsKey, timesKey)
+  if redis.call('EXISTS', oldList) == 0 then return end
+  local old = redis.call('LRANGE', oldList, 0, -1)
+  local ids, ms = {}, {}
+  for i = 1, #old do
+    local meta = archivedMeta(old[i])
+    local id = meta and meta.stanzaId
+    ids[i] = type(id) == 'string' and id or ('unreadable-' .. redis.sha1hex(old[i]))
+    ms[i] = isoToMs(meta and meta.at)
+  end
+  appendEntries(listKey, baseKey, idsKey, timesKey, ids, ms, old)
+  redis.call('DEL', oldList, oldIds)
 end
 
 -- The entries numbered `seqs` (members of the time index), in that order: one LRANGE per run

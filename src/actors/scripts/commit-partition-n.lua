@@ -17,7 +17,7 @@
           set k value | del k | sadd k member | srem k member
           avatar-ref k(store) k(refs) hash delta value  (refs[hash] += delta; at 0 the image leaves both;
                                                     else store[hash] = value where absent, value not '')
-          archives k(list) k(base) k(ids) k(times) payload
+          archives k(old list) k(old ids) k(list) k(base) k(ids) k(times) payload
                                                    (a room's archive, archive-lib.lua: each entry appended once
                                                     per stanza id; payload: <bytes>:<stanza-id><bytes>:<ms><bytes>:<entry>,
                                                     repeated)
@@ -63,9 +63,9 @@ while i <= n do
   elseif o == 'set' or o == 'sadd' or o == 'srem' then i = i + 3
   elseif o == 'avatar-ref' then i = i + 6
   elseif o == 'archives' then
-    archived[i] = readArchived(ARGV[i + 5])
+    archived[i] = readArchived(ARGV[i + 7])
     if not archived[i] then return redis.error_reply('commit-partition: malformed archives') end
-    i = i + 6
+    i = i + 8
   elseif o == 'push' then i = i + 4 + (tonumber(ARGV[i + 3]) or 0)
   else return redis.error_reply('commit-partition: unknown op ' .. tostring(o)) end
 end
@@ -103,10 +103,11 @@ while i <= n do
     end
     i = i + 4 + n
   else -- archives
-    local base, ids, times = KEYS[tonumber(ARGV[i + 2])], KEYS[tonumber(ARGV[i + 3])], KEYS[tonumber(ARGV[i + 4])]
+    local k = function(j) return KEYS[tonumber(ARGV[i + j])] end
     local a = archived[i]
-    appendToArchive(key, base, ids, times, a.ids, a.ms, a.entries)
-    i = i + 6
+    adoptOldArchive(k(1), k(2), k(3), k(4), k(5), k(6))
+    appendEntries(k(3), k(4), k(5), k(6), a.ids, a.ms, a.entries)
+    i = i + 8
   end
 end
 if ARGV[3] ~= '' then

@@ -1,7 +1,8 @@
 --[[
   Reads a room's archive (layout in archive-lib.lua) in time order, in one step: a commit that
   lands meanwhile is seen whole or not at all.
-  KEYS[1] list, KEYS[2] base, KEYS[3] ids, KEYS[4] times (an archive written before the index is indexed first)
+  KEYS[1..2] the list and ids written before the time index (moved in first), KEYS[3] list,
+  KEYS[4] base, KEYS[5] ids, KEYS[6] times
   ARGV[1] what:
     'newest', n, since     → the newest n entries (0: all), only those at or after `since` (ms,
                              '' for all), oldest first
@@ -14,8 +15,8 @@
   The page is archive-query.ts's `selectArchivePage` for queries without `with` or `ids`, in
   ranks of the sorted set instead of a list read whole.
 ]]
-indexArchive(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-local listKey, baseKey, idsKey, timesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+adoptOldArchive(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+local listKey, baseKey, idsKey, timesKey = KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local function entriesOf(seqs) return entriesAt(listKey, baseKey, seqs) end
 
 local what = ARGV[1]

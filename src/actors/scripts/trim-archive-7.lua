@@ -4,15 +4,16 @@
   time index finds them: a sweep costs what it drops. They leave the index and the ids hash;
   in the list, the head goes (the base counts it) and an old entry further on (a backfill's)
   becomes an empty string until an end of the list reaches it.
-  KEYS[1] lease key, KEYS[2] list, KEYS[3] base, KEYS[4] ids, KEYS[5] times
+  KEYS[1] lease key, KEYS[2..3] the list and ids written before the time index (moved in
+  first), KEYS[4] list, KEYS[5] base, KEYS[6] ids, KEYS[7] times
   ARGV[1] lease value, ARGV[2] cutoff (ms since epoch)
   Returns how many entries were dropped, or -1 when the lease is not held (nothing changed).
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
 end
-local listKey, baseKey, idsKey, timesKey = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-indexArchive(listKey, baseKey, idsKey, timesKey)
+local listKey, baseKey, idsKey, timesKey = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+adoptOldArchive(KEYS[2], KEYS[3], listKey, baseKey, idsKey, timesKey)
 local gone = redis.call('ZRANGEBYSCORE', timesKey, '-inf', '(' .. ARGV[2])
 if #gone == 0 then
   return 0
