@@ -43,6 +43,15 @@ describe('room avatars', () => {
     return binval ? Buffer.from(binval, 'base64') : null;
   };
 
+  /** A vCard set of `png` on the room `id`: answered with a result, and the network has the image. */
+  const setAvatarFromXmpp = async (id: string, png: Buffer) => {
+    const set = await romeo.iq(xml('iq', { type: 'set', to: `${id}@${GW}` }, xml('vCard', { xmlns: VCARD },
+      xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, png.toString('base64'))))));
+    assert.equal(set.attrs.type, 'result', set.toString());
+    const room = (await gw.demo('GET', `/demo/rooms/${id}`)).json as { avatar: { data: string } | null };
+    assert.deepEqual(Buffer.from(room.avatar!.data, 'base64'), png, 'the network has the image');
+  };
+
   before(async () => {
     lobbyAvatar = await image(64, 64, '#c33'); // a small PNG: kept as it is
     daveAvatar = await image(40, 40, '#3cc');
@@ -113,11 +122,7 @@ describe('room avatars', () => {
 
   test('the user sets the avatar from XMPP: the network gets it, then 104 and the new hash; occupants have no vCard to set', async () => {
     const mine = await image(32, 32, '#3c3');
-    const set = await romeo.iq(xml('iq', { type: 'set', to: GALLERY }, xml('vCard', { xmlns: VCARD },
-      xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, mine.toString('base64'))))));
-    assert.equal(set.attrs.type, 'result', set.toString());
-    const room = (await gw.demo('GET', '/demo/rooms/gallery')).json as { avatar: { data: string } | null };
-    assert.deepEqual(Buffer.from(room.avatar!.data, 'base64'), mine, 'the network has the image');
+    await setAvatarFromXmpp('gallery', mine);
     assert.deepEqual(codes(await romeo.next((el) => el.name === 'message' && el.attrs.from === GALLERY && el.getChild('x', MUC_USER) !== undefined)), [104]);
     assert.equal(photoOf(await romeo.next((el) => el.name === 'presence' && el.attrs.from === GALLERY)), sha1(mine));
     assert.deepEqual(photoBytes(await vcard(GALLERY)), mine);
@@ -133,11 +138,7 @@ describe('room avatars', () => {
 
   test('an avatar set on a room nobody joined yet: the room is filled for the hook, and the join shows it (spec §2.2)', async () => {
     const mine = await image(24, 24, '#cc3');
-    const set = await romeo.iq(xml('iq', { type: 'set', to: STUDIO }, xml('vCard', { xmlns: VCARD },
-      xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, mine.toString('base64'))))));
-    assert.equal(set.attrs.type, 'result', set.toString());
-    const room = (await gw.demo('GET', '/demo/rooms/studio')).json as { avatar: { data: string } | null };
-    assert.deepEqual(Buffer.from(room.avatar!.data, 'base64'), mine, 'the network has the image');
+    await setAvatarFromXmpp('studio', mine);
     assert.deepEqual(photoBytes(await vcard(STUDIO)), mine);
     assert.equal(photoOf((await join(STUDIO)).at(-1)!), sha1(mine));
   });
