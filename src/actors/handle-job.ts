@@ -19,6 +19,8 @@ import { readModeration } from '../transport/xmpp/message-moderate.ts';
 import { readMamRequest, writeMamFin, writeMamForm, writeMamMetadata, writeMamResult, type MamRequest } from '../transport/xmpp/mam.ts';
 import { readVcardRequest, writeVcard, type VcardRequest } from '../transport/xmpp/vcard.ts';
 import { readBookmarkAnswer } from '../transport/xmpp/bookmarks.ts';
+import { isUserAvatarAnswerId } from '../transport/xmpp/user-avatar.ts';
+import { userAvatars } from './user-avatar.ts';
 import { NS_COMMANDS, readCommand, writeCommandList } from '../transport/xmpp/commands.ts';
 import { groupCommands, runGroupCommand } from './group-commands.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
@@ -48,6 +50,7 @@ const GONE_CONDITIONS = new Set([
 
 export function createJobHandler(deps: HandlerDeps) {
   const { gatewayJid, log } = deps;
+  const userAvatar = userAvatars(deps);
 
   return async function handleJob(job: MailboxJob, ctx: PartitionRuntime): Promise<void> {
     if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, job.eventId, ctx);
@@ -129,6 +132,7 @@ export function createJobHandler(deps: HandlerDeps) {
     if (stanza.name === 'message' && stanza.attrs.type === 'error') return invitationBounced(stanza, meta, ctx);
     if (stanza.name !== 'iq') return;
     const type = stanza.attrs.type;
+    if ((type === 'result' || type === 'error') && isUserAvatarAnswerId(String(stanza.attrs.id ?? ''))) return userAvatar.answered(stanza, meta, ctx);
     if (type === 'result' || type === 'error') return bookmarkAnswered(stanza, meta, ctx);
     if (stanza.getChild('query', NS_REGISTER)) return register(stanza, user, ctx);
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
@@ -230,6 +234,7 @@ export function createJobHandler(deps: HandlerDeps) {
         return ctx.deliver(await roomOf(ctx, session, legacyId), merge(meta, {
           type: 'xmpp.join' as const, from, nick, history,
           ...(stanzaId !== undefined ? { presenceId: stanzaId } : {}),
+          ...userAvatar.forJoin(user.jid, ctx),
         }));
       }
       const known = await knownRoom(ctx, session, legacyId);
@@ -365,6 +370,8 @@ export function createJobHandler(deps: HandlerDeps) {
       if (request.kind === 'set') throw new XmppError('bad-request', 'You cannot set participants avatars');
       const known = await knownRoom(ctx, session, legacyId);
       const context = known?.actor.getSnapshot().context;
+      // spec §3.7: the user's own occupant: their avatar, read from their PEP
+      if (context && resourceOf(to) === userNick(context)) return userAvatar.askForVcard(iq, ctx);
       const p = context && participantNamed(context.participants, resourceOf(to));
       const hash = context && shownAvatarOf(context, p);
       const avatar = hash ? await ctx.rooms.avatarOf(session.user.jid, hash) : null;

@@ -175,6 +175,13 @@ export class PartitionRuntime {
     return k ? { ...position, k } : position;
   }
 
+  /** The legacy ids of the user's rooms that have joined resources: as committed, and as this job left them. */
+  async joinedRoomsOf(user: string): Promise<string[]> {
+    const committed = (await this.deps.redis.smembers(this.deps.keys.joinedRooms(this.deps.partition)))
+      .map((member) => JSON.parse(member) as [string, string]).filter(([u]) => u === user).map(([, legacyId]) => legacyId);
+    return [...new Set([...committed, ...this.rooms.joinedInMemory(user)])];
+  }
+
   /** Resolves once every room is at rest: the messages waiting delivered, and every hook answered. */
   async settled(): Promise<void> {
     for (const handle of [...this.messages.keys()]) await this.deliverMessages(handle);

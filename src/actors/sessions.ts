@@ -34,7 +34,15 @@ export interface SessionsDeps {
   log: Logger;
 }
 
-interface Entry { session: BaseSession; actor: SessionActor }
+interface Entry {
+  session: BaseSession;
+  actor: SessionActor;
+  /**
+   * The user's own avatar (spec §3.7) as read from their PEP since this login: asked and not
+   * answered yet, or its hash (null: none). Read once per login: the gateway hears of no change.
+   */
+  userAvatar?: 'asked' | { hash: string | null };
+}
 type SessionActor = Actor<typeof sessionMachine>;
 
 export class Sessions implements SessionHost {
@@ -119,6 +127,16 @@ export class Sessions implements SessionHost {
   sessionEvent(session: BaseSession, event: { type: 'legacy.disconnected'; reason?: string } | { type: 'legacy.connected' }): void {
     const entry = this.entries.get(session.user.jid);
     if (entry?.session === session) entry.actor.send(event);
+  }
+
+  /** The user's own avatar as this login knows it (see `Entry.userAvatar`); undefined: never asked. */
+  userAvatar(jid: string): Entry['userAvatar'] {
+    return this.entries.get(jid)?.userAvatar;
+  }
+
+  noteUserAvatar(jid: string, state: NonNullable<Entry['userAvatar']>): void {
+    const entry = this.entries.get(jid);
+    if (entry) entry.userAvatar = state;
   }
 
   async logout(jid: string): Promise<void> {

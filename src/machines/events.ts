@@ -89,7 +89,13 @@ export type XmppMessageEvent = EventMeta & {
 };
 
 export type XmppRoomEvent =
-  | (EventMeta & { type: 'xmpp.join'; from: string; nick: string; presenceId?: string; history: HistoryRequest })
+  /**
+   * `userAvatar`: the hash of the user's own avatar (spec §3.7) as the gateway knows it when the
+   * join came (null: none; absent: not known yet).
+   */
+  | (EventMeta & { type: 'xmpp.join'; from: string; nick: string; presenceId?: string; history: HistoryRequest; userAvatar?: string | null })
+  /** The user's own avatar changed (spec §3.7, read from the user's PEP): their self-presences carry the new hash. */
+  | (EventMeta & { type: 'xmpp.userAvatar'; hash: string | null })
   | (EventMeta & { type: 'xmpp.leave'; from: string })
   /** An available presence to the room that is not a join (spec §2.6). */
   | (EventMeta & { type: 'xmpp.presence'; from: string; nick: string; id?: string })

@@ -111,6 +111,8 @@ function selfPresence(c: RoomContext, to: string, nick: string): PresenceIntent 
     to, room: c.jid, nick,
     item: { affiliation: c.self.affiliation, role: c.self.role, ...(!anonymous ? { jid: to } : {}) },
     codes: anonymous ? [110] : [110, 100], occupantId: c.self.occupantId,
+    // spec §3.7: the user's own avatar, in every room type; none known: no <x/>
+    ...(c.self.avatar ? { photo: c.self.avatar } : {}),
   };
 }
 
@@ -311,6 +313,11 @@ export function roomEffects(port: RoomPort) {
         port.presence({ ...before, type: 'unavailable', item: { ...before.item!, nick: e.to }, codes: [303] });
         port.presence(occupantPresence(c, { ...p, nick: e.to }, to));
       }
+    },
+
+    /** spec §3.7: the user's own avatar changed: every joined resource sees its self-presence again. */
+    announceUserAvatar: ({ context: c }: Args) => {
+      for (const to of c.resources) port.presence(selfPresence(c, to, userNick(c)));
     },
 
     /** The network changed the user's role or affiliation: every joined resource sees its self-presence again. */

@@ -71,8 +71,8 @@ export interface RoomContext extends RoomRef {
   flags: RoomFlags;
   info: RoomInfo | null;
   participants: Participant[];
-  /** The user's own participant. */
-  self: { role: MucRole; affiliation: MucAffiliation; occupantId: string };
+  /** The user's own participant; `avatar`: the hash of the user's own avatar, which their self-presences carry. */
+  self: { role: MucRole; affiliation: MucAffiliation; occupantId: string; avatar?: string };
   /** Full JIDs of the user's resources that have joined, in join order. */
   resources: string[];
   /** Joins waiting for the room to be filled or for their history. */
@@ -272,6 +272,13 @@ const BOOKMARKING = {
   'xmpp.invitationBounced': { actions: 'forgetInvitation' },
 } as const;
 
+/** The context's own avatar after a hash the gateway knows (null: none; undefined: not known, kept). */
+function selfAvatarNoted(context: RoomContext, hash: string | null | undefined): Partial<RoomContext> {
+  if (hash === undefined || (context.self.avatar ?? null) === hash) return {};
+  const { avatar: _, ...self } = context.self;
+  return { self: hash === null ? self : { ...self, avatar: hash } };
+}
+
 export const roomMachine = setup({
   types: {
     context: {} as RoomContext,
@@ -320,6 +327,7 @@ export const roomMachine = setup({
     publishBookmark: notBound('publishBookmark'),
     announceRename: notBound('announceRename'),
     announceSelfPresence: notBound('announceSelfPresence'),
+    announceUserAvatar: notBound('announceUserAvatar'),
     announceSelfRename: notBound('announceSelfRename'),
     warn: notBound('warn') as (_: unknown, params: { msg: string }) => void,
     refuseNickChange: notBound('refuseNickChange'),
@@ -372,6 +380,12 @@ export const roomMachine = setup({
     /** A join waits for its answer (and is applied: one assign, as each copies the snapshot). */
     queueJoin: assign(({ context, event }) => ({
       pendingJoins: [...context.pendingJoins, event as JoinEvent],
+      ...selfAvatarNoted(context, (event as JoinEvent).userAvatar),
+      ...appliedNoted(context, event),
+    })),
+    /** spec §3.7: the user's own avatar, as their self-presences now show it. */
+    applyUserAvatar: assign(({ context, event }) => ({
+      ...selfAvatarNoted(context, (event as Extract<XmppRoomEvent, { type: 'xmpp.userAvatar' }>).hash),
       ...appliedNoted(context, event),
     })),
     /** A participant acted (a retraction, a reaction ...): the speaker, and the watermark. */
@@ -502,6 +516,8 @@ export const roomMachine = setup({
     isLeaveGroup: ({ event }) => (event as RequestEvent).call.hook === 'leaveGroup',
     requestEndsRoom: ({ context }) => context.request?.call.hook === 'destroy' || context.request?.call.hook === 'leaveGroup',
     // §2.8: a groupchat request (a subject change) must come from a joined resource
+    userAvatarChanged: ({ context, event }) =>
+      (context.self.avatar ?? null) !== (event as Extract<XmppRoomEvent, { type: 'xmpp.userAvatar' }>).hash,
     requestFromJoined: ({ context, event }) => {
       const e = event as RequestEvent;
       return e.reply === 'iq' || context.resources.includes(e.from);
@@ -567,6 +583,8 @@ export const roomMachine = setup({
         ...BOOKMARKING,
         // never filled: a MAM query reads what was archived before anyone joined
         'xmpp.archiveQuery': { actions: 'markApplied' },
+        // nobody joined: the next join carries the hash
+        'xmpp.userAvatar': { actions: 'markApplied' },
         // spec §3.3: an admin list fills the room, with no join to answer
         'xmpp.fill': { target: 'filling', actions: 'markApplied' },
         'xmpp.request': [
@@ -585,9 +603,9 @@ export const roomMachine = setup({
           {
             guard: 'pendingWantsBackfill',
             target: 'backfilling',
-            actions: ['storeFilledAvatar', assign(({ event }) => fromFill(event.output))],
+            actions: ['storeFilledAvatar', assign(({ context, event }) => fromFill(event.output, context.self.avatar))],
           },
-          { target: 'joined', actions: ['storeFilledAvatar', assign(({ event }) => fromFill(event.output))] },
+          { target: 'joined', actions: ['storeFilledAvatar', assign(({ context, event }) => fromFill(event.output, context.self.avatar))] },
         ],
         'runtime.fillFailed': {
           target: 'failed',
@@ -675,6 +693,10 @@ export const roomMachine = setup({
         ],
         'xmpp.bounce': { actions: 'removeResource' },
         'xmpp.fill': { actions: 'markApplied' },
+        'xmpp.userAvatar': [
+          { guard: 'userAvatarChanged', actions: ['applyUserAvatar', 'announceUserAvatar'] },
+          { actions: 'markApplied' },
+        ],
         // spec §3.2: the archive a MAM query reads is backfilled first (once per room)
         'xmpp.archiveQuery': [
           { guard: not('isHistoryFilled'), target: 'backfilling', actions: 'markApplied' },
@@ -907,7 +929,7 @@ function participantOf(context: RoomContext, call: HookCall): ParticipantInit | 
 }
 
 /** Context after a successful fill: info, participants in fill order, the user's own item. */
-function fromFill(out: FillOutput): Partial<RoomContext> {
+function fromFill(out: FillOutput, userAvatar: string | undefined): Partial<RoomContext> {
   const participants: Participant[] = [];
   const seen = new Set<string>();
   for (const p of out.participants) {
@@ -923,6 +945,8 @@ function fromFill(out: FillOutput): Partial<RoomContext> {
       role: out.user?.role ?? 'participant',
       affiliation: out.user?.affiliation ?? 'member',
       occupantId: 'user',
+      // the user's own avatar came with the join, not from the network
+      ...(userAvatar ? { avatar: userAvatar } : {}),
     },
   };
 }

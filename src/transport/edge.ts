@@ -23,6 +23,7 @@ import type { Mailboxes } from './mailbox.ts';
 import { drainOutbox, type OutboxDrain } from './outbox.ts';
 import { bareJid, type Element } from './xmpp/stanza.ts';
 import { isBookmarkAnswerId } from './xmpp/bookmarks.ts';
+import { isUserAvatarAnswerId } from './xmpp/user-avatar.ts';
 
 export interface EdgeOptions {
   service: string;
@@ -153,9 +154,9 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   xmpp.on('stanza', (stanza: Element) => {
     const from = stanza.attrs.from;
     if (!from) return;
-    // Only what a worker must answer is queued, and the answers a room takes a next step on
-    // (its bookmark, spec §3.9): other replies to the gateway's iqs have no taker.
-    if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error') && !isBookmarkAnswerId(String(stanza.attrs.id ?? ''))) return;
+    // Only what a worker must answer is queued, and the answers a worker takes a next step on
+    // (a room's bookmark, spec §3.9; the user's avatar, §3.7): other replies to the gateway's iqs have no taker.
+    if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error') && !isAnswerTaken(String(stanza.attrs.id ?? ''))) return;
     const user = bareJid(String(from));
     opts.mailboxes.add({ kind: 'xmpp', user, xml: stanza.toString(), at: new Date().toISOString(), eventId: randomUUID() }, undefined, stanza)
       .catch((err: Error) => log.error({ err: err.message, from: user }, 'could not queue inbound stanza'));
@@ -204,4 +205,9 @@ async function sayIfSlow(write: Promise<void>, afterMs: number, log: Logger): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The answers to the gateway's own iqs that a worker takes a next step on. */
+function isAnswerTaken(id: string): boolean {
+  return isBookmarkAnswerId(id) || isUserAvatarAnswerId(id);
 }

@@ -11,7 +11,7 @@ import type { Element } from './stanza.ts';
 
 export const NS_PRIVILEGE = 'urn:xmpp:privilege:2';
 export const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
-const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 const NS_FORWARD = 'urn:xmpp:forward:0';
 
 export type BookmarkStep = 'get' | 'set';
@@ -44,10 +44,33 @@ export function writeBookmarkRequest(
     ? `<items node="${NS_BOOKMARKS}"><item id="${item}"/></items>`
     : `<publish node="${NS_BOOKMARKS}"><item id="${item}"><conference xmlns="${NS_BOOKMARKS}" autojoin="${r.autoJoin}">`
       + `<nick>${escapeText(r.nick)}</nick></conference></item></publish>${PUBLISH_OPTIONS}`;
+  return writePrivilegedPubsub({ gateway: r.gateway, user: r.user, type: r.step, id, payload });
+}
+
+/**
+ * A pubsub IQ on the user's own PEP, which the gateway asks the user's server to run as the
+ * user (XEP-0356 IQ privilege); `payload` goes inside `<pubsub/>` as it is.
+ */
+export function writePrivilegedPubsub(r: { gateway: string; user: string; type: 'get' | 'set'; id: string; payload: string }): string {
   const user = escapeAttr(r.user);
-  return `<iq type="${r.step}" from="${escapeAttr(r.gateway)}" to="${user}" id="${escapeAttr(id)}"><privileged_iq xmlns="${NS_PRIVILEGE}">`
-    + `<iq xmlns="jabber:client" type="${r.step}" from="${user}" to="${user}" id="${escapeAttr(id)}"><pubsub xmlns="${NS_PUBSUB}">${payload}</pubsub></iq>`
+  const id = escapeAttr(r.id);
+  return `<iq type="${r.type}" from="${escapeAttr(r.gateway)}" to="${user}" id="${id}"><privileged_iq xmlns="${NS_PRIVILEGE}">`
+    + `<iq xmlns="jabber:client" type="${r.type}" from="${user}" to="${user}" id="${id}"><pubsub xmlns="${NS_PUBSUB}">${r.payload}</pubsub></iq>`
     + '</privileged_iq></iq>';
+}
+
+/**
+ * What a privileged IQ's answer holds: the wrapped IQ's own answer (forwarded in a result), or
+ * 'refused' when the user's server did not run it (no privilege, no mod_privilege).
+ */
+export function privilegedAnswer(iq: Element): Element | 'refused' {
+  if (iq.attrs.type === 'error') return 'refused';
+  return iq.getChild('privilege', NS_PRIVILEGE)?.getChild('forwarded', NS_FORWARD)?.getChild('iq') ?? 'refused';
+}
+
+/** The condition of an IQ error (its element in the stanzas namespace), if any. */
+export function errorConditionOf(iq: Element): string | undefined {
+  return iq.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
 }
 
 /** XEP-0402 §3: bookmarks are kept, private to the user, and not pushed on subscription. */
@@ -73,12 +96,10 @@ export function readBookmarkAnswer(iq: Element): { step: BookmarkStep; local: st
   const step = id.slice(PREFIX.length, colon);
   if ((step !== 'get' && step !== 'set') || colon < 0) return null;
   const local = id.slice(colon + 1);
-  if (iq.attrs.type === 'error') return { step, local, outcome: 'refused' };
-  const inner = iq.getChild('privilege', NS_PRIVILEGE)?.getChild('forwarded', NS_FORWARD)?.getChild('iq');
-  if (!inner) return { step, local, outcome: 'refused' };
+  const inner = privilegedAnswer(iq);
+  if (inner === 'refused') return { step, local, outcome: 'refused' };
   if (inner.attrs.type === 'error') {
-    const condition = inner.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
-    return { step, local, outcome: step === 'get' && condition === 'item-not-found' ? 'missing' : 'refused' };
+    return { step, local, outcome: step === 'get' && errorConditionOf(inner) === 'item-not-found' ? 'missing' : 'refused' };
   }
   if (step === 'set') return { step, local, outcome: 'published' };
   const items = inner.getChild('pubsub', NS_PUBSUB)?.getChild('items')?.getChildren('item') ?? [];

@@ -710,6 +710,25 @@ test('the room itself speaks from the bare room JID with occupant-id room, and i
   assert.equal(roomInfo!.subjectSetter, null);
 });
 
+test("the user's own avatar (spec §3.7): a join brings its hash into the self-presence, kept through the fill; a change re-sends it, the same hash nothing", async () => {
+  const h = harness();
+  await h.join(GAJIM, { userAvatar: 'h1' });
+  assert.equal(kinds(h.sent)[2], 'presence:romeo:110,100:photo=h1');
+  assert.equal(h.actor.getSnapshot().context.self.avatar, 'h1');
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.userAvatar', hash: 'h1' });
+  assert.deepEqual(h.sent, [], 'unchanged: nothing sent');
+  await h.send({ type: 'xmpp.userAvatar', hash: 'h2' });
+  assert.deepEqual(kinds(h.sent), ['presence:romeo:110,100:photo=h2']);
+  h.sent.length = 0;
+  await h.send({ type: 'xmpp.userAvatar', hash: null });
+  assert.deepEqual(kinds(h.sent), ['presence:romeo:110,100'], 'removed: the self-presence without <x/>');
+  await h.send({ type: 'xmpp.userAvatar', hash: 'h3' });
+  h.sent.length = 0;
+  await h.join(`${U}/dino`, {}); // not known when it came: what the room has stays
+  assert.equal(kinds(h.sent).find((k) => k.includes('110')), 'presence:romeo:110,100:photo=h3');
+});
+
 test('events from a resumable network are dropped by position once applied, however many are replayed', async () => {
   const { alreadyApplied } = await import('../../../src/machines/room.ts');
   const h = harness();
