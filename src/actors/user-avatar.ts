@@ -55,7 +55,7 @@ export function userAvatars(deps: UserAvatarDeps) {
     // a vCard answered only to the user who asked for it
     if (answer.asker && bareJid(answer.asker.to) !== user.jid) return;
     if (answer.step === 'metadata') {
-      if (answer.avatar === 'refused') deps.log.info({ user: user.jid }, 'the user\'s server would not let the gateway read their avatar (XEP-0356 privilege for pubsub)');
+      if (answer.avatar === 'refused') refused(user.jid);
       const avatar = answer.avatar === 'refused' ? null : answer.avatar;
       await known(user, avatar?.hash ?? null, meta, ctx);
       if (!answer.asker) return;
@@ -79,6 +79,15 @@ export function userAvatars(deps: UserAvatarDeps) {
       const room = await ctx.rooms.get(session, legacyId, false);
       if (room) await ctx.deliver(room, merge(meta, { type: 'xmpp.userAvatar' as const, hash }));
     }
+  }
+
+  /** A server without the privilege refuses every login's read: said once per process, then at debug level. */
+  let saidRefused = false;
+  function refused(user: string): void {
+    const line = 'the user\'s server would not let the gateway read their avatar (XEP-0356 IQ privilege for pubsub): none shown';
+    if (saidRefused) return deps.log.debug({ user }, line);
+    saidRefused = true;
+    deps.log.info({ user }, `${line}; said once, other users at debug level`);
   }
 
   return { forJoin, askForVcard, answered };
