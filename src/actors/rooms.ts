@@ -319,12 +319,12 @@ export class Rooms {
   /** How many room actors are in memory. */
   get liveCount(): number { return this.live.size; }
 
-  /** Whether the room's actor is in memory (or being read ahead for the job at hand). */
   /** The legacy ids of the user's rooms in memory that have joined resources. */
   joinedInMemory(user: string): string[] {
     return [...this.live.values()].filter((h) => h.user === user && h.actor.getSnapshot().context.resources.length).map((h) => h.legacyId);
   }
 
+  /** Whether the room's actor is in memory (or being read ahead for the job at hand). */
   has(user: string, legacyId: string): boolean {
     const key = roomKey(user, legacyId);
     return this.live.has(key) || this.ahead.has(key);
