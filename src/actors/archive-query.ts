@@ -43,6 +43,9 @@ export interface ArchivePage {
   complete: boolean;
 }
 
+/** An `ids` query's error when one of them is not selected (Slidge's wording). */
+export const IDS_NOT_FOUND = 'One of the requested messages IDs could not be found with the given constraints.';
+
 /** The room's archive in time order (the list holds backfilled messages after live ones), each id once. */
 export function inTimeOrder(all: ArchivedMessage[]): ArchivedMessage[] {
   return timeline(all).map((t) => t.m);
@@ -85,9 +88,7 @@ export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): Arch
     if (q.with !== undefined && authorOf(m) !== q.with) continue;
     selected.push({ m, at: i });
   }
-  if (ids && selected.length !== ids.size) {
-    throw new XmppError('item-not-found', 'One of the requested messages IDs could not be found with the given constraints.');
-  }
+  if (ids && selected.length !== ids.size) throw new XmppError('item-not-found', IDS_NOT_FOUND);
 
   // the candidates for the page: after or before the RSM anchor, in the room's archive order
   let lo = 0; let hi = selected.length;

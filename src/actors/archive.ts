@@ -7,7 +7,7 @@ import type { ArchivedMessage } from '../machines/ports.ts';
 import type { HistoryRequest } from '../machines/events.ts';
 import { merge } from '../merge.ts';
 import { XmppError } from '../transport/xmpp/errors.ts';
-import type { ArchivePage, ArchiveQuery } from './archive-query.ts';
+import { IDS_NOT_FOUND, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
 import { archiveKeyList, type ArchiveKeys } from './keys.ts';
 import type { ScriptCommands } from './scripts.ts';
 
@@ -54,13 +54,15 @@ export async function readArchiveEnds(redis: ArchiveRedis, archive: ArchiveKeys)
 
 /**
  * A MAM page read through the time index: what `selectArchivePage` answers, for a query without
- * `with` or `ids` (those read the archive whole), at the cost of the page, not the archive.
+ * `with` (which reads the archive whole), at the cost of the page, not the archive.
  */
 export async function readArchivePage(redis: ArchiveRedis, archive: ArchiveKeys, q: ArchiveQuery): Promise<ArchivePage> {
   const before = q.before === true ? '\0' : q.before ?? '';
   const answer = await redis.readArchive(...archiveKeyList(archive), 'page',
-    q.start ?? '', q.end ?? '', q.afterId ?? '', q.beforeId ?? '', q.after ?? '', before, q.max ?? '');
+    q.start ?? '', q.end ?? '', q.afterId ?? '', q.beforeId ?? '', q.after ?? '', before, q.max ?? '',
+    q.ids ? '1' : '', ...(q.ids ?? []));
   if (answer[0] === 'missing') throw new XmppError('item-not-found', `Message ${String(answer[1])} not found`);
+  if (answer[0] === 'ids-missing') throw new XmppError('item-not-found', IDS_NOT_FOUND);
   const [count, index, complete, ...entries] = answer as [number, number, number, ...unknown[]];
   const page = decodeAll(entries);
   return {

@@ -439,10 +439,10 @@ export class Rooms {
   /**
    * A MAM page of the room's archive (spec §3.2), as the job in progress sees it: through the
    * time index when everything is committed; the archive read whole where the job archived
-   * some of it (the backfill a first query starts) or the query filters by author or ids.
+   * some of it (the backfill a first query starts) or the query filters by author.
    */
   async archivePage(user: string, legacyId: string, query: ArchiveQuery): Promise<ArchivePage> {
-    const whole = query.with !== undefined || query.ids !== undefined || this.deps.pendingArchive(user, legacyId).length > 0
+    const whole = query.with !== undefined || this.deps.pendingArchive(user, legacyId).length > 0
       || this.live.get(roomKey(user, legacyId))?.archiveEmpty;
     if (whole) return selectArchivePage(await this.archiveOf(user, legacyId), query);
     return readArchivePage(this.deps.redis, this.deps.keys.archive(user, legacyId), query);

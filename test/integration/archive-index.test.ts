@@ -52,6 +52,7 @@ function query(rnd: () => number, all: ArchivedMessage[]): ArchiveQuery {
   if (rsm < 0.3) q.after = pick();
   else if (rsm < 0.5) q.before = pick();
   else if (rsm < 0.7) q.before = true;
+  if (rnd() < 0.2) q.ids = Array.from({ length: 1 + Math.floor(rnd() * 4) }, pick);
   if (rnd() < 0.8) q.max = Math.floor(rnd() * 12);
   if (rnd() < 0.2) q.flip = true;
   return q;

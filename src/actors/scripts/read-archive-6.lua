@@ -7,13 +7,14 @@
     'newest', n, since     → the newest n entries (0: all), only those at or after `since` (ms,
                              '' for all), oldest first
     'ends'                 → { oldest entry or false, newest entry or false }
-    'page', start, end, afterId, beforeId, rsmAfter, rsmBefore, max
+    'page', start, end, afterId, beforeId, rsmAfter, rsmBefore, max, hasIds, id1 .. idN
                            → { count, index, complete (0/1), entries of the page, oldest first }
       start/end: ms, '' for none; afterId/beforeId (mam:2#extended) and rsmAfter: ids, '' for
       none; rsmBefore: '' none, '\0' the last page (an empty <before/>), else an id; max: '' for all.
-      An id not in the archive answers { 'missing', id }.
-  The page is archive-query.ts's `selectArchivePage` for queries without `with` or `ids`, in
-  ranks of the sorted set instead of a list read whole.
+      hasIds: '1' for the `ids` filter, its ids after it. An id not in the archive answers
+      { 'missing', id }; an `ids` id not in the archive or outside the other filters, { 'ids-missing' }.
+  The page is archive-query.ts's `selectArchivePage` for queries without `with`, in ranks of
+  the sorted set instead of a list read whole.
 ]]
 adoptOldArchive(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 local listKey, baseKey, idsKey, timesKey = KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -44,7 +45,7 @@ local function rankOf(id)
   local member = redis.call('HGET', idsKey, id)
   local rank = member and redis.call('ZRANK', timesKey, member)
   if not rank then missing = missing or id end
-  return rank
+  return rank, member
 end
 
 -- the messages the filters select: ranks [lo, hi)
@@ -53,12 +54,38 @@ if startMs ~= '' then lo = redis.call('ZCOUNT', timesKey, '-inf', '(' .. startMs
 if endMs ~= '' then hi = redis.call('ZCOUNT', timesKey, '-inf', endMs) end
 if afterId ~= '' then local r = rankOf(afterId); if r then lo = math.max(lo, r + 1) end end
 if beforeId ~= '' then local r = rankOf(beforeId); if r then hi = math.min(hi, r) end end
+if missing then return { 'missing', missing } end
 if hi < lo then hi = lo end
 
--- the candidates for the page: after or before the RSM anchor
-local from, to = lo, hi
-if rsmAfter ~= '' then local r = rankOf(rsmAfter); if r then from = math.min(math.max(from, r + 1), to) end end
-if rsmBefore ~= '' and rsmBefore ~= '\0' then local r = rankOf(rsmBefore); if r then to = math.max(math.min(to, r), from) end end
+-- the `ids` filter (ARGV[9] '1', the ids after it): those of them in [lo, hi), every one found
+local picked = nil -- { ranks, members } in rank order; nil: all of [lo, hi)
+if ARGV[9] == '1' then
+  local seen, list = {}, {}
+  for k = 10, #ARGV do
+    if not seen[ARGV[k]] then
+      seen[ARGV[k]] = true
+      local member = redis.call('HGET', idsKey, ARGV[k])
+      local rank = member and redis.call('ZRANK', timesKey, member)
+      if not rank or rank < lo or rank >= hi then return { 'ids-missing' } end
+      list[#list + 1] = { rank, member }
+    end
+  end
+  table.sort(list, function(x, y) return x[1] < y[1] end)
+  picked = list
+end
+local n = picked and #picked or hi - lo
+-- how many selected messages sit before `rank` (inclusive: at or before it)
+local function countBefore(rank, inclusive)
+  if not picked then return math.max(0, math.min(n, rank - lo + (inclusive and 1 or 0))) end
+  local c = 0
+  while c < n and (picked[c + 1][1] < rank or (inclusive and picked[c + 1][1] == rank)) do c = c + 1 end
+  return c
+end
+
+-- the candidates for the page, positions [from, to) among the selected: after or before the RSM anchor
+local from, to = 0, n
+if rsmAfter ~= '' then local r = rankOf(rsmAfter); if r then from = countBefore(r, true) end end
+if rsmBefore ~= '' and rsmBefore ~= '\0' then local r = rankOf(rsmBefore); if r then to = math.max(countBefore(r, false), from) end end
 if missing then return { 'missing', missing } end
 
 local backwards = rsmBefore ~= ''
@@ -67,8 +94,15 @@ if max ~= '' then
   if backwards then first = math.max(from, to - tonumber(max)) else last = math.min(to, from + tonumber(max)) end
 end
 local complete = (backwards and first == from) or (not backwards and last == to)
-local page = {}
-if last > first then page = entriesOf(redis.call('ZRANGE', timesKey, first, last - 1)) end
-local out = { hi - lo, first - lo, complete and 1 or 0 }
+local members = {}
+if last > first then
+  if picked then
+    for i = first + 1, last do members[#members + 1] = picked[i][2] end
+  else
+    members = redis.call('ZRANGE', timesKey, lo + first, lo + last - 1)
+  end
+end
+local page = entriesOf(members)
+local out = { n, first, complete and 1 or 0 }
 for j = 1, #page do out[#out + 1] = page[j] end
 return out
