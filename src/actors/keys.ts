@@ -114,14 +114,10 @@ export function createKeys(prefix: string, partitions: number): Keys {
     roomSnapshot: (user, legacyId) => `${room(user, legacyId)}:snapshot`,
     roomMarks: (user, legacyId) => `${room(user, legacyId)}:marks`,
     roomOwnIds: (user, legacyId) => `${room(user, legacyId)}:own-ids`,
-    archive: (user, legacyId) => ({
-      oldList: `${room(user, legacyId)}:archive`,
-      oldIds: `${room(user, legacyId)}:archive-ids`,
-      list: `${room(user, legacyId)}:archive2`,
-      base: `${room(user, legacyId)}:archive2-base`,
-      ids: `${room(user, legacyId)}:archive2-ids`,
-      times: `${room(user, legacyId)}:archive2-times`,
-    }),
+    archive: (user, legacyId) => {
+      const r = room(user, legacyId);
+      return { oldList: `${r}:archive`, oldIds: `${r}:archive-ids`, list: `${r}:archive2`, base: `${r}:archive2-base`, ids: `${r}:archive2-ids`, times: `${r}:archive2-times` };
+    },
     partitionAvatars: (n) => `${prefix}:{p:${n}}:avatars`,
     partitionAvatarRefs: (n) => `${prefix}:{p:${n}}:avatar-refs`,
     roomKeys: (user, legacyId) => [

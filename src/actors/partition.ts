@@ -21,8 +21,8 @@ import { Turns } from '../turns.ts';
 import { isRedisUnavailable } from '../redis.ts';
 import { CommitBuilder } from './commit.ts';
 import { avatarChanges } from './avatar-refs.ts';
-import { roomOfJob } from './job-rooms.ts';
-import type { Keys } from './keys.ts';
+import { roomKey, roomOfJob } from './job-rooms.ts';
+import type { ArchiveKeys, Keys } from './keys.ts';
 import type { Inspector } from './inspector.ts';
 import { Rooms, type RoomHandle, type RoomWritten } from './rooms.ts';
 import type { Sessions } from './sessions.ts';
@@ -371,8 +371,13 @@ export class PartitionRuntime {
     const commit = new CommitBuilder();
     if (batch.payload !== undefined) commit.del(batch.payload);
     if (batch.addId !== undefined) commit.push(keys.partitionAdds(partition), ADDS_KEPT, [batch.addId]);
+    // a burst's entries go to few rooms: each room's keys made once
+    const archives = new Map<string, ArchiveKeys>();
     for (const a of batch.archive) {
-      commit.archive(keys.archive(a.user, a.roomId), a.entry.stanzaId, archivedMs(a.entry), encodeArchived(a.entry));
+      const room = roomKey(a.user, a.roomId);
+      let archive = archives.get(room);
+      if (!archive) archives.set(room, archive = keys.archive(a.user, a.roomId));
+      commit.archive(archive, a.entry.stanzaId, archivedMs(a.entry), encodeArchived(a.entry));
     }
     // the images each room started or stopped using since its last commit (spec §3.6, §3.7)
     const [store, refs] = [keys.partitionAvatars(partition), keys.partitionAvatarRefs(partition)];
