@@ -72,9 +72,9 @@ function timeline(all: ArchivedMessage[]): Timed[] {
 /** The page of the room's archive (`all`: what Redis holds and what the job has not committed yet). */
 export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): ArchivePage {
   const ordered = timeline(all);
-  const positionOf = (id: string, text = `Message ${id} not found`) => {
+  const positionOf = (id: string) => {
     const p = ordered.findIndex((t) => t.m.stanzaId === id);
-    if (p < 0) throw new XmppError('item-not-found', text);
+    if (p < 0) throw messageNotFound(id);
     return p;
   };
   const from = q.afterId !== undefined ? positionOf(q.afterId) + 1 : 0;
@@ -103,15 +103,22 @@ export function selectArchivePage(all: ArchivedMessage[], q: ArchiveQuery): Arch
   }
   const max = q.max ?? Infinity;
   const [start, end] = backwards ? [Math.max(lo, hi - max), hi] : [lo, Math.min(hi, lo + max)];
-  const page = selected.slice(start, end).map((s) => s.m);
+  return pageOf(selected.slice(start, end).map((s) => s.m), q, { count: selected.length, index: start, complete: backwards ? start === lo : end === hi });
+}
+
+/** A page as the query wants it (flipped or not), from its messages in time order and its place among the selected. */
+export function pageOf(page: ArchivedMessage[], q: Pick<ArchiveQuery, 'flip'>, at: { count: number; index: number; complete: boolean }): ArchivePage {
   return {
     messages: q.flip ? [...page].reverse() : page,
-    count: selected.length,
-    index: start,
+    count: at.count,
+    index: at.index,
     ...(page.length ? { first: page[0]!.stanzaId, last: page.at(-1)!.stanzaId } : {}),
-    complete: backwards ? start === lo : end === hi,
+    complete: at.complete,
   };
 }
+
+/** An id a query names that is not in the room's archive. */
+export const messageNotFound = (id: string) => new XmppError('item-not-found', `Message ${id} not found`);
 
 /**
  * The occupant JID a message came from: its stanza's `from`, read from the opening tag without

@@ -7,7 +7,7 @@ import type { ArchivedMessage } from '../machines/ports.ts';
 import type { HistoryRequest } from '../machines/events.ts';
 import { merge } from '../merge.ts';
 import { XmppError } from '../transport/xmpp/errors.ts';
-import { IDS_NOT_FOUND, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
+import { IDS_NOT_FOUND, messageNotFound, pageOf, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
 import { archiveKeyList, type ArchiveKeys } from './keys.ts';
 import type { ScriptCommands } from './scripts.ts';
 
@@ -61,17 +61,10 @@ export async function readArchivePage(redis: ArchiveRedis, archive: ArchiveKeys,
   const answer = await redis.readArchive(...archiveKeyList(archive), 'page',
     q.start ?? '', q.end ?? '', q.afterId ?? '', q.beforeId ?? '', q.after ?? '', before, q.max ?? '',
     q.ids ? '1' : '', ...(q.ids ?? []));
-  if (answer[0] === 'missing') throw new XmppError('item-not-found', `Message ${String(answer[1])} not found`);
+  if (answer[0] === 'missing') throw messageNotFound(String(answer[1]));
   if (answer[0] === 'ids-missing') throw new XmppError('item-not-found', IDS_NOT_FOUND);
   const [count, index, complete, ...entries] = answer as [number, number, number, ...unknown[]];
-  const page = decodeAll(entries);
-  return {
-    messages: q.flip ? [...page].reverse() : page,
-    count,
-    index,
-    ...(page.length ? { first: page[0]!.stanzaId, last: page.at(-1)!.stanzaId } : {}),
-    complete: complete === 1,
-  };
+  return pageOf(decodeAll(entries), q, { count, index, complete: complete === 1 });
 }
 
 /**

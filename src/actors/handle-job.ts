@@ -8,9 +8,9 @@ import type { AnyPlugin } from '../legacy/plugin.ts';
 import { BaseSession, type GatewayUser } from '../legacy/session.ts';
 import type { LegacyMUC } from '../legacy/muc.ts';
 import type { MailboxJob, Mailboxes } from '../transport/mailbox.ts';
-import { isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
+import { errorConditionOf, isExpected, toStanzaError, XmppError, type StanzaError } from '../transport/xmpp/errors.ts';
 import { isJoin, readJoin } from '../transport/xmpp/muc-join.ts';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER, NS_STANZAS } from '../transport/xmpp/ns.ts';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_USER, NS_PING, NS_REGISTER } from '../transport/xmpp/ns.ts';
 import { NS_MUC_ADMIN, isConfigFormRequest, readAdminList, readRoomRequest, writeConfigForm } from '../transport/xmpp/muc-admin.ts';
 import { affiliationList, invitedRoom, shownAvatarOf } from '../machines/room.effects.ts';
 import { participantNamed } from '../machines/participants.ts';
@@ -102,7 +102,7 @@ export function createJobHandler(deps: HandlerDeps) {
 
   /** §2.9: errors that mean the resource is gone from the room. */
   function isGoneError(stanza: Element): boolean {
-    const condition = stanza.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
+    const condition = errorConditionOf(stanza);
     return condition !== undefined && GONE_CONDITIONS.has(condition);
   }
 

@@ -442,19 +442,25 @@ export class Rooms {
    * some of it (the backfill a first query starts) or the query filters by author.
    */
   async archivePage(user: string, legacyId: string, query: ArchiveQuery): Promise<ArchivePage> {
-    const whole = query.with !== undefined || this.deps.pendingArchive(user, legacyId).length > 0
-      || this.live.get(roomKey(user, legacyId))?.archiveEmpty;
-    if (whole) return selectArchivePage(await this.archiveOf(user, legacyId), query);
+    if (query.with !== undefined || !this.indexReads(user, legacyId)) return selectArchivePage(await this.archiveOf(user, legacyId), query);
     return readArchivePage(this.deps.redis, this.deps.keys.archive(user, legacyId), query);
   }
 
   /** The room's oldest and newest archived messages (MAM metadata), as the job in progress sees them. */
   async archiveEnds(user: string, legacyId: string): Promise<ArchivedMessage[]> {
-    if (this.deps.pendingArchive(user, legacyId).length || this.live.get(roomKey(user, legacyId))?.archiveEmpty) {
+    if (!this.indexReads(user, legacyId)) {
       const all = inTimeOrder(await this.archiveOf(user, legacyId));
       return all.length ? [all[0]!, all.at(-1)!] : [];
     }
     return readArchiveEnds(this.deps.redis, this.deps.keys.archive(user, legacyId));
+  }
+
+  /**
+   * Whether the archive's time index answers for the room as the job sees it: not where the job
+   * archived some of it (not committed yet), nor where it is known to be empty (nothing to read).
+   */
+  private indexReads(user: string, legacyId: string): boolean {
+    return !this.deps.pendingArchive(user, legacyId).length && !this.live.get(roomKey(user, legacyId))?.archiveEmpty;
   }
 
   /** An image a room of the user's partition shows (spec §3.6, §3.7), by its SHA-1, as the job in progress sees it. */

@@ -515,9 +515,9 @@ export const roomMachine = setup({
     isSelfRename: ({ context, event }) => (event as Extract<LegacyRoomEvent, { type: 'legacy.rename' }>).from === userNick(context),
     isLeaveGroup: ({ event }) => (event as RequestEvent).call.hook === 'leaveGroup',
     requestEndsRoom: ({ context }) => context.request?.call.hook === 'destroy' || context.request?.call.hook === 'leaveGroup',
-    // §2.8: a groupchat request (a subject change) must come from a joined resource
     userAvatarChanged: ({ context, event }) =>
       (context.self.avatar ?? null) !== (event as Extract<XmppRoomEvent, { type: 'xmpp.userAvatar' }>).hash,
+    // §2.8: a groupchat request (a subject change) must come from a joined resource
     requestFromJoined: ({ context, event }) => {
       const e = event as RequestEvent;
       return e.reply === 'iq' || context.resources.includes(e.from);

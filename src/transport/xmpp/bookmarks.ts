@@ -5,14 +5,13 @@
  * kept as it is), then, where there is none, a publish. The answers come back to the gateway
  * from the user's bare JID; their ids name the step and the room, as errors keep only the id.
  */
-import { NS_STANZAS, NS_XDATA } from './ns.ts';
+import { NS_XDATA } from './ns.ts';
+import { errorConditionOf } from './errors.ts';
+import { NS_PUBSUB, privilegedAnswer, writePrivilegedPubsub } from './privilege.ts';
 import { escapeAttr, escapeText } from './stanza.ts';
 import type { Element } from './stanza.ts';
 
-export const NS_PRIVILEGE = 'urn:xmpp:privilege:2';
 export const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
-export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
-const NS_FORWARD = 'urn:xmpp:forward:0';
 
 export type BookmarkStep = 'get' | 'set';
 /**
@@ -45,32 +44,6 @@ export function writeBookmarkRequest(
     : `<publish node="${NS_BOOKMARKS}"><item id="${item}"><conference xmlns="${NS_BOOKMARKS}" autojoin="${r.autoJoin}">`
       + `<nick>${escapeText(r.nick)}</nick></conference></item></publish>${PUBLISH_OPTIONS}`;
   return writePrivilegedPubsub({ gateway: r.gateway, user: r.user, type: r.step, id, payload });
-}
-
-/**
- * A pubsub IQ on the user's own PEP, which the gateway asks the user's server to run as the
- * user (XEP-0356 IQ privilege); `payload` goes inside `<pubsub/>` as it is.
- */
-export function writePrivilegedPubsub(r: { gateway: string; user: string; type: 'get' | 'set'; id: string; payload: string }): string {
-  const user = escapeAttr(r.user);
-  const id = escapeAttr(r.id);
-  return `<iq type="${r.type}" from="${escapeAttr(r.gateway)}" to="${user}" id="${id}"><privileged_iq xmlns="${NS_PRIVILEGE}">`
-    + `<iq xmlns="jabber:client" type="${r.type}" from="${user}" to="${user}" id="${id}"><pubsub xmlns="${NS_PUBSUB}">${r.payload}</pubsub></iq>`
-    + '</privileged_iq></iq>';
-}
-
-/**
- * What a privileged IQ's answer holds: the wrapped IQ's own answer (forwarded in a result), or
- * 'refused' when the user's server did not run it (no privilege, no mod_privilege).
- */
-export function privilegedAnswer(iq: Element): Element | 'refused' {
-  if (iq.attrs.type === 'error') return 'refused';
-  return iq.getChild('privilege', NS_PRIVILEGE)?.getChild('forwarded', NS_FORWARD)?.getChild('iq') ?? 'refused';
-}
-
-/** The condition of an IQ error (its element in the stanzas namespace), if any. */
-export function errorConditionOf(iq: Element): string | undefined {
-  return iq.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
 }
 
 /** XEP-0402 §3: bookmarks are kept, private to the user, and not pushed on subscription. */

@@ -3,6 +3,9 @@
  * handler (`toStanzaError`). Plugins throw `XmppError`; a hook a plugin did not write throws
  * `NotImplemented`.
  */
+import { NS_STANZAS } from './ns.ts';
+import type { Element } from './stanza.ts';
+
 export type ErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
 
 export type ErrorCondition =
@@ -85,4 +88,9 @@ export function toStanzaError(err: unknown): StanzaError {
 /** True for errors that come from the requester or the plugin, not from a bug of ours. */
 export function isExpected(err: unknown): boolean {
   return err instanceof XmppError || err instanceof NotImplemented;
+}
+
+/** The condition of an error stanza (its element in the stanzas namespace), if any. */
+export function errorConditionOf(stanza: Element): string | undefined {
+  return stanza.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === NS_STANZAS)?.name;
 }

@@ -5,7 +5,8 @@
  * image. The answers come back to the gateway from the user's bare JID; their ids carry what
  * the next step needs (who asked for the vCard), as an error keeps only the id.
  */
-import { errorConditionOf, NS_PUBSUB, privilegedAnswer, writePrivilegedPubsub } from './bookmarks.ts';
+import { errorConditionOf } from './errors.ts';
+import { NS_PUBSUB, privilegedAnswer, writePrivilegedPubsub } from './privilege.ts';
 import { escapeAttr, type Element } from './stanza.ts';
 
 export const NS_AVATAR_METADATA = 'urn:xmpp:avatar:metadata';
