@@ -4,12 +4,13 @@
  *
  * Prosody accepts one connection per component JID (FACTS), so one edge is active at a time:
  * it holds the edge lease; standbys wait for it and take over when it expires. What the dead
- * edge read but did not write is still pending in the streams, so nothing accepted is lost.
+ * edge read but the server did not take (see receipts.ts) is still pending in the streams, so
+ * nothing accepted is lost.
  *
  * Built on @xmpp/component-core, the core of @xmpp/component without its iq middleware, which
  * would answer every iq itself with service-unavailable before a worker saw it. xmpp.js
  * reconnects every second, throws while offline and does not buffer (FACTS): the streams are
- * our buffer, and a write waits for the connection; reconnects back off.
+ * our buffer, and the drain waits for the connection; reconnects back off.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -20,7 +21,8 @@ import type { Logger } from 'pino';
 import type { Keys } from '../actors/keys.ts';
 import { withScripts } from '../actors/scripts.ts';
 import type { Mailboxes } from './mailbox.ts';
-import { drainOutbox, type OutboxDrain } from './outbox.ts';
+import { ConnectionChanged, drainOutbox, type OutboundLink, type OutboxDrain } from './outbox.ts';
+import { writeReceipts, type WriteReceipts } from './receipts.ts';
 import { bareJid, type Element } from './xmpp/stanza.ts';
 import { isBookmarkAnswerId } from './xmpp/bookmarks.ts';
 import { isUserAvatarAnswerId } from './xmpp/user-avatar.ts';
@@ -132,6 +134,13 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   let setOnline: () => void = () => undefined;
   const waitOnline = () => { online = new Promise((resolve) => { setOnline = resolve; }); };
   waitOnline();
+  // each time online: a new connection, with its receipts (what it carried without one goes again)
+  let connection = 0;
+  let receipts: WriteReceipts | null = null;
+  const brokenConnection = () => {
+    receipts?.broken();
+    receipts = null;
+  };
 
   xmpp.on('open', (el: Element) => {
     xmpp.authenticate(String(el.attrs.id), opts.secret).catch((err: Error) => xmpp.emit('error', err));
@@ -140,11 +149,18 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   xmpp.on('connect', () => xmpp.socket?.setNoDelay?.(true)); // FACTS: Nagle adds ~40 ms stalls
   xmpp.on('online', () => {
     retry.delay = RECONNECT_MIN_MS;
+    brokenConnection();
+    receipts = writeReceipts({
+      jid: opts.domain, connection: ++connection,
+      send: (ping) => { xmpp.write(ping).catch(() => undefined); }, // a failed write breaks the connection, and its receipts with it
+      silent: (waitedMs) => log.error({ waitedMs }, 'xmpp server has not routed back the receipt ping: outbound stanzas stay pending until it does'),
+    });
     log.info({ domain: opts.domain }, 'component online');
     setOnline();
   });
-  xmpp.on('offline', () => waitOnline());
+  xmpp.on('offline', () => { brokenConnection(); waitOnline(); });
   xmpp.on('disconnect', () => {
+    brokenConnection();
     waitOnline();
     if (closing) return;
     log.warn({ retryInMs: retry.delay }, 'component disconnected, reconnecting');
@@ -154,6 +170,8 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
   xmpp.on('stanza', (stanza: Element) => {
     const from = stanza.attrs.from;
     if (!from) return;
+    // a receipt ping coming back (only the server can send from the gateway's own JID)
+    if (stanza.name === 'iq' && from === opts.domain && receipts?.answered(String(stanza.attrs.id ?? ''))) return;
     // Only what a worker must answer is queued, and the answers a worker takes a next step on
     // (a room's bookmark, spec §3.9; the user's avatar, §3.7): other replies to the gateway's iqs have no taker.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error') && !isAnswerTaken(String(stanza.attrs.id ?? ''))) return;
@@ -164,20 +182,34 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
 
   await xmpp.start();
 
-  const drain: OutboxDrain = await drainOutbox(withScripts(opts.redis), opts.keys, async (stanzas) => {
-    for (;;) {
+  const link: OutboundLink = {
+    async connection() {
       await online;
+      // closing: no more connections (the drain's stop cuts this wait short)
+      return closing ? new Promise<number>(() => undefined) : connection;
+    },
+    async write(stanzas, on) {
+      const current = receipts;
+      if (on !== connection || !current || closing) throw new ConnectionChanged();
       try {
         // one write per batch: already in order, and the callback means it was flushed
         await sayIfSlow(xmpp.write(stanzas), opts.writeSilentMs ?? WRITE_SILENT_MS, log);
-        return;
       } catch (err) {
-        if (closing) throw err;
-        log.warn({ err: (err as Error).message }, 'outbound write failed, waiting for the connection');
-        waitOnline();
+        if (!closing) {
+          // what it held may be half written: the next connection sends it again, first
+          log.warn({ err: (err as Error).message }, 'outbound write failed, waiting for the connection');
+          brokenConnection();
+          waitOnline();
+          xmpp.socket?.destroy();
+        }
+        throw new ConnectionChanged();
       }
-    }
-  }, log);
+      const taken = current.wrote();
+      taken.catch(() => undefined); // the drain takes it; a break before then is no unhandled rejection
+      return { taken };
+    },
+  };
+  const drain: OutboxDrain = await drainOutbox(withScripts(opts.redis), opts.keys, link, log);
 
   return {
     socket: () => xmpp.socket,

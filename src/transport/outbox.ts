@@ -2,8 +2,10 @@
  * The outbound stanzas: each partition has a Redis stream that its owner's commit appends to
  * (atomically with the room state, under the partition's fencing token) and the edge drains.
  * One entry holds the stanzas one mailbox job produced, in order. The edge reads through a
- * consumer group: an entry is acknowledged and deleted once written to the XMPP connection,
- * so an edge that dies mid-way leaves it pending for the next active edge (at least once).
+ * consumer group: an entry is acknowledged and deleted once the XMPP server has taken its
+ * stanzas (its receipt, see `OutboundLink`), so an edge that dies mid-way, or a connection that
+ * breaks with stanzas still in its buffers, leaves them pending: they go out again, first and
+ * in order (at least once).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,8 +18,14 @@ export const EDGE_GROUP = 'edge';
 const CONSUMER = 'active-edge';
 const BATCH = 512;
 const BLOCK_MS = 1000;
+/** An acknowledgement Redis refused is tried again after this long (its entries are not sent again meanwhile). */
+const ACK_RETRY_MS = 500;
+/** How long a stop waits for the receipts of what was written (else those entries go out again at the next start). */
+export const STOP_RECEIPTS_MS = 2000;
+/** An entry whose receipt came, its acknowledgement still on its way to Redis. */
+const TAKEN = 'taken';
 
-/** Entries not yet written to XMPP, all partitions together. */
+/** Entries not yet taken by the XMPP server, all partitions together. */
 export async function pendingOutbound(redis: Redis, keys: Keys): Promise<number> {
   const pipeline = redis.pipeline();
   for (let p = 0; p < keys.partitions; p++) pipeline.xlen(keys.outStream(p));
@@ -25,13 +33,45 @@ export async function pendingOutbound(redis: Redis, keys: Keys): Promise<number>
   return results.reduce((n, [, len]) => n + Number(len ?? 0), 0);
 }
 
+/**
+ * The XMPP side of the drain. Bytes written to a socket are not yet taken by the server: a
+ * connection that breaks loses what its buffers held (XEP-0114 has no acknowledgements), so
+ * each write comes with a receipt, and the drain acknowledges an entry only on its receipt.
+ */
+export interface OutboundLink {
+  /** The connection now, once one is online; a reconnect gives a new one. */
+  connection(): Promise<number>;
+  /**
+   * Writes on that connection; throws `ConnectionChanged` if it is gone. `taken` resolves once
+   * the server has taken these stanzas, and rejects if the connection broke first.
+   */
+  write(stanzas: Buffer, connection: number): Promise<{ taken: Promise<void> }>;
+}
+
+/** A write for a connection that has since been replaced: what it carried is sent again first. */
+export class ConnectionChanged extends Error {
+  constructor() { super('the XMPP connection changed'); }
+}
+
+/** A link whose writes are taken once written (one connection, no receipts): the tests' senders. */
+function writtenIsTaken(send: (stanzas: Buffer) => Promise<void>): OutboundLink {
+  return {
+    connection: async () => 0,
+    write: async (stanzas) => { await send(stanzas); return { taken: Promise.resolve() }; },
+  };
+}
+
 export interface OutboxDrain { stop(): Promise<void> }
 
+type ReadResult = [Buffer, [Buffer, Buffer[]][]][] | null;
+
 /**
- * Drains every partition's stream in order: first what a previous edge left unacknowledged,
- * then new entries. `send` resolves once the stanzas are written to the connection.
+ * Drains every partition's stream in order: first what is pending (what a previous edge, or a
+ * connection before this one, did not get taken), then new entries. A plain `send` function
+ * is a link whose writes are taken once written.
  */
-export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, send: (stanzas: Buffer) => Promise<void>, log: Logger): Promise<OutboxDrain> {
+export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, link: OutboundLink | ((stanzas: Buffer) => Promise<void>), log: Logger): Promise<OutboxDrain> {
+  const out = typeof link === 'function' ? writtenIsTaken(link) : link;
   const streams = Array.from({ length: keys.partitions }, (_, p) => keys.outStream(p));
   for (const stream of streams) {
     await redis.xgroup('CREATE', stream, EDGE_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
@@ -56,66 +96,118 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
   });
 
   // read as bytes: the stanzas go to the XMPP socket as Redis holds them, never decoded to a
-  // string and encoded back (W2: ≈ 2 % of roomgate's time)
-  const read = async (from: '0' | '>'): Promise<[Buffer, [Buffer, Buffer[]][]][] | null> => {
-    const args = ['GROUP', EDGE_GROUP, CONSUMER, 'COUNT', BATCH, ...(from === '>' ? ['BLOCK', BLOCK_MS] : []), 'STREAMS', ...streams, ...streams.map(() => from)];
-    return (await reader.callBuffer('XREADGROUP', ...args)) as [Buffer, [Buffer, Buffer[]][]][] | null;
+  // string and encoded back (W2: ≈ 2 % of roomgate's time). `from`: '>' new entries, else
+  // our pending ones after these ids (one per stream).
+  const read = async (from: '>' | string[]): Promise<ReadResult> => {
+    const ids = from === '>' ? streams.map(() => '>') : from;
+    const args = ['GROUP', EDGE_GROUP, CONSUMER, 'COUNT', BATCH, ...(from === '>' ? ['BLOCK', BLOCK_MS] : []), 'STREAMS', ...streams, ...ids];
+    return (await reader.callBuffer('XREADGROUP', ...args)) as ReadResult;
   };
 
-  // What one read brought from every partition goes out in one write and is acknowledged in one
-  // step (`ack-outbound-n.lua`): each partition's entries stay in their order, partitions need
-  // none between them.
-  const deliver = async (result: [Buffer, [Buffer, Buffer[]][]][] | null): Promise<number> => {
+  // The connection whose pending entries were last sent, and the entries written since whose
+  // acknowledgement is still to come: on that connection, or `TAKEN` once their receipt came.
+  // A pending read leaves them alone; a new connection sends again those still on the old one.
+  let synced: number | null = null;
+  const inFlight = new Map<string, number | typeof TAKEN>();
+  const acks = new Set<Promise<void>>();
+
+  // Acknowledged and deleted in one step (`ack-outbound-n.lua`); a refusal (Redis away) is
+  // tried again: the server has the stanzas, sending them again would repeat them.
+  const acknowledge = async (ackStreams: Buffer[], ids: (Buffer | number)[], flight: string[]): Promise<void> => {
+    for (const key of flight) inFlight.set(key, TAKEN);
+    for (;;) {
+      try {
+        await redis.ackOutbound(ackStreams.length, ...ackStreams, EDGE_GROUP, ...ids);
+        break;
+      } catch (err) {
+        if (!running) return; // still pending: the next start sends them again
+        log.warn({ err: (err as Error).message }, 'outbound acknowledgement failed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, ACK_RETRY_MS));
+      }
+    }
+    for (const key of flight) inFlight.delete(key);
+  };
+
+  // What one read brought from every partition goes out in one write; each partition's entries
+  // stay in their order, partitions need none between them. Returns the number of entries read.
+  const deliver = async (result: ReadResult, connection: number): Promise<number> => {
     let count = 0;
     const chunks: Buffer[] = [];
-    const read: Buffer[] = [];
+    const ackStreams: Buffer[] = [];
     const ids: (Buffer | number)[] = [];
+    const flight: string[] = [];
     for (const [stream, entries] of result ?? []) {
       if (!entries.length) continue;
-      read.push(stream);
-      ids.push(entries.length);
-      for (const [id, fields] of entries) {
+      count += entries.length;
+      const name = stream.toString('latin1');
+      const fresh = inFlight.size ? entries.filter(([id]) => !inFlight.has(`${name} ${id}`)) : entries;
+      if (!fresh.length) continue;
+      ackStreams.push(stream);
+      ids.push(fresh.length);
+      for (const [id, fields] of fresh) {
         ids.push(id);
+        flight.push(`${name} ${id}`);
         if (fields?.[1]?.length) chunks.push(fields[1]);
       }
-      count += entries.length;
     }
-    if (!count) return 0;
-    if (chunks.length) await send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    await redis.ackOutbound(read.length, ...read, EDGE_GROUP, ...ids);
+    if (!flight.length) return count;
+    const { taken } = chunks.length
+      ? await out.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), connection)
+      : { taken: Promise.resolve() };
+    for (const key of flight) inFlight.set(key, connection);
+    // the next read does not wait for the receipt: the server answers in the order written
+    const ack = taken.then(
+      () => acknowledge(ackStreams, ids, flight),
+      () => undefined, // the connection broke: the next one sends these again (`syncPending`)
+    ).finally(() => acks.delete(ack));
+    acks.add(ack);
     return count;
   };
 
   // Our pending entries go out before any new read: at the start, what an edge before us read
-  // but did not acknowledge; after a failed delivery, what it read; and after the reader's
-  // connection closed, what a read lost. Redis may have run a read whose answer the connection
-  // lost (a crash just after it): its entries wait in our pending list, and the read ioredis
-  // sends again gives only newer ones, so its answer is not delivered either: the pending read
-  // brings them all, in order (a Redis crash under traffic lost echoes so, rarely).
+  // but did not get taken; on a new connection, what the one before carried without receipt;
+  // after a failed delivery, what it read; and after the reader's connection closed, what a
+  // read lost. Redis may have run a read whose answer the connection lost (a crash just after
+  // it): its entries wait in our pending list, and the read ioredis sends again gives only
+  // newer ones, so its answer is not delivered either: the pending read brings them all, in
+  // order (a Redis crash under traffic lost echoes so, rarely).
   let pendingFirst = true;
   reader.on('close', () => { pendingFirst = true; });
 
-  const deliverPending = async () => {
+  const syncPending = async (connection: number) => {
+    if (synced !== connection) {
+      // written on a connection that is gone, without receipt: they go again
+      for (const [key, on] of inFlight) if (on !== TAKEN) inFlight.delete(key);
+      synced = connection;
+    }
     pendingFirst = false;
+    const after = streams.map(() => '0');
     for (;;) {
-      const result = await unlessStopped(read('0'));
-      if (!running || !(await unlessStopped(deliver(result)))) return;
+      const result = await unlessStopped(read(after));
+      if (!running || !(await unlessStopped(deliver(result, connection)))) return;
+      result?.forEach(([stream, entries]) => {
+        const last = entries.at(-1);
+        if (last) after[streams.indexOf(stream.toString('latin1'))] = last[0].toString('latin1');
+      });
     }
   };
 
   const loop = (async () => {
     while (running) {
       try {
-        if (pendingFirst) {
-          await deliverPending();
+        const connection = await unlessStopped(out.connection());
+        if (connection === null) break;
+        if (pendingFirst || connection !== synced) {
+          await syncPending(connection);
           continue;
         }
         const result = await unlessStopped(read('>'));
         // read across a closed connection: its entries, if any, are pending (above)
-        if (running && !pendingFirst) await unlessStopped(deliver(result));
+        if (running && !pendingFirst) await unlessStopped(deliver(result, connection));
       } catch (err) {
         pendingFirst = true;
         if (!running) break;
+        if (err instanceof ConnectionChanged) continue; // what it was to write goes with the pending entries
         log.warn({ err: (err as Error).message }, 'outbox read failed, retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
@@ -128,6 +220,13 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, sen
       for (const cut of cutShort) cut();
       reader.disconnect();
       await loop.catch(() => undefined);
+      // what was written gets its receipt (else the next start sends it again), for a while
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...acks]),
+        new Promise((resolve) => { timer = setTimeout(resolve, STOP_RECEIPTS_MS); }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }

@@ -1,6 +1,7 @@
 // The edge's drain of the outbound streams, against a real Redis: what the partitions' commits
 // appended goes out in each partition's order, is acknowledged and deleted once written, and
-// what an edge read without acknowledging (it died mid-way) goes out first on the next one.
+// what an edge read without acknowledging (it died mid-way) goes out first on the next one;
+// with receipts, an entry is acknowledged once the XMPP server took it, not when written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
@@ -9,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
 import type { ScriptCommands } from '../../src/actors/scripts.ts';
-import { drainOutbox, EDGE_GROUP, pendingOutbound } from '../../src/transport/outbox.ts';
+import { ConnectionChanged, drainOutbox, EDGE_GROUP, pendingOutbound, type OutboundLink } from '../../src/transport/outbox.ts';
 import { startRedis, useScriptedRedis } from '../support/redis.ts';
 import { settlesWithin } from '../support/timing.ts';
 import { startRedisProxy } from '../support/redis-proxy.ts';
@@ -163,6 +164,69 @@ test('a long-running drain keeps nothing of what it delivered', async () => {
     }
     const grown = kept() - before;
     assert.ok(grown < 15 * 1024 * 1024, `${(grown / 1024 / 1024).toFixed(1)} MB kept after 200 batches of 256 KB`);
+  } finally {
+    await drain.stop();
+  }
+});
+
+/** A link whose receipts the test gives, and whose connection it breaks. */
+function linkByHand() {
+  let connection = 1;
+  const writes: { on: number; text: string; take: () => void; fail: (err: Error) => void; settled: boolean }[] = [];
+  const link: OutboundLink = {
+    connection: async () => connection,
+    async write(stanzas, on) {
+      if (on !== connection) throw new ConnectionChanged();
+      let take!: () => void; let fail!: (err: Error) => void;
+      const taken = new Promise<void>((resolve, reject) => { take = resolve; fail = reject; });
+      taken.catch(() => undefined);
+      const w = { on, text: stanzas.toString('utf8'), settled: false, take: () => { w.settled = true; take(); }, fail: (err: Error) => { w.settled = true; fail(err); } };
+      writes.push(w);
+      return { taken };
+    },
+  };
+  return {
+    link, writes,
+    /** The connection breaks: what it carried without receipt fails; a new one comes. */
+    reconnect() {
+      for (const w of writes) if (w.on === connection && !w.settled) w.fail(new Error('broken'));
+      connection++;
+    },
+    async written(predicate: (text: string) => boolean) {
+      for (let tries = 0; tries < 250; tries++) {
+        const w = writes.find((x) => predicate(x.text));
+        if (w) return w;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`not written: ${writes.map((x) => x.text).join(' | ')}`);
+    },
+  };
+}
+
+test('an entry is acknowledged once the server took it; what a broken connection carried without receipt goes out again on the next one, first and in order', async () => {
+  const keys = createKeys('ob-receipts', 1);
+  const stream = keys.outStream(0);
+  const hand = linkByHand();
+  const drain = await drainOutbox(client, keys, hand.link, log);
+  try {
+    await client.xadd(stream, '*', 's', '<m i="1"/>');
+    const first = await hand.written((t) => t.includes('i="1"'));
+    await client.xadd(stream, '*', 's', '<m i="2"/>');
+    await hand.written((t) => t.includes('i="2"'));
+    assert.equal(await client.xlen(stream), 2, 'written, not yet taken: both still there');
+    first.take();
+    for (let tries = 0; (await client.xlen(stream)) > 1 && tries < 50; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await client.xlen(stream), 1, 'the first one taken and acknowledged');
+    await client.xadd(stream, '*', 's', '<m i="3"/>');
+    await hand.written((t) => t.includes('i="3"'));
+    hand.reconnect();
+    await client.xadd(stream, '*', 's', '<m i="4"/>');
+    await hand.written((t) => t.includes('i="4"'));
+    const again = hand.writes.filter((w) => w.on === 2).map((w) => w.text).join('');
+    assert.equal(again, '<m i="2"/><m i="3"/><m i="4"/>', 'what had no receipt first, in order; what was taken not again');
+    for (const w of hand.writes) if (w.on === 2) w.take();
+    for (let tries = 0; (await client.xlen(stream)) > 0 && tries < 50; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await client.xlen(stream), 0);
   } finally {
     await drain.stop();
   }
