@@ -113,6 +113,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
 
   // Acknowledged and deleted in one step (`ack-outbound-n.lua`); a refusal (Redis away) is
   // tried again: the server has the stanzas, sending them again would repeat them.
+  let ackFailing = false; // one line while acknowledgements fail, one when they work again
   const acknowledge = async (ackStreams: Buffer[], ids: (Buffer | number)[], flight: string[]): Promise<void> => {
     for (const key of flight) inFlight.set(key, TAKEN);
     for (;;) {
@@ -121,10 +122,13 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
         break;
       } catch (err) {
         if (!running) return; // still pending: the next start sends them again
-        log.warn({ err: (err as Error).message }, 'outbound acknowledgement failed, retrying');
+        if (!ackFailing) log.warn({ err: (err as Error).message }, 'outbound acknowledgement failed, retrying');
+        ackFailing = true;
         await new Promise((resolve) => setTimeout(resolve, ACK_RETRY_MS));
       }
     }
+    if (ackFailing) log.info('outbound acknowledgements work again');
+    ackFailing = false;
     for (const key of flight) inFlight.delete(key);
   };
 
@@ -139,7 +143,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
     for (const [stream, entries] of result ?? []) {
       if (!entries.length) continue;
       count += entries.length;
-      const name = stream.toString('latin1');
+      const name = stream.toString();
       const fresh = inFlight.size ? entries.filter(([id]) => !inFlight.has(`${name} ${id}`)) : entries;
       if (!fresh.length) continue;
       ackStreams.push(stream);
@@ -185,10 +189,13 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
     for (;;) {
       const result = await unlessStopped(read(after));
       if (!running || !(await unlessStopped(deliver(result, connection)))) return;
-      result?.forEach(([stream, entries]) => {
+      let moved = false;
+      for (const [stream, entries] of result ?? []) {
+        const at = streams.indexOf(stream.toString());
         const last = entries.at(-1);
-        if (last) after[streams.indexOf(stream.toString('latin1'))] = last[0].toString('latin1');
-      });
+        if (at >= 0 && last) { after[at] = last[0].toString(); moved = true; }
+      }
+      if (!moved) return;
     }
   };
 
