@@ -2,22 +2,18 @@
 // join, the vCard that holds the image, the change announced with 104, the user's own avatar
 // through the network, kept across a restart; participants' avatars (§3.7) in occupant
 // presences and vCards where real identities show. A real client on real servers.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { createKeys } from '../../src/actors/keys.ts';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { NS_MUC_USER as MUC_USER, NS_REGISTER as REGISTER, NS_VCARD as VCARD, NS_VCARD_UPDATE as VCARD_UPDATE } from '../../src/transport/xmpp/ns.ts';
 import { statusCodes as codes, errorCondition as condition } from '../support/stanza-reading.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element } from '../support/xmpp-client.ts';
 import { joinAndRead } from '../support/muc.ts';
 
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const VCARD = 'vcard-temp';
-const VCARD_UPDATE = 'vcard-temp:x:update';
-const REGISTER = 'jabber:iq:register';
 const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 const GALLERY = `gallery@${GW}`;
@@ -27,17 +23,23 @@ const image = (width: number, height: number, background: string) =>
   sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
 const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
-describe('room avatars', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
-  let lobbyAvatar: Buffer;
-  let daveAvatar: Buffer;
-  let world: unknown;
+const lobbyAvatar = await image(64, 64, '#c33'); // a small PNG: kept as it is
+const daveAvatar = await image(40, 40, '#3cc');
+const WORLD = {
+  rooms: [
+    // a channel hides who is who: alice's avatar is not shown there
+    { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice', avatar: daveAvatar.toString('base64') }], avatar: lobbyAvatar.toString('base64') },
+    { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave', avatar: daveAvatar.toString('base64') }, { nick: 'erin' }] },
+    { id: 'studio', name: 'Studio', type: 'group', participants: [{ nick: 'erin' }] },
+  ],
+};
 
-  const join = (room: string) => joinAndRead(romeo, room, 'romeo', { history: { maxstanzas: '0' } });
+describe('room avatars', () => {
+  const suite = useGatewaySuite({ clients: { romeo: 'gajim' }, accounts: ['mallory'], gateway: { world: WORLD }, register: true });
+
+  const join = (room: string) => joinAndRead(suite.romeo, room, 'romeo', { history: { maxstanzas: '0' } });
   const photoOf = (presence: Element) => presence.getChild('x', VCARD_UPDATE)?.getChildText('photo');
-  const vcard = (to: string) => romeo.iq(xml('iq', { type: 'get', to }, xml('vCard', { xmlns: VCARD })));
+  const vcard = (to: string) => suite.romeo.iq(xml('iq', { type: 'get', to }, xml('vCard', { xmlns: VCARD })));
   const photoBytes = (res: Element) => {
     const binval = res.getChild('vCard', VCARD)?.getChild('PHOTO')?.getChildText('BINVAL');
     return binval ? Buffer.from(binval, 'base64') : null;
@@ -45,44 +47,19 @@ describe('room avatars', () => {
 
   /** A vCard set of `png` on the room `id`: answered with a result, and the network has the image. */
   const setAvatarFromXmpp = async (id: string, png: Buffer) => {
-    const set = await romeo.iq(xml('iq', { type: 'set', to: `${id}@${GW}` }, xml('vCard', { xmlns: VCARD },
+    const set = await suite.romeo.iq(xml('iq', { type: 'set', to: `${id}@${GW}` }, xml('vCard', { xmlns: VCARD },
       xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, png.toString('base64'))))));
     assert.equal(set.attrs.type, 'result', set.toString());
-    const room = (await gw.demo('GET', `/demo/rooms/${id}`)).json as { avatar: { data: string } | null };
+    const room = (await suite.gw.demo('GET', `/demo/rooms/${id}`)).json as { avatar: { data: string } | null };
     assert.deepEqual(Buffer.from(room.avatar!.data, 'base64'), png, 'the network has the image');
   };
-
-  before(async () => {
-    lobbyAvatar = await image(64, 64, '#c33'); // a small PNG: kept as it is
-    daveAvatar = await image(40, 40, '#3cc');
-    const dave = daveAvatar.toString('base64');
-    world = {
-      rooms: [
-        // a channel hides who is who: alice's avatar is not shown there
-        { id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'alice', avatar: dave }], avatar: lobbyAvatar.toString('base64') },
-        { id: 'gallery', name: 'Gallery', type: 'group', participants: [{ nick: 'dave', avatar: dave }, { nick: 'erin' }] },
-        { id: 'studio', name: 'Studio', type: 'group', participants: [{ nick: 'erin' }] },
-      ],
-    };
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'mallory', password: 'm4llory' }] });
-    gw = await startTestGateway(stack, { world });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    const done = await registerUser(romeo, 'romeo');
-    assert.equal(done.attrs.type, 'result');
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
-    await stack?.stop();
-  });
 
   test('a room never joined serves its avatar as a vCard, and its disco shows the hash', async () => {
     const res = await vcard(LOBBY);
     assert.equal(res.attrs.type, 'result', res.toString());
     assert.equal(res.getChild('vCard', VCARD)!.getChild('PHOTO')!.getChildText('TYPE'), 'image/png');
     assert.deepEqual(photoBytes(res), lobbyAvatar);
-    const info = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const info = await suite.romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const fields = info.getChild('query')!.getChild('x', 'jabber:x:data')!.getChildren('field');
     const value = (name: string) => fields.find((f) => f.attrs.var === name)?.getChildText('value');
     assert.equal(value('muc#roominfo_avatarhash'), sha1(lobbyAvatar));
@@ -104,33 +81,33 @@ describe('room avatars', () => {
 
   test('the network changing the avatar: a 104 notice, then the new hash; a large image is stored as a 200 px PNG', async () => {
     const large = await sharp({ create: { width: 800, height: 400, channels: 3, background: '#33c' } }).jpeg().toBuffer();
-    const put = await gw.demo('PUT', '/demo/rooms/lobby/avatar', { data: large.toString('base64') });
+    const put = await suite.gw.demo('PUT', '/demo/rooms/lobby/avatar', { data: large.toString('base64') });
     assert.equal(put.status, 200);
-    const notice = await romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined);
+    const notice = await suite.romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined);
     assert.deepEqual(codes(notice), [104]);
-    const presence = await romeo.next((el) => el.name === 'presence' && el.attrs.from === LOBBY);
+    const presence = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === LOBBY);
     const stored = photoBytes(await vcard(LOBBY))!;
     assert.equal(photoOf(presence), sha1(stored), 'the hash names the bytes the vCard serves');
     const meta = await sharp(stored).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['png', 200, 100]);
 
-    assert.equal((await gw.demo('DELETE', '/demo/rooms/lobby/avatar')).status, 204);
-    assert.deepEqual(codes(await romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined)), [104]);
-    assert.equal(photoOf(await romeo.next((el) => el.name === 'presence' && el.attrs.from === LOBBY)), '');
+    assert.equal((await suite.gw.demo('DELETE', '/demo/rooms/lobby/avatar')).status, 204);
+    assert.deepEqual(codes(await suite.romeo.next((el) => el.name === 'message' && el.attrs.from === LOBBY && el.getChild('x', MUC_USER) !== undefined)), [104]);
+    assert.equal(photoOf(await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === LOBBY)), '');
     assert.equal(photoBytes(await vcard(LOBBY)), null);
   });
 
   test('the user sets the avatar from XMPP: the network gets it, then 104 and the new hash; occupants have no vCard to set', async () => {
     const mine = await image(32, 32, '#3c3');
     await setAvatarFromXmpp('gallery', mine);
-    assert.deepEqual(codes(await romeo.next((el) => el.name === 'message' && el.attrs.from === GALLERY && el.getChild('x', MUC_USER) !== undefined)), [104]);
-    assert.equal(photoOf(await romeo.next((el) => el.name === 'presence' && el.attrs.from === GALLERY)), sha1(mine));
+    assert.deepEqual(codes(await suite.romeo.next((el) => el.name === 'message' && el.attrs.from === GALLERY && el.getChild('x', MUC_USER) !== undefined)), [104]);
+    assert.equal(photoOf(await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GALLERY)), sha1(mine));
     assert.deepEqual(photoBytes(await vcard(GALLERY)), mine);
 
-    const junk = await romeo.iq(xml('iq', { type: 'set', to: GALLERY }, xml('vCard', { xmlns: VCARD },
+    const junk = await suite.romeo.iq(xml('iq', { type: 'set', to: GALLERY }, xml('vCard', { xmlns: VCARD },
       xml('PHOTO', {}, xml('BINVAL', {}, Buffer.from('not an image').toString('base64'))))));
     assert.deepEqual([junk.attrs.type, condition(junk)], ['error', 'bad-request']);
-    const occupant = await romeo.iq(xml('iq', { type: 'set', to: `${GALLERY}/dave` }, xml('vCard', { xmlns: VCARD })));
+    const occupant = await suite.romeo.iq(xml('iq', { type: 'set', to: `${GALLERY}/dave` }, xml('vCard', { xmlns: VCARD })));
     assert.deepEqual([occupant.attrs.type, condition(occupant)], ['error', 'bad-request']);
     const occupantGet = await vcard(`${GALLERY}/erin`);
     assert.deepEqual([occupantGet.attrs.type, condition(occupantGet)], ['error', 'item-not-found'], 'erin has no avatar');
@@ -153,12 +130,12 @@ describe('room avatars', () => {
     assert.deepEqual([lobby.attrs.type, condition(lobby)], ['error', 'item-not-found'], 'a channel shows no participant avatar');
 
     const erin = await image(24, 24, '#c3c');
-    assert.equal((await gw.demo('PUT', '/demo/rooms/gallery/participants/erin/avatar', { data: erin.toString('base64') })).status, 204);
-    const changed = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/erin`);
+    assert.equal((await suite.gw.demo('PUT', '/demo/rooms/gallery/participants/erin/avatar', { data: erin.toString('base64') })).status, 204);
+    const changed = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/erin`);
     assert.equal(photoOf(changed), sha1(erin));
     assert.deepEqual(photoBytes(await vcard(`${GALLERY}/erin`)), erin);
-    assert.equal((await gw.demo('DELETE', '/demo/rooms/gallery/participants/dave/avatar')).status, 204);
-    const removed = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/dave`);
+    assert.equal((await suite.gw.demo('DELETE', '/demo/rooms/gallery/participants/dave/avatar')).status, 204);
+    const removed = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === `${GALLERY}/dave`);
     assert.equal(removed.getChild('x', VCARD_UPDATE), undefined);
     const gone = await vcard(`${GALLERY}/dave`);
     assert.deepEqual([gone.attrs.type, condition(gone)], ['error', 'item-not-found']);
@@ -166,16 +143,14 @@ describe('room avatars', () => {
 
   test('the avatar survives a restart: the snapshot keeps its hash, Redis its bytes', async () => {
     const before = photoBytes(await vcard(GALLERY))!;
-    const prefix = gw.prefix;
-    await gw.stop();
-    gw = await startTestGateway(stack, { world, prefix });
+    await suite.restartGateway();
     const restarted = await join(GALLERY);
     assert.equal(photoOf(restarted.at(-1)!), sha1(before));
     assert.deepEqual(photoBytes(await vcard(GALLERY)), before);
   });
 
   test('another user cannot read this user\'s room avatar; a room that does not exist is item-not-found', async () => {
-    const mallory = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'mallory', password: 'm4llory', resource: 'x' });
+    const mallory = await suite.connect('mallory', 'x');
     try {
       const unregistered = await mallory.iq(xml('iq', { type: 'get', to: GALLERY }, xml('vCard', { xmlns: VCARD })));
       assert.deepEqual([unregistered.attrs.type, condition(unregistered)], ['error', 'registration-required']);
@@ -190,11 +165,11 @@ describe('room avatars', () => {
     const face = await image(30, 30, '#963');
     const room = (id: string) => ({ id, name: id, type: 'group', members: ['romeo@localhost'], participants: [{ nick: 'zed', avatar: face.toString('base64') }] });
     for (const id of ['twin1', 'twin2']) {
-      assert.equal((await gw.demo('POST', '/demo/rooms', room(id))).status, 201);
+      assert.equal((await suite.gw.demo('POST', '/demo/rooms', room(id))).status, 201);
       await join(`${id}@${GW}`);
     }
-    const redis = new Redis(stack.redis.url);
-    const keys = createKeys(gw.prefix, 4);
+    const redis = new Redis(suite.stack.redis.url);
+    const keys = createKeys(suite.gw.prefix, 4);
     const partition = keys.partitionOf('romeo@localhost');
     const stored = async () => [
       (await redis.hget(keys.partitionAvatars(partition), sha1(face))) !== null,
@@ -203,8 +178,8 @@ describe('room avatars', () => {
     try {
       assert.deepEqual(await stored(), [true, '2'], 'two rooms, one copy');
       for (const [id, left] of [['twin1', [true, '1']], ['twin2', [false, null]]] as const) {
-        assert.equal((await gw.demo('DELETE', `/demo/rooms/${id}/participants/zed/avatar`)).status, 204);
-        await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${id}@${GW}/zed`);
+        assert.equal((await suite.gw.demo('DELETE', `/demo/rooms/${id}/participants/zed/avatar`)).status, 204);
+        await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === `${id}@${GW}/zed`);
         assert.deepEqual(await stored(), left);
       }
     } finally {
@@ -213,12 +188,12 @@ describe('room avatars', () => {
   });
 
   test('unregistering releases every image the user\'s rooms showed', async () => {
-    const redis = new Redis(stack.redis.url);
-    const keys = createKeys(gw.prefix, 4);
+    const redis = new Redis(suite.stack.redis.url);
+    const keys = createKeys(suite.gw.prefix, 4);
     const partition = keys.partitionOf('romeo@localhost');
     try {
       assert.ok(await redis.hlen(keys.partitionAvatars(partition)) > 0, 'the rooms above still show some');
-      const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
+      const done = await suite.romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
       assert.equal(done.attrs.type, 'result');
       assert.deepEqual([await redis.hlen(keys.partitionAvatars(partition)), await redis.hlen(keys.partitionAvatarRefs(partition))], [0, 0]);
     } finally {

@@ -3,11 +3,10 @@
 // XEP-0402 bookmarks, a new one with an invitation too (ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS, on by
 // default as in Slidge); a bookmark the user already has, or removed, stays so.
 // (On a server without the privilege the user is invited instead: invitations.test.ts.)
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { register, useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const BOOKMARKS = 'urn:xmpp:bookmarks:1';
@@ -33,15 +32,12 @@ async function bookmarksOf(client: TestClient): Promise<Record<string, { autojoi
 }
 
 describe('bookmarks through IQ privilege', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
-  let juliet: TestClient;
+  const suite = useGatewaySuite({
+    clients: { romeo: 'gajim', juliet: 'dino' },
+    stack: { prosody: { privilegedComponent: true } },
+    gateway: { world: WORLD, demoOptions: { inviteOnLogin: true } },
+  });
 
-  const register = async (client: TestClient, nick: string) => {
-    const done = await registerUser(client, nick);
-    assert.equal(done.attrs.type, 'result');
-  };
   /** Until the user's bookmarks satisfy `ok` (the gateway publishes them after the login's answers). */
   const until = async (client: TestClient, ok: (b: Awaited<ReturnType<typeof bookmarksOf>>) => boolean) => {
     for (let i = 0; i < 100; i++) {
@@ -52,32 +48,15 @@ describe('bookmarks through IQ privilege', () => {
     return bookmarksOf(client);
   };
 
-  before(async () => {
-    stack = await startStack({
-      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
-      prosody: { privilegedComponent: true },
-    });
-    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true } });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await juliet?.stop();
-    await gw?.stop();
-    await stack?.stop();
-  });
-
   test('registering logs the user in: each of their rooms is in their bookmarks, autojoin, with their nick, and invited to as well', async () => {
-    await register(romeo, 'romeo');
-    const bookmarks = await until(romeo, (b) => Object.keys(b).length === 2);
+    await register(suite.romeo, 'romeo');
+    const bookmarks = await until(suite.romeo, (b) => Object.keys(b).length === 2);
     assert.deepEqual(bookmarks, {
       [`lobby@${GW}`]: { autojoin: 'true', nick: 'romeo' },
       [`den@${GW}`]: { autojoin: 'true', nick: 'romeo' },
     });
     // for clients that ignore the bookmarks' autojoin (Slidge's ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS)
-    const invitations = await romeo.collect(2, isInvitation);
+    const invitations = await suite.romeo.collect(2, isInvitation);
     assert.deepEqual(invitations.map((el) => el.getChild('x', 'jabber:x:conference')!.attrs.jid).sort(), [`den@${GW}`, `lobby@${GW}`]);
   });
 
@@ -85,50 +64,46 @@ describe('bookmarks through IQ privilege', () => {
     // juliet bookmarked the lobby herself, without autojoin and under another nick (her client
     // publishes as XEP-0402 says, with the node's options)
     const option = (name: string, value: string) => xml('field', { var: name }, xml('value', {}, value));
-    const mine = await juliet.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB },
+    const mine = await suite.juliet.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB },
       xml('publish', { node: BOOKMARKS }, xml('item', { id: `lobby@${GW}` },
         xml('conference', { xmlns: BOOKMARKS, autojoin: 'false', name: 'My lobby' }, xml('nick', {}, 'jules')))),
       xml('publish-options', {}, xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
         option('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'), option('pubsub#persist_items', '1'),
         option('pubsub#max_items', 'max'), option('pubsub#send_last_published_item', 'never'), option('pubsub#access_model', 'whitelist'))))));
     assert.equal(mine.attrs.type, 'result', mine.toString());
-    await register(juliet, 'juliet');
-    const bookmarks = await until(juliet, (b) => Object.keys(b).length === 2);
+    await register(suite.juliet, 'juliet');
+    const bookmarks = await until(suite.juliet, (b) => Object.keys(b).length === 2);
     assert.deepEqual(bookmarks, {
       [`lobby@${GW}`]: { autojoin: 'false', nick: 'jules' },
       [`vault@${GW}`]: { autojoin: 'true', nick: 'juliet' },
     });
-    const [invitation] = await juliet.collect(1, isInvitation);
+    const [invitation] = await suite.juliet.collect(1, isInvitation);
     assert.equal(invitation!.getChild('x', 'jabber:x:conference')!.attrs.jid, `vault@${GW}`, 'the new bookmark only');
-    assert.deepEqual(juliet.unconsumed().filter(isInvitation), []);
+    assert.deepEqual(suite.juliet.unconsumed().filter(isInvitation), []);
   });
 
   test('a bookmark the user removed is not added again at the next login', async () => {
-    const retract = await romeo.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB },
+    const retract = await suite.romeo.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB },
       xml('retract', { node: BOOKMARKS, notify: 'true' }, xml('item', { id: `den@${GW}` })))));
     assert.equal(retract.attrs.type, 'result', retract.toString());
-    const prefix = gw.prefix;
-    await gw.stop();
-    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix });
+    await suite.restartGateway();
     // a room's disco is answered once the session is logged in again, and the rooms' events of
     // that login were queued by then: a second request, queued after them, is answered after them
-    const disco = () => romeo.iq(xml('iq', { type: 'get', to: `lobby@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const disco = () => suite.romeo.iq(xml('iq', { type: 'get', to: `lobby@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.equal((await disco()).attrs.type, 'result');
     assert.equal((await disco()).attrs.type, 'result');
-    assert.deepEqual(Object.keys(await bookmarksOf(romeo)), [`lobby@${GW}`]);
-    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+    assert.deepEqual(Object.keys(await bookmarksOf(suite.romeo)), [`lobby@${GW}`]);
+    assert.deepEqual(suite.romeo.unconsumed().filter(isInvitation), []);
   });
 
   test('with alwaysInviteWhenAddingBookmarks off, a new bookmark brings no invitation', async () => {
-    const prefix = gw.prefix;
-    await gw.stop();
-    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix, rooms: { alwaysInviteWhenAddingBookmarks: false } });
+    await suite.restartGateway({ rooms: { alwaysInviteWhenAddingBookmarks: false } });
     // the room the user removed comes back as a new group of the network: a new room, a new bookmark
-    assert.equal((await gw.demo('POST', '/demo/rooms', { id: 'attic', name: 'Attic', type: 'group', members: ['romeo@localhost'] })).status, 201);
-    const bookmarks = await until(romeo, (b) => `attic@${GW}` in b);
+    assert.equal((await suite.gw.demo('POST', '/demo/rooms', { id: 'attic', name: 'Attic', type: 'group', members: ['romeo@localhost'] })).status, 201);
+    const bookmarks = await until(suite.romeo, (b) => `attic@${GW}` in b);
     assert.deepEqual(bookmarks[`attic@${GW}`], { autojoin: 'true', nick: 'romeo' });
-    const disco = () => romeo.iq(xml('iq', { type: 'get', to: `attic@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const disco = () => suite.romeo.iq(xml('iq', { type: 'get', to: `attic@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.equal((await disco()).attrs.type, 'result');
-    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+    assert.deepEqual(suite.romeo.unconsumed().filter(isInvitation), []);
   });
 });

@@ -1,24 +1,19 @@
 // End to end on real Redis and Prosody: a real XMPP client registers with roomgate, joins a
 // demo room, talks in it, hears a participant, and leaves.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import {
+  NS_DELAY as DELAY, NS_MUC as MUC, NS_MUC_USER as MUC_USER, NS_REGISTER as REGISTER, NS_SID as SID, NS_XDATA as XDATA,
+} from '../../src/transport/xmpp/ns.ts';
 import { statusCodes as codes, errorCondition } from '../support/stanza-reading.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element } from '../support/xmpp-client.ts';
 import { makeTempDir } from '../support/daemon.ts';
-
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const REGISTER = 'jabber:iq:register';
-const XDATA = 'jabber:x:data';
-const SID = 'urn:xmpp:sid:0';
-const DELAY = 'urn:xmpp:delay';
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
 const WORLD = {
@@ -39,39 +34,22 @@ const WORLD = {
   ],
 };
 
-async function redisKeys(pattern: string): Promise<string[]> {
-  const redis = new Redis(stack.redis.url);
-  try {
-    return await redis.keys(pattern);
-  } finally {
-    redis.disconnect();
-  }
-}
-let stack: TestStack;
-
-
 describe('foundation: register, join, talk, leave', () => {
-  let gw: TestGateway;
-  let romeo: TestClient;
+  const suite = useGatewaySuite({ clients: { romeo: 'gajim' }, accounts: ['juliet'], gateway: { world: WORLD } });
   const GW = 'gw.localhost';
   const LOBBY = `lobby@${GW}`;
 
-  before(async () => {
-    stack = await startStack({
-      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
-    });
-    gw = await startTestGateway(stack, { world: WORLD });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
-    await stack?.stop();
-  });
+  async function redisKeys(pattern: string): Promise<string[]> {
+    const redis = new Redis(suite.stack.redis.url);
+    try {
+      return await redis.keys(pattern);
+    } finally {
+      redis.disconnect();
+    }
+  }
 
   test('an unregistered user joining a room gets registration-required', async () => {
-    const juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et' });
+    const juliet = await suite.connect('juliet');
     try {
       await juliet.send(xml('presence', { to: `${LOBBY}/juliet`, id: 'j0' }, xml('x', { xmlns: MUC })));
       const reply = await juliet.next((el) => el.name === 'presence' && el.attrs.id === 'j0');
@@ -85,25 +63,25 @@ describe('foundation: register, join, talk, leave', () => {
   });
 
   test('registers with the gateway by XEP-0077 with the form the plugin declares', async () => {
-    const form = await romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
+    const form = await suite.romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
     assert.equal(form.attrs.type, 'result');
     const fields = form.getChild('query', REGISTER)!.getChild('x', XDATA)!.getChildren('field').map((f) => f.attrs.var);
     assert.deepEqual(fields, ['FORM_TYPE', 'nickname']);
     assert.equal(form.getChild('query', REGISTER)!.getChild('registered'), undefined);
 
-    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER },
+    const done = await suite.romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER },
       xml('x', { xmlns: XDATA, type: 'submit' },
         xml('field', { var: 'FORM_TYPE' }, xml('value', {}, REGISTER)),
         xml('field', { var: 'nickname' }, xml('value', {}, 'romeo'))))));
     assert.equal(done.attrs.type, 'result');
 
-    const again = await romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
+    const again = await suite.romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
     assert.ok(again.getChild('query', REGISTER)!.getChild('registered'), 'the form now says registered');
   });
 
   test('joining a room sends occupants, then the 110 self-presence, then history, then the subject', async () => {
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'join1' }, xml('x', { xmlns: MUC })));
-    const received = await romeo.collect(6, (el) => el.attrs.from?.startsWith(LOBBY));
+    await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'join1' }, xml('x', { xmlns: MUC })));
+    const received = await suite.romeo.collect(6, (el) => el.attrs.from?.startsWith(LOBBY));
     const summary = received.map((el) => `${el.name} ${el.attrs.from}${codes(el).length ? ` ${codes(el).join(',')}` : ''}`);
     assert.deepEqual(summary, [
       `presence ${LOBBY}/alice`,
@@ -127,11 +105,11 @@ describe('foundation: register, join, talk, leave', () => {
 
   test('history on join honours maxstanzas, seconds, since and maxchars', async () => {
     const history = async (attrs: Record<string, string>, id: string) => {
-      await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id }, xml('x', { xmlns: MUC }, xml('history', attrs))));
-      await romeo.next((el) => el.attrs.id === id);
+      await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id }, xml('x', { xmlns: MUC }, xml('history', attrs))));
+      await suite.romeo.next((el) => el.attrs.id === id);
       const bodies: string[] = [];
       for (;;) {
-        const el = await romeo.next((m) => m.name === 'message' && m.attrs.from?.startsWith(LOBBY) === true);
+        const el = await suite.romeo.next((m) => m.name === 'message' && m.attrs.from?.startsWith(LOBBY) === true);
         if (el.getChild('subject')) return bodies;
         bodies.push(el.getChildText('body')!);
       }
@@ -144,25 +122,25 @@ describe('foundation: register, join, talk, leave', () => {
   });
 
   test('a message from the user reaches the demo network and is echoed with a stanza-id', async () => {
-    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'c1' }, xml('body', {}, 'hello, lobby')));
-    const echo = await romeo.next((el) => el.name === 'message' && el.attrs.id === 'c1');
+    await suite.romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'c1' }, xml('body', {}, 'hello, lobby')));
+    const echo = await suite.romeo.next((el) => el.name === 'message' && el.attrs.id === 'c1');
     assert.equal(echo.attrs.from, `${LOBBY}/romeo`);
     assert.equal(echo.attrs.type, 'groupchat');
     assert.equal(echo.getChildText('body'), 'hello, lobby');
-    const room = await gw.demo('GET', '/demo/rooms/lobby');
+    const room = await suite.gw.demo('GET', '/demo/rooms/lobby');
     const sent = room.json.sent as { id: string; from: string; body: string }[];
     assert.deepEqual(sent.map((m) => [m.from, m.body]), [['romeo', 'hello, lobby']]);
     assert.deepEqual(echo.getChild('stanza-id', SID)!.attrs, { xmlns: SID, by: LOBBY, id: sent[0]!.id });
   });
 
   test("a participant's message on the legacy network reaches every joined resource", async () => {
-    const movim = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'movim' });
+    const movim = await suite.connect('romeo', 'movim');
     try {
       await movim.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'join2' }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
       await movim.next((el) => el.name === 'message' && el.getChild('subject') !== undefined);
-      const posted = await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'hi romeo', id: 'b-1' });
+      const posted = await suite.gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'hi romeo', id: 'b-1' });
       assert.equal(posted.status, 201);
-      for (const client of [romeo, movim]) {
+      for (const client of [suite.romeo, movim]) {
         const msg = await client.next((el) => el.name === 'message' && el.getChildText('body') === 'hi romeo');
         assert.equal(msg.attrs.from, `${LOBBY}/bob`);
         assert.equal(msg.attrs.to, client.jid);
@@ -174,38 +152,38 @@ describe('foundation: register, join, talk, leave', () => {
   });
 
   test('a room the user is not a member of answers item-not-found', async () => {
-    await romeo.send(xml('presence', { to: `nowhere@${GW}/romeo`, id: 'j3' }, xml('x', { xmlns: MUC })));
-    const reply = await romeo.next((el) => el.attrs.id === 'j3');
+    await suite.romeo.send(xml('presence', { to: `nowhere@${GW}/romeo`, id: 'j3' }, xml('x', { xmlns: MUC })));
+    const reply = await suite.romeo.next((el) => el.attrs.id === 'j3');
     assert.equal(reply.attrs.type, 'error');
     assert.equal(errorCondition(reply), 'item-not-found');
   });
 
   test('leaving sends the unavailable self-presence with 110', async () => {
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, type: 'unavailable' }));
-    const bye = await romeo.next((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/romeo` && el.attrs.type === 'unavailable');
+    await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo`, type: 'unavailable' }));
+    const bye = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === `${LOBBY}/romeo` && el.attrs.type === 'unavailable');
     assert.deepEqual(codes(bye), [110]);
     assert.deepEqual(bye.getChild('x', MUC_USER)!.getChild('item')!.attrs, { affiliation: 'member', role: 'none' });
   });
 
   test('a GROUP room announces the real JID and status 100 on join', async () => {
-    await romeo.send(xml('presence', { to: `family@${GW}/romeo`, id: 'j4' }, xml('x', { xmlns: MUC })));
-    const self = await romeo.next((el) => el.attrs.id === 'j4');
+    await suite.romeo.send(xml('presence', { to: `family@${GW}/romeo`, id: 'j4' }, xml('x', { xmlns: MUC })));
+    const self = await suite.romeo.next((el) => el.attrs.id === 'j4');
     assert.deepEqual(codes(self), [110, 100]);
-    assert.equal(self.getChild('x', MUC_USER)!.getChild('item')!.attrs.jid, romeo.jid);
+    assert.equal(self.getChild('x', MUC_USER)!.getChild('item')!.attrs.jid, suite.romeo.jid);
   });
 
   test('unregistering logs the session out and deletes everything the gateway kept for the user', async () => {
-    const before = await redisKeys(`${gw.prefix}:*romeo@localhost*`);
+    const before = await redisKeys(`${suite.gw.prefix}:*romeo@localhost*`);
     assert.ok(before.length > 0, 'the user and their rooms are stored');
-    const done = await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
+    const done = await suite.romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
     assert.equal(done.attrs.type, 'result');
-    assert.deepEqual(await redisKeys(`${gw.prefix}:*romeo@localhost*`), []);
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j5' }, xml('x', { xmlns: MUC })));
-    const reply = await romeo.next((el) => el.attrs.id === 'j5');
+    assert.deepEqual(await redisKeys(`${suite.gw.prefix}:*romeo@localhost*`), []);
+    await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j5' }, xml('x', { xmlns: MUC })));
+    const reply = await suite.romeo.next((el) => el.attrs.id === 'j5');
     assert.equal(errorCondition(reply), 'registration-required');
     // the legacy network no longer delivers to the logged-out session
-    await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'anyone?' });
-    const room = await gw.demo('GET', '/demo/rooms/lobby');
+    await suite.gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'anyone?' });
+    const room = await suite.gw.demo('GET', '/demo/rooms/lobby');
     assert.equal(room.status, 200);
   });
 
@@ -213,14 +191,14 @@ describe('foundation: register, join, talk, leave', () => {
     const run = promisify(execFile)(process.execPath, ['bin/roomgate.js', 'users', 'add', 'romeo@localhost', '--field', 'nickname=romeo'], {
       env: {
         ...process.env, ROOMGATE_COMPONENT_JID: GW, ROOMGATE_COMPONENT_SECRET: 'unused', ROOMGATE_PLUGIN: 'demo',
-        ROOMGATE_REDIS_URL: stack.redis.url, ROOMGATE_REDIS_PREFIX: gw.prefix, ROOMGATE_PARTITIONS: '4',
-        ROOMGATE_CONFIG: gw.configPath,
+        ROOMGATE_REDIS_URL: suite.stack.redis.url, ROOMGATE_REDIS_PREFIX: suite.gw.prefix, ROOMGATE_PARTITIONS: '4',
+        ROOMGATE_CONFIG: suite.gw.configPath,
       },
     });
     const { stdout } = await run;
     assert.match(stdout, /registered romeo@localhost/);
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j6' }, xml('x', { xmlns: MUC })));
-    const self = await romeo.next((el) => el.attrs.id === 'j6');
+    await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j6' }, xml('x', { xmlns: MUC })));
+    const self = await suite.romeo.next((el) => el.attrs.id === 'j6');
     assert.equal(self.attrs.type, undefined);
     assert.deepEqual(codes(self), [110]);
   });

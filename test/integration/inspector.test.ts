@@ -1,20 +1,22 @@
 // The inspector page: a worker's room and session actors, their states and contexts, live.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
+import { NS_MUC as MUC } from '../../src/transport/xmpp/ns.ts';
+import { registerUser } from '../support/gateway.ts';
+import { useGatewaySuite } from '../support/suite.ts';
+import { xml } from '../support/xmpp-client.ts';
 import { freePort } from '../support/ports.ts';
 
-const MUC = 'http://jabber.org/protocol/muc';
 const GW = 'gw.localhost';
 const WORLD = { rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', subject: 'Hi', participants: [{ nick: 'bob' }, { nick: 'carol' }] }] };
 const ROOM_KEY = 'room:romeo@localhost:lobby';
 
 describe('inspector page', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
+  const suite = useGatewaySuite({
+    clients: { romeo: 'test' },
+    // a port found when roomgate starts, not at load
+    gateway: async () => ({ world: WORLD, inspectPort: await freePort() }),
+  });
   let base: string;
   const get = async (path: string) => {
     const res = await fetch(`${base}${path}`);
@@ -23,18 +25,8 @@ describe('inspector page', () => {
   const actors = async () => JSON.parse((await get('/actors')).text).actors as { key: string; state: string; summary: Record<string, unknown> }[];
 
   before(async () => {
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
-    const port = await freePort();
-    gw = await startTestGateway(stack, { world: WORLD, inspectPort: port });
-    base = `http://127.0.0.1:${gw.gateway.inspectPort()}`;
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
-    await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: 'jabber:iq:register' }, xml('nickname', {}, 'romeo'))));
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
-    await stack?.stop();
+    base = `http://127.0.0.1:${suite.gw.gateway.inspectPort()}`;
+    await registerUser(suite.romeo, 'romeo');
   });
 
   test('serves the page', async () => {
@@ -45,15 +37,15 @@ describe('inspector page', () => {
   });
 
   test('lists the session logged in, and a room joined with its state and summary', async () => {
-    await romeo.send(xml('presence', { to: `lobby@${GW}/romeo` }, xml('x', { xmlns: MUC })));
-    await romeo.next((el) => !!el.getChild('subject'));
+    await suite.romeo.send(xml('presence', { to: `lobby@${GW}/romeo` }, xml('x', { xmlns: MUC })));
+    await suite.romeo.next((el) => !!el.getChild('subject'));
     const list = await actors();
     const session = list.find((a) => a.key === 'session:romeo@localhost');
     assert.equal(session?.state, 'loggedIn');
     const room = list.find((a) => a.key === ROOM_KEY);
     assert.equal(room?.state, 'joined.idle');
     assert.equal(room?.summary.participants, 2);
-    assert.deepEqual(room?.summary.resources, [romeo.jid]);
+    assert.deepEqual(room?.summary.resources, [suite.romeo.jid]);
     const context = JSON.parse((await get(`/actors/${encodeURIComponent(ROOM_KEY)}`)).text);
     assert.deepEqual(context.participants.map((p: { nick: string }) => p.nick), ['bob', 'carol']);
     assert.equal((await get('/actors/nope')).status, 404);
@@ -74,9 +66,9 @@ describe('inspector page', () => {
         }
       }
     })().catch(() => undefined);
-    await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'watched' });
-    await romeo.next((el) => el.getChildText('body') === 'watched');
-    await gw.gateway.worker!.hibernateIdle(0);
+    await suite.gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body: 'watched' });
+    await suite.romeo.next((el) => el.getChildText('body') === 'watched');
+    await suite.gw.gateway.worker!.hibernateIdle(0);
     for (let i = 0; i < 100 && !seen.includes('runtime.hibernated'); i++) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
     await reading;

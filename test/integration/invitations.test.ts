@@ -1,11 +1,11 @@
 // Rooms a plugin adds to the user's bookmarks (LegacyMUC.addToBookmarks, spec §3.8, §3.9): with
 // no privileged access to the user's PEP, the user gets a XEP-0249 invitation from the gateway,
 // once per room, kept across a restart; a room the user is not a member of invites nobody.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { registerUser } from '../support/gateway.ts';
+import { useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element } from '../support/xmpp-client.ts';
 import { Redis } from 'ioredis';
 import { createKeys } from '../../src/actors/keys.ts';
 import { Mailboxes } from '../../src/transport/mailbox.ts';
@@ -22,31 +22,19 @@ const WORLD = {
 const isInvitation = (el: Element) => el.name === 'message' && el.getChild('x', CONFERENCE) !== undefined;
 
 describe('invitations to the rooms a plugin bookmarks', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
-
-  before(async () => {
-    stack = await startStack({
-      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
-      // no offline storage (Prosody loads it unless told not to): a message to a user who is not
-      // connected is bounced, as some servers do
-      prosody: { disabledModules: ['offline'] },
-    });
-    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true } });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
-    await stack?.stop();
+  const suite = useGatewaySuite({
+    clients: { romeo: 'gajim' },
+    accounts: ['juliet'],
+    // no offline storage (Prosody loads it unless told not to): a message to a user who is not
+    // connected is bounced, as some servers do
+    stack: { prosody: { disabledModules: ['offline'] } },
+    gateway: { world: WORLD, demoOptions: { inviteOnLogin: true } },
   });
 
   test('registering logs the user in: one invitation per room they are a member of, from the gateway', async () => {
-    const done = await registerUser(romeo, 'romeo');
+    const done = await registerUser(suite.romeo, 'romeo');
     assert.equal(done.attrs.type, 'result');
-    const invitations = await romeo.collect(2, isInvitation);
+    const invitations = await suite.romeo.collect(2, isInvitation);
     for (const el of invitations) {
       assert.equal(el.attrs.from, GW);
       assert.equal(el.attrs.to, 'romeo@localhost');
@@ -57,25 +45,23 @@ describe('invitations to the rooms a plugin bookmarks', () => {
   });
 
   test('after a restart the user logs in again and is not invited twice', async () => {
-    const prefix = gw.prefix;
-    await gw.stop();
-    gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix });
+    await suite.restartGateway();
     // a room's disco is answered once the session is logged in again, and the rooms' events of
     // that login were queued by then: a second request, queued after them, is answered after them
-    const disco = () => romeo.iq(xml('iq', { type: 'get', to: `lobby@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const disco = () => suite.romeo.iq(xml('iq', { type: 'get', to: `lobby@${GW}` }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.equal((await disco()).attrs.type, 'result');
     assert.equal((await disco()).attrs.type, 'result');
-    assert.deepEqual(romeo.unconsumed().filter(isInvitation), []);
+    assert.deepEqual(suite.romeo.unconsumed().filter(isInvitation), []);
   });
 
   test('an invitation the user\'s server bounces (offline, no offline storage) is sent again at the next login', async () => {
     // juliet is registered from outside (as `roomgate users add` does) while offline: her
     // server has no offline storage here and bounces the invitation
-    const redis = new Redis(stack.redis.url);
-    const keys = createKeys(gw.prefix, 4);
+    const redis = new Redis(suite.stack.redis.url);
+    const keys = createKeys(suite.gw.prefix, 4);
     const snapshot = async () => JSON.parse((await redis.get(keys.roomSnapshot('juliet@localhost', 'vault'))) ?? '{}').context?.invited;
     try {
-      await gw.gateway.worker!.users.put({ jid: 'juliet@localhost', registration: { nickname: 'juliet' } });
+      await suite.gw.gateway.worker!.users.put({ jid: 'juliet@localhost', registration: { nickname: 'juliet' } });
       const mailboxes = new Mailboxes(keys, redis);
       await mailboxes.add({ kind: 'control', user: 'juliet@localhost', action: 'login' });
       await mailboxes.close();
@@ -85,11 +71,9 @@ describe('invitations to the rooms a plugin bookmarks', () => {
     } finally {
       redis.disconnect();
     }
-    const juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
+    const juliet = await suite.connect('juliet', 'dino');
     try {
-      const prefix = gw.prefix;
-      await gw.stop();
-      gw = await startTestGateway(stack, { world: WORLD, demoOptions: { inviteOnLogin: true }, prefix });
+      await suite.restartGateway();
       const invitations = await juliet.collect(2, isInvitation);
       assert.deepEqual(invitations.map((el) => el.getChild('x', CONFERENCE)!.attrs.jid).sort(), [`lobby@${GW}`, `vault@${GW}`]);
     } finally {

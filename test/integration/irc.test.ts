@@ -10,15 +10,12 @@ import { connectIrc, type RawIrcClient } from '../support/irc-client.ts';
 import { statusCodes as codes } from '../support/stanza-reading.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { joinAndRead } from '../support/muc.ts';
+import { NS_MUC_ADMIN as MUC_ADMIN } from '../../src/transport/xmpp/muc-admin.ts';
+import {
+  NS_DELAY as DELAY, NS_MUC_USER as MUC_USER, NS_OCCUPANT_ID as OID, NS_REGISTER as REGISTER, NS_SID as SID, NS_STANZAS as STANZAS,
+  NS_XDATA as XDATA,
+} from '../../src/transport/xmpp/ns.ts';
 
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
-const REGISTER = 'jabber:iq:register';
-const XDATA = 'jabber:x:data';
-const SID = 'urn:xmpp:sid:0';
-const DELAY = 'urn:xmpp:delay';
-const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const OID = 'urn:xmpp:occupant-id:0';
 const GW = 'gw.localhost';
 const LOBBY = `#lobby@${GW}`;
 const SIDE = `#side@${GW}`;

@@ -1,18 +1,15 @@
 // Message Archive Management on a room (XEP-0313, spec §3.2 and DECISIONS), end to end: a real
 // client queries the room's archive through Prosody; the archive is what roomgate keeps in Redis.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { NS_DELAY as DELAY, NS_MUC as MUC, NS_XDATA as XDATA } from '../../src/transport/xmpp/ns.ts';
 import { errorCondition as condition } from '../support/stanza-reading.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 
-const MUC = 'http://jabber.org/protocol/muc';
 const MAM = 'urn:xmpp:mam:2';
 const RSM = 'http://jabber.org/protocol/rsm';
-const XDATA = 'jabber:x:data';
 const FORWARD = 'urn:xmpp:forward:0';
-const DELAY = 'urn:xmpp:delay';
 const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 
@@ -40,10 +37,7 @@ const rsm = (a: Answer) => {
 };
 
 describe('message archive management on a room', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
-  let juliet: TestClient;
+  const suite = useGatewaySuite({ clients: { romeo: 'gajim', juliet: 'dino' }, gateway: { world: WORLD }, register: true });
   let n = 0;
 
   /** A MAM query of `client` to `to`, and the results it got before the iq's answer. */
@@ -63,43 +57,28 @@ describe('message archive management on a room', () => {
   const max = (m: number) => xml('max', {}, String(m));
 
   before(async () => {
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }] });
-    gw = await startTestGateway(stack, { world: WORLD });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
-    for (const [client, nick] of [[romeo, 'romeo'], [juliet, 'juliet']] as const) {
-      const done = await registerUser(client, nick);
-      assert.equal(done.attrs.type, 'result');
-    }
     // as a client with MAM joins: no history on join, so no backfill yet
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
-    for (;;) if ((await romeo.next((s) => String(s.attrs.from ?? '').startsWith(LOBBY))).getChild('subject')) break;
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await juliet?.stop();
-    await gw?.stop();
-    await stack?.stop();
+    await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    for (;;) if ((await suite.romeo.next((s) => String(s.attrs.from ?? '').startsWith(LOBBY))).getChild('subject')) break;
   });
 
   test('the room and the gateway announce MAM, and the room gives its query form', async () => {
-    const info = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const info = await suite.romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const features = info.getChild('query')!.getChildren('feature').map((f) => f.attrs.var);
     assert.ok(features.includes(MAM) && features.includes(`${MAM}#extended`), features.join(' '));
-    const form = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: MAM })));
+    const form = await suite.romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: MAM })));
     const fields = form.getChild('query', MAM)!.getChild('x', XDATA)!.getChildren('field');
     assert.deepEqual(fields.map((f) => f.attrs.var), ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'include-groupchat', 'ids']);
     assert.equal(fields[0]!.getChildText('value'), MAM);
   });
 
   test('a first query backfills the room, then returns its archive oldest first, forwarded and delayed', async () => {
-    const all = await query(romeo);
+    const all = await query(suite.romeo);
     assert.equal(all.iq.attrs.type, 'result');
     assert.deepEqual(bodies(all), ['one', 'two', 'three', 'four', 'five']);
     const first = all.results[0]!;
     assert.equal(first.attrs.from, LOBBY);
-    assert.equal(first.attrs.to, romeo.jid);
+    assert.equal(first.attrs.to, suite.romeo.jid);
     const forwarded = first.getChild('result', MAM)!.getChild('forwarded', FORWARD)!;
     assert.equal(forwarded.getChild('delay', DELAY)!.attrs.stamp, '2026-12-01T10:00:01.000Z');
     const message = forwarded.getChild('message')!;
@@ -112,25 +91,25 @@ describe('message archive management on a room', () => {
     assert.equal(fin(all).attrs.stable, 'false', 'the demo network does not keep its archive stable');
     assert.deepEqual(rsm(all), { first: all.results[0]!.getChild('result', MAM)!.attrs.id, index: '0', last: all.results[4]!.getChild('result', MAM)!.attrs.id, count: '5' });
     // backfilled once: the same query gives the same archive
-    assert.deepEqual(bodies(await query(romeo)), ['one', 'two', 'three', 'four', 'five']);
+    assert.deepEqual(bodies(await query(suite.romeo)), ['one', 'two', 'three', 'four', 'five']);
   });
 
   test('live messages and the user\'s own are archived after the backfilled ones; paging back visits each once', async () => {
     for (const body of ['six', 'seven']) {
-      const res = await gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body });
+      const res = await suite.gw.demo('POST', '/demo/rooms/lobby/messages', { from: 'bob', body });
       assert.equal(res.status, 201);
-      await romeo.next((el) => el.name === 'message' && el.getChildText('body') === body);
+      await suite.romeo.next((el) => el.name === 'message' && el.getChildText('body') === body);
     }
-    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'r1' }, xml('body', {}, 'eight')));
-    await romeo.next((el) => el.attrs.id === 'r1' && el.attrs.from === `${LOBBY}/romeo`);
+    await suite.romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'r1' }, xml('body', {}, 'eight')));
+    await suite.romeo.next((el) => el.attrs.id === 'r1' && el.attrs.from === `${LOBBY}/romeo`);
 
-    const last = await query(romeo, { set: [max(3), xml('before')] });
+    const last = await query(suite.romeo, { set: [max(3), xml('before')] });
     assert.deepEqual(bodies(last), ['six', 'seven', 'eight']);
     assert.equal(fin(last).attrs.complete, undefined);
     assert.deepEqual({ index: rsm(last).index, count: rsm(last).count }, { index: '5', count: '8' });
-    const previous = await query(romeo, { set: [max(3), xml('before', {}, rsm(last).first!)] });
+    const previous = await query(suite.romeo, { set: [max(3), xml('before', {}, rsm(last).first!)] });
     assert.deepEqual(bodies(previous), ['three', 'four', 'five'], 'three and four share a second; neither is skipped');
-    const oldest = await query(romeo, { set: [max(3), xml('before', {}, rsm(previous).first!)] });
+    const oldest = await query(suite.romeo, { set: [max(3), xml('before', {}, rsm(previous).first!)] });
     assert.deepEqual(bodies(oldest), ['one', 'two']);
     assert.equal(fin(oldest).attrs.complete, 'true');
 
@@ -138,7 +117,7 @@ describe('message archive management on a room', () => {
     const forward: string[] = [];
     let after: string | null = null;
     for (let pages = 0; pages < 5; pages++) {
-      const page = await query(romeo, { set: [max(3), ...(after ? [xml('after', {}, after)] : [])] });
+      const page = await query(suite.romeo, { set: [max(3), ...(after ? [xml('after', {}, after)] : [])] });
       forward.push(...bodies(page).map(String));
       if (fin(page).attrs.complete === 'true') break;
       after = rsm(page).last;
@@ -147,48 +126,48 @@ describe('message archive management on a room', () => {
   });
 
   test('filters: with an occupant, a time window, ids; flip-page; max 0 counts only', async () => {
-    assert.deepEqual(bodies(await query(romeo, { fields: { with: `${LOBBY}/bob` } })), ['two', 'four', 'six', 'seven']);
-    assert.deepEqual(bodies(await query(romeo, { fields: { with: `${LOBBY}/romeo` } })), ['eight']);
-    assert.deepEqual(bodies(await query(romeo, { fields: { start: '2026-12-01T10:00:02Z', end: '2026-12-01T10:00:03Z' } })), ['two', 'three', 'four']);
-    const all = await query(romeo);
+    assert.deepEqual(bodies(await query(suite.romeo, { fields: { with: `${LOBBY}/bob` } })), ['two', 'four', 'six', 'seven']);
+    assert.deepEqual(bodies(await query(suite.romeo, { fields: { with: `${LOBBY}/romeo` } })), ['eight']);
+    assert.deepEqual(bodies(await query(suite.romeo, { fields: { start: '2026-12-01T10:00:02Z', end: '2026-12-01T10:00:03Z' } })), ['two', 'three', 'four']);
+    const all = await query(suite.romeo);
     const idOf = (body: string) => all.results[bodies(all).indexOf(body)]!.getChild('result', MAM)!.attrs.id;
-    assert.deepEqual(bodies(await query(romeo, { fields: { ids: [idOf('seven'), idOf('two')] } })), ['two', 'seven']);
-    assert.deepEqual(bodies(await query(romeo, { fields: { 'after-id': idOf('three'), 'before-id': idOf('six') } })), ['four', 'five']);
-    assert.deepEqual(bodies(await query(romeo, { set: [max(2), xml('before')], flip: true })), ['eight', 'seven']);
-    const counted = await query(romeo, { set: [max(0)] });
+    assert.deepEqual(bodies(await query(suite.romeo, { fields: { ids: [idOf('seven'), idOf('two')] } })), ['two', 'seven']);
+    assert.deepEqual(bodies(await query(suite.romeo, { fields: { 'after-id': idOf('three'), 'before-id': idOf('six') } })), ['four', 'five']);
+    assert.deepEqual(bodies(await query(suite.romeo, { set: [max(2), xml('before')], flip: true })), ['eight', 'seven']);
+    const counted = await query(suite.romeo, { set: [max(0)] });
     assert.deepEqual([counted.results.length, rsm(counted).count, rsm(counted).first], [0, '8', null]);
   });
 
   test('the archive\'s metadata names its oldest and newest messages', async () => {
-    const all = await query(romeo);
+    const all = await query(suite.romeo);
     const ids = all.results.map((r) => r.getChild('result', MAM)!.attrs.id);
-    const res = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('metadata', { xmlns: MAM })));
+    const res = await suite.romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('metadata', { xmlns: MAM })));
     const metadata = res.getChild('metadata', MAM)!;
     assert.deepEqual(metadata.getChild('start')!.attrs, { id: ids[0], timestamp: '2026-12-01T10:00:01.000Z' });
     assert.equal(metadata.getChild('end')!.attrs.id, ids.at(-1));
   });
 
   test('bad queries get clear errors and change nothing', async () => {
-    const unknown = await query(romeo, { set: [max(3), xml('after', {}, 'no-such-id')] });
+    const unknown = await query(suite.romeo, { set: [max(3), xml('after', {}, 'no-such-id')] });
     assert.deepEqual([unknown.iq.attrs.type, condition(unknown.iq)], ['error', 'item-not-found']);
-    const badDate = await query(romeo, { fields: { start: 'last tuesday' } });
+    const badDate = await query(suite.romeo, { fields: { start: 'last tuesday' } });
     assert.deepEqual([badDate.iq.attrs.type, condition(badDate.iq)], ['error', 'bad-request']);
-    const toGateway = await query(romeo, { to: GW });
+    const toGateway = await query(suite.romeo, { to: GW });
     assert.deepEqual([toGateway.iq.attrs.type, condition(toGateway.iq)], ['error', 'bad-request']);
-    assert.equal(bodies(await query(romeo)).length, 8);
+    assert.equal(bodies(await query(suite.romeo)).length, 8);
   });
 
   test('retention drops what is older than archive.maxDays (7 by default), from MAM and from the ids it knows', async () => {
-    const before = bodies(await query(romeo));
+    const before = bodies(await query(suite.romeo));
     assert.deepEqual(before, ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight']);
     // seven days after 10:00:02.5 on 1 December: 'one' and 'two' are older than the cutoff
-    const dropped = await gw.gateway.worker!.sweepArchives(Date.parse('2026-12-08T10:00:02.500Z'));
+    const dropped = await suite.gw.gateway.worker!.sweepArchives(Date.parse('2026-12-08T10:00:02.500Z'));
     assert.ok(dropped >= 2, `dropped ${dropped}`); // juliet's room is swept too, but holds nothing that old
-    const after = await query(romeo);
+    const after = await query(suite.romeo);
     assert.deepEqual(bodies(after), ['three', 'four', 'five', 'six', 'seven', 'eight']);
     assert.equal(rsm(after).count, '6');
     assert.equal(fin(after).attrs.complete, 'true');
-    const again = await gw.gateway.worker!.sweepArchives(Date.parse('2026-12-08T10:00:02.500Z'));
+    const again = await suite.gw.gateway.worker!.sweepArchives(Date.parse('2026-12-08T10:00:02.500Z'));
     assert.equal(again, 0, 'nothing left to drop');
   });
 
@@ -196,11 +175,11 @@ describe('message archive management on a room', () => {
     // juliet is a member of the same legacy group: her room archived what the network told her
     // session while she was logged in (romeo's message too, as the network relays it: the same
     // message has the same stanza-id in both rooms), and nothing of romeo's room's backfill
-    const theirs = await query(juliet);
+    const theirs = await query(suite.juliet);
     assert.equal(theirs.iq.attrs.type, 'result');
     assert.deepEqual(bodies(theirs), ['six', 'seven', 'eight']);
-    const mine = (await query(romeo)).results.map((r) => r.getChild('result', MAM)!.attrs.id);
-    const guessed = await query(juliet, { fields: { ids: [mine[0]!] } }); // romeo's backfilled 'one'
+    const mine = (await query(suite.romeo)).results.map((r) => r.getChild('result', MAM)!.attrs.id);
+    const guessed = await query(suite.juliet, { fields: { ids: [mine[0]!] } }); // romeo's backfilled 'one'
     assert.deepEqual([guessed.iq.attrs.type, condition(guessed.iq)], ['error', 'item-not-found'], "romeo's message ids mean nothing in juliet's room");
   });
 });

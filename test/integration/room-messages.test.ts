@@ -1,19 +1,17 @@
 // Messages both ways (spec §3.11–§3.22) end to end: corrections, retractions, moderation,
 // reactions, replies, attachments, chat states, markers and private messages, each driven
 // from the demo network's HTTP API on one side and a real XMPP client on the other.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'ltx';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element } from '../support/xmpp-client.ts';
 import { DemoMUC } from '../../src/legacy/demo/muc.ts';
+import {
+  NS_CHATSTATES as STATES, NS_DELAY as DELAY, NS_DISCO_INFO as DISCO, NS_MARKERS as MARKERS, NS_MUC as MUC,
+  NS_MUC_USER as MUC_USER, NS_OCCUPANT_ID as OID, NS_SID as SID, NS_STANZAS as STANZAS,
+} from '../../src/transport/xmpp/ns.ts';
 
-const MUC = 'http://jabber.org/protocol/muc';
-const MUC_USER = 'http://jabber.org/protocol/muc#user';
-const SID = 'urn:xmpp:sid:0';
-const OID = 'urn:xmpp:occupant-id:0';
-const DELAY = 'urn:xmpp:delay';
 const LMC = 'urn:xmpp:message-correct:0';
 const RETRACT = 'urn:xmpp:message-retract:1';
 const RETRACT0 = 'urn:xmpp:message-retract:0';
@@ -24,10 +22,6 @@ const REACTIONS = 'urn:xmpp:reactions:0';
 const REPLY = 'urn:xmpp:reply:0';
 const OOB = 'jabber:x:oob';
 const HINTS = 'urn:xmpp:hints';
-const STATES = 'http://jabber.org/protocol/chatstates';
-const MARKERS = 'urn:xmpp:chat-markers:0';
-const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const DISCO = 'http://jabber.org/protocol/disco#info';
 const GW = 'gw.localhost';
 const LOBBY = `lobby@${GW}`;
 const ROMEO = 'romeo@localhost';
@@ -67,48 +61,35 @@ function assertStanza(actual: Element, expected: string): void {
 }
 
 describe('room messages', () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
+  const suite = useGatewaySuite({ clients: { romeo: 'gajim' }, gateway: { world: WORLD }, register: true });
   const occupantIds: Record<string, string> = {};
   const fromLobby = (el: Element) => el.name === 'message' && String(el.attrs.from ?? '').startsWith(LOBBY);
   const byId = (id: string) => (el: Element) => el.attrs.id === id;
   const demo = async (method: string, path: string, body?: unknown) => {
-    const res = await gw.demo(method, `/demo/rooms/lobby${path}`, body);
+    const res = await suite.gw.demo(method, `/demo/rooms/lobby${path}`, body);
     assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(res.json)}`);
     return res.json;
   };
   const network = () => demo('GET', '');
   /** Sends a groupchat message to the lobby and waits for its echo. */
   const say = async (id: string, ...children: Element[]) => {
-    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id }, ...children));
-    return romeo.next(byId(id));
+    await suite.romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id }, ...children));
+    return suite.romeo.next(byId(id));
   };
 
   before(async () => {
-    stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
-    gw = await startTestGateway(stack, { world: WORLD });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    const done = await registerUser(romeo, 'romeo');
-    assert.equal(done.attrs.type, 'result');
-    await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+    await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
     for (;;) {
-      const el = await romeo.next((s) => String(s.attrs.from ?? '').startsWith(LOBBY));
+      const el = await suite.romeo.next((s) => String(s.attrs.from ?? '').startsWith(LOBBY));
       if (el.name === 'presence') occupantIds[String(el.attrs.from).split('/')[1]!] = el.getChild('occupant-id', OID)!.attrs.id;
       if (el.getChild('subject')) break;
     }
   });
 
-  after(async () => {
-    await romeo?.stop();
-    await gw?.stop();
-    await stack?.stop();
-  });
-
   test("a participant's message, then its correction from the network, which replaces it by its id", async () => {
     await demo('POST', '/messages', { from: 'bob', body: 'helo', id: 'b-1' });
     await demo('POST', '/messages', { from: 'bob', body: 'hello', correct: 'b-1' });
-    const [message, correction] = await romeo.collect(2, fromLobby);
+    const [message, correction] = await suite.romeo.collect(2, fromLobby);
     const bob = occupantIds.bob;
     assertStanza(message!, `<message from="${LOBBY}/bob" to="${JID}" id="b-1" type="groupchat"><body>helo</body>`
       + `<active xmlns="${STATES}"/><markable xmlns="${MARKERS}"/><delay xmlns="${DELAY}" stamp="*" from="${GW}"/>`
@@ -128,7 +109,7 @@ describe('room messages', () => {
 
     // edited again from the user's other (legacy) client: XEP-0308 wants the id the client sent
     await demo('POST', '/messages', { from: 'romeo', body: 'hello, all', correct: sentId('c1') });
-    assertStanza(await romeo.next(fromLobby), `<message from="${LOBBY}/romeo" to="${JID}" type="groupchat"><body>hello, all</body>`
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}/romeo" to="${JID}" type="groupchat"><body>hello, all</body>`
       + `<replace xmlns="${LMC}" id="c1"/><active xmlns="${STATES}"/><markable xmlns="${MARKERS}"/>`
       + `<stanza-id xmlns="${SID}" by="${LOBBY}" id="*"/><occupant-id xmlns="${OID}" id="user"/></message>`);
   });
@@ -136,7 +117,7 @@ describe('room messages', () => {
   test('a retraction from the network has a fallback body, <retract> and <replace>', async () => {
     await demo('POST', '/messages', { from: 'bob', body: 'oops', id: 'b-2' });
     await demo('DELETE', '/messages/b-2?by=bob');
-    const [, retraction] = await romeo.collect(2, fromLobby);
+    const [, retraction] = await suite.romeo.collect(2, fromLobby);
     assertStanza(retraction!, `<message from="${LOBBY}/bob" to="${JID}" type="groupchat"><body>/me retracted the message b-2</body>`
       + `<fallback xmlns="${FALLBACK}" for="${RETRACT}"/><retract xmlns="${RETRACT}" id="b-2"/><replace xmlns="${LMC}" id="b-2"/>`
       + `<active xmlns="${STATES}"/><store xmlns="${HINTS}"/>`
@@ -160,18 +141,18 @@ describe('room messages', () => {
   test('a moderation comes from the bare room JID, naming the moderator; the user moderates through the network', async () => {
     await demo('POST', '/messages', { from: 'bob', body: 'spam', id: 'b-3' });
     await demo('POST', '/messages/b-3/moderate', { by: 'alice', reason: 'spam' });
-    const [, notice] = await romeo.collect(2, fromLobby);
+    const [, notice] = await suite.romeo.collect(2, fromLobby);
     assertStanza(notice!, `<message from="${LOBBY}" to="${JID}" type="groupchat">`
       + `<apply-to xmlns="${FASTEN}" id="b-3"><moderated xmlns="${MODERATE}" by="${LOBBY}/alice"><retract xmlns="${RETRACT0}"/>`
       + `<reason>spam</reason></moderated></apply-to>`
       + `<stanza-id xmlns="${SID}" by="${LOBBY}" id="*"/><occupant-id xmlns="${OID}" id="${occupantIds.alice}"/></message>`);
 
     await demo('POST', '/messages', { from: 'bob', body: 'more spam', id: 'b-4' });
-    await romeo.next(fromLobby);
-    const res = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('apply-to', { xmlns: FASTEN, id: 'b-4' },
+    await suite.romeo.next(fromLobby);
+    const res = await suite.romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('apply-to', { xmlns: FASTEN, id: 'b-4' },
       xml('moderate', { xmlns: MODERATE }, xml('retract', { xmlns: RETRACT0 }), xml('reason', {}, 'enough')))));
     assert.equal(res.attrs.type, 'result');
-    assertStanza(await romeo.next(fromLobby), `<message from="${LOBBY}" to="${JID}" type="groupchat">`
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}" to="${JID}" type="groupchat">`
       + `<apply-to xmlns="${FASTEN}" id="b-4"><moderated xmlns="${MODERATE}" by="${LOBBY}/romeo"><retract xmlns="${RETRACT0}"/>`
       + `<reason>enough</reason></moderated></apply-to>`
       + `<stanza-id xmlns="${SID}" by="${LOBBY}" id="*"/><occupant-id xmlns="${OID}" id="user"/></message>`);
@@ -180,7 +161,7 @@ describe('room messages', () => {
   });
 
   test('moderating a message the network does not have is refused with its error', async () => {
-    const res = await romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('apply-to', { xmlns: FASTEN, id: 'nowhere' },
+    const res = await suite.romeo.iq(xml('iq', { type: 'set', to: LOBBY }, xml('apply-to', { xmlns: FASTEN, id: 'nowhere' },
       xml('moderate', { xmlns: MODERATE }, xml('retract', { xmlns: RETRACT0 })))));
     assert.equal(res.attrs.type, 'error');
     assert.equal(res.getChild('error')!.getChildElements().find((c) => c.attrs.xmlns === STANZAS)!.name, 'item-not-found');
@@ -188,7 +169,7 @@ describe('room messages', () => {
 
   test('reactions both ways: the network tells a participant reacted; the user reacts through it', async () => {
     await demo('POST', '/messages/b-1/reactions', { from: 'alice', emojis: ['👍'] });
-    assertStanza(await romeo.next(fromLobby), `<message from="${LOBBY}/alice" to="${JID}" type="groupchat">`
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}/alice" to="${JID}" type="groupchat">`
       + `<reactions xmlns="${REACTIONS}" id="b-1"><reaction>👍</reaction></reactions><store xmlns="${HINTS}"/>`
       + `<stanza-id xmlns="${SID}" by="${LOBBY}" id="*"/><occupant-id xmlns="${OID}" id="${occupantIds.alice}"/></message>`);
     const echo = await say('re1', xml('reactions', { xmlns: REACTIONS, id: 'b-1' }, xml('reaction', {}, '❤\uFE0F')), xml('store', { xmlns: HINTS }));
@@ -202,7 +183,7 @@ describe('room messages', () => {
   test('replies both ways: quote fallback from the network; the user\'s reply reaches it without the quote', async () => {
     await demo('POST', '/messages', { from: 'alice', body: 'cake?', id: 'a-1' });
     await demo('POST', '/messages', { from: 'bob', body: 'yes!', replyTo: 'a-1', id: 'b-5' });
-    const [, reply] = await romeo.collect(2, fromLobby);
+    const [, reply] = await suite.romeo.collect(2, fromLobby);
     assertStanza(reply!, `<message from="${LOBBY}/bob" to="${JID}" id="b-5" type="groupchat"><body>&gt; alice:\n&gt; cake?\nyes!</body>`
       + `<reply xmlns="${REPLY}" to="${LOBBY}/alice" id="a-1"/><fallback xmlns="${FALLBACK}" for="${REPLY}"><body start="0" end="17"/></fallback>`
       + `<active xmlns="${STATES}"/><markable xmlns="${MARKERS}"/><delay xmlns="${DELAY}" stamp="*" from="${GW}"/>`
@@ -217,7 +198,7 @@ describe('room messages', () => {
   test('attachments both ways: a URL body with an OOB link', async () => {
     const url = 'https://files.example/cat.jpg';
     await demo('POST', '/messages', { from: 'bob', url, id: 'b-6' });
-    assertStanza(await romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" id="b-6" type="groupchat"><body>${url}</body>`
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" id="b-6" type="groupchat"><body>${url}</body>`
       + `<x xmlns="${OOB}"><url>${url}</url></x><active xmlns="${STATES}"/><markable xmlns="${MARKERS}"/>`
       + `<delay xmlns="${DELAY}" stamp="*" from="${GW}"/><stanza-id xmlns="${SID}" by="${LOBBY}" id="b-6"/>`
       + `<occupant-id xmlns="${OID}" id="${occupantIds.bob}"/></message>`);
@@ -232,24 +213,24 @@ describe('room messages', () => {
     for (const state of ['composing', 'composing', 'paused', 'paused', 'active']) {
       await demo('POST', '/participants/bob/chatstate', { state });
     }
-    const got = await romeo.collect(4, fromLobby);
+    const got = await suite.romeo.collect(4, fromLobby);
     assert.deepEqual(got.map((el) => el.getChildElements().find((c) => c.attrs.xmlns === STATES)?.name), ['composing', 'composing', 'paused', 'active']);
     assertStanza(got[0]!, `<message from="${LOBBY}/bob" to="${JID}" type="groupchat"><composing xmlns="${STATES}"/>`
       + `<no-store xmlns="${HINTS}"/><occupant-id xmlns="${OID}" id="${occupantIds.bob}"/></message>`);
   });
 
   test("the user's chat state reaches the network and is not echoed", async () => {
-    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat' }, xml('composing', { xmlns: STATES })));
+    await suite.romeo.send(xml('message', { to: LOBBY, type: 'groupchat' }, xml('composing', { xmlns: STATES })));
     // the next stanza from the user's occupant JID is the echo of what follows, not the chat state
-    await romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 't1' }, xml('body', {}, 'typed')));
-    const next = await romeo.next((el) => el.attrs.from === `${LOBBY}/romeo`);
+    await suite.romeo.send(xml('message', { to: LOBBY, type: 'groupchat', id: 't1' }, xml('body', {}, 'typed')));
+    const next = await suite.romeo.next((el) => el.attrs.from === `${LOBBY}/romeo`);
     assert.equal(next.attrs.id, 't1');
     assert.equal((await network()).chatStates.romeo, 'composing');
   });
 
   test('displayed markers both ways; the user\'s is echoed to their clients', async () => {
     await demo('POST', '/participants/bob/displayed', { id: 'a-1' });
-    assertStanza(await romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" type="groupchat">`
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" type="groupchat">`
       + `<displayed xmlns="${MARKERS}" id="a-1"/><occupant-id xmlns="${OID}" id="${occupantIds.bob}"/></message>`);
     const echo = await say('d1', xml('displayed', { xmlns: MARKERS, id: 'b-5' }));
     assertStanza(echo, `<message from="${LOBBY}/romeo" to="${JID}" id="d1" type="groupchat"><displayed xmlns="${MARKERS}" id="b-5"/>`
@@ -259,27 +240,27 @@ describe('room messages', () => {
 
   test('private messages both ways, advertised by allowpm', async () => {
     const { id } = await demo('POST', '/private', { from: 'bob', to: ROMEO, body: 'psst' });
-    assertStanza(await romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" id="${id}" type="chat"><body>psst</body>`
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" id="${id}" type="chat"><body>psst</body>`
       + `<x xmlns="${MUC_USER}"/><occupant-id xmlns="${OID}" id="${occupantIds.bob}"/></message>`);
 
-    await romeo.send(xml('message', { to: `${LOBBY}/bob`, type: 'chat', id: 'p1' }, xml('body', {}, 'hi bob')));
+    await suite.romeo.send(xml('message', { to: `${LOBBY}/bob`, type: 'chat', id: 'p1' }, xml('body', {}, 'hi bob')));
     await say('t2', xml('body', {}, 'after the private message'));
     const pm = (await network()).privateMessages.at(-1);
     assert.deepEqual([pm.from, pm.to, pm.body, pm.jid], ['romeo', 'bob', 'hi bob', ROMEO]);
 
-    await romeo.send(xml('message', { to: `${LOBBY}/nobody`, type: 'chat', id: 'p2' }, xml('body', {}, 'hello?')));
-    const refused = await romeo.next(byId('p2'));
+    await suite.romeo.send(xml('message', { to: `${LOBBY}/nobody`, type: 'chat', id: 'p2' }, xml('body', {}, 'hello?')));
+    const refused = await suite.romeo.next(byId('p2'));
     assertStanza(refused, `<message from="${LOBBY}/nobody" to="${JID}" id="p2" type="error"><error type="cancel">`
       + `<item-not-found xmlns="${STANZAS}"/><text xmlns="${STANZAS}">No such occupant</text></error></message>`);
 
-    const info = await romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: DISCO })));
+    const info = await suite.romeo.iq(xml('iq', { type: 'get', to: LOBBY }, xml('query', { xmlns: DISCO })));
     const fields = info.getChild('query', DISCO)!.getChild('x', 'jabber:x:data')!.getChildren('field');
     assert.equal(fields.find((f) => f.attrs.var === 'muc#roomconfig_allowpm')!.getChildText('value'), 'anyone');
     assert.ok(info.getChild('query', DISCO)!.getChildren('feature').some((f) => f.attrs.var === MODERATE));
   });
 
   test('a resource that has not joined is refused a reaction with 333, and nothing reaches the network', async () => {
-    const movim = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'movim' });
+    const movim = await suite.connect('romeo', 'movim');
     try {
       await movim.send(xml('message', { to: LOBBY, type: 'groupchat', id: 'm1' },
         xml('reactions', { xmlns: REACTIONS, id: 'a-1' }, xml('reaction', {}, '🎂'))));
@@ -294,7 +275,7 @@ describe('room messages', () => {
   });
 
   test('history on join replays what was archived: corrections, retractions, moderations and reactions, not chat states or markers', async () => {
-    const movim = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'movim' });
+    const movim = await suite.connect('romeo', 'movim');
     try {
       await movim.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: MUC })));
       const history: Element[] = [];
@@ -317,26 +298,26 @@ describe('room messages', () => {
     DemoMUC.REACTIONS_SINGLE_EMOJI = true;
     try {
       // a room created now: its actor is made with the flag
-      const created = await gw.demo('POST', '/demo/rooms', { id: 'solo', name: 'Solo', type: 'channel', participants: [{ nick: 'carol' }] });
+      const created = await suite.gw.demo('POST', '/demo/rooms', { id: 'solo', name: 'Solo', type: 'channel', participants: [{ nick: 'carol' }] });
       assert.equal(created.status, 201);
       const SOLO = `solo@${GW}`;
-      await romeo.send(xml('presence', { to: `${SOLO}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
-      await romeo.next((el) => el.attrs.from === SOLO && el.getChild('subject') !== undefined);
-      const { id } = (await gw.demo('POST', '/demo/rooms/solo/messages', { from: 'carol', body: 'vote' })).json;
-      await romeo.next((el) => el.attrs.from === `${SOLO}/carol`);
+      await suite.romeo.send(xml('presence', { to: `${SOLO}/romeo` }, xml('x', { xmlns: MUC }, xml('history', { maxstanzas: '0' }))));
+      await suite.romeo.next((el) => el.attrs.from === SOLO && el.getChild('subject') !== undefined);
+      const { id } = (await suite.gw.demo('POST', '/demo/rooms/solo/messages', { from: 'carol', body: 'vote' })).json;
+      await suite.romeo.next((el) => el.attrs.from === `${SOLO}/carol`);
 
-      await romeo.send(xml('message', { to: SOLO, type: 'groupchat', id: 'two' },
+      await suite.romeo.send(xml('message', { to: SOLO, type: 'groupchat', id: 'two' },
         xml('reactions', { xmlns: REACTIONS, id }, xml('reaction', {}, '👍'), xml('reaction', {}, '👎'))));
-      const notice = await romeo.next((el) => el.attrs.from === GW);
+      const notice = await suite.romeo.next((el) => el.attrs.from === GW);
       assertStanza(notice, `<message from="${GW}" to="${JID}" type="chat"><body>Maximum 1 emoji/message</body></message>`);
-      assertStanza(await romeo.next(byId('two')), `<message from="${SOLO}" to="${JID}" id="two" type="error"><error type="modify">`
+      assertStanza(await suite.romeo.next(byId('two')), `<message from="${SOLO}" to="${JID}" id="two" type="error"><error type="modify">`
         + `<not-acceptable xmlns="${STANZAS}"/><text xmlns="${STANZAS}">Maximum 1 emoji/message</text></error></message>`);
-      const one = await romeo.send(xml('message', { to: SOLO, type: 'groupchat', id: 'one' }, xml('reactions', { xmlns: REACTIONS, id }, xml('reaction', {}, '👍'))))
-        .then(() => romeo.next(byId('one')));
+      const one = await suite.romeo.send(xml('message', { to: SOLO, type: 'groupchat', id: 'one' }, xml('reactions', { xmlns: REACTIONS, id }, xml('reaction', {}, '👍'))))
+        .then(() => suite.romeo.next(byId('one')));
       assert.equal(one.attrs.type, 'groupchat');
-      assert.deepEqual((await gw.demo('GET', '/demo/rooms/solo')).json.reactions, { [id]: { romeo: ['👍'] } });
+      assert.deepEqual((await suite.gw.demo('GET', '/demo/rooms/solo')).json.reactions, { [id]: { romeo: ['👍'] } });
 
-      const info = await romeo.iq(xml('iq', { type: 'get', to: SOLO }, xml('query', { xmlns: DISCO })));
+      const info = await suite.romeo.iq(xml('iq', { type: 'get', to: SOLO }, xml('query', { xmlns: DISCO })));
       const forms = info.getChild('query', DISCO)!.getChildren('x', 'jabber:x:data');
       const restrictions = forms.find((f) => f.getChildren('field').some((v) => v.getChildText('value') === `${REACTIONS}:restrictions`))!;
       assert.equal(restrictions.getChildren('field').find((f) => f.attrs.var === 'max_reactions_per_user')!.getChildText('value'), '1');

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { readArchive } from '../../src/actors/archive.ts';
 import { withScripts } from '../../src/actors/scripts.ts';
 import { createKeys, type Keys } from '../../src/actors/keys.ts';
+import { NS_MUC as MUC } from '../../src/transport/xmpp/ns.ts';
 import { startStack, type TestStack } from '../support/stack.ts';
 import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { makeTempDir } from '../support/daemon.ts';
@@ -21,7 +22,6 @@ import { spawnRoomgate, type RoomgateProcess } from '../support/processes.ts';
 import { startRedisProxy, type RedisProxy } from '../support/redis-proxy.ts';
 
 const run = promisify(execFile);
-const MUC = 'http://jabber.org/protocol/muc';
 const GW = 'gw.localhost';
 const PARTITIONS = 8;
 const USERS = ['romeo', 'juliet', 'mercutio'];

@@ -2,21 +2,19 @@
 // (XEP-0356, Prosody's mod_privilege): read from the user's PEP (XEP-0084), its hash goes in
 // the user's self-presences, in every room type; a vCard get on their own occupant answers
 // with the image. A user without one gets no <x/> and item-not-found. Real servers, real clients.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { registerUser, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { NS_VCARD as VCARD, NS_VCARD_UPDATE as VCARD_UPDATE } from '../../src/transport/xmpp/ns.ts';
 import { errorCondition as condition, statusCodes as codes } from '../support/stanza-reading.ts';
-import { connectClient, xml, type Element, type TestClient } from '../support/xmpp-client.ts';
+import { register, useGatewaySuite } from '../support/suite.ts';
+import { xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { joinAndRead } from '../support/muc.ts';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const METADATA = 'urn:xmpp:avatar:metadata';
 const DATA = 'urn:xmpp:avatar:data';
-const VCARD = 'vcard-temp';
-const VCARD_UPDATE = 'vcard-temp:x:update';
 const GW = 'gw.localhost';
 const WORLD = {
   rooms: [
@@ -41,48 +39,36 @@ async function publishAvatar(client: TestClient, png: Buffer): Promise<string> {
 }
 
 describe("the user's own avatar, read from their PEP", () => {
-  let stack: TestStack;
-  let gw: TestGateway;
-  let romeo: TestClient;
-  let juliet: TestClient;
+  const suite = useGatewaySuite({
+    clients: { romeo: 'gajim', juliet: 'dino' },
+    stack: { prosody: { privilegedComponent: true } },
+    gateway: { world: WORLD },
+  });
   let png: Buffer;
   let hash: string;
 
   before(async () => {
-    stack = await startStack({
-      accounts: [{ user: 'romeo', password: 'r0meo' }, { user: 'juliet', password: 'jul1et' }],
-      prosody: { privilegedComponent: true },
-    });
-    gw = await startTestGateway(stack, { world: WORLD });
-    romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo', resource: 'gajim' });
-    juliet = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'juliet', password: 'jul1et', resource: 'dino' });
     png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#36c' } }).png().toBuffer();
-    hash = await publishAvatar(romeo, png);
-    for (const [client, nick] of [[romeo, 'romeo'], [juliet, 'juliet']] as const) assert.equal((await registerUser(client, nick)).attrs.type, 'result');
-  });
-
-  after(async () => {
-    await romeo?.stop();
-    await juliet?.stop();
-    await gw?.stop();
-    await stack?.stop();
+    hash = await publishAvatar(suite.romeo, png);
+    await register(suite.romeo, 'romeo');
+    await register(suite.juliet, 'juliet');
   });
 
   test('the first join of a login asks for it: the self-presence comes again with its hash, even in a channel', async () => {
-    const got = await joinAndRead(romeo, `lobby@${GW}`, 'romeo', { history: { maxstanzas: '0' } });
+    const got = await joinAndRead(suite.romeo, `lobby@${GW}`, 'romeo', { history: { maxstanzas: '0' } });
     const first = got.find(isSelfPresence('lobby', 'romeo'))!;
-    const again = photoOf(first) === hash ? first : await romeo.next(isSelfPresence('lobby', 'romeo'));
+    const again = photoOf(first) === hash ? first : await suite.romeo.next(isSelfPresence('lobby', 'romeo'));
     assert.equal(photoOf(again), hash);
     assert.deepEqual(again.getChild('x', 'http://jabber.org/protocol/muc#user')!.getChild('item')!.attrs.role, 'participant', 'the same self-presence, with the photo');
   });
 
   test('a later join shows it in its own self-presence', async () => {
-    const got = await joinAndRead(romeo, `den@${GW}`, 'romeo', { history: { maxstanzas: '0' } });
+    const got = await joinAndRead(suite.romeo, `den@${GW}`, 'romeo', { history: { maxstanzas: '0' } });
     assert.equal(photoOf(got.find(isSelfPresence('den', 'romeo'))!), hash);
   });
 
   test('a vCard get on the own occupant answers with the image from PEP', async () => {
-    const res = await romeo.iq(xml('iq', { type: 'get', to: `den@${GW}/romeo` }, xml('vCard', { xmlns: VCARD })));
+    const res = await suite.romeo.iq(xml('iq', { type: 'get', to: `den@${GW}/romeo` }, xml('vCard', { xmlns: VCARD })));
     assert.equal(res.attrs.type, 'result', res.toString());
     const photo = res.getChild('vCard', VCARD)!.getChild('PHOTO')!;
     assert.equal(photo.getChildText('TYPE'), 'image/png');
@@ -90,12 +76,12 @@ describe("the user's own avatar, read from their PEP", () => {
   });
 
   test('a user without one: no <x/> in the self-presence, and item-not-found for the vCard', async () => {
-    const got = await joinAndRead(juliet, `lobby@${GW}`, 'juliet', { history: { maxstanzas: '0' } });
+    const got = await joinAndRead(suite.juliet, `lobby@${GW}`, 'juliet', { history: { maxstanzas: '0' } });
     assert.equal(got.find(isSelfPresence('lobby', 'juliet'))!.getChild('x', VCARD_UPDATE), undefined);
-    const res = await juliet.iq(xml('iq', { type: 'get', to: `lobby@${GW}/juliet` }, xml('vCard', { xmlns: VCARD })));
+    const res = await suite.juliet.iq(xml('iq', { type: 'get', to: `lobby@${GW}/juliet` }, xml('vCard', { xmlns: VCARD })));
     assert.deepEqual([res.attrs.type, condition(res)], ['error', 'item-not-found']);
     // her second join, after the answer: still none
-    const den = await joinAndRead(juliet, `den@${GW}`, 'juliet', { history: { maxstanzas: '0' } });
+    const den = await joinAndRead(suite.juliet, `den@${GW}`, 'juliet', { history: { maxstanzas: '0' } });
     assert.equal(den.find(isSelfPresence('den', 'juliet'))!.getChild('x', VCARD_UPDATE), undefined);
   });
 });

@@ -4,38 +4,27 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { startStack, type TestStack } from '../support/stack.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
+import { startLobby, type Lobby } from '../support/lobby.ts';
 import type { DemoShared } from '../../src/legacy/demo/plugin.ts';
 
-const GW = 'gw.localhost';
-const LOBBY = `lobby@${GW}`;
 // enough to fill the loopback socket's buffers on both sides (several MB each)
 const MESSAGES = 12_000;
 const BODY = 'x'.repeat(2000);
 
-let stack: TestStack;
-let gw: TestGateway;
-let romeo: TestClient;
+let lobby: Lobby;
+let stack: Lobby['stack'];
+let gw: Lobby['gw'];
+let romeo: Lobby['romeo'];
 const lines: { msg: string; waitedMs?: number }[] = [];
 
 before(async () => {
-  stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
   const log = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
-  gw = await startTestGateway(stack, {
-    world: { rooms: [{ id: 'lobby', name: 'Lobby', type: 'channel', participants: [{ nick: 'bob' }] }] }, writeSilentMs: 1500, log,
-  });
-  romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
-  await romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: 'jabber:iq:register' }, xml('nickname', {}, 'romeo'))));
-  await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
-  await romeo.next((el) => el.name === 'message' && !!el.getChild('subject'));
+  lobby = await startLobby({ gateway: { writeSilentMs: 1500, log } });
+  ({ stack, gw, romeo } = lobby);
 });
 
 after(async () => {
-  await romeo?.stop();
-  await gw?.stop();
-  await stack?.stop();
+  await lobby?.stop();
 });
 
 async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {

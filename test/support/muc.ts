@@ -1,8 +1,7 @@
 // Joining a room as a real client does (XEP-0045 §7.2): the presence, then everything the room
 // sends for that join, up to its last stanza.
+import { NS_MUC as MUC } from '../../src/transport/xmpp/ns.ts';
 import { xml, type Element, type TestClient } from './xmpp-client.ts';
-
-const MUC = 'http://jabber.org/protocol/muc';
 
 /**
  * Joins `room` as `nick` and returns what the room sent for it: occupants, self-presence,

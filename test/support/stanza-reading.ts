@@ -1,8 +1,6 @@
 // What end-to-end tests read off received stanzas, one way for every test file.
 import type { Element } from 'ltx';
-
-const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+import { NS_MUC_USER, NS_STANZAS } from '../../src/transport/xmpp/ns.ts';
 
 /** The muc#user status codes of a presence or message, in order. */
 export const statusCodes = (el: Element): number[] =>
