@@ -109,16 +109,26 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
   // A pending read leaves them alone; a new connection sends again those still on the old one.
   let synced: number | null = null;
   const inFlight = new Map<string, number | typeof TAKEN>();
-  const acks = new Set<Promise<void>>();
+  const receipts = new Set<Promise<void>>();
 
-  // Acknowledged and deleted in one step (`ack-outbound-n.lua`); a refusal (Redis away) is
-  // tried again: the server has the stanzas, sending them again would repeat them.
+  // What was taken, to acknowledge and delete in one step (`ack-outbound-n.lua`), by stream.
+  // One acknowledgement runs at a time and takes all that was taken meanwhile: a receipt covers
+  // several writes, and under load writes come faster than Redis answers.
+  let toAck = new Map<string, { stream: Buffer; ids: Buffer[] }>();
+  let acking: Promise<void> | null = null;
   let ackFailing = false; // one line while acknowledgements fail, one when they work again
-  const acknowledge = async (ackStreams: Buffer[], ids: (Buffer | number)[], flight: string[]): Promise<void> => {
-    for (const key of flight) inFlight.set(key, TAKEN);
+
+  const acknowledge = async (batch: Map<string, { stream: Buffer; ids: Buffer[] }>): Promise<void> => {
+    const ackStreams: Buffer[] = [];
+    const args: (Buffer | number)[] = [];
+    for (const { stream, ids } of batch.values()) {
+      ackStreams.push(stream);
+      args.push(ids.length, ...ids);
+    }
+    // a refusal (Redis away) is tried again: the server has the stanzas, sending them again would repeat them
     for (;;) {
       try {
-        await redis.ackOutbound(ackStreams.length, ...ackStreams, EDGE_GROUP, ...ids);
+        await redis.ackOutbound(ackStreams.length, ...ackStreams, EDGE_GROUP, ...args);
         break;
       } catch (err) {
         if (!running) return; // still pending: the next start sends them again
@@ -129,7 +139,17 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
     }
     if (ackFailing) log.info('outbound acknowledgements work again');
     ackFailing = false;
-    for (const key of flight) inFlight.delete(key);
+    for (const [name, { ids }] of batch) for (const id of ids) inFlight.delete(`${name} ${id}`);
+  };
+
+  /** Resolves once what was taken so far is acknowledged. */
+  const flushAcks = (): Promise<void> => {
+    if (acking) return acking.then(flushAcks);
+    if (!toAck.size) return Promise.resolve();
+    const batch = toAck;
+    toAck = new Map();
+    acking = acknowledge(batch).finally(() => { acking = null; });
+    return acking;
   };
 
   // What one read brought from every partition goes out in one write; each partition's entries
@@ -137,34 +157,37 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
   const deliver = async (result: ReadResult, connection: number): Promise<number> => {
     let count = 0;
     const chunks: Buffer[] = [];
-    const ackStreams: Buffer[] = [];
-    const ids: (Buffer | number)[] = [];
-    const flight: string[] = [];
+    const written: [string, Buffer, Buffer[]][] = [];
     for (const [stream, entries] of result ?? []) {
       if (!entries.length) continue;
       count += entries.length;
       const name = stream.toString();
       const fresh = inFlight.size ? entries.filter(([id]) => !inFlight.has(`${name} ${id}`)) : entries;
       if (!fresh.length) continue;
-      ackStreams.push(stream);
-      ids.push(fresh.length);
+      const ids: Buffer[] = [];
       for (const [id, fields] of fresh) {
         ids.push(id);
-        flight.push(`${name} ${id}`);
         if (fields?.[1]?.length) chunks.push(fields[1]);
       }
+      written.push([name, stream, ids]);
     }
-    if (!flight.length) return count;
+    if (!written.length) return count;
     const { taken } = chunks.length
       ? await out.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), connection)
       : { taken: Promise.resolve() };
-    for (const key of flight) inFlight.set(key, connection);
+    for (const [name, , ids] of written) for (const id of ids) inFlight.set(`${name} ${id}`, connection);
     // the next read does not wait for the receipt: the server answers in the order written
-    const ack = taken.then(
-      () => acknowledge(ackStreams, ids, flight),
-      () => undefined, // the connection broke: the next one sends these again (`syncPending`)
-    ).finally(() => acks.delete(ack));
-    acks.add(ack);
+    const receipt = taken.then(() => {
+      for (const [name, stream, ids] of written) {
+        for (const id of ids) inFlight.set(`${name} ${id}`, TAKEN);
+        const to = toAck.get(name);
+        if (to) to.ids.push(...ids);
+        else toAck.set(name, { stream, ids });
+      }
+      void flushAcks();
+    }, () => undefined /* the connection broke: the next one sends these again (`syncPending`) */)
+      .finally(() => receipts.delete(receipt));
+    receipts.add(receipt);
     return count;
   };
 
@@ -210,7 +233,11 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
         }
         const result = await unlessStopped(read('>'));
         // read across a closed connection: its entries, if any, are pending (above)
-        if (running && !pendingFirst) await unlessStopped(deliver(result, connection));
+        if (running && !pendingFirst && (await unlessStopped(deliver(result, connection)))) {
+          // what earlier receipts covered is acknowledged before the next read, as when an entry
+          // was acknowledged once written: reads then take what came meanwhile, in fewer writes
+          await unlessStopped(flushAcks());
+        }
       } catch (err) {
         pendingFirst = true;
         if (!running) break;
@@ -230,7 +257,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
       // what was written gets its receipt (else the next start sends it again), for a while
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...acks]),
+        Promise.allSettled([...receipts]).then(flushAcks),
         new Promise((resolve) => { timer = setTimeout(resolve, STOP_RECEIPTS_MS); }),
       ]);
       clearTimeout(timer);
