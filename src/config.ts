@@ -22,7 +22,13 @@ export const configSchema = z.object({
     port: z.number().int().min(1).max(65535).default(5347),
     /** An outbound write the server has not taken after this long is a log line (a hung or cut-off server). */
     writeSilentMs: z.number().int().min(100).default(10_000),
-  }).strict().default({ host: '127.0.0.1', port: 5347, writeSilentMs: 10_000 }),
+    /**
+     * Outbound stanzas leave their stream once the server took them (a ping to the gateway's own
+     * JID after them came back), so a broken connection loses none. Off: once written, for a
+     * server that does not route a component's stanzas to itself.
+     */
+    receipts: z.boolean().default(true),
+  }).strict().default({ host: '127.0.0.1', port: 5347, writeSilentMs: 10_000, receipts: true }),
   redis: z.object({
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     /** Prefix of every key, so several gateways can share one Redis. */

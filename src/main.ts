@@ -90,7 +90,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
       edge = await startEdge({
         service: `xmpp://${config.xmpp.host}:${config.xmpp.port}`, domain: gatewayJid, secret: config.component.secret,
         keys, redis, mailboxes, log: log.child({ module: 'edge' }), leaseTtlMs: config.workers.leaseTtlMs,
-        writeSilentMs: config.xmpp.writeSilentMs,
+        writeSilentMs: config.xmpp.writeSilentMs, receipts: config.xmpp.receipts,
       }).catch((err: Error) => {
         throw new Error(`cannot connect the component to ${config.xmpp.host}:${config.xmpp.port}: ${err.message}`);
       });

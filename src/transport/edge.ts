@@ -39,6 +39,8 @@ export interface EdgeOptions {
   leaseTtlMs?: number;
   /** After how long an outbound write not yet taken by the XMPP server is said (`WRITE_SILENT_MS`). */
   writeSilentMs?: number;
+  /** Config `xmpp.receipts` (default on): an entry leaves its stream once the server took it, not once written. */
+  receipts?: boolean;
 }
 
 /**
@@ -204,6 +206,7 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
         }
         throw new ConnectionChanged();
       }
+      if (opts.receipts === false) return { taken: Promise.resolve() };
       const taken = current.wrote();
       taken.catch(() => undefined); // the drain takes it; a break before then is no unhandled rejection
       return { taken };

@@ -9,7 +9,7 @@ const minimal = { component: { jid: 'gw.localhost', secret: 's3cret' }, plugin: 
 
 test('fills defaults for everything but the component and the plugin', () => {
   const c = parseConfig(minimal, {});
-  assert.deepEqual(c.xmpp, { host: '127.0.0.1', port: 5347, writeSilentMs: 10_000 });
+  assert.deepEqual(c.xmpp, { host: '127.0.0.1', port: 5347, writeSilentMs: 10_000, receipts: true });
   assert.deepEqual(c.redis, { url: 'redis://127.0.0.1:6379', prefix: 'roomgate' });
   assert.equal(c.partitions, 16);
   assert.equal(c.log.level, 'info');
