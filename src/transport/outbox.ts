@@ -154,7 +154,8 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
 
   // What one read brought from every partition goes out in one write; each partition's entries
   // stay in their order, partitions need none between them. Returns the number of entries read.
-  const deliver = async (result: ReadResult, connection: number): Promise<number> => {
+  // `tally` counts the entries written (a pending read's, for its log line).
+  const deliver = async (result: ReadResult, connection: number, tally?: { sent: number }): Promise<number> => {
     let count = 0;
     const chunks: Buffer[] = [];
     const written: [string, Buffer, Buffer[]][] = [];
@@ -170,6 +171,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
         if (fields?.[1]?.length) chunks.push(fields[1]);
       }
       written.push([name, stream, ids]);
+      if (tally) tally.sent += ids.length;
     }
     if (!written.length) return count;
     const { taken } = chunks.length
@@ -202,6 +204,8 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
   reader.on('close', () => { pendingFirst = true; });
 
   const syncPending = async (connection: number) => {
+    // for the log line: what left these entries pending
+    const cause = synced === null ? 'start' : synced !== connection ? 'xmpp connection broke' : 'redis connection or delivery failed';
     if (synced !== connection) {
       // written on a connection that is gone, without receipt: they go again
       for (const [key, on] of inFlight) if (on !== TAKEN) inFlight.delete(key);
@@ -209,9 +213,18 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
     }
     pendingFirst = false;
     const after = streams.map(() => '0');
+    const tally = { sent: 0 };
+    try {
+      await sendPending(after, connection, tally);
+    } finally {
+      if (tally.sent) log.info({ entries: tally.sent, cause }, 'pending outbound entries sent again');
+    }
+  };
+
+  const sendPending = async (after: string[], connection: number, tally: { sent: number }) => {
     for (;;) {
       const result = await unlessStopped(read(after));
-      if (!running || !(await unlessStopped(deliver(result, connection)))) return;
+      if (!running || !(await unlessStopped(deliver(result, connection, tally)))) return;
       let moved = false;
       for (const [stream, entries] of result ?? []) {
         const at = streams.indexOf(stream.toString());

@@ -8,6 +8,7 @@ import { registerUser, startTestGateway, type TestGateway } from '../support/gat
 import { startHoldingProxy, type HoldingProxy } from '../support/holding-proxy.ts';
 import { connectClient, xml, type TestClient } from '../support/xmpp-client.ts';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { createKeys } from '../../src/actors/keys.ts';
 import { pendingOutbound } from '../../src/transport/outbox.ts';
 import { NS_MUC } from '../../src/transport/xmpp/ns.ts';
@@ -21,12 +22,15 @@ describe('receipts for what the gateway writes to the XMPP server', () => {
   let proxy: HoldingProxy;
   let gw: TestGateway;
   let romeo: TestClient;
+  const lines: { msg: string; entries?: number; cause?: string }[] = [];
 
   before(async () => {
     stack = await startStack({ accounts: [{ user: 'romeo', password: 'r0meo' }] });
     // the gateway reaches Prosody's component port through the proxy; the client goes direct
     proxy = await startHoldingProxy({ host: '127.0.0.1', port: Number(new URL(stack.component.service).port) });
-    gw = await startTestGateway({ ...stack, component: { ...stack.component, service: `xmpp://127.0.0.1:${proxy.port}` } }, { world: WORLD });
+    gw = await startTestGateway({ ...stack, component: { ...stack.component, service: `xmpp://127.0.0.1:${proxy.port}` } }, {
+      world: WORLD, log: pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } }),
+    });
     romeo = await connectClient({ service: stack.c2sService, domain: stack.domain, username: 'romeo', password: 'r0meo' });
     assert.equal((await registerUser(romeo, 'romeo')).attrs.type, 'result');
     await romeo.send(xml('presence', { to: `${LOBBY}/romeo` }, xml('x', { xmlns: NS_MUC }, xml('history', { maxstanzas: '0' }))));
@@ -58,6 +62,11 @@ describe('receipts for what the gateway writes to the XMPP server', () => {
       bodies.push(el.getChildText('body')!);
     }
     assert.deepEqual(bodies, [...Array.from({ length: 10 }, (_, i) => `lost ${i}`), 'after 0']);
+    // the operator reads what happened
+    const again = lines.filter((l) => l.msg === 'pending outbound entries sent again');
+    assert.equal(again.length, 1, JSON.stringify(again));
+    assert.equal(again[0]!.cause, 'xmpp connection broke');
+    assert.ok(again[0]!.entries! >= 10, `${again[0]!.entries} entries`);
   });
 
   test('what the server took before a break is not sent again', async () => {
