@@ -11,6 +11,7 @@ import type { MailboxJob } from '../transport/mailbox.ts';
 import { presenceXml } from '../transport/xmpp/muc-presence.ts';
 import { echoXml, messageXml, writeReplay } from '../transport/xmpp/muc-message.ts';
 import { writeBookmarkRequest } from '../transport/xmpp/bookmarks.ts';
+import { writeMdsPublish } from '../transport/xmpp/mds.ts';
 import { writeIq, type Element } from '../transport/xmpp/stanza.ts';
 import type { ScriptCommands } from './scripts.ts';
 import { merge } from '../merge.ts';
@@ -129,6 +130,7 @@ export class PartitionRuntime {
       iq: (i) => this.send(writeIq(i)),
       archive: (a) => { this.batch.archive.push({ user: a.user, roomId: a.roomId, entry: toArchived(a) }); },
       bookmark: (b) => this.send(writeBookmarkRequest(b)),
+      displayedMark: (d) => this.send(writeMdsPublish(d)),
       avatarBytes: (a) => { this.batch.avatarBytes.set(a.hash, JSON.stringify(a)); },
       warn: (msg, data) => deps.log.warn(data ?? {}, msg),
     };

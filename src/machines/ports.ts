@@ -122,6 +122,9 @@ export interface ReplayIntent { to: string; room: string; xml: string; stamp: st
  */
 export interface BookmarkIntent { gateway: string; user: string; room: string; step: 'get' | 'set'; nick: string; autoJoin: boolean }
 
+/** How far the user read the room, by stanza-id, for their PEP (XEP-0490, spec §3.21). */
+export interface DisplayedIntent { gateway: string; user: string; room: string; stanzaId: string }
+
 
 /** What a machine sends out. Implementations must not throw. */
 export interface RoomPort {
@@ -134,6 +137,8 @@ export interface RoomPort {
   iq(i: IqIntent): void;
   /** A step of putting the room in the user's bookmarks (spec §3.9). */
   bookmark(b: BookmarkIntent): void;
+  /** The user read the room up to a message elsewhere: their displayed mark, published in their PEP (spec §3.21). */
+  displayedMark(d: DisplayedIntent): void;
   /**
    * An image the room shows now, the room's or a participant's (spec §3.6, §3.7), with its
    * bytes: the commit keeps them where no room of the partition has them yet. Which images a

@@ -223,6 +223,16 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     },
 
     /**
+     * Spec §3.21: the user read the room elsewhere (their own participant's marker): their
+     * displayed mark goes to their PEP, so that their clients, joined or not, show it read.
+     */
+    publishDisplayed: ({ context: c, event }: Args) => {
+      const e = event as Legacy<'legacy.displayed'>;
+      if (!isUser(c, e.participant)) return;
+      port.displayedMark({ gateway: domainOf(c), user: c.user, room: c.jid, stanzaId: knownXmppId(c, e.target, false) });
+    },
+
+    /**
      * XEP-0045 §7.5: `type=chat` from the occupant to every joined resource; with none joined,
      * to the bare JID, so the user's server keeps it rather than the room dropping it.
      */

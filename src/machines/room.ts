@@ -310,6 +310,7 @@ export const roomMachine = setup({
     deliverModeration: notBound('deliverModeration'),
     deliverChatState: notBound('deliverChatState'),
     deliverDisplayed: notBound('deliverDisplayed'),
+    publishDisplayed: notBound('publishDisplayed'),
     deliverPrivateMessage: notBound('deliverPrivateMessage'),
     archiveLegacyMessage: notBound('archiveLegacyMessage'),
     archiveBackfill: notBound('archiveBackfill'),
@@ -575,6 +576,8 @@ export const roomMachine = setup({
         'legacy.reaction': { actions: ['deliverReaction', 'markApplied'] },
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'markApplied'] },
+        // the user read the room elsewhere: their clients learn it from their PEP, joined or not
+        'legacy.displayed': { actions: ['publishDisplayed', 'markApplied'] },
         'legacy.removed': { target: 'destroyed', actions: 'markApplied' },
         // not filled yet: the fill reads the room's information (its avatar too) as it is then
         'legacy.info': { actions: 'markApplied' },
@@ -656,7 +659,7 @@ export const roomMachine = setup({
         'legacy.reaction': { actions: ['deliverReaction', 'noteSpeaker'] },
         'legacy.moderation': { actions: ['deliverModeration', 'markApplied'] },
         'legacy.chatState': { actions: ['deliverChatState', 'noteMessage'] },
-        'legacy.displayed': { actions: ['deliverDisplayed', 'noteSpeaker'] },
+        'legacy.displayed': { actions: ['deliverDisplayed', 'publishDisplayed', 'noteSpeaker'] },
         'legacy.privateMessage': { actions: ['deliverPrivateMessage', 'noteSpeaker'] },
         // §2.15; the user's own participant is no occupant: its presence is the self-presence
         'legacy.presence': [

@@ -5,9 +5,8 @@
  * kept as it is), then, where there is none, a publish. The answers come back to the gateway
  * from the user's bare JID; their ids name the step and the room, as errors keep only the id.
  */
-import { NS_XDATA } from './ns.ts';
 import { errorConditionOf } from './errors.ts';
-import { NS_PUBSUB, privilegedAnswer, writePrivilegedPubsub } from './privilege.ts';
+import { NS_PUBSUB, PRIVATE_PUBLISH_OPTIONS, privilegedAnswer, writePrivilegedPubsub } from './privilege.ts';
 import { escapeAttr, escapeText } from './stanza.ts';
 import type { Element } from './stanza.ts';
 
@@ -42,19 +41,8 @@ export function writeBookmarkRequest(
   const payload = r.step === 'get'
     ? `<items node="${NS_BOOKMARKS}"><item id="${item}"/></items>`
     : `<publish node="${NS_BOOKMARKS}"><item id="${item}"><conference xmlns="${NS_BOOKMARKS}" autojoin="${r.autoJoin}">`
-      + `<nick>${escapeText(r.nick)}</nick></conference></item></publish>${PUBLISH_OPTIONS}`;
+      + `<nick>${escapeText(r.nick)}</nick></conference></item></publish>${PRIVATE_PUBLISH_OPTIONS}`;
   return writePrivilegedPubsub({ gateway: r.gateway, user: r.user, type: r.step, id, payload });
-}
-
-/** XEP-0402 §3: bookmarks are kept, private to the user, and not pushed on subscription. */
-const PUBLISH_OPTIONS = `<publish-options><x xmlns="${NS_XDATA}" type="submit">`
-  + field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden')
-  + field('pubsub#persist_items', '1') + field('pubsub#max_items', 'max')
-  + field('pubsub#send_last_published_item', 'never') + field('pubsub#access_model', 'whitelist')
-  + '</x></publish-options>';
-
-function field(name: string, value: string, type?: string): string {
-  return `<field var="${name}"${type ? ` type="${type}"` : ''}><value>${value}</value></field>`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * XEP-0333 Displayed Markers in a room (spec §3.21): §3 `<markable/>` on participants'
  * messages, §4 the `<displayed/>` marker both ways. `received` and `acknowledged` markers
- * from the user are ignored (spec §3.21). Not implemented: the XEP-0490 MDS publication.
+ * from the user are ignored (spec §3.21). The user's own marker from the network is also their
+ * XEP-0490 displayed mark (mds.ts).
  */
 import { NS_MARKERS } from './ns.ts';
 import { xml, type Element } from './stanza.ts';

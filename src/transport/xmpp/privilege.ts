@@ -2,6 +2,7 @@
  * XEP-0356 IQ privilege (`urn:xmpp:privilege:2`): the gateway asks the user's server to run a
  * pubsub IQ on the user's own PEP as the user (bookmarks, spec §3.9; the user's avatar, §3.7).
  */
+import { NS_XDATA } from './ns.ts';
 import { escapeAttr, type Element } from './stanza.ts';
 
 export const NS_PRIVILEGE = 'urn:xmpp:privilege:2';
@@ -27,4 +28,18 @@ export function writePrivilegedPubsub(r: { gateway: string; user: string; type: 
 export function privilegedAnswer(iq: Element): Element | 'refused' {
   if (iq.attrs.type === 'error') return 'refused';
   return iq.getChild('privilege', NS_PRIVILEGE)?.getChild('forwarded', NS_FORWARD)?.getChild('iq') ?? 'refused';
+}
+
+/**
+ * Publish options of an item only the user reads (XEP-0402 §3, XEP-0490 §4): kept, private to
+ * the user, not pushed on subscription. Both bookmarks and displayed marks are published so.
+ */
+export const PRIVATE_PUBLISH_OPTIONS = `<publish-options><x xmlns="${NS_XDATA}" type="submit">`
+  + field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options', 'hidden')
+  + field('pubsub#persist_items', '1') + field('pubsub#max_items', 'max')
+  + field('pubsub#send_last_published_item', 'never') + field('pubsub#access_model', 'whitelist')
+  + '</x></publish-options>';
+
+function field(name: string, value: string, type?: string): string {
+  return `<field var="${name}"${type ? ` type="${type}"` : ''}><value>${value}</value></field>`;
 }

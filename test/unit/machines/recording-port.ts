@@ -12,6 +12,7 @@ export function recordingPort(): { port: RoomPort; sent: [string, unknown][] } {
     iq: (i) => sent.push(['iq', i]),
     avatarBytes: (a) => sent.push(['avatarBytes', a]),
     bookmark: (b) => sent.push(['bookmark', b]),
+    displayedMark: (d) => sent.push(['displayedMark', d]),
     warn: (msg) => sent.push(['warn', msg]),
   };
   return { port, sent };

@@ -262,6 +262,27 @@ test('a legacy displayed marker refers to the stanza-id and is not archived', as
   assert.deepEqual(h.sent, [['message', { to: [GAJIM], room: R, nick: 'juliet', type: 'groupchat', occupantId: JULIET, displayed: 'X-c1' }]]);
 });
 
+test("the user's own displayed marker from the network is echoed to the joined resources and published to their PEP (MDS); another participant's is not published", async () => {
+  const h = harness();
+  await h.join();
+  await h.send({ type: 'legacy.displayed', participant: { nick: 'romeo' }, target: { legacyId: 'L-c2', xmppId: 'X-c2' } });
+  const self = h.actor.getSnapshot().context.self.occupantId;
+  assert.deepEqual(h.sent, [
+    ['message', { to: [GAJIM], room: R, nick: 'romeo', type: 'groupchat', occupantId: self, displayed: 'X-c2' }],
+    ['displayedMark', { gateway: GW, user: U, room: R, stanzaId: 'X-c2' }],
+  ]);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.displayed', participant: { nick: 'juliet' }, target: { legacyId: 'L-c3', xmppId: 'X-c3' } });
+  assert.deepEqual(h.sent.map(([kind]) => kind), ['message']);
+});
+
+test("the user's displayed marker in a room nobody joined yet still reaches their PEP (MDS)", async () => {
+  const h = harness();
+  await h.send({ type: 'legacy.displayed', participant: { nick: 'romeo', isUser: true }, target: { legacyId: 'L-c4' } });
+  assert.deepEqual(h.sent, [['displayedMark', { gateway: GW, user: U, room: R, stanzaId: 'L-c4' }]]);
+  assert.equal(h.actor.getSnapshot().value, 'uninitialised');
+});
+
 test('a legacy reply quotes its target and points at its author; an attachment only points', async () => {
   const h = harness();
   await h.join();
