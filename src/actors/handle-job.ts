@@ -24,7 +24,8 @@ import { userAvatars } from './user-avatar.ts';
 import { NS_COMMANDS, readCommand, writeCommandList } from '../transport/xmpp/commands.ts';
 import { groupCommands, runGroupCommand } from './group-commands.ts';
 import { readRegister, validateRegistration, writeRegisterForm } from '../transport/xmpp/register.ts';
-import { writeGatewayInfo, writeOccupantInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
+import { gatewayCapsVer, writeGatewayInfo, writeOccupantInfo, writeRoomInfo, writeRoomItems } from '../transport/xmpp/disco.ts';
+import { CAPS_NODE, readAvatarNotification, writeGatewayPresence } from '../transport/xmpp/gateway-presence.ts';
 import { userNick } from '../machines/room.ts';
 import { bareJid, detached, domainOf, errorReply, localOf, parseStanza, resourceOf, xml, type Element } from '../transport/xmpp/stanza.ts';
 import { escapeLocalPart } from '../legacy/escape.ts';
@@ -51,6 +52,7 @@ const GONE_CONDITIONS = new Set([
 export function createJobHandler(deps: HandlerDeps) {
   const { gatewayJid, log } = deps;
   const userAvatar = userAvatars(deps);
+  const capsVer = gatewayCapsVer(deps.plugin.displayName);
 
   return async function handleJob(job: MailboxJob, ctx: PartitionRuntime): Promise<void> {
     if (job.kind === 'xmpp') return handleStanza(job.xml, job.at, job.eventId, ctx);
@@ -59,8 +61,15 @@ export function createJobHandler(deps: HandlerDeps) {
     await ctx.settled();
     deps.users.forget(job.user); // `roomgate users` changed the registration from outside
     const user = await deps.users.get(job.user);
-    if (job.action === 'login' && user) await deps.sessions.get(user).catch(() => undefined);
-    if (job.action === 'logout') await deps.sessions.logout(job.user);
+    if (job.action === 'login' && user) {
+      // registered by the operator: the gateway asks to be the user's contact, as at an XEP-0077 registration
+      ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user.jid, type: 'subscribe' }));
+      await deps.sessions.get(user).catch(() => undefined);
+    }
+    if (job.action === 'logout') {
+      await deps.sessions.logout(job.user);
+      if (!user) leaveRoster(job.user, ctx);
+    }
   };
 
   async function handleLegacy(job: Extract<MailboxJob, { kind: 'legacy' }>, ctx: PartitionRuntime): Promise<void> {
@@ -130,13 +139,23 @@ export function createJobHandler(deps: HandlerDeps) {
       throw new XmppError('bad-request', 'This is only handled for MUCs');
     }
     if (stanza.name === 'message' && stanza.attrs.type === 'error') return invitationBounced(stanza, meta, ctx);
+    if (stanza.name === 'presence') return gatewayPresence(stanza, user, ctx);
+    if (stanza.name === 'message') {
+      // the user's avatar changed (a PEP notification: from their bare JID, which only their server sends from)
+      const hash = resourceOf(String(stanza.attrs.from)) ? undefined : readAvatarNotification(stanza);
+      if (hash !== undefined) return userAvatar.notified(user, hash, meta, ctx);
+      return;
+    }
     if (stanza.name !== 'iq') return;
     const type = stanza.attrs.type;
     if ((type === 'result' || type === 'error') && isUserAvatarAnswerId(String(stanza.attrs.id ?? ''))) return userAvatar.answered(stanza, meta, ctx);
     if (type === 'result' || type === 'error') return bookmarkAnswered(stanza, meta, ctx);
     if (stanza.getChild('query', NS_REGISTER)) return register(stanza, user, ctx);
     if (type === 'get' && stanza.getChild('query', NS_DISCO_INFO)) {
-      return ctx.send(result(stanza, writeGatewayInfo(deps.plugin.displayName)));
+      const node = stanza.getChild('query', NS_DISCO_INFO)!.attrs.node as string | undefined;
+      // XEP-0115 §6.2: the caps node of the gateway's presences is asked about, by the user's server too
+      if (node && node !== `${CAPS_NODE}#${capsVer}`) throw new XmppError('item-not-found');
+      return ctx.send(result(stanza, writeGatewayInfo(deps.plugin.displayName, node)));
     }
     if (type === 'get' && stanza.getChild('query', NS_DISCO_ITEMS)?.attrs.node === NS_COMMANDS) {
       // XEP-0050 §2.2: the commands a registered user may run (none for others)
@@ -161,6 +180,26 @@ export function createJobHandler(deps: HandlerDeps) {
     if (mam?.kind === 'query') throw new XmppError('bad-request', 'This is only handled for MUCs');
     if (mam) throw new XmppError('undefined-condition', 'No MAM on the component itself, use a JID with a resource');
     throw new XmppError('service-unavailable');
+  }
+
+  /**
+   * The gateway as the user's contact (gateway-presence.ts): a subscription is granted, and a
+   * probe, a granted subscription or a presence of the user's is answered with the gateway's
+   * presence, whose caps ask for their avatar notifications. Unregistered users get nothing.
+   */
+  async function gatewayPresence(stanza: Element, user: string, ctx: PartitionRuntime): Promise<void> {
+    const type = stanza.attrs.type as string | undefined;
+    if (type !== undefined && type !== 'subscribe' && type !== 'subscribed' && type !== 'probe') return;
+    if (!(await deps.users.get(user))) return;
+    if (type === 'subscribe') ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, type: 'subscribed' }));
+    ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, ver: capsVer }));
+    // and asks for theirs in turn (their server answers by itself where it is granted already)
+    if (type === 'subscribe') ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, type: 'subscribe' }));
+  }
+
+  /** XEP-0100 §4.3: an unregistered user's roster loses the gateway. */
+  function leaveRoster(user: string, ctx: PartitionRuntime): void {
+    for (const type of ['unsubscribe', 'unsubscribed', 'unavailable'] as const) ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, type }));
   }
 
   /**
@@ -205,13 +244,16 @@ export function createJobHandler(deps: HandlerDeps) {
       ctx.rooms.dropUser(user);
       await deps.users.remove(user);
       log.info({ user }, 'user unregistered');
-      return ctx.send(result(iq));
+      ctx.send(result(iq));
+      return leaveRoster(user, ctx);
     }
     const fields = validateRegistration(registration.fields, request.fields);
     await deps.sessions.logout(user);
     await deps.users.put({ jid: user, registration: fields });
     log.info({ user }, current ? 'registration updated' : 'user registered');
     ctx.send(result(iq));
+    // XEP-0100 §4.1.1: the gateway asks to be the user's contact (its presence then carries its caps)
+    if (!current) ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, type: 'subscribe' }));
     await deps.sessions.get({ jid: user, registration: fields }).catch(() => undefined);
   }
 

@@ -39,7 +39,8 @@ interface Entry {
   actor: SessionActor;
   /**
    * The user's own avatar (spec §3.7) as read from their PEP since this login: asked and not
-   * answered yet, or its hash (null: none). Read once per login: the gateway hears of no change.
+   * answered yet, or its hash (null: none). Read once per login; a change comes as a PEP
+   * notification where the gateway is the user's contact.
    */
   userAvatar?: 'asked' | { hash: string | null };
 }

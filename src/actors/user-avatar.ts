@@ -3,7 +3,8 @@
  * first join (the joins of that job show none yet; the answer brings the hash to every joined
  * room, which sends the self-presence again); a vCard get on the user's own occupant reads the
  * image itself, metadata then data, and is answered when the data comes. The IQs and their
- * answers are in transport/xmpp/user-avatar.ts; the gateway hears of no later change.
+ * answers are in transport/xmpp/user-avatar.ts. A later change comes as a PEP notification where
+ * the user made the gateway their contact (transport/xmpp/gateway-presence.ts): `notified`.
  */
 import type { Logger } from 'pino';
 import { merge } from '../merge.ts';
@@ -67,6 +68,12 @@ export function userAvatars(deps: UserAvatarDeps) {
       : reply(answer.asker, new XmppError('item-not-found', 'The user does not have any avatar set')));
   }
 
+  /** The user's server told of a new avatar (a PEP notification: the gateway is their contact, see gateway-presence.ts). */
+  async function notified(jid: string, hash: string | null, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
+    const user = await deps.users.get(jid);
+    if (user) await known(user, hash, meta, ctx);
+  }
+
   /** The hash this login now knows: a change goes to every room of the user with joined resources. */
   async function known(user: GatewayUser, hash: string | null, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
     const before = sessions.userAvatar(user.jid);
@@ -90,7 +97,7 @@ export function userAvatars(deps: UserAvatarDeps) {
     deps.log.info({ user }, `${line}; said once, other users at debug level`);
   }
 
-  return { forJoin, askForVcard, answered };
+  return { forJoin, askForVcard, answered, notified };
 }
 
 /** The answer to the asker's vCard iq: the vCard, or the error. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import {
-  NS_DELAY as DELAY, NS_MUC as MUC, NS_MUC_USER as MUC_USER, NS_REGISTER as REGISTER, NS_SID as SID, NS_XDATA as XDATA,
+  NS_DELAY as DELAY, NS_DISCO_INFO, NS_MUC as MUC, NS_MUC_USER as MUC_USER, NS_REGISTER as REGISTER, NS_SID as SID, NS_XDATA as XDATA,
 } from '../../src/transport/xmpp/ns.ts';
 import { statusCodes as codes, errorCondition } from '../support/stanza-reading.ts';
 import { useGatewaySuite } from '../support/suite.ts';
@@ -77,6 +77,27 @@ describe('foundation: register, join, talk, leave', () => {
 
     const again = await suite.romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: REGISTER })));
     assert.ok(again.getChild('query', REGISTER)!.getChild('registered'), 'the form now says registered');
+    // XEP-0100 §4.1.1: the gateway asks to be the user's contact
+    const ask = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GW);
+    assert.equal(ask.attrs.type, 'subscribe');
+  });
+
+  /** The gateway's item in romeo's roster, as his server keeps it: its subscription state. */
+  const rosterSubscription = async () => {
+    const roster = await suite.romeo.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    const item = roster.getChild('query', 'jabber:iq:roster')!.getChildren('item').find((i) => i.attrs.jid === GW);
+    return item ? String(item.attrs.subscription) : 'none';
+  };
+
+  test("the gateway grants the user's subscription and sends its presence with its caps; a caps node it never announced is none of its", async () => {
+    await suite.romeo.send(xml('presence', { to: GW, type: 'subscribe' }));
+    const presence = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GW && el.attrs.type === undefined);
+    assert.equal(presence.getChild('c', 'http://jabber.org/protocol/caps')?.attrs.node, 'urn:roomgate');
+    // granted: romeo's server now has him subscribed to the gateway's presence
+    assert.equal(await rosterSubscription(), 'to');
+    // a caps node the gateway never announced is no node of its
+    const other = await suite.romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: NS_DISCO_INFO, node: 'urn:roomgate#nope' })));
+    assert.equal(errorCondition(other), 'item-not-found');
   });
 
   test('joining a room sends occupants, then the 110 self-presence, then history, then the subject', async () => {
@@ -178,6 +199,10 @@ describe('foundation: register, join, talk, leave', () => {
     const done = await suite.romeo.iq(xml('iq', { type: 'set', to: GW }, xml('query', { xmlns: REGISTER }, xml('remove'))));
     assert.equal(done.attrs.type, 'result');
     assert.deepEqual(await redisKeys(`${suite.gw.prefix}:*romeo@localhost*`), []);
+    // XEP-0100 §4.3: the gateway leaves the user's roster
+    // the gateway goes offline for romeo, and his subscription to it, granted above, is cancelled
+    await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GW && el.attrs.type === 'unavailable');
+    assert.equal(await rosterSubscription(), 'none');
     await suite.romeo.send(xml('presence', { to: `${LOBBY}/romeo`, id: 'j5' }, xml('x', { xmlns: MUC })));
     const reply = await suite.romeo.next((el) => el.attrs.id === 'j5');
     assert.equal(errorCondition(reply), 'registration-required');

@@ -308,7 +308,7 @@ describe('room messages', () => {
 
       await suite.romeo.send(xml('message', { to: SOLO, type: 'groupchat', id: 'two' },
         xml('reactions', { xmlns: REACTIONS, id }, xml('reaction', {}, '👍'), xml('reaction', {}, '👎'))));
-      const notice = await suite.romeo.next((el) => el.attrs.from === GW);
+      const notice = await suite.romeo.next((el) => el.name === 'message' && el.attrs.from === GW);
       assertStanza(notice, `<message from="${GW}" to="${JID}" type="chat"><body>Maximum 1 emoji/message</body></message>`);
       assertStanza(await suite.romeo.next(byId('two')), `<message from="${SOLO}" to="${JID}" id="two" type="error"><error type="modify">`
         + `<not-acceptable xmlns="${STANZAS}"/><text xmlns="${STANZAS}">Maximum 1 emoji/message</text></error></message>`);

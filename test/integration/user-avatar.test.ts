@@ -13,6 +13,8 @@ import { xml, type Element, type TestClient } from '../support/xmpp-client.ts';
 import { joinAndRead } from '../support/muc.ts';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
+const CAPS = 'http://jabber.org/protocol/caps';
+const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const METADATA = 'urn:xmpp:avatar:metadata';
 const DATA = 'urn:xmpp:avatar:data';
 const GW = 'gw.localhost';
@@ -83,5 +85,30 @@ describe("the user's own avatar, read from their PEP", () => {
     // her second join, after the answer: still none
     const den = await joinAndRead(suite.juliet, `den@${GW}`, 'juliet', { history: { maxstanzas: '0' } });
     assert.equal(den.find(isSelfPresence('den', 'juliet'))!.getChild('x', VCARD_UPDATE), undefined);
+  });
+
+  test('the gateway is the user\'s contact: its presence asks for their avatar notifications, and a new avatar reaches every joined room during the login', async () => {
+    // an avatar published while the gateway is no contact yet: the rooms still show the first one
+    const second = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#c63' } }).png().toBuffer();
+    const secondHash = await publishAvatar(suite.romeo, second);
+    // the registration asked for a subscription; the user's client grants it
+    await suite.romeo.next((el) => el.name === 'presence' && el.attrs.type === 'subscribe' && el.attrs.from === GW);
+    await suite.romeo.send(xml('presence', { to: GW, type: 'subscribed' }));
+    const presence = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GW && !el.attrs.type);
+    const caps = presence.getChild('c', CAPS)!;
+    assert.equal(caps.attrs.hash, 'sha-1');
+    // what the caps name is the gateway's disco, with the notifications it wants
+    const info = await suite.romeo.iq(xml('iq', { type: 'get', to: GW }, xml('query', { xmlns: DISCO_INFO, node: `${caps.attrs.node}#${caps.attrs.ver}` })));
+    assert.equal(info.attrs.type, 'result', info.toString());
+    assert.ok(info.getChild('query', DISCO_INFO)!.getChildren('feature').some((f) => f.attrs.var === `${METADATA}+notify`));
+    // the user's server tells the gateway their avatar (the last one, at once): both joined rooms show it
+    for (const room of ['lobby', 'den']) {
+      await suite.romeo.next((el) => isSelfPresence(room, 'romeo')(el) && photoOf(el) === secondHash, 20_000);
+    }
+    // and a change from now on, as it happens
+    const third = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#3c6' } }).png().toBuffer();
+    const thirdHash = await publishAvatar(suite.romeo, third);
+    const again = await suite.romeo.next((el) => isSelfPresence('lobby', 'romeo')(el) && photoOf(el) === thirdHash, 20_000);
+    assert.equal(again.attrs.to, `romeo@localhost/gajim`);
   });
 });

@@ -15,15 +15,26 @@ import { NS_COMMANDS } from './commands.ts';
 import { MucType } from '../../legacy/types.ts';
 import type { RoomInfo } from '../../legacy/muc.ts';
 import { xml, type Element } from './stanza.ts';
+import { capsVer, NOTIFY_FEATURES, type DiscoIdentity } from './gateway-presence.ts';
 
-export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING, NS_MAM, NS_MAM_EXTENDED, NS_COMMANDS];
+export const GATEWAY_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_REGISTER, NS_PING, NS_MAM, NS_MAM_EXTENDED, NS_COMMANDS, ...NOTIFY_FEATURES];
 
-export function writeGatewayInfo(name: string): Element {
-  return xml('query', { xmlns: NS_DISCO_INFO },
-    xml('identity', { category: 'conference', type: 'text', name }),
-    xml('identity', { category: 'gateway', type: 'legacy', name }),
+const gatewayIdentities = (name: string): DiscoIdentity[] => [
+  { category: 'conference', type: 'text', name },
+  { category: 'gateway', type: 'legacy', name },
+];
+
+/** The gateway's disco#info; `node`: asked under its caps node (XEP-0115 §6.2), answered the same. */
+export function writeGatewayInfo(name: string, node?: string): Element {
+  return xml('query', { xmlns: NS_DISCO_INFO, ...(node ? { node } : {}) },
+    ...gatewayIdentities(name).map((i) => xml('identity', { ...i })),
     ...GATEWAY_FEATURES.map((v) => xml('feature', { var: v })),
   );
+}
+
+/** The XEP-0115 verification string of `writeGatewayInfo(name)`, for the gateway's presences. */
+export function gatewayCapsVer(name: string): string {
+  return capsVer(gatewayIdentities(name), GATEWAY_FEATURES);
 }
 
 /** The room features that follow its type (spec §4). */
