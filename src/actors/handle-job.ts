@@ -70,6 +70,8 @@ export function createJobHandler(deps: HandlerDeps) {
       await deps.sessions.logout(job.user);
       if (!user) leaveRoster(job.user, ctx);
     }
+    // spec §2.1: the session changed state; the gateway's presence says so
+    if (job.action === 'status' && user) ctx.send(gatewayStatusPresence(user.jid));
   };
 
   async function handleLegacy(job: Extract<MailboxJob, { kind: 'legacy' }>, ctx: PartitionRuntime): Promise<void> {
@@ -192,9 +194,15 @@ export function createJobHandler(deps: HandlerDeps) {
     if (type !== undefined && type !== 'subscribe' && type !== 'subscribed' && type !== 'probe') return;
     if (!(await deps.users.get(user))) return;
     if (type === 'subscribe') ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, type: 'subscribed' }));
-    ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, ver: capsVer }));
+    ctx.send(gatewayStatusPresence(user));
     // and asks for theirs in turn (their server answers by itself where it is granted already)
     if (type === 'subscribe') ctx.send(writeGatewayPresence({ gateway: gatewayJid, to: user, type: 'subscribe' }));
+  }
+
+  /** The gateway's presence to the user, as their session stands (unavailable while logged out). */
+  function gatewayStatusPresence(user: string): string {
+    const { available, ...status } = deps.sessions.gatewayStatus(user);
+    return writeGatewayPresence({ gateway: gatewayJid, to: user, ...(available ? { ver: capsVer, ...status } : { type: 'unavailable' as const }) });
   }
 
   /** XEP-0100 §4.3: an unregistered user's roster loses the gateway. */

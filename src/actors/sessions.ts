@@ -43,13 +43,20 @@ interface Entry {
    * notification where the gateway is the user's contact.
    */
   userAvatar?: 'asked' | { hash: string | null };
+  /** What the plugin's `login()` returned: the gateway's status once logged in (spec §2.1). */
+  loginStatus?: string;
 }
+
+/** The gateway's presence to a user, as their session stands (spec §2.1): shown in their roster. */
+export interface GatewayStatus { available: boolean; show?: 'dnd'; status?: string }
 type SessionActor = Actor<typeof sessionMachine>;
 
 export class Sessions implements SessionHost {
   private readonly entries = new Map<string, Entry>();
   /** The plugin's room objects, by `roomKey`, with when each was last asked for. */
   private readonly rooms = new Map<string, { muc: LegacyMUC; usedMs: number }>();
+  /** Why a user's last login failed, once their session is dropped (the gateway's status says so). */
+  private readonly failedLogins = new Map<string, string>();
   /** Mailbox adds in flight, per user: `queued()` waits for them. */
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
 
@@ -89,11 +96,13 @@ export class Sessions implements SessionHost {
   /** Starts logging a user in (the session machine's `loggingIn`); a failed login is logged and retried on the next stanza. */
   login(user: GatewayUser): Entry {
     const { plugin, shared, log } = this.deps;
+    this.failedLogins.delete(user.jid);
     const session = new plugin.session(user, plugin, shared, this);
     const machine = sessionMachine.provide({
       actors: {
         login: fromPromise(async () => {
-          await session.login();
+          const status = await session.login();
+          if (typeof status === 'string' && status) entry.loginStatus = status;
           try {
             await session.bookmarks.fill();
           } catch (err) {
@@ -109,12 +118,19 @@ export class Sessions implements SessionHost {
     actor.subscribe((s) => {
       const state = String(s.value);
       if (state === last) return;
+      const started = last !== ''; // the machine's first state is no change
       last = state;
       session.logged = state === 'loggedIn' || state === 'reconnecting';
+      // the gateway's presence to the user follows, from the user's partition (a mailbox job)
+      if (started) {
+        this.deps.mailboxes.add({ kind: 'control', user: user.jid, action: 'status' })
+          .catch((err: Error) => log.warn({ user: user.jid, err: err.message }, 'gateway status not queued'));
+      }
       if (state === 'loggedIn') log.info({ user: user.jid }, 'session logged in');
       else if (state === 'reconnecting') log.warn({ user: user.jid, reason: s.context.error }, 'session reconnecting');
       else if (state === 'loggedOut' && s.context.error) {
         log.warn({ user: user.jid, err: s.context.error }, 'legacy login failed');
+        this.failedLogins.set(user.jid, s.context.error);
         if (this.entries.get(user.jid) === entry) this.entries.delete(user.jid);
       }
     });
@@ -135,12 +151,27 @@ export class Sessions implements SessionHost {
     return this.entries.get(jid)?.userAvatar;
   }
 
+  /** The gateway's presence to the user now (spec §2.1: "Logging in…" while it does, then what `login()` said). */
+  gatewayStatus(jid: string): GatewayStatus {
+    const entry = this.entries.get(jid);
+    const failed = this.failedLogins.get(jid);
+    if (!entry) return failed ? { available: true, show: 'dnd', status: `Login failed: ${failed}` } : { available: false };
+    const s = entry.actor.getSnapshot();
+    switch (s.value) {
+      case 'loggingIn': return { available: true, show: 'dnd', status: 'Logging in…' };
+      case 'loggedIn': return { available: true, status: entry.loginStatus ?? 'Logged in' };
+      case 'reconnecting': return { available: true, show: 'dnd', status: 'Reconnecting…' };
+      default: return { available: false };
+    }
+  }
+
   noteUserAvatar(jid: string, state: NonNullable<Entry['userAvatar']>): void {
     const entry = this.entries.get(jid);
     if (entry) entry.userAvatar = state;
   }
 
   async logout(jid: string): Promise<void> {
+    this.failedLogins.delete(jid);
     const entry = this.entries.get(jid);
     if (!entry) return;
     this.entries.delete(jid);

@@ -26,7 +26,8 @@ export type MailboxJob =
   /** A legacy event for one room of a user, stamped with its id and time. */
   | { kind: 'legacy'; user: string; legacyId: string; event: LegacyRoomEvent }
   /** Runtime work for a user's session. */
-  | { kind: 'control'; user: string; action: 'login' | 'logout' };
+  /** `status`: the user's session changed state; the gateway's presence to the user says so (spec §2.1). */
+  | { kind: 'control'; user: string; action: 'login' | 'logout' | 'status' };
 
 /**
  * What a partition queue holds: one job, or several of one partition added in the same tick.

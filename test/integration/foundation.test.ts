@@ -80,6 +80,11 @@ describe('foundation: register, join, talk, leave', () => {
     // XEP-0100 §4.1.1: the gateway asks to be the user's contact
     const ask = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GW);
     assert.equal(ask.attrs.type, 'subscribe');
+    // spec §2.1: its presence tells how the login goes, and ends with what the plugin's login() said
+    const status = await suite.romeo.next((el) => el.name === 'presence' && el.attrs.from === GW && el.getChildText('status') !== 'Logging in…');
+    assert.equal(status.attrs.type, undefined);
+    assert.equal(status.getChildText('status'), 'Connected to the demo network as romeo');
+    assert.equal(status.getChildText('show'), null);
   });
 
   /** The gateway's item in romeo's roster, as his server keeps it: its subscription state. */

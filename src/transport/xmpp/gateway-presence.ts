@@ -1,6 +1,7 @@
 /**
  * The gateway as a contact of its users (XEP-0100 §4.1, spec §2.1): it asks for a presence
- * subscription at registration, answers subscriptions and probes, and its presence carries
+ * subscription at registration, answers subscriptions and probes, its presence says how the
+ * user's session stands ("Logging in…", then what the plugin's `login()` said), and carries
  * entity capabilities (XEP-0115) whose features include `urn:xmpp:avatar:metadata+notify`. A
  * user's server then sends the gateway their PEP avatar changes (XEP-0163 §4.3.3 filtered
  * notifications, XEP-0084): the rooms show a new avatar during the login, not only from the next.
@@ -8,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { NS_AVATAR_METADATA } from './user-avatar.ts';
 import { NS_PUBSUB } from './privilege.ts';
-import { escapeAttr, type Element } from './stanza.ts';
+import { escapeAttr, escapeText, type Element } from './stanza.ts';
 
 export const NS_CAPS = 'http://jabber.org/protocol/caps';
 export const NS_PUBSUB_EVENT = `${NS_PUBSUB}#event`;
@@ -28,10 +29,15 @@ export function capsVer(identities: DiscoIdentity[], features: string[]): string
 }
 
 /** A presence from the gateway to a user: `type` for subscription answers, else available with the caps. */
-export function writeGatewayPresence(p: { gateway: string; to: string; type?: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed' | 'unavailable'; ver?: string }): string {
+export function writeGatewayPresence(p: {
+  gateway: string; to: string; type?: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed' | 'unavailable';
+  ver?: string; show?: 'dnd'; status?: string;
+}): string {
   const head = `<presence from="${escapeAttr(p.gateway)}" to="${escapeAttr(p.to)}"`;
   if (p.type) return `${head} type="${p.type}"/>`;
-  return `${head}><c xmlns="${NS_CAPS}" hash="sha-1" node="${CAPS_NODE}" ver="${escapeAttr(p.ver ?? '')}"/></presence>`;
+  const show = p.show ? `<show>${p.show}</show>` : '';
+  const status = p.status ? `<status>${escapeText(p.status)}</status>` : '';
+  return `${head}>${show}${status}<c xmlns="${NS_CAPS}" hash="sha-1" node="${CAPS_NODE}" ver="${escapeAttr(p.ver ?? '')}"/></presence>`;
 }
 
 /**
