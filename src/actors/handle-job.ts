@@ -133,7 +133,10 @@ export function createJobHandler(deps: HandlerDeps) {
     return user;
   }
 
-  /** Stanzas to the gateway itself: registration (XEP-0077), disco (XEP-0030), ping (XEP-0199). */
+  /**
+   * Stanzas to the gateway itself: registration (XEP-0077), disco (XEP-0030), ping (XEP-0199),
+   * commands (XEP-0050), the user's presence to it as a contact, and their PEP notifications.
+   */
   async function toGateway(stanza: Element, meta: { eventId: string; at: string }, ctx: PartitionRuntime): Promise<void> {
     const user = bareJid(String(stanza.attrs.from));
     // §2.16: MUC operations addressed to the gateway itself rather than to a room
