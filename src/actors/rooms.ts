@@ -14,10 +14,10 @@ import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
   OWN_IDS_KEPT, roomMachine, type OwnId, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
-  alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted,
+  alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted, type ThreadPair,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
-import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
+import { findRecent, newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { historyWindow, holeBounds, readArchive, readArchiveEnds, readArchivePage, selectHistory } from './archive.ts';
 import { inTimeOrder, selectArchivePage, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
@@ -112,7 +112,7 @@ export class Rooms {
       actions: {
         ...roomEffects(deps.port),
         startSendText: sendTextHook(
-          ({ room, message }) => rejectAsStanzaError(this.sendText(room, message), deps.log, room),
+          ({ room, message, threads }) => rejectAsStanzaError(this.sendText(room, message, threads), deps.log, room),
           started,
         ),
         startHistory: historyHook((input) => this.history(input), started),
@@ -510,21 +510,27 @@ export class Rooms {
   }
 
   /** The user's message to the legacy network (spec §3.13.2), an attachment (§3.19) or a reply (§3.18). */
-  private async sendText(room: RoomRef, message: UserMessageEvent): Promise<SendTextOutput> {
+  private async sendText(room: RoomRef, message: UserMessageEvent, threads: ThreadPair[]): Promise<SendTextOutput> {
     const muc = this.muc(room);
     const { session } = muc;
     const reply = replyOptions(muc, message.replyTo);
     const opts: TextOptions = message.id ? merge({ xmppId: message.id }, reply ?? {}) : { ...reply };
+    // spec §3.23: an XMPP thread the room has not seen becomes a legacy thread (`createThread`), remembered
+    const known = message.thread === undefined ? undefined : findRecent(threads, (t) => t.xmpp === message.thread);
+    const made = message.thread !== undefined && !known ? { xmpp: message.thread, legacy: await muc.createThread(message.thread) } : undefined;
+    const thread = known ?? made;
+    if (thread) opts.thread = thread.legacy;
+    const output = async (legacyId: string | null | undefined) => merge(sent(session, legacyId), made ? { thread: made } : {});
     if (message.oob) {
       try {
-        return sent(session, await session.onFile(muc, message.oob, opts));
+        return await output(await session.onFile(muc, message.oob, opts));
       } catch (err) {
         if (!(err instanceof NotImplemented)) throw err; // §3.19: then the URL goes as text
       }
     }
     // §3.18: a reply whose target the network does not know goes as the client wrote it
     const text = message.replyTo && !reply ? (message.replyTo.fallbackText ?? '') + message.body : message.body;
-    return sent(session, await session.onText(muc, text, opts));
+    return output(await session.onText(muc, text, opts));
   }
 
   /** What the user does besides writing (spec §3.14–§3.22), through the session's hook for it. */

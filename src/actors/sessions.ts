@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
 import { sessionMachine } from '../machines/session.ts';
 import type { Logger } from 'pino';
-import type { BaseSession, GatewayUser, SessionHost } from '../legacy/session.ts';
+import { BaseSession, type GatewayUser, type SessionHost } from '../legacy/session.ts';
 import type { LegacyMUC } from '../legacy/muc.ts';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import type { LegacyRoomEvent, UnstampedLegacyEvent } from '../machines/events.ts';
@@ -283,6 +283,10 @@ export class Sessions implements SessionHost {
     if (stamped.type === 'legacy.message') {
       if (stamped.replaces) stamped.replaces = { ...stamped.replaces, xmppId: session.legacyToXmppMsgId(stamped.replaces.legacyId) };
       if (stamped.replyTo) stamped.replyTo = { ...stamped.replyTo, xmppId: session.legacyToXmppMsgId(stamped.replyTo.legacyId) };
+      // spec §3.23: thread ids that are message ids are told as the clients know those messages
+      if (stamped.thread && (session.constructor as typeof BaseSession).MESSAGE_IDS_ARE_THREAD_IDS) {
+        stamped.thread = { ...stamped.thread, xmppId: session.legacyToXmppMsgId(stamped.thread.legacyId) };
+      }
     }
     if ('target' in stamped) stamped.target = { ...stamped.target, xmppId: session.legacyToXmppMsgId(stamped.target.legacyId) };
     return stamped;

@@ -135,6 +135,11 @@ export class LegacyMUC<S extends BaseSession = BaseSession> {
   async onSetConfig(_name: string | null, _description: string | null): Promise<void> { throw new NotImplemented('onSetConfig'); }
   /** Called when the user asks to destroy the room. */
   async onDestroyRequest(_reason: string | null): Promise<void> { throw new NotImplemented('onDestroyRequest'); }
+  /**
+   * Spec §3.23: the user wrote in an XMPP thread the room has not seen: return the legacy thread
+   * it is (creating it on the network if need be). The default takes the XMPP id as it is.
+   */
+  async createThread(xmppThreadId: string): Promise<string> { return xmppThreadId; }
   /** Called when the user changes the subject; report the change back with `setRoomSubject`. */
   async onSetSubject(_subject: string): Promise<void> { throw new NotImplemented('onSetSubject'); }
   /**

@@ -81,6 +81,7 @@ export class LegacyParticipant {
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
+      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
     });
   }
 
@@ -96,6 +97,7 @@ export class LegacyParticipant {
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
+      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
     });
   }
 

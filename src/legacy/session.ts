@@ -41,6 +41,8 @@ export interface TextOptions {
    * text, e.g. `> Anna wrote:\n> We should bake a cake\n` (spec §3.18).
    */
   replyToFallbackText?: string;
+  /** Spec §3.23: the legacy thread the message belongs to (the client's `<thread>`, through `LegacyMUC.createThread` the first time). */
+  thread?: string;
 }
 
 /**
@@ -48,6 +50,11 @@ export interface TextOptions {
  * `on*` hooks for what the user does from XMPP.
  */
 export class BaseSession<Shared = unknown> {
+  /**
+   * Spec §3.23 (`MESSAGE_IDS_ARE_THREAD_IDS`): the network's thread ids are ids of messages (the
+   * thread's first one), so they reach XMPP as `legacyToXmppMsgId` gives those messages' ids.
+   */
+  static MESSAGE_IDS_ARE_THREAD_IDS = false;
   readonly user: GatewayUser;
   readonly plugin: AnyPlugin;
   /** What the plugin's `start()` returned: the network client shared by all sessions. */

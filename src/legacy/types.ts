@@ -41,6 +41,8 @@ export interface SendTextOptions {
   archiveOnly?: boolean;
   /** XEP-0461 reply target. */
   replyTo?: MessageReference;
+  /** Spec §3.23: the legacy thread it belongs to; XMPP clients see it as `<thread>`. */
+  thread?: string;
 }
 
 /** Options of `LegacyParticipant.correct`. */

@@ -86,6 +86,8 @@ export type XmppMessageEvent = EventMeta & {
   replyTo?: XmppReply;
   /** XEP-0066: the URL of an attachment (spec §3.19). */
   oob?: string;
+  /** Spec §3.23: the client's `<thread>`. */
+  thread?: string;
 };
 
 export type XmppRoomEvent =
@@ -174,6 +176,8 @@ export type LegacyRoomEvent =
       replyTo?: MessageReference & { xmppId?: string };
       /** XEP-0066: an attachment; `body` is its URL (spec §1.4 `send_file`). */
       url?: string;
+      /** Spec §3.23: the legacy thread it belongs to (`xmppId` where the session maps thread ids through message ids). */
+      thread?: { legacyId: string; xmppId?: string };
     })
   | (EventMeta & { type: 'legacy.retraction'; participant: ParticipantInit; target: MessageRef })
   /** A participant's reactions to a message; an empty list removes them. */

@@ -76,6 +76,8 @@ export interface MessageIntent {
   reactions?: { id: string; emojis: string[] };
   /** XEP-0066: the URL of an attachment. */
   oob?: string;
+  /** Spec §3.23: the thread it belongs to (`<thread>`). */
+  thread?: string;
   /** XEP-0333: the sender has seen `id`. */
   displayed?: string;
   markable?: boolean;

@@ -10,7 +10,7 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { MessageIntent, PresenceIntent, RoomPort } from './ports.ts';
 import { merge } from '../merge.ts';
 import {
-  afterMessages, chatStateOf, isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, type Participant, type RoomContext, type RoomEvent,
+  afterMessages, chatStateOf, isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, xmppThreadOf, type Participant, type RoomContext, type RoomEvent,
   type SendResult, type UserActionEvent, type UserActionOutput,
 } from './room.ts';
 
@@ -37,6 +37,7 @@ export function legacyMessage(c: RoomContext, e: Legacy<'legacy.message'>): Outg
     stanzaId: xmppId ?? e.eventId,
     occupantId: p.occupantId,
     ...(reply ? { reply: reply.ref } : {}),
+    ...(e.thread ? { thread: xmppThreadOf(c, e.thread) } : {}),
     // §3.12: a correction refers to the id the user knows: their client's, for their own messages
     ...(e.replaces ? { replace: knownXmppId(c, e.replaces, true) } : {}),
     ...(e.url ? { oob: e.url } : {}),

@@ -30,6 +30,11 @@ import { participantNamed, positionOf, withParticipantAdded, withParticipantAt }
 export const APPLIED_EVENTS_KEPT = 256;
 /** How many of the user's own messages a room remembers the client's id of (spec §3.12). */
 export const OWN_IDS_KEPT = 256;
+/** The threads a room remembers (spec §3.23): the XMPP threads the network made a thread of, newest kept. */
+export const THREADS_KEPT = 256;
+
+/** An XMPP thread and the legacy thread the plugin's `createThread` made of it. */
+export interface ThreadPair { xmpp: string; legacy: string }
 
 /** One of the user's own messages: the id the network gave it, and the id the client sent it with. */
 export interface OwnId { legacyId: string; xmppId: string }
@@ -75,6 +80,8 @@ export interface RoomContext extends RoomRef {
   self: { role: MucRole; affiliation: MucAffiliation; occupantId: string; avatar?: string };
   /** Full JIDs of the user's resources that have joined, in join order. */
   resources: string[];
+  /** The XMPP threads the network made a thread of (spec §3.23), oldest first (`THREADS_KEPT`). */
+  threads?: ThreadPair[];
   /** Joins waiting for the room to be filled or for their history. */
   pendingJoins: JoinEvent[];
   /** The user's messages waiting for the legacy network's answers, in order. */
@@ -115,7 +122,11 @@ export interface RoomContext extends RoomRef {
 }
 
 /** What the legacy network answered to the user's message: its id there and its stanza-id. */
-export interface SendTextOutput { legacyId: string | null; stanzaId: string | null }
+export interface SendTextOutput {
+  legacyId: string | null; stanzaId: string | null;
+  /** A thread the network made for the message's XMPP thread (`createThread`): the room remembers it. */
+  thread?: ThreadPair;
+}
 
 /** The network's answer to one of the user's messages, or its refusal. */
 export type SendResult = { output: SendTextOutput } | { error: StanzaError };
@@ -167,7 +178,7 @@ export type RuntimeEvent =
 const refOf = (c: RoomContext): RoomRef => ({ user: c.user, legacyId: c.legacyId, jid: c.jid });
 
 /** What the `sendText` hook gets: the room and the user's message. */
-export interface SendTextInput { room: RoomRef; message: UserMessageEvent }
+export interface SendTextInput { room: RoomRef; message: UserMessageEvent; /** The threads the room knows. */ threads: ThreadPair[] }
 
 /** Where a runtime that waits on the room's hooks learns of each call: the room and the call's settled promise. */
 export type HookStarted = (self: object, settled: Promise<void>) => void;
@@ -201,15 +212,20 @@ function hookAction<I, O>(
  * refuses is refused alone; the next ones still go.
  */
 export function sendTextHook(send: (input: SendTextInput) => Promise<SendTextOutput>, started?: HookStarted) {
-  return hookAction((c) => ({ room: refOf(c), messages: c.sending! }), (input) => sendEach(send, input),
+  return hookAction((c) => ({ room: refOf(c), messages: c.sending!, threads: c.threads ?? [] }), (input) => sendEach(send, input),
     (results) => ({ type: 'runtime.sent', results }), (error) => ({ type: 'runtime.sendFailed', error }), started);
 }
 
-async function sendEach(send: (input: SendTextInput) => Promise<SendTextOutput>, { room, messages }: { room: RoomRef; messages: UserMessageEvent[] }): Promise<SendResult[]> {
+async function sendEach(
+  send: (input: SendTextInput) => Promise<SendTextOutput>, { room, messages, threads }: { room: RoomRef; messages: UserMessageEvent[]; threads: ThreadPair[] },
+): Promise<SendResult[]> {
   const results: SendResult[] = [];
   for (const message of messages) {
     try {
-      results.push({ output: await send({ room, message }) });
+      const output = await send({ room, message, threads });
+      // a burst's next messages in that thread go to the same legacy thread
+      if (output.thread) threads = [...threads, output.thread];
+      results.push({ output });
     } catch (error) {
       results.push({ error: error as StanzaError });
     }
@@ -363,10 +379,14 @@ export const roomMachine = setup({
       ...appliedNoted(context, event),
     })),
     /** The network answered the user's messages: the legacy ids of those it took are remembered, the room is free again. */
-    finishSending: assign(({ context }, { results }: { results: SendResult[] }) => ({
-      sending: null,
-      ownIds: results.reduce((ids, r, i) => ('output' in r ? withOwnId(ids, r.output.legacyId, context.sending?.[i]?.id) : ids), context.ownIds),
-    })),
+    finishSending: assign(({ context }, { results }: { results: SendResult[] }) => {
+      const made = results.flatMap((r) => ('output' in r && r.output.thread ? [r.output.thread] : []));
+      return {
+        sending: null,
+        ownIds: results.reduce((ids, r, i) => ('output' in r ? withOwnId(ids, r.output.legacyId, context.sending?.[i]?.id) : ids), context.ownIds),
+        ...(made.length ? { threads: [...(context.threads ?? []), ...made].slice(-THREADS_KEPT) } : {}),
+      };
+    }),
     /** A participant's message or chat state (see `messageNoted`). */
     noteMessage: assign(({ context, event }) => messageNoted(context, event)),
     /** A burst of participants' messages: each noted in turn, as `noteMessage` would. */
@@ -898,6 +918,15 @@ export function ownLegacyId(context: RoomContext, xmppId: string | null): string
 export function knownXmppId(context: RoomContext, ref: MessageRef, own: boolean): string {
   const mine = own ? findRecent(context.ownIds, (o) => o.legacyId === ref.legacyId) : undefined;
   return mine?.xmppId ?? ref.xmppId ?? ref.legacyId;
+}
+
+/**
+ * The XMPP thread of a legacy thread (spec §3.23): the XMPP thread it was made for, else its
+ * id as the session tells it (`MESSAGE_IDS_ARE_THREAD_IDS`), else the legacy id itself.
+ */
+export function xmppThreadOf(context: RoomContext, thread: { legacyId: string; xmppId?: string }): string {
+  const made = findRecent(context.threads, (t) => t.legacy === thread.legacyId);
+  return made ? made.xmpp : thread.xmppId ?? thread.legacyId;
 }
 
 /**

@@ -209,6 +209,19 @@ describe('room messages', () => {
     assert.deepEqual([sent.body, sent.url], [dog, dog]);
   });
 
+  test('threads both ways (spec §3.23): a participant\'s message in a thread carries it; the user\'s <thread> reaches the network', async () => {
+    await demo('POST', '/messages', { from: 'bob', body: 'about the cake', id: 'b-7', thread: 'cake' });
+    assertStanza(await suite.romeo.next(fromLobby), `<message from="${LOBBY}/bob" to="${JID}" id="b-7" type="groupchat"><body>about the cake</body>`
+      + `<thread>cake</thread><active xmlns="${STATES}"/><markable xmlns="${MARKERS}"/>`
+      + `<delay xmlns="${DELAY}" stamp="*" from="${GW}"/><stanza-id xmlns="${SID}" by="${LOBBY}" id="b-7"/>`
+      + `<occupant-id xmlns="${OID}" id="${occupantIds.bob}"/></message>`);
+    const echo = await say('t1', xml('body', {}, 'chocolate'), xml('thread', {}, 'cake'));
+    assert.equal(echo.getChildText('thread'), 'cake', 'the echo keeps the client\'s thread');
+    await say('t2', xml('body', {}, 'no thread'));
+    const sent = (await network()).sent.filter((m: { id: string }) => m.id === sentId('t1') || m.id === sentId('t2'));
+    assert.deepEqual(sent.map((m: { body: string; thread?: string }) => [m.body, m.thread]), [['chocolate', 'cake'], ['no thread', undefined]]);
+  });
+
   test('chat states from the network are not stored, and repeats are dropped except composing', async () => {
     for (const state of ['composing', 'composing', 'paused', 'paused', 'active']) {
       await demo('POST', '/participants/bob/chatstate', { state });

@@ -158,9 +158,11 @@ export class DemoSession extends BaseSession<DemoShared> {
   }
 
   /** The network's reply target of a message: only a message it knows. */
-  private replyOf(chat: LegacyMUC, opts: TextOptions): { replyTo?: string } {
+  /** What a message from XMPP says beyond its text: the message it replies to (if the network has it), its thread. */
+  private replyOf(chat: LegacyMUC, opts: TextOptions): { replyTo?: string; thread?: string } {
     const target = opts.replyTo?.legacyId;
-    return target !== undefined && this.shared.network.messages(chat.legacyId).some((m) => m.id === target) ? { replyTo: target } : {};
+    const thread = opts.thread ? { thread: opts.thread } : {};
+    return target !== undefined && this.shared.network.messages(chat.legacyId).some((m) => m.id === target) ? { replyTo: target, ...thread } : thread;
   }
 
   /** Called when the user leaves a group for good from XMPP: the network forgets the membership. */
@@ -199,7 +201,10 @@ export class DemoSession extends BaseSession<DemoShared> {
     switch (event.type) {
       case 'message': {
         const from = await this.participant(muc, event.from);
-        const opts = { when: new Date(event.timestamp), ...(event.replyTo ? { replyTo: this.reference(muc, event.replyTo) } : {}) };
+        const opts = {
+          when: new Date(event.timestamp), ...(event.replyTo ? { replyTo: this.reference(muc, event.replyTo) } : {}),
+          ...(event.thread ? { thread: event.thread } : {}),
+        };
         if (event.url) from.sendFile(event.url, event.id, opts);
         else from.sendText(event.body, event.id, opts);
         break;

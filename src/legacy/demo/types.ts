@@ -5,7 +5,7 @@ import type { RoomType } from './world.ts';
 /** What happens in a room, as a connected user's listener receives it. */
 export type DemoEvent =
   /** A message; with `url`, a file (`body` is the URL); with `replyTo`, a reply to that message. */
-  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; replyTo?: string }
+  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; replyTo?: string; thread?: string }
   /** A participant edited one of their messages. */
   | { type: 'correction'; roomId: string; id: string; from: string; body: string }
   /** A participant deleted one of their messages. */
@@ -58,6 +58,8 @@ export interface DemoMessage {
   url?: string;
   /** The id of the message this one replies to. */
   replyTo?: string;
+  /** The thread it belongs to (spec §3.23). */
+  thread?: string;
 }
 /** A private message through a room; `jid`: an XMPP user sent it through the gateway. */
 export interface DemoPrivateMessage { id: string; from: string; to: string; body: string; timestamp: string; jid?: string }

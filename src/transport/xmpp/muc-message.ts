@@ -61,8 +61,10 @@ export function readGroupchat(el: Element, text?: string): GroupchatRead | null 
   const oob = readOobUrl(el);
   if (body !== null || oob !== null) {
     const reply = readReply(el, body ?? '');
+    const thread = el.getChildText('thread')?.trim();
     return {
       type: 'xmpp.message', body: reply ? reply.text : body ?? oob!, xml: xmlText,
+      ...(thread ? { thread } : {}),
       ...(reply ? {
         replyTo: {
           id: reply.id,
@@ -92,6 +94,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
   }
   if (m.subject !== undefined) el.cnode(xml('subject', null, m.subject));
   if (m.body !== undefined) el.cnode(xml('body', null, m.body));
+  if (m.thread !== undefined) el.cnode(xml('thread', null, m.thread));
   if (m.reply) {
     const to = m.reply.nick !== undefined ? occupantJid(m.room, m.reply.nick) : undefined;
     for (const c of writeReply(m.reply.id, to, m.reply.quoteLength)) el.cnode(c);
@@ -130,6 +133,7 @@ export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
   let children = '';
   if (m.subject !== undefined) children += `<subject>${escapeText(m.subject)}</subject>`;
   if (m.body !== undefined) children += `<body>${escapeText(m.body)}</body>`;
+  if (m.thread !== undefined) children += `<thread>${escapeText(m.thread)}</thread>`;
   if (m.chatState) children += `<${m.chatState} xmlns="${NS_CHATSTATES}"/>`;
   if (m.markable) children += `<markable xmlns="${NS_MARKERS}"/>`;
   if (m.delay) children += `<delay xmlns="${NS_DELAY}" stamp="${escapeAttr(m.delay.stamp)}"${xmlAttr('from', m.delay.from)}/>`;

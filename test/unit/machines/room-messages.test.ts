@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import { OWN_IDS_KEPT, backfillHook, fillHook, historyHook, roomMachine, sendTextHook, type RoomFlags, type UserActionInput, type UserActionOutput } from '../../../src/machines/room.ts';
+import {
+  OWN_IDS_KEPT, backfillHook, fillHook, historyHook, roomMachine, sendTextHook,
+  type RoomFlags, type SendTextInput, type SendTextOutput, type UserActionInput, type UserActionOutput,
+} from '../../../src/machines/room.ts';
 import { recordingPort } from './recording-port.ts';
 import { recentItems } from '../../../src/machines/recent.ts';
 import { roomEffects } from '../../../src/machines/room.effects.ts';
@@ -22,6 +25,7 @@ const JULIET = 'o-fill-0';
 
 interface Options {
   userAction?: (input: UserActionInput) => Promise<UserActionOutput>;
+  sendText?: (input: SendTextInput) => Promise<SendTextOutput>;
   flags?: RoomFlags;
 }
 
@@ -34,7 +38,9 @@ function harness(opts: Options = {}) {
     actions: {
       ...roomEffects(port),
       // the network takes each message but `bad`, and says which it had, in order
-      startSendText: sendTextHook(async ({ message }) => {
+      startSendText: sendTextHook(async (input) => {
+        const { message } = input;
+        if (opts.sendText) return opts.sendText(input);
         texts.push(message.id!);
         if (message.id === 'bad') throw { condition: 'forbidden', type: 'auth', text: 'muted' };
         return { legacyId: `L-${message.id}`, stanzaId: `X-${message.id}` };
@@ -281,6 +287,27 @@ test("the user's displayed marker in a room nobody joined yet still reaches thei
   await h.send({ type: 'legacy.displayed', participant: { nick: 'romeo', isUser: true }, target: { legacyId: 'L-c4' } });
   assert.deepEqual(h.sent, [['displayedMark', { gateway: GW, user: U, room: R, stanzaId: 'L-c4' }]]);
   assert.equal(h.actor.getSnapshot().value, 'uninitialised');
+});
+
+test("threads (spec §3.23): a participant's message carries its thread, as the XMPP thread it was made for where the network made one", async () => {
+  const seen: [string | undefined, string[]][] = [];
+  const h = harness({ sendText: async ({ message, threads }) => {
+    seen.push([message.thread, threads.map((t) => `${t.xmpp}>${t.legacy}`)]);
+    // the network makes a thread of its own for an XMPP thread it has not seen
+    const made = message.thread && !threads.some((t) => t.xmpp === message.thread) ? { xmpp: message.thread, legacy: `L-${message.thread}` } : undefined;
+    return { legacyId: `L-${message.id}`, stanzaId: `X-${message.id}`, ...(made ? { thread: made } : {}) };
+  } });
+  await h.join();
+  await h.send({ type: 'xmpp.message', from: GAJIM, id: 'a', body: 'hi', thread: 'T1', xml: '<message id="a"><body>hi</body><thread>T1</thread></message>' });
+  await h.send({ type: 'xmpp.message', from: GAJIM, id: 'b', body: 'again', thread: 'T1', xml: '<message id="b"><body>again</body><thread>T1</thread></message>' });
+  assert.deepEqual(seen, [['T1', []], ['T1', ['T1>L-T1']]], 'the second message finds the thread the first made');
+  assert.deepEqual(h.actor.getSnapshot().context.threads, [{ xmpp: 'T1', legacy: 'L-T1' }]);
+  h.sent.length = 0;
+  await h.send({ type: 'legacy.message', participant: { nick: 'juliet' }, body: 'in it', legacyId: 'j1', thread: { legacyId: 'L-T1' } });
+  await h.send({ type: 'legacy.message', participant: { nick: 'juliet' }, body: 'elsewhere', legacyId: 'j2', thread: { legacyId: 'net-7' } });
+  await h.send({ type: 'legacy.message', participant: { nick: 'juliet' }, body: 'by id', legacyId: 'j3', thread: { legacyId: 'net-8', xmppId: 'X-net-8' } });
+  const threads = h.sent.filter(([kind]) => kind === 'message').map(([, m]) => (m as { thread?: string }).thread);
+  assert.deepEqual(threads, ['T1', 'net-7', 'X-net-8']);
 });
 
 test('a legacy reply quotes its target and points at its author; an attachment only points', async () => {

@@ -222,6 +222,7 @@ test('the fast message writer gives the same XML as the element tree, escaping i
   const base = { room: R, nick: 'juliet', type: 'groupchat' as const };
   const shapes = [
     { ...base, id: 'm1', body: 'a & b <c> "d" \'e\'', stanzaId: 's1', occupantId: 'o2', chatState: 'active' as const, markable: true },
+    { ...base, id: 'm2', body: 'in a thread', thread: 't<1>', stanzaId: 's2', occupantId: 'o2' },
     { ...base, nick: 'o\'brien & co', body: '', stanzaId: 'a"b' },
     { ...base, body: 'late', delay: { stamp: '2026-11-25T12:00:00.000Z', from: 'aim.shakespeare.lit' }, stanzaId: 's1', occupantId: 'o2' },
     { ...base, body: 'no from', delay: { stamp: '2026-11-25T12:00:00.000Z' } },
@@ -255,4 +256,10 @@ test('an invitation from the gateway: a XEP-0249 direct invitation to the room (
   const expected = `<message from="aim.shakespeare.lit" to="romeo@montague.lit" type="normal"><x xmlns="jabber:x:conference" jid="${R}" reason="Come &amp; see"/></message>`;
   assert.equal(writeMessage(m, 'romeo@montague.lit').toString(), expected);
   assert.equal(messageXml(m, 'romeo@montague.lit'), expected);
+});
+
+test("a user's message in a thread (spec §3.23): its <thread> is read; without one there is none", () => {
+  const read = (text: string) => readGroupchat(parseStanza(text));
+  assert.equal((read('<message type="groupchat" to="r@gw"><body>hi</body><thread> T1 </thread></message>') as { thread?: string }).thread, 'T1');
+  assert.equal('thread' in read('<message type="groupchat" to="r@gw"><body>hi</body></message>')!, false);
 });
