@@ -534,34 +534,35 @@ export class Rooms {
   }
 
   /** What the user does besides writing (spec §3.14–§3.22), through the session's hook for it. */
-  private async userAction({ room, action, legacyId }: UserActionInput): Promise<UserActionOutput> {
+  private async userAction({ room, action, legacyId, thread }: UserActionInput): Promise<UserActionOutput> {
     const muc = this.muc(room);
     const { session } = muc;
     const target = (xmppId: string) => legacyId ?? toLegacyId(session, xmppId);
+    const opts = thread === undefined ? {} : { thread };
     switch (action.type) {
       case 'xmpp.correction': {
         try {
-          return sent(session, await session.onCorrect(muc, action.body, target(action.replaceId)));
+          return sent(session, await session.onCorrect(muc, action.body, target(action.replaceId), opts));
         } catch (err) {
           if (!(err instanceof NotImplemented)) throw err;
         }
         // §3.14: without corrections on the network, the new text goes as a new message
-        return { ...sent(session, await session.onText(muc, `Correction: ${action.body}`, {})), notice: CORRECTION_NOTICE };
+        return { ...sent(session, await session.onText(muc, `Correction: ${action.body}`, opts)), notice: CORRECTION_NOTICE };
       }
       case 'xmpp.retraction':
-        await session.onRetract(muc, target(action.targetId));
+        await session.onRetract(muc, target(action.targetId), opts);
         return sent(session, null);
       case 'xmpp.reaction':
-        await session.onReact(muc, target(action.targetId), action.emojis);
+        await session.onReact(muc, target(action.targetId), action.emojis, opts);
         return sent(session, null);
       case 'xmpp.displayed':
         // §3.21: the marker is echoed to the user's other clients even if the network has none
-        await session.onDisplayed(muc, target(action.targetId)).catch(ignoreNotImplemented);
+        await session.onDisplayed(muc, target(action.targetId), opts).catch(ignoreNotImplemented);
         return sent(session, null);
       case 'xmpp.chatState': {
         const hook = { active: session.onActive, composing: session.onComposing, paused: session.onPaused, inactive: session.onInactive }[action.state];
         // §3.20: a chat state is a hint; its failure is never an error for the user
-        await hook.call(session, muc).catch((err: unknown) => {
+        await hook.call(session, muc, opts).catch((err: unknown) => {
           if (!(err instanceof NotImplemented)) this.deps.log.warn({ user: room.user, room: room.legacyId, err }, 'chat state not sent');
         });
         return sent(session, null);

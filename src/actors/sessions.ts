@@ -283,10 +283,10 @@ export class Sessions implements SessionHost {
     if (stamped.type === 'legacy.message') {
       if (stamped.replaces) stamped.replaces = { ...stamped.replaces, xmppId: session.legacyToXmppMsgId(stamped.replaces.legacyId) };
       if (stamped.replyTo) stamped.replyTo = { ...stamped.replyTo, xmppId: session.legacyToXmppMsgId(stamped.replyTo.legacyId) };
-      // spec §3.23: thread ids that are message ids are told as the clients know those messages
-      if (stamped.thread && (session.constructor as typeof BaseSession).MESSAGE_IDS_ARE_THREAD_IDS) {
-        stamped.thread = { ...stamped.thread, xmppId: session.legacyToXmppMsgId(stamped.thread.legacyId) };
-      }
+    }
+    // spec §3.23: thread ids that are message ids are told as the clients know those messages
+    if ('thread' in stamped && stamped.thread && (session.constructor as typeof BaseSession).MESSAGE_IDS_ARE_THREAD_IDS) {
+      stamped.thread = { ...stamped.thread, xmppId: session.legacyToXmppMsgId(stamped.thread.legacyId) };
     }
     if ('target' in stamped) stamped.target = { ...stamped.target, xmppId: session.legacyToXmppMsgId(stamped.target.legacyId) };
     return stamped;

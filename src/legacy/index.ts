@@ -3,7 +3,7 @@ export type { MucAffiliation, MucRole, Hat, HoleBound, LegacyContact, MessageRef
 export { LegacyMUC, type RoomInfo, type RoomEventSink } from './muc.ts';
 export { LegacyParticipant, type ParticipantOptions } from './participant.ts';
 export { LegacyBookmarks } from './bookmarks.ts';
-export { BaseSession, type GatewayUser, type SessionHost, type TextOptions } from './session.ts';
+export { BaseSession, type GatewayUser, type SessionHost, type TextOptions, type ThreadOptions } from './session.ts';
 export { definePlugin, type Plugin, type AnyPlugin, type PluginStartContext } from './plugin.ts';
 export { escapeLocalPart, unescapeLocalPart } from './escape.ts';
 export { Turns } from '../turns.ts';

@@ -112,12 +112,16 @@ export class LegacyParticipant {
       ...(opts.correctionEventId !== undefined ? { legacyId: String(opts.correctionEventId) } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
+      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
     });
   }
 
   /** Call when this participant deleted one of their messages for everyone (XEP-0424). */
-  retract(legacyMsgId: string): void {
-    this.muc.emit({ type: 'legacy.retraction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) } });
+  retract(legacyMsgId: string, opts: { thread?: string } = {}): void {
+    this.muc.emit({
+      type: 'legacy.retraction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) },
+      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+    });
   }
 
   /**
@@ -125,8 +129,11 @@ export class LegacyParticipant {
    * (XEP-0444), an empty list none.
    * @example participant.react('msg-42', ['👍'])
    */
-  react(legacyMsgId: string, emojis: string[]): void {
-    this.muc.emit({ type: 'legacy.reaction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) }, emojis: [...emojis] });
+  react(legacyMsgId: string, emojis: string[], opts: { thread?: string } = {}): void {
+    this.muc.emit({
+      type: 'legacy.reaction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) }, emojis: [...emojis],
+      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+    });
   }
 
   /**

@@ -31,6 +31,11 @@ export interface SessionHost {
   saveCursor(session: BaseSession, cursor: string): Promise<void>;
 }
 
+/** Spec §3.23: the legacy thread of what the user did (their client's `<thread>`), where it named one. */
+export interface ThreadOptions {
+  thread?: string;
+}
+
 /** Options of `onText` (spec §1.5). */
 export interface TextOptions {
   replyTo?: MessageReference;
@@ -89,26 +94,26 @@ export class BaseSession<Shared = unknown> {
    * the network gives it one. Not implemented: the text goes as a new message, `Correction: …`,
    * and the user is told (spec §3.14).
    */
-  async onCorrect(_chat: LegacyMUC, _text: string, _legacyMsgId: string): Promise<string | null> { throw new NotImplemented('onCorrect'); }
+  async onCorrect(_chat: LegacyMUC, _text: string, _legacyMsgId: string, _opts: ThreadOptions = {}): Promise<string | null> { throw new NotImplemented('onCorrect'); }
   /** Called when the user retracts a message (XEP-0424), or corrects it to an empty text (spec §3.14). */
-  async onRetract(_chat: LegacyMUC, _legacyMsgId: string): Promise<void> { throw new NotImplemented('onRetract'); }
+  async onRetract(_chat: LegacyMUC, _legacyMsgId: string, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onRetract'); }
   /** Called when the user reacts to a message (XEP-0444); an empty list removes all. */
-  async onReact(_chat: LegacyMUC, _legacyMsgId: string, _emojis: string[]): Promise<void> { throw new NotImplemented('onReact'); }
+  async onReact(_chat: LegacyMUC, _legacyMsgId: string, _emojis: string[], _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onReact'); }
   /**
    * Called when the user sends an attachment (XEP-0066 OOB URL) to a room. Return its legacy id.
    * Not implemented: the URL is sent as text with `onText` (spec §3.19).
    */
   async onFile(_chat: LegacyMUC, _url: string, _opts: TextOptions): Promise<string | null> { throw new NotImplemented('onFile'); }
   /** Called when the user has seen a message in a room (XEP-0333 displayed marker). */
-  async onDisplayed(_chat: LegacyMUC, _legacyMsgId: string): Promise<void> { throw new NotImplemented('onDisplayed'); }
+  async onDisplayed(_chat: LegacyMUC, _legacyMsgId: string, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onDisplayed'); }
   /**
    * Called when the user starts typing in a room (XEP-0085); `onPaused`, `onActive` and
    * `onInactive` likewise. Not implemented: nothing is sent, and the user is not told.
    */
-  async onComposing(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onComposing'); }
-  async onPaused(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onPaused'); }
-  async onActive(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onActive'); }
-  async onInactive(_chat: LegacyMUC): Promise<void> { throw new NotImplemented('onInactive'); }
+  async onComposing(_chat: LegacyMUC, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onComposing'); }
+  async onPaused(_chat: LegacyMUC, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onPaused'); }
+  async onActive(_chat: LegacyMUC, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onActive'); }
+  async onInactive(_chat: LegacyMUC, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onInactive'); }
   /** Called when the user moderates a message (XEP-0425). */
   async onModerate(_chat: LegacyMUC, _legacyMsgId: string, _reason: string | null): Promise<void> { throw new NotImplemented('onModerate'); }
   /** Called when the user leaves a group for good (registration `<remove/>` on the room, or the `leave-group` command). */

@@ -49,6 +49,8 @@ export interface SendTextOptions {
 export interface CorrectOptions {
   /** The legacy id of the correction itself, when the network gives it one. */
   correctionEventId?: string;
+  /** Spec §3.23: the legacy thread of the corrected message. */
+  thread?: string;
   when?: Date;
   archiveOnly?: boolean;
 }

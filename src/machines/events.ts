@@ -90,6 +90,9 @@ export type XmppMessageEvent = EventMeta & {
   thread?: string;
 };
 
+/** A legacy thread (spec §3.23); `xmppId` where the session maps thread ids through message ids (stamped by the runtime). */
+export interface ThreadRef { legacyId: string; xmppId?: string }
+
 export type XmppRoomEvent =
   /**
    * `userAvatar`: the hash of the user's own avatar (spec §3.7) as the gateway knows it when the
@@ -134,15 +137,15 @@ export type XmppRoomEvent =
    */
   | { type: 'xmpp.messages'; messages: XmppMessageEvent[] }
   /** A correction (XEP-0308) of the message the client knows as `replaceId` (spec §3.14). */
-  | (EventMeta & { type: 'xmpp.correction'; from: string; id?: string; replaceId: string; body: string; xml: string })
+  | (EventMeta & { type: 'xmpp.correction'; from: string; id?: string; replaceId: string; body: string; xml: string; thread?: string })
   /** A retraction (XEP-0424, or an empty correction, spec §3.14–§3.15). */
-  | (EventMeta & { type: 'xmpp.retraction'; from: string; id?: string; targetId: string; xml: string })
+  | (EventMeta & { type: 'xmpp.retraction'; from: string; id?: string; targetId: string; xml: string; thread?: string })
   /** The user's reactions to a message (XEP-0444); none left when `emojis` is empty. */
-  | (EventMeta & { type: 'xmpp.reaction'; from: string; id?: string; targetId: string; emojis: string[]; xml: string })
+  | (EventMeta & { type: 'xmpp.reaction'; from: string; id?: string; targetId: string; emojis: string[]; xml: string; thread?: string })
   /** A XEP-0333 displayed marker (spec §3.21). */
-  | (EventMeta & { type: 'xmpp.displayed'; from: string; id?: string; targetId: string; xml: string })
+  | (EventMeta & { type: 'xmpp.displayed'; from: string; id?: string; targetId: string; xml: string; thread?: string })
   /** A XEP-0085 chat state without a body (spec §3.20); `gone` never gets here. */
-  | (EventMeta & { type: 'xmpp.chatState'; from: string; state: Exclude<ChatState, 'gone'> })
+  | (EventMeta & { type: 'xmpp.chatState'; from: string; state: Exclude<ChatState, 'gone'>; thread?: string })
   /** A private message to an occupant, `type=chat` to `R/nick` (DECISIONS: beyond Slidge). */
   | (EventMeta & { type: 'xmpp.privateMessage'; from: string; id?: string; nick: string; body: string });
 
@@ -176,12 +179,12 @@ export type LegacyRoomEvent =
       replyTo?: MessageReference & { xmppId?: string };
       /** XEP-0066: an attachment; `body` is its URL (spec §1.4 `send_file`). */
       url?: string;
-      /** Spec §3.23: the legacy thread it belongs to (`xmppId` where the session maps thread ids through message ids). */
-      thread?: { legacyId: string; xmppId?: string };
+      /** Spec §3.23: the legacy thread it belongs to. */
+      thread?: ThreadRef;
     })
-  | (EventMeta & { type: 'legacy.retraction'; participant: ParticipantInit; target: MessageRef })
+  | (EventMeta & { type: 'legacy.retraction'; participant: ParticipantInit; target: MessageRef; thread?: ThreadRef })
   /** A participant's reactions to a message; an empty list removes them. */
-  | (EventMeta & { type: 'legacy.reaction'; participant: ParticipantInit; target: MessageRef; emojis: string[] })
+  | (EventMeta & { type: 'legacy.reaction'; participant: ParticipantInit; target: MessageRef; emojis: string[]; thread?: ThreadRef })
   /** A message removed for everyone by a moderator (`null`: the room itself), XEP-0425. */
   | (EventMeta & { type: 'legacy.moderation'; moderator: ParticipantInit | null; target: MessageRef; reason?: string })
   | (EventMeta & { type: 'legacy.chatState'; participant: ParticipantInit; state: ChatState })

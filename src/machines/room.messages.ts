@@ -176,6 +176,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const m: Outgoing = {
         room: c.jid, nick: occupantNick(p), type: 'groupchat', body: `/me retracted the message ${e.target.legacyId}`,
         stanzaId: e.eventId, occupantId: p.occupantId, retract: id, replace: id, chatState: 'active', hint: 'store',
+        ...(e.thread ? { thread: xmppThreadOf(c, e.thread) } : {}),
       };
       send(c, p, m);
       archive(c, m, e.at, 'live');
@@ -188,6 +189,7 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
       const m: Outgoing = {
         room: c.jid, nick: occupantNick(p), type: 'groupchat', stanzaId: e.eventId, occupantId: p.occupantId,
         reactions: { id: knownXmppId(c, e.target, false), emojis: e.emojis }, hint: 'store',
+        ...(e.thread ? { thread: xmppThreadOf(c, e.thread) } : {}),
       };
       send(c, p, m);
       archive(c, m, e.at, 'live');

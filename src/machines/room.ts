@@ -20,7 +20,7 @@ import { and, assign, fromPromise, not, setup } from 'xstate';
 import type { RoomInfo } from '../legacy/muc.ts';
 import type { ChatState, MucAffiliation, MucRole, Show, Hat } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
-import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef, Delivery } from './events.ts';
+import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef, Delivery, ThreadRef } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
 import { addRecent, findRecent, hasRecent, type Recent } from './recent.ts';
 import { merge } from '../merge.ts';
@@ -132,7 +132,11 @@ export interface SendTextOutput {
 export type SendResult = { output: SendTextOutput } | { error: StanzaError };
 
 /** Input of the `userAction` actor: the action, and its target's legacy id when the room knows it. */
-export interface UserActionInput { room: RoomRef; action: UserActionEvent; legacyId: string | null }
+export interface UserActionInput {
+  room: RoomRef; action: UserActionEvent; legacyId: string | null;
+  /** Spec §3.23: the legacy thread of the action's `<thread>` (the one the room made of it, else its id). */
+  thread?: string;
+}
 /** The network's answer to a user action; `notice` is told to the user by the gateway (spec §3.14). */
 export interface UserActionOutput extends SendTextOutput { notice?: string }
 
@@ -833,6 +837,7 @@ export const roomMachine = setup({
               room: refOf(context),
               action: context.action!,
               legacyId: ownLegacyId(context, actionTarget(context.action!)),
+              ...('thread' in context.action! && context.action.thread ? { thread: legacyThreadOf(context, context.action.thread) } : {}),
             }),
             onDone: {
               target: 'idle',
@@ -920,11 +925,16 @@ export function knownXmppId(context: RoomContext, ref: MessageRef, own: boolean)
   return mine?.xmppId ?? ref.xmppId ?? ref.legacyId;
 }
 
+/** The legacy thread of an XMPP thread (spec §3.23): the one the network made of it (`createThread`), else the XMPP id as it is. */
+export function legacyThreadOf(context: RoomContext, xmppThread: string): string {
+  return findRecent(context.threads, (t) => t.xmpp === xmppThread)?.legacy ?? xmppThread;
+}
+
 /**
  * The XMPP thread of a legacy thread (spec §3.23): the XMPP thread it was made for, else its
  * id as the session tells it (`MESSAGE_IDS_ARE_THREAD_IDS`), else the legacy id itself.
  */
-export function xmppThreadOf(context: RoomContext, thread: { legacyId: string; xmppId?: string }): string {
+export function xmppThreadOf(context: RoomContext, thread: ThreadRef): string {
   const made = findRecent(context.threads, (t) => t.legacy === thread.legacyId);
   return made ? made.xmpp : thread.xmppId ?? thread.legacyId;
 }

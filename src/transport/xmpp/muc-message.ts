@@ -45,6 +45,13 @@ const readEchoes = new BoundedMap<string, Element>(256);
  * Null: nothing to do (spec §3.13.2).
  */
 export function readGroupchat(el: Element, text?: string): GroupchatRead | null {
+  const read = readWithoutThread(el, text);
+  // spec §3.23: whatever the user does, in a thread, names it
+  const thread = read && el.getChildText('thread')?.trim();
+  return thread ? { ...read, thread } : read;
+}
+
+function readWithoutThread(el: Element, text?: string): GroupchatRead | null {
   // `text`: what `el` was parsed from; its echo (`writeEcho`) is then made without a second parse
   const xmlText = text ?? el.toString();
   readEchoes.set(xmlText, el);
@@ -61,10 +68,8 @@ export function readGroupchat(el: Element, text?: string): GroupchatRead | null 
   const oob = readOobUrl(el);
   if (body !== null || oob !== null) {
     const reply = readReply(el, body ?? '');
-    const thread = el.getChildText('thread')?.trim();
     return {
       type: 'xmpp.message', body: reply ? reply.text : body ?? oob!, xml: xmlText,
-      ...(thread ? { thread } : {}),
       ...(reply ? {
         replyTo: {
           id: reply.id,

@@ -306,8 +306,15 @@ test("threads (spec §3.23): a participant's message carries its thread, as the 
   await h.send({ type: 'legacy.message', participant: { nick: 'juliet' }, body: 'in it', legacyId: 'j1', thread: { legacyId: 'L-T1' } });
   await h.send({ type: 'legacy.message', participant: { nick: 'juliet' }, body: 'elsewhere', legacyId: 'j2', thread: { legacyId: 'net-7' } });
   await h.send({ type: 'legacy.message', participant: { nick: 'juliet' }, body: 'by id', legacyId: 'j3', thread: { legacyId: 'net-8', xmppId: 'X-net-8' } });
+  await h.send({ type: 'legacy.reaction', participant: { nick: 'juliet' }, target: { legacyId: 'j1' }, emojis: ['👍'], thread: { legacyId: 'L-T1' } });
+  await h.send({ type: 'legacy.retraction', participant: { nick: 'juliet' }, target: { legacyId: 'j2' }, thread: { legacyId: 'net-7' } });
   const threads = h.sent.filter(([kind]) => kind === 'message').map(([, m]) => (m as { thread?: string }).thread);
-  assert.deepEqual(threads, ['T1', 'net-7', 'X-net-8']);
+  assert.deepEqual(threads, ['T1', 'net-7', 'X-net-8', 'T1', 'net-7']);
+  // what the user does in a thread names its legacy thread to the hook: the one the network made, else the XMPP id
+  await h.send({ type: 'xmpp.reaction', from: GAJIM, id: 'r1', targetId: 'X-j1', emojis: ['🎂'], thread: 'T1', xml: '<message id="r1"/>' });
+  await h.send({ type: 'xmpp.chatState', from: GAJIM, state: 'composing', thread: 'T9' });
+  await h.send({ type: 'xmpp.retraction', from: GAJIM, id: 'r2', targetId: 'X-a', xml: '<message id="r2"/>' });
+  assert.deepEqual(h.actions.map((a) => [a.action.type, a.thread]), [['xmpp.reaction', 'L-T1'], ['xmpp.chatState', 'T9'], ['xmpp.retraction', undefined]]);
 });
 
 test('a legacy reply quotes its target and points at its author; an attachment only points', async () => {

@@ -262,4 +262,6 @@ test("a user's message in a thread (spec §3.23): its <thread> is read; without 
   const read = (text: string) => readGroupchat(parseStanza(text));
   assert.equal((read('<message type="groupchat" to="r@gw"><body>hi</body><thread> T1 </thread></message>') as { thread?: string }).thread, 'T1');
   assert.equal('thread' in read('<message type="groupchat" to="r@gw"><body>hi</body></message>')!, false);
+  const reaction = read('<message type="groupchat" to="r@gw"><reactions xmlns="urn:xmpp:reactions:0" id="m1"><reaction>👍</reaction></reactions><thread>T2</thread></message>');
+  assert.deepEqual([reaction?.type, (reaction as { thread?: string }).thread], ['xmpp.reaction', 'T2']);
 });
