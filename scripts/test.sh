@@ -48,6 +48,7 @@ if [ ${#files[@]} -eq 0 ]; then
   exit 1
 fi
 
-# --test-force-exit: a leaked handle (an unclosed client) must not hang CI forever.
-node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-force-exit \
+# --test-force-exit: a leaked handle (an unclosed client) must not hang CI forever; with it, a
+# test child's buffered report could be lost at its exit, hence blocking-stdout.ts in every child.
+node --import tsx --import ./test/support/blocking-stdout.ts --test --test-concurrency=1 --test-reporter=spec --test-force-exit \
   "$@" "${files[@]}"
