@@ -1,6 +1,7 @@
 /**
  * XEP-0461 Message Replies (spec §3.18): §3 `<reply to id/>` both ways, with the quote of the
- * replied message marked as a XEP-0428 fallback. Not implemented: replies in threads.
+ * replied message marked as a XEP-0428 fallback. A reply in a thread carries its `<thread>`
+ * like any message (spec §3.23, muc-message.ts).
  */
 import { readFallback, writeFallback } from './fallback.ts';
 import { xml, type Element } from './stanza.ts';
