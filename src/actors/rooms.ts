@@ -520,6 +520,7 @@ export class Rooms {
     const made = message.thread !== undefined && !known ? { xmpp: message.thread, legacy: await muc.createThread(message.thread) } : undefined;
     const thread = known ?? made;
     if (thread) opts.thread = thread.legacy;
+    if (message.linkPreviews) opts.linkPreviews = message.linkPreviews;
     const output = async (legacyId: string | null | undefined) => merge(sent(session, legacyId), made ? { thread: made } : {});
     if (message.oob) {
       try {
@@ -542,7 +543,8 @@ export class Rooms {
     switch (action.type) {
       case 'xmpp.correction': {
         try {
-          return sent(session, await session.onCorrect(muc, action.body, target(action.replaceId), opts));
+          const previews = action.linkPreviews ? { linkPreviews: action.linkPreviews } : {};
+          return sent(session, await session.onCorrect(muc, action.body, target(action.replaceId), { ...opts, ...previews }));
         } catch (err) {
           if (!(err instanceof NotImplemented)) throw err;
         }

@@ -82,6 +82,7 @@ export class LegacyParticipant {
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
       ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+      ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
     });
   }
 
@@ -98,6 +99,7 @@ export class LegacyParticipant {
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
       ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+      ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
     });
   }
 
@@ -113,6 +115,7 @@ export class LegacyParticipant {
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+      ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
     });
   }
 

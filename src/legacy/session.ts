@@ -2,7 +2,7 @@ import { NotImplemented } from '../transport/xmpp/errors.ts';
 import type { LegacyBookmarks } from './bookmarks.ts';
 import type { LegacyMUC } from './muc.ts';
 import type { AnyPlugin } from './plugin.ts';
-import type { LegacyContact, MessageReference } from './types.ts';
+import type { LegacyContact, LinkPreview, MessageReference } from './types.ts';
 import type { Delivery } from '../machines/events.ts';
 
 /** A user registered with the gateway: bare JID and the fields of their registration form. */
@@ -36,6 +36,11 @@ export interface ThreadOptions {
   thread?: string;
 }
 
+/** Options of `onCorrect`: the thread, and the previews of the links in the new text the client attached (spec §3.23). */
+export interface CorrectionOptions extends ThreadOptions {
+  linkPreviews?: LinkPreview[];
+}
+
 /** Options of `onText` (spec §1.5). */
 export interface TextOptions {
   replyTo?: MessageReference;
@@ -48,6 +53,8 @@ export interface TextOptions {
   replyToFallbackText?: string;
   /** Spec §3.23: the legacy thread the message belongs to (the client's `<thread>`, through `LegacyMUC.createThread` the first time). */
   thread?: string;
+  /** Spec §3.23: previews of the links in the text, as the client attached them (Cheogram). */
+  linkPreviews?: LinkPreview[];
 }
 
 /**
@@ -94,7 +101,7 @@ export class BaseSession<Shared = unknown> {
    * the network gives it one. Not implemented: the text goes as a new message, `Correction: …`,
    * and the user is told (spec §3.14).
    */
-  async onCorrect(_chat: LegacyMUC, _text: string, _legacyMsgId: string, _opts: ThreadOptions = {}): Promise<string | null> { throw new NotImplemented('onCorrect'); }
+  async onCorrect(_chat: LegacyMUC, _text: string, _legacyMsgId: string, _opts: CorrectionOptions = {}): Promise<string | null> { throw new NotImplemented('onCorrect'); }
   /** Called when the user retracts a message (XEP-0424), or corrects it to an empty text (spec §3.14). */
   async onRetract(_chat: LegacyMUC, _legacyMsgId: string, _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onRetract'); }
   /** Called when the user reacts to a message (XEP-0444); an empty list removes all. */

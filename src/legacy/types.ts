@@ -33,6 +33,17 @@ export interface LegacyContact {
 /** XEP-0461 reply target. `author` is `'user'` or a participant's nickname. */
 export interface MessageReference { legacyId: string; author?: 'user' | string; body?: string }
 
+/** A link's preview (spec §3.23, Cheogram's Open Graph in RDF): `about` the link, what the page says of itself. */
+export interface LinkPreview {
+  about: string;
+  title?: string;
+  description?: string;
+  url?: string;
+  image?: string;
+  type?: string;
+  siteName?: string;
+}
+
 /** Options of `LegacyParticipant.sendText`. */
 export interface SendTextOptions {
   /** When the message was sent on the legacy network (adds `<delay/>`). */
@@ -43,6 +54,8 @@ export interface SendTextOptions {
   replyTo?: MessageReference;
   /** Spec §3.23: the legacy thread it belongs to; XMPP clients see it as `<thread>`. */
   thread?: string;
+  /** Spec §3.23: previews of the links in it, shown by clients that read Cheogram's. */
+  linkPreviews?: LinkPreview[];
 }
 
 /** Options of `LegacyParticipant.correct`. */
@@ -51,6 +64,8 @@ export interface CorrectOptions {
   correctionEventId?: string;
   /** Spec §3.23: the legacy thread of the corrected message. */
   thread?: string;
+  /** Spec §3.23: previews of the links in the new text. */
+  linkPreviews?: LinkPreview[];
   when?: Date;
   archiveOnly?: boolean;
 }

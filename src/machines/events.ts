@@ -4,7 +4,7 @@
  * drop what it has already applied, and `at`, the UTC time it entered the mailbox (machines
  * never read a clock).
  */
-import type { ChatState, Hat, MessageReference, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { ChatState, Hat, LinkPreview, MessageReference, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
 import type { StoredAvatar } from '../legacy/avatar.ts';
 
 export interface EventMeta {
@@ -88,6 +88,8 @@ export type XmppMessageEvent = EventMeta & {
   oob?: string;
   /** Spec §3.23: the client's `<thread>`. */
   thread?: string;
+  /** Spec §3.23: the previews of its links the client attached. */
+  linkPreviews?: LinkPreview[];
 };
 
 /** A legacy thread (spec §3.23); `xmppId` where the session maps thread ids through message ids (stamped by the runtime). */
@@ -137,7 +139,7 @@ export type XmppRoomEvent =
    */
   | { type: 'xmpp.messages'; messages: XmppMessageEvent[] }
   /** A correction (XEP-0308) of the message the client knows as `replaceId` (spec §3.14). */
-  | (EventMeta & { type: 'xmpp.correction'; from: string; id?: string; replaceId: string; body: string; xml: string; thread?: string })
+  | (EventMeta & { type: 'xmpp.correction'; from: string; id?: string; replaceId: string; body: string; xml: string; thread?: string; linkPreviews?: LinkPreview[] })
   /** A retraction (XEP-0424, or an empty correction, spec §3.14–§3.15). */
   | (EventMeta & { type: 'xmpp.retraction'; from: string; id?: string; targetId: string; xml: string; thread?: string })
   /** The user's reactions to a message (XEP-0444); none left when `emojis` is empty. */
@@ -181,6 +183,8 @@ export type LegacyRoomEvent =
       url?: string;
       /** Spec §3.23: the legacy thread it belongs to. */
       thread?: ThreadRef;
+      /** Spec §3.23: previews of its links. */
+      linkPreviews?: LinkPreview[];
     })
   | (EventMeta & { type: 'legacy.retraction'; participant: ParticipantInit; target: MessageRef; thread?: ThreadRef })
   /** A participant's reactions to a message; an empty list removes them. */

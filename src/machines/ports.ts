@@ -2,7 +2,7 @@
  * The narrow port through which machines act on the world. Intents are plain data: the
  * transport turns them into stanzas, the runtime into Redis writes. Nothing here knows XML.
  */
-import type { ChatState, Hat, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { ChatState, Hat, LinkPreview, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { HistoryRequest, ParticipantInit } from './events.ts';
 import type { RoomInfo } from '../legacy/muc.ts';
@@ -78,6 +78,8 @@ export interface MessageIntent {
   oob?: string;
   /** Spec §3.23: the thread it belongs to (`<thread>`). */
   thread?: string;
+  /** Spec §3.23: previews of its links (Cheogram's RDF `Description`s). */
+  linkPreviews?: LinkPreview[];
   /** XEP-0333: the sender has seen `id`. */
   displayed?: string;
   markable?: boolean;

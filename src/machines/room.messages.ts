@@ -38,6 +38,7 @@ export function legacyMessage(c: RoomContext, e: Legacy<'legacy.message'>): Outg
     occupantId: p.occupantId,
     ...(reply ? { reply: reply.ref } : {}),
     ...(e.thread ? { thread: xmppThreadOf(c, e.thread) } : {}),
+    ...(e.linkPreviews?.length ? { linkPreviews: e.linkPreviews } : {}),
     // §3.12: a correction refers to the id the user knows: their client's, for their own messages
     ...(e.replaces ? { replace: knownXmppId(c, e.replaces, true) } : {}),
     ...(e.url ? { oob: e.url } : {}),

@@ -222,6 +222,22 @@ describe('room messages', () => {
     assert.deepEqual(sent.map((m: { body: string; thread?: string }) => [m.body, m.thread]), [['chocolate', 'cake'], ['no thread', undefined]]);
   });
 
+  test('link previews both ways (spec §3.23): Open Graph in RDF after the body; the client\'s reach the network', async () => {
+    const preview = { about: 'https://cake.example/recipe', title: 'Chocolate cake', siteName: 'Cakes' };
+    await demo('POST', '/messages', { from: 'bob', body: 'https://cake.example/recipe', id: 'b-8', linkPreviews: [preview] });
+    const got = await suite.romeo.next(fromLobby);
+    const description = got.getChild('Description', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#');
+    assert.equal(description?.attrs.about, preview.about);
+    assert.equal(description?.getChildText('title', 'https://ogp.me/ns#'), 'Chocolate cake');
+    assert.equal(description?.getChildText('site_name', 'https://ogp.me/ns#'), 'Cakes');
+    // Cheogram's own form, with prefixes
+    await say('lp1', xml('body', {}, 'look https://tea.example/'),
+      xml('rdf:Description', { 'xmlns:rdf': 'http://www.w3.org/1999/02/22-rdf-syntax-ns#', 'rdf:about': 'https://tea.example/' },
+        xml('og:title', { 'xmlns:og': 'https://ogp.me/ns#' }, 'Tea')));
+    const sent = (await network()).sent.find((m: { id: string }) => m.id === sentId('lp1'));
+    assert.deepEqual(sent.linkPreviews, [{ about: 'https://tea.example/', title: 'Tea' }]);
+  });
+
   test('chat states from the network are not stored, and repeats are dropped except composing', async () => {
     for (const state of ['composing', 'composing', 'paused', 'paused', 'active']) {
       await demo('POST', '/participants/bob/chatstate', { state });

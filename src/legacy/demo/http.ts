@@ -5,7 +5,7 @@
  *   POST   /demo/rooms                            create a room (a world room)      201 room
  *   GET    /demo/rooms                            list rooms                        200 {rooms}
  *   GET    /demo/rooms/{id}                       one room, messages included       200 room
- *   POST   /demo/rooms/{id}/messages              {from, body, id?, replyTo?, thread?} 201 {id}
+ *   POST   /demo/rooms/{id}/messages              {from, body, id?, replyTo?, thread?, linkPreviews?} 201 {id}
  *                                                  {from, url, id?, replyTo?}: a file
  *                                                  {from, body, correct: msg}: an edit 201 {id}
  *   DELETE /demo/rooms/{id}/messages/{msg}        ?by=nick: its author deletes it   204
@@ -62,7 +62,12 @@ export interface DemoHttp {
 const jid = z.string().min(1).optional();
 const messageBody = z.object({
   from: z.string().min(1), body: z.string().min(1).optional(), id: z.string().min(1).optional(),
-  url: z.url().optional(), replyTo: z.string().min(1).optional(), correct: z.string().min(1).optional(), thread: z.string().min(1).optional(), jid,
+  url: z.url().optional(), replyTo: z.string().min(1).optional(), correct: z.string().min(1).optional(), thread: z.string().min(1).optional(),
+  linkPreviews: z.array(z.object({
+    about: z.string().min(1), title: z.string().optional(), description: z.string().optional(), url: z.string().optional(),
+    image: z.string().optional(), type: z.string().optional(), siteName: z.string().optional(),
+  }).strict()).optional(),
+  jid,
 }).superRefine((m, ctx) => {
   if (m.body === undefined && (m.url === undefined || m.correct !== undefined)) {
     ctx.addIssue({ code: 'custom', path: ['body'], message: m.correct ? 'an edit needs a body' : 'a message needs a body or a url' });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { ChatState, MucAffiliation, MucRole, Show } from '../types.ts';
+import type { ChatState, LinkPreview, MucAffiliation, MucRole, Show } from '../types.ts';
 import {
   DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoPrivateMessage,
   type DemoAvatar, type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
@@ -215,14 +215,14 @@ export class DemoNetwork {
    * An XMPP user's message entering the network. Every other connected member hears of it;
    * the sender does not, because the gateway echoes it to the user itself.
    */
-  sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string, extra: { url?: string; replyTo?: string; thread?: string } = {}): { id: string } {
+  sendFromUser(roomId: string, userJid: string, nick: string, body: string, id?: string, extra: { url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] } = {}): { id: string } {
     const room = this.get(roomId);
     if (!this.isMember(roomId, userJid)) throw new DemoError(403, `${userJid} is not a member of room "${roomId}"`);
     if (extra.replyTo !== undefined) this.message(room, extra.replyTo);
     const message = this.record(room, {
       from: requireText(nick, 'nick'), body, ...(id ? { id } : {}),
       ...(extra.url ? { url: extra.url } : {}), ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
-      ...(extra.thread ? { thread: extra.thread } : {}),
+      ...(extra.thread ? { thread: extra.thread } : {}), ...(extra.linkPreviews?.length ? { linkPreviews: extra.linkPreviews } : {}),
     });
     room.sent.push(Object.freeze(merge(message, { jid: userJid.toLowerCase() })));
     keepRoomList(room.sent);
@@ -234,13 +234,13 @@ export class DemoNetwork {
    * Someone on the network says something, sends a file (`url`) or replies (`replyTo`, a
    * message id). `from` need not be a current participant.
    */
-  post(roomId: string, msg: { from: string; body?: string; id?: string; url?: string; replyTo?: string; thread?: string }): { id: string } {
+  post(roomId: string, msg: { from: string; body?: string; id?: string; url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }): { id: string } {
     const room = this.get(roomId);
     if (msg.replyTo !== undefined) this.message(room, msg.replyTo);
     const message = this.record(room, {
       from: requireText(msg.from, 'from'), body: msg.body ?? msg.url ?? '', id: msg.id,
       ...(msg.url ? { url: msg.url } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
-      ...(msg.thread ? { thread: msg.thread } : {}),
+      ...(msg.thread ? { thread: msg.thread } : {}), ...(msg.linkPreviews?.length ? { linkPreviews: msg.linkPreviews } : {}),
     });
     this.deliver({ type: 'message', roomId, ...message });
     return { id: message.id };
@@ -515,13 +515,13 @@ export class DemoNetwork {
     return room;
   }
 
-  private record(room: Room, msg: { from: string; body: string; id?: string; url?: string; replyTo?: string; thread?: string }): DemoMessage {
+  private record(room: Room, msg: { from: string; body: string; id?: string; url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }): DemoMessage {
     if (typeof msg.body !== 'string' || msg.body === '') throw new DemoError(400, 'body: a message needs a non-empty body');
     if (msg.id !== undefined && room.messageIds.has(msg.id)) throw new DemoError(409, `message id "${msg.id}" exists in room "${room.info.id}"`);
     const message = Object.freeze({
       id: msg.id ?? this.newId(room), from: msg.from, body: msg.body, timestamp: this.now().toISOString(),
       ...(msg.url ? { url: msg.url } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
-      ...(msg.thread ? { thread: msg.thread } : {}),
+      ...(msg.thread ? { thread: msg.thread } : {}), ...(msg.linkPreviews?.length ? { linkPreviews: msg.linkPreviews } : {}),
     });
     room.messages.push(message);
     room.messageIds.add(message.id);

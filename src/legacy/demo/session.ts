@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import {
   BaseSession, InOrder, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
 } from '../index.ts';
-import type { ChatState } from '../types.ts';
+import type { ChatState, LinkPreview } from '../types.ts';
 import { DemoError, type DemoEvent } from './types.ts';
 import type { DemoShared } from './plugin.ts';
 
@@ -159,10 +159,10 @@ export class DemoSession extends BaseSession<DemoShared> {
 
   /** The network's reply target of a message: only a message it knows. */
   /** What a message from XMPP says beyond its text: the message it replies to (if the network has it), its thread. */
-  private replyOf(chat: LegacyMUC, opts: TextOptions): { replyTo?: string; thread?: string } {
+  private replyOf(chat: LegacyMUC, opts: TextOptions): { replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] } {
     const target = opts.replyTo?.legacyId;
-    const thread = opts.thread ? { thread: opts.thread } : {};
-    return target !== undefined && this.shared.network.messages(chat.legacyId).some((m) => m.id === target) ? { replyTo: target, ...thread } : thread;
+    const more = { ...(opts.thread ? { thread: opts.thread } : {}), ...(opts.linkPreviews ? { linkPreviews: opts.linkPreviews } : {}) };
+    return target !== undefined && this.shared.network.messages(chat.legacyId).some((m) => m.id === target) ? { replyTo: target, ...more } : more;
   }
 
   /** Called when the user leaves a group for good from XMPP: the network forgets the membership. */
@@ -203,7 +203,7 @@ export class DemoSession extends BaseSession<DemoShared> {
         const from = await this.participant(muc, event.from);
         const opts = {
           when: new Date(event.timestamp), ...(event.replyTo ? { replyTo: this.reference(muc, event.replyTo) } : {}),
-          ...(event.thread ? { thread: event.thread } : {}),
+          ...(event.thread ? { thread: event.thread } : {}), ...(event.linkPreviews ? { linkPreviews: event.linkPreviews } : {}),
         };
         if (event.url) from.sendFile(event.url, event.id, opts);
         else from.sendText(event.body, event.id, opts);

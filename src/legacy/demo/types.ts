@@ -1,11 +1,11 @@
 /** The demo network's plain data: its events, its room views and its one error. */
-import type { ChatState, MucAffiliation, MucRole, Show } from '../types.ts';
+import type { ChatState, LinkPreview, MucAffiliation, MucRole, Show } from '../types.ts';
 import type { RoomType } from './world.ts';
 
 /** What happens in a room, as a connected user's listener receives it. */
 export type DemoEvent =
   /** A message; with `url`, a file (`body` is the URL); with `replyTo`, a reply to that message. */
-  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; replyTo?: string; thread?: string }
+  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }
   /** A participant edited one of their messages. */
   | { type: 'correction'; roomId: string; id: string; from: string; body: string }
   /** A participant deleted one of their messages. */
@@ -60,6 +60,8 @@ export interface DemoMessage {
   replyTo?: string;
   /** The thread it belongs to (spec §3.23). */
   thread?: string;
+  /** Previews of its links (spec §3.23). */
+  linkPreviews?: LinkPreview[];
 }
 /** A private message through a room; `jid`: an XMPP user sent it through the gateway. */
 export interface DemoPrivateMessage { id: string; from: string; to: string; body: string; timestamp: string; jid?: string }

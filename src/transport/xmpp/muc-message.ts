@@ -20,6 +20,8 @@ import { readRetract, writeRetract } from './message-retract.ts';
 import { readOobUrl, writeOob } from './oob.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
+import { readLinkPreviews, writeLinkPreviews } from './link-preview.ts';
+import type { LinkPreview } from '../../legacy/types.ts';
 import { errorElement, escapeAttr, escapeText, parseStanza, resourceOf, xml, xmlAttr, xmlString, type Element } from './stanza.ts';
 import { BoundedMap } from '../../bounded-map.ts';
 import { merge } from '../../merge.ts';
@@ -51,6 +53,12 @@ export function readGroupchat(el: Element, text?: string): GroupchatRead | null 
   return thread ? { ...read, thread } : read;
 }
 
+/** Spec §3.23: the previews a client attached, where it did. */
+function linkPreviewsOf(el: Element): { linkPreviews?: LinkPreview[] } {
+  const previews = readLinkPreviews(el);
+  return previews.length ? { linkPreviews: previews } : {};
+}
+
 function readWithoutThread(el: Element, text?: string): GroupchatRead | null {
   // `text`: what `el` was parsed from; its echo (`writeEcho`) is then made without a second parse
   const xmlText = text ?? el.toString();
@@ -61,7 +69,7 @@ function readWithoutThread(el: Element, text?: string): GroupchatRead | null {
   const replaced = readReplace(el);
   if (replaced !== null) {
     if (!body?.trim()) return { type: 'xmpp.retraction', targetId: replaced, xml: xmlText };
-    return { type: 'xmpp.correction', replaceId: replaced, body, xml: xmlText };
+    return { type: 'xmpp.correction', replaceId: replaced, body, xml: xmlText, ...linkPreviewsOf(el) };
   }
   const reactions = readReactions(el);
   if (reactions) return { type: 'xmpp.reaction', targetId: reactions.id, emojis: reactions.emojis, xml: xmlText };
@@ -78,6 +86,7 @@ function readWithoutThread(el: Element, text?: string): GroupchatRead | null {
         },
       } : {}),
       ...(oob ? { oob } : {}),
+      ...linkPreviewsOf(el),
     };
   }
   const displayed = readDisplayed(el);
@@ -100,6 +109,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
   if (m.subject !== undefined) el.cnode(xml('subject', null, m.subject));
   if (m.body !== undefined) el.cnode(xml('body', null, m.body));
   if (m.thread !== undefined) el.cnode(xml('thread', null, m.thread));
+  if (m.linkPreviews) for (const d of writeLinkPreviews(m.linkPreviews)) el.cnode(d);
   if (m.reply) {
     const to = m.reply.nick !== undefined ? occupantJid(m.room, m.reply.nick) : undefined;
     for (const c of writeReply(m.reply.id, to, m.reply.quoteLength)) el.cnode(c);
@@ -131,7 +141,7 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
  * Anything else is written by `writeMessage`. The same XML, byte for byte (unit-tested).
  */
 export function messageXml(m: Omit<MessageIntent, 'to'>, to?: string): string {
-  if (m.type === 'error' || m.reply || m.retract || m.replace || m.reactions || m.oob || m.moderated || m.displayed
+  if (m.type === 'error' || m.reply || m.retract || m.replace || m.reactions || m.oob || m.moderated || m.displayed || m.linkPreviews
     || m.hint || m.private || m.codes || m.invite) return writeMessage(m, to).toString();
   // one template per element rather than xmlString's attribute objects: 1.2 KB allocated per
   // message instead of 2.3 (W2 writes two per message), the same XML (unit-tested)
