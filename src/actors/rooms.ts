@@ -190,6 +190,7 @@ export class Rooms {
       flags: {
         hasSubject: (muc.constructor as typeof LegacyMUC).HAS_SUBJECT,
         reactionsSingleEmoji: (muc.constructor as typeof LegacyMUC).REACTIONS_SINGLE_EMOJI,
+        keepBackfilledParticipants: (muc.constructor as typeof LegacyMUC).KEEP_BACKFILLED_PARTICIPANTS,
         // DECISIONS: a nick change from XMPP is for plugins that implement the hook
         nickChange: session.onNickChange !== BaseSession.prototype.onNickChange,
         alwaysInvite: this.deps.alwaysInviteWhenAddingBookmarks ?? true,

@@ -149,6 +149,8 @@ export interface RoomFlags {
   nickChange?: boolean;
   /** A room newly published in the user's bookmarks brings an invitation too (spec §3.9, ALWAYS_INVITE_WHEN_ADDING_BOOKMARKS). */
   alwaysInvite?: boolean;
+  /** KEEP_BACKFILLED_PARTICIPANTS: who spoke in the backfill becomes a participant (spec §2.4, for partial fills). */
+  keepBackfilledParticipants?: boolean;
 }
 
 export interface RoomInput extends RoomRef {
@@ -371,6 +373,19 @@ export const roomMachine = setup({
       return { request, ...appliedNoted(context, event) };
     }),
     keepAction: assign(({ context, event }) => ({ action: event as UserActionEvent, ...appliedNoted(context, event) })),
+    /**
+     * Spec §2.4 KEEP_BACKFILLED_PARTICIPANTS: the backfill's speakers the room does not have become
+     * participants (their presence comes with the join it precedes, or before their next message).
+     */
+    keepBackfilledParticipants: assign(({ context, event }) => {
+      if (!context.flags?.keepBackfilledParticipants) return {};
+      let participants = context.participants;
+      for (const e of (event as unknown as { output: LegacyRoomEvent[] }).output) {
+        if (e.type !== 'legacy.message' || isSystem(e.participant) || isUser(context, e.participant)) continue;
+        if (!participantNamed(participants, e.participant.nick)) participants = withParticipantAdded(participants, newParticipant(e.participant, e.eventId));
+      }
+      return participants === context.participants ? {} : { participants };
+    }),
     /** The network took the user's action: its legacy id is remembered, the room is free again. */
     finishAction: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) =>
       ({ ownIds: withOwnId(context.ownIds, legacyId, xmppId), action: null })),
@@ -651,8 +666,8 @@ export const roomMachine = setup({
         // straight to the waiting join's greeting: one microstep, not two through `idle`
         // (a backfill for a MAM query has no join waiting)
         'runtime.backfilled': [
-          { guard: 'hasPendingJoin', target: 'joined.greeting', actions: ['archiveBackfill', assign({ historyFilled: true })] },
-          { target: 'joined', actions: ['archiveBackfill', assign({ historyFilled: true })] },
+          { guard: 'hasPendingJoin', target: 'joined.greeting', actions: ['archiveBackfill', 'keepBackfilledParticipants', assign({ historyFilled: true })] },
+          { target: 'joined', actions: ['archiveBackfill', 'keepBackfilledParticipants', assign({ historyFilled: true })] },
         ],
         // §2.4: a backfill that failed counts as done; the room goes on without that history.
         'runtime.backfillFailed': [

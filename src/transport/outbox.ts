@@ -24,6 +24,12 @@ const ACK_RETRY_MS = 500;
 export const STOP_RECEIPTS_MS = 2000;
 /** An entry whose receipt came, its acknowledgement still on its way to Redis. */
 const TAKEN = 'taken';
+/**
+ * An entry acknowledged (gone from Redis) while a read may be on its way that still has it: the
+ * acknowledgements run beside the reads, and a read issued before one ended brings its entries
+ * back. Forgotten when the next read is issued, which cannot have them.
+ */
+const ACKED = 'acked';
 
 /** Entries not yet taken by the XMPP server, all partitions together. */
 export async function pendingOutbound(redis: Redis, keys: Keys): Promise<number> {
@@ -99,16 +105,18 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
   // string and encoded back (W2: ≈ 2 % of roomgate's time). `from`: '>' new entries, else
   // our pending ones after these ids (one per stream).
   const read = async (from: '>' | string[]): Promise<ReadResult> => {
+    for (const [key, state] of inFlight) if (state === ACKED) inFlight.delete(key);
     const ids = from === '>' ? streams.map(() => '>') : from;
     const args = ['GROUP', EDGE_GROUP, CONSUMER, 'COUNT', BATCH, ...(from === '>' ? ['BLOCK', BLOCK_MS] : []), 'STREAMS', ...streams, ...ids];
     return (await reader.callBuffer('XREADGROUP', ...args)) as ReadResult;
   };
 
   // The connection whose pending entries were last sent, and the entries written since whose
-  // acknowledgement is still to come: on that connection, or `TAKEN` once their receipt came.
-  // A pending read leaves them alone; a new connection sends again those still on the old one.
+  // acknowledgement is still to come: on that connection, `TAKEN` once their receipt came, or
+  // `ACKED` until the next read. A pending read leaves them alone; a new connection sends again
+  // those still on the old one.
   let synced: number | null = null;
-  const inFlight = new Map<string, number | typeof TAKEN>();
+  const inFlight = new Map<string, number | typeof TAKEN | typeof ACKED>();
   const receipts = new Set<Promise<void>>();
 
   // What was taken, to acknowledge and delete in one step (`ack-outbound-n.lua`), by stream.
@@ -117,6 +125,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
   let toAck = new Map<string, { stream: Buffer; ids: Buffer[] }>();
   let acking: Promise<void> | null = null;
   let ackFailing = false; // one line while acknowledgements fail, one when they work again
+  let stopsAt = Infinity; // a stop lets acknowledgements be tried until then
 
   const acknowledge = async (batch: Map<string, { stream: Buffer; ids: Buffer[] }>): Promise<void> => {
     const ackStreams: Buffer[] = [];
@@ -131,7 +140,8 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
         await redis.ackOutbound(ackStreams.length, ...ackStreams, EDGE_GROUP, ...args);
         break;
       } catch (err) {
-        if (!running) return; // still pending: the next start sends them again
+        // given up at the stop's deadline: still pending, the next start sends them again
+        if (!running && Date.now() >= stopsAt) return;
         if (!ackFailing) log.warn({ err: (err as Error).message }, 'outbound acknowledgement failed, retrying');
         ackFailing = true;
         await new Promise((resolve) => setTimeout(resolve, ACK_RETRY_MS));
@@ -139,7 +149,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
     }
     if (ackFailing) log.info('outbound acknowledgements work again');
     ackFailing = false;
-    for (const [name, { ids }] of batch) for (const id of ids) inFlight.delete(`${name} ${id}`);
+    for (const [name, { ids }] of batch) for (const id of ids) inFlight.set(`${name} ${id}`, ACKED);
   };
 
   /** Resolves once what was taken so far is acknowledged. */
@@ -208,7 +218,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
     const cause = synced === null ? 'start' : synced !== connection ? 'xmpp connection broke' : 'redis connection or delivery failed';
     if (synced !== connection) {
       // written on a connection that is gone, without receipt: they go again
-      for (const [key, on] of inFlight) if (on !== TAKEN) inFlight.delete(key);
+      for (const [key, on] of inFlight) if (typeof on === 'number') inFlight.delete(key);
       synced = connection;
     }
     pendingFirst = false;
@@ -264,6 +274,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
   return {
     async stop() {
       running = false;
+      stopsAt = Date.now() + STOP_RECEIPTS_MS;
       for (const cut of cutShort) cut();
       reader.disconnect();
       await loop.catch(() => undefined);

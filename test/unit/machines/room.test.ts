@@ -87,6 +87,19 @@ test('a backfill that fails still answers the join (§2.4), and counts as done: 
   assert.deepEqual(h.calls, ['fill', 'backfill', 'history', 'history']);
 });
 
+test('KEEP_BACKFILLED_PARTICIPANTS: who spoke in the backfill becomes a participant, shown on the join; without it, not (spec §2.4)', async () => {
+  const backfill = async (): Promise<LegacyRoomEvent[]> => ['ghost', 'juliet', 'romeo', 'ghost', ''].map((nick, i) => ({
+    eventId: `b${i}`, at: AT, type: 'legacy.message', participant: { nick }, body: `old ${i}`, legacyId: `old-${i}`, archiveOnly: true,
+  }) as LegacyRoomEvent);
+  const kept = harness({ backfill, flags: { hasSubject: true, keepBackfilledParticipants: true } });
+  await kept.join();
+  assert.deepEqual(kept.actor.getSnapshot().context.participants.map((p) => p.nick), ['juliet', 'nurse', 'ghost']);
+  assert.deepEqual(kinds(kept.sent).filter((k) => k.startsWith('presence:')), ['presence:juliet', 'presence:nurse', 'presence:ghost', 'presence:romeo:110,100', 'presence::photo=']);
+  const plain = harness({ backfill });
+  await plain.join();
+  assert.deepEqual(plain.actor.getSnapshot().context.participants.map((p) => p.nick), ['juliet', 'nurse']);
+});
+
 test('a CHANNEL hides the real JID and status 100; a different requested nick gets 210', async () => {
   const h = harness({ fill: async () => ({ info: info(MucType.CHANNEL), participants: [], user: null }) });
   await h.join(GAJIM, { nick: 'romeo-the-great' });
