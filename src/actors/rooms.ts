@@ -14,10 +14,10 @@ import type { LegacyRoomEvent, XmppReply } from '../machines/events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomPort, RoomRef } from '../machines/ports.ts';
 import {
   OWN_IDS_KEPT, roomMachine, type OwnId, type RoomEvent, type SendTextOutput, type UserActionInput, type UserActionOutput, type UserMessageEvent,
-  alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, type HookStarted, type ThreadPair,
+  alreadyApplied, backfillHook, fillHook, historyHook, sendTextHook, threadMadeFor, type HookStarted, type ThreadPair,
 } from '../machines/room.ts';
 import { roomEffects } from '../machines/room.effects.ts';
-import { findRecent, newestRecent, recentItems, recentOf } from '../machines/recent.ts';
+import { newestRecent, recentItems, recentOf } from '../machines/recent.ts';
 import { NotImplemented, XmppError, toStanzaError, isExpected } from '../transport/xmpp/errors.ts';
 import { historyWindow, holeBounds, readArchive, readArchiveEnds, readArchivePage, selectHistory } from './archive.ts';
 import { inTimeOrder, selectArchivePage, type ArchivePage, type ArchiveQuery } from './archive-query.ts';
@@ -517,7 +517,7 @@ export class Rooms {
     const reply = replyOptions(muc, message.replyTo);
     const opts: TextOptions = message.id ? merge({ xmppId: message.id }, reply ?? {}) : { ...reply };
     // spec §3.23: an XMPP thread the room has not seen becomes a legacy thread (`createThread`), remembered
-    const known = message.thread === undefined ? undefined : findRecent(threads, (t) => t.xmpp === message.thread);
+    const known = message.thread === undefined ? undefined : threadMadeFor(threads, message.thread);
     const made = message.thread !== undefined && !known ? { xmpp: message.thread, legacy: await muc.createThread(message.thread) } : undefined;
     const thread = known ?? made;
     if (thread) opts.thread = thread.legacy;

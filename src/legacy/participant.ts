@@ -1,5 +1,5 @@
 import type { LegacyMUC } from './muc.ts';
-import type { ChatState, CorrectOptions, Hat, LegacyContact, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
+import type { ChatState, CorrectOptions, Hat, LegacyContact, LinkPreview, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
 import type { ParticipantInit } from '../machines/events.ts';
 import { loadAvatar, type AvatarSource } from './avatar.ts';
 
@@ -21,6 +21,14 @@ export interface ParticipantOptions {
  * when the network reports something they did. Every method sends an event to the room actor,
  * which alone decides what XMPP clients see: nothing here builds a stanza.
  */
+/** What a message carries besides its text (spec §3.23): its legacy thread, its links' previews. */
+function threadAndPreviews(opts: { thread?: string; linkPreviews?: LinkPreview[] }): { thread?: { legacyId: string }; linkPreviews?: LinkPreview[] } {
+  return {
+    ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+    ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
+  };
+}
+
 export class LegacyParticipant {
   readonly muc: LegacyMUC;
   nickname: string;
@@ -81,8 +89,7 @@ export class LegacyParticipant {
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
-      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
-      ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
+      ...threadAndPreviews(opts),
     });
   }
 
@@ -98,8 +105,7 @@ export class LegacyParticipant {
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
-      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
-      ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
+      ...threadAndPreviews(opts),
     });
   }
 
@@ -114,8 +120,7 @@ export class LegacyParticipant {
       ...(opts.correctionEventId !== undefined ? { legacyId: String(opts.correctionEventId) } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
-      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
-      ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
+      ...threadAndPreviews(opts),
     });
   }
 
@@ -123,7 +128,7 @@ export class LegacyParticipant {
   retract(legacyMsgId: string, opts: { thread?: string } = {}): void {
     this.muc.emit({
       type: 'legacy.retraction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) },
-      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+      ...threadAndPreviews(opts),
     });
   }
 
@@ -135,7 +140,7 @@ export class LegacyParticipant {
   react(legacyMsgId: string, emojis: string[], opts: { thread?: string } = {}): void {
     this.muc.emit({
       type: 'legacy.reaction', participant: this.toInit(), target: { legacyId: String(legacyMsgId) }, emojis: [...emojis],
-      ...(opts.thread !== undefined ? { thread: { legacyId: String(opts.thread) } } : {}),
+      ...threadAndPreviews(opts),
     });
   }
 

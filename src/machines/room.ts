@@ -940,9 +940,14 @@ export function knownXmppId(context: RoomContext, ref: MessageRef, own: boolean)
   return mine?.xmppId ?? ref.xmppId ?? ref.legacyId;
 }
 
-/** The legacy thread of an XMPP thread (spec §3.23): the one the network made of it (`createThread`), else the XMPP id as it is. */
+/** The thread the network made for an XMPP thread (`createThread`, spec §3.23), if the room remembers one. */
+export function threadMadeFor(threads: ThreadPair[] | undefined, xmppThread: string): ThreadPair | undefined {
+  return findRecent(threads, (t) => t.xmpp === xmppThread);
+}
+
+/** The legacy thread of an XMPP thread (spec §3.23): the one the network made of it, else the XMPP id as it is. */
 export function legacyThreadOf(context: RoomContext, xmppThread: string): string {
-  return findRecent(context.threads, (t) => t.xmpp === xmppThread)?.legacy ?? xmppThread;
+  return threadMadeFor(context.threads, xmppThread)?.legacy ?? xmppThread;
 }
 
 /**

@@ -164,8 +164,9 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
 
   // What one read brought from every partition goes out in one write; each partition's entries
   // stay in their order, partitions need none between them. Returns the number of entries read.
-  // `tally` counts the entries written (a pending read's, for its log line).
-  const deliver = async (result: ReadResult, connection: number, tally?: { sent: number }): Promise<number> => {
+  // `pending`: a pending read's, which may hold entries in flight (left alone) and counts what
+  // it writes for its log line; a read of new entries holds none.
+  const deliver = async (result: ReadResult, connection: number, pending?: { sent: number }): Promise<number> => {
     let count = 0;
     const chunks: Buffer[] = [];
     const written: [string, Buffer, Buffer[]][] = [];
@@ -173,7 +174,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
       if (!entries.length) continue;
       count += entries.length;
       const name = stream.toString();
-      const fresh = inFlight.size ? entries.filter(([id]) => !inFlight.has(`${name} ${id}`)) : entries;
+      const fresh = pending && inFlight.size ? entries.filter(([id]) => !inFlight.has(`${name} ${id}`)) : entries;
       if (!fresh.length) continue;
       const ids: Buffer[] = [];
       for (const [id, fields] of fresh) {
@@ -181,7 +182,7 @@ export async function drainOutbox(redis: Redis & ScriptCommands, keys: Keys, lin
         if (fields?.[1]?.length) chunks.push(fields[1]);
       }
       written.push([name, stream, ids]);
-      if (tally) tally.sent += ids.length;
+      if (pending) pending.sent += ids.length;
     }
     if (!written.length) return count;
     const { taken } = chunks.length
