@@ -231,7 +231,8 @@ async function main(argv: string[]): Promise<number> {
     componentSecret: randomBytes(16).toString('hex'),
     accounts: ACCOUNTS,
     redis: { appendOnly: true },
-    prosody: { domain: DOMAIN, c2sPort, modules: CLIENT_MODULES, privilegedComponent: true },
+    // upload.<domain>: where the network's files are uploaded (XEP-0363), for clients to download
+    prosody: { domain: DOMAIN, c2sPort, modules: CLIENT_MODULES, privilegedComponent: true, httpUpload: {} },
   });
   let gateway: Gateway | undefined;
   const shutdown = async () => {
@@ -258,6 +259,7 @@ async function main(argv: string[]): Promise<number> {
       component: { jid: GATEWAY_JID, secret: stack.component.secret },
       xmpp: { host: '127.0.0.1', port: stack.prosody.componentPort },
       redis: { url: stack.redis.url, prefix: 'roomgate' },
+      ...(stack.prosody.upload ? { upload: { service: stack.prosody.upload.service } } : {}),
       plugin: { name: 'demo', options: { httpPort, inviteOnLogin: true, ...(opts.chatter ? { chatter: CHATTER } : {}) } },
       log: { level: opts.logLevel },
     }, {}, 'demo');

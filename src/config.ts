@@ -57,6 +57,19 @@ export const configSchema = z.object({
     /** How often each worker sweeps the archives of its partitions. */
     sweepEveryMs: z.number().int().min(1000).default(6 * 3600 * 1000),
   }).strict().default({ maxDays: 7, sweepEveryMs: 6 * 3600 * 1000 }),
+  upload: z.object({
+    /** JID of a XEP-0363 upload service that accepts the gateway's requests (Prosody: mod_http_file_share on the same server). */
+    service: z.string().regex(/^[^@/\s]+$/, 'must be a domain JID like upload.example.org').optional(),
+    /** Or a folder for attachments, which the operator's web server serves at `urlPrefix` (Slidge's no-upload-path). */
+    path: z.string().min(1).optional(),
+    urlPrefix: z.string().regex(/^https?:\/\//, 'must be an http or https URL').optional(),
+    /** Attachments a plugin gives as URLs are sent as they are, not downloaded and uploaded again. */
+    useOriginalUrls: z.boolean().default(false),
+    slotTimeoutMs: z.number().int().min(100).default(30_000),
+    /** How long a file's URL is reused for the same legacy file id (Prosody keeps uploads 7 days). */
+    cacheSeconds: z.number().int().min(1).default(6 * 86400),
+  }).strict().refine((u) => (u.path === undefined) === (u.urlPrefix === undefined), 'path and urlPrefix go together')
+    .default({ useOriginalUrls: false, slotTimeoutMs: 30_000, cacheSeconds: 6 * 86400 }),
   inspect: z.object({
     /** Port of the inspector page (the worker's live room and session actors); 0 turns it off. */
     port: z.number().int().min(0).max(65535).default(0),

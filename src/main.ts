@@ -81,7 +81,7 @@ export async function startGateway(config: Config, log: Logger, roles: Roles = {
         idleBeforeHibernateMs: config.rooms.idleBeforeHibernateMs,
         alwaysInviteWhenAddingBookmarks: config.rooms.alwaysInviteWhenAddingBookmarks,
         archiveMaxDays: config.archive.maxDays, archiveSweepEveryMs: config.archive.sweepEveryMs,
-        ownership: config.workers,
+        ownership: config.workers, upload: config.upload,
         ...(inspector ? { inspector } : {}),
       });
       if (inspector) inspectHttp = await startInspectHttp(inspector, { ...config.inspect, log: log.child({ module: 'inspect' }) });

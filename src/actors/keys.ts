@@ -65,6 +65,10 @@ export interface Keys {
   joinedRooms(partition: number): string;
   /** List of events that could not be processed, with the reason (JSON). */
   deadLetters(): string;
+  /** Pub/sub channel: the edge publishes there the answers to the workers' upload slot requests (XEP-0363). */
+  uploadAnswers(): string;
+  /** JSON of an attachment already uploaded, by its legacy file id: sent again without a new upload. */
+  uploadedFile(legacyFileId: string): string;
 }
 
 /**
@@ -126,6 +130,8 @@ export function createKeys(prefix: string, partitions: number): Keys {
     ],
     joinedRooms: (n) => `${prefix}:{p:${n}}:joined-rooms`,
     deadLetters: () => `${prefix}:dead-letters`,
+    uploadAnswers: () => `${prefix}:upload-answers`,
+    uploadedFile: (legacyFileId) => `${prefix}:uploaded:${encodeURIComponent(legacyFileId)}`,
   };
   return keys;
 }

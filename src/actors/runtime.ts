@@ -25,6 +25,7 @@ import { Sessions } from './sessions.ts';
 import type { Inspector } from './inspector.ts';
 import { cachedUserStore, userStore, type UserStore } from './users.ts';
 import { sweepArchives } from './archive-retention.ts';
+import { Uploads, type UploadSettings } from './uploads.ts';
 
 export interface WorkerOptions {
   gatewayJid: string;
@@ -47,6 +48,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Feeds the inspector page (off when absent). */
   inspector?: Inspector;
+  /** Where the network's attachments are uploaded (spec §3.19); none: files with bytes cannot be sent. */
+  upload?: UploadSettings;
 }
 
 export interface RunningWorker {
@@ -73,8 +76,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const redis = withScripts(opts.redis);
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const users = cachedUserStore(userStore(redis, keys));
+  const uploads = new Uploads({ redis, keys, gatewayJid: opts.gatewayJid, settings: opts.upload ?? {}, log: log.child({ module: 'uploads' }) });
   const sessions = new Sessions({
-    redis, keys, ...(opts.inspector ? { inspector: opts.inspector } : {}),
+    redis, keys, uploads, ...(opts.inspector ? { inspector: opts.inspector } : {}),
     plugin: opts.plugin, shared: opts.shared, gatewayJid: opts.gatewayJid, users,
     mailboxes: opts.mailboxes, log: log.child({ module: 'sessions' }),
   });
@@ -227,6 +231,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       }
       await ownership.stop();
       await sessions.logoutAll();
+      await uploads.close();
     },
   };
 }

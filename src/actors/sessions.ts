@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
 import { sessionMachine } from '../machines/session.ts';
 import type { Logger } from 'pino';
-import { BaseSession, type GatewayUser, type SessionHost } from '../legacy/session.ts';
+import { BaseSession, type GatewayUser, type SessionHost, type SharedAttachment } from '../legacy/session.ts';
+import type { LegacyAttachment } from '../legacy/types.ts';
+import type { Uploads } from './uploads.ts';
 import type { LegacyMUC } from '../legacy/muc.ts';
 import type { AnyPlugin } from '../legacy/plugin.ts';
 import type { LegacyRoomEvent, UnstampedLegacyEvent } from '../machines/events.ts';
@@ -31,6 +33,8 @@ export interface SessionsDeps {
   gatewayJid: string;
   users: UserStore;
   mailboxes: Mailboxes;
+  /** Where the network's attachments are uploaded (spec §3.19). */
+  uploads?: Uploads;
   log: Logger;
 }
 
@@ -250,6 +254,19 @@ export class Sessions implements SessionHost {
   forgetRoom(user: string, legacyId: string): void {
     this.rooms.delete(roomKey(user, legacyId));
     this.peek(user)?.bookmarks.forget(legacyId);
+  }
+
+  /** SessionHost: an attachment of the network uploaded and described (spec §3.19); null, with a log line, where it could not be. */
+  async shareAttachment(session: BaseSession, attachment: LegacyAttachment, date: string): Promise<SharedAttachment | null> {
+    const user = session.user.jid;
+    try {
+      if (!this.deps.uploads) throw new Error('this worker has no upload settings');
+      return await this.deps.uploads.share(user, attachment, date);
+    } catch (err) {
+      const { name, legacyFileId } = attachment;
+      this.deps.log.warn({ user, err: (err as Error).message, name, legacyFileId }, 'attachment not shared: the user gets a failure message instead');
+      return null;
+    }
   }
 
   /** SessionHost: the legacy ids of the user's rooms that have a snapshot. */

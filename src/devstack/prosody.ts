@@ -41,6 +41,12 @@ export interface ProsodyOptions {
    * incremental one (docs/BENCHMARKS.md); 'default' leaves Prosody's own setting.
    */
   gc?: 'generational' | 'default';
+  /**
+   * A XEP-0363 upload service, `upload.<domain>` (Prosody's mod_http_file_share), over plain
+   * HTTP on a loopback port: roomgate uploads the network's attachments there. `sizeLimit`
+   * in bytes (Prosody's default: 10 MB).
+   */
+  httpUpload?: { sizeLimit?: number };
 }
 
 export interface DevProsody {
@@ -54,6 +60,8 @@ export interface DevProsody {
   logTail(lines?: number): string;
   /** The server's process id, for tests that pause it. */
   pid: number;
+  /** With `httpUpload`: the upload service's JID and its HTTP port. */
+  upload?: { service: string; httpPort: number };
   stop(): Promise<void>;
 }
 
@@ -69,7 +77,7 @@ function lua(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function config(dir: string, domain: string, c2sPort: number, componentPort: number, opts: ProsodyOptions): string {
+function config(dir: string, domain: string, c2sPort: number, componentPort: number, httpPort: number, opts: ProsodyOptions): string {
   const modules = [...new Set([...BASE_MODULES, ...(opts.modules ?? []), ...(opts.privilegedComponent ? ['pep', 'privilege'] : [])])];
   // mod_privilege runs on the user's host and on the component (which it tells its privileges at connect)
   const privileges = opts.privilegedComponent
@@ -95,7 +103,8 @@ component_interfaces = { "127.0.0.1" }
 c2s_direct_tls_ports = {}
 legacy_ssl_ports = {}
 s2s_ports = {}
-http_ports = {}
+http_ports = { ${opts.httpUpload ? httpPort : ''} }
+http_interfaces = { "127.0.0.1" }
 https_ports = {}
 
 -- No certificates: plain c2s with PLAIN/SCRAM over loopback.
@@ -116,7 +125,16 @@ VirtualHost ${lua(domain)}
 
 Component ${lua(opts.component.jid)}
   component_secret = ${lua(opts.component.secret)}
-${opts.privilegedComponent ? '  modules_enabled = { "privilege" }\n' : ''}`;
+${opts.privilegedComponent ? '  modules_enabled = { "privilege" }\n' : ''}${opts.httpUpload ? uploadComponent(domain, httpPort, opts.httpUpload) : ''}`;
+}
+
+/** mod_http_file_share, its URLs on the loopback address (no name to resolve). */
+function uploadComponent(domain: string, httpPort: number, upload: NonNullable<ProsodyOptions['httpUpload']>): string {
+  return `
+Component ${lua(`upload.${domain}`)} "http_file_share"
+  http_host = "127.0.0.1"
+  http_external_url = ${lua(`http://127.0.0.1:${httpPort}/`)}
+${upload.sizeLimit !== undefined ? `  http_file_share_size_limit = ${Math.floor(upload.sizeLimit)}\n` : ''}`;
 }
 
 export async function startProsody(opts: ProsodyOptions): Promise<DevProsody> {
@@ -145,13 +163,15 @@ export async function startProsody(opts: ProsodyOptions): Promise<DevProsody> {
     let daemon: Daemon | undefined;
     let c2sPort = 0;
     let componentPort = 0;
+    let httpPort = 0;
     const fixed = opts.c2sPort !== undefined && opts.componentPort !== undefined;
     await retry(fixed ? 1 : 3, async () => {
-      const free = (await freePorts(3)).filter((p) => p !== opts.c2sPort && p !== opts.componentPort);
+      const free = (await freePorts(5)).filter((p) => p !== opts.c2sPort && p !== opts.componentPort);
       c2sPort = opts.c2sPort ?? free[0]!;
       componentPort = opts.componentPort ?? free[1]!;
+      httpPort = free[2]!;
       rmSync(logFile, { force: true }); // a failed attempt's errors must not fail the next one
-      writeFileSync(cfgFile, config(dir, domain, c2sPort, componentPort, opts));
+      writeFileSync(cfgFile, config(dir, domain, c2sPort, componentPort, httpPort, opts));
       // -F: stay in the foreground so the process we spawned is Prosody itself.
       const d = spawnDaemon({
         name: 'prosody', command: 'prosody', args: ['-F', '--config', cfgFile], cwd: dir, outputFile: outFile,
@@ -167,6 +187,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<DevProsody> {
         };
         await waitUntil(`prosody listening on c2s port ${c2sPort}`, listening(c2sPort), { daemon: d });
         await waitUntil(`prosody listening on component port ${componentPort}`, listening(componentPort), { daemon: d });
+        if (opts.httpUpload) await waitUntil(`prosody listening on http port ${httpPort}`, listening(httpPort), { daemon: d });
       } catch (err) {
         await d.stop(1000);
         throw new Error(`Prosody did not start: ${(err as Error).message}\n${logs()}`);
@@ -187,6 +208,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<DevProsody> {
       register,
       logTail: (lines = 40) => tailFile(logFile, lines),
       pid: started.pid,
+      ...(opts.httpUpload ? { upload: { service: `upload.${domain}`, httpPort } } : {}),
       async stop() {
         await started.stop();
         await dispose();

@@ -16,7 +16,7 @@ export interface StackOptions {
   /** Component secret (default: random). */
   componentSecret?: string;
   redis?: Pick<RedisOptions, 'appendOnly' | 'port'>;
-  prosody?: Pick<ProsodyOptions, 'domain' | 'logLevel' | 'extraConfig' | 'modules' | 'disabledModules' | 'privilegedComponent' | 'c2sPort' | 'componentPort' | 'gc'>;
+  prosody?: Pick<ProsodyOptions, 'domain' | 'logLevel' | 'extraConfig' | 'modules' | 'disabledModules' | 'privilegedComponent' | 'c2sPort' | 'componentPort' | 'gc' | 'httpUpload'>;
   /**
    * Keep Redis's and Prosody's data here (`redis/`, `prosody/` under it), across stop() and the
    * next start; default: temp dirs removed by stop(). InspIRCd always runs in a temp dir.

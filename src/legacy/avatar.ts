@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { XmppError } from '../transport/xmpp/errors.ts';
+import { downloadBytes } from './download.ts';
 
 /** The longest side of a stored avatar, in pixels (Slidge's). */
 export const AVATAR_MAX_PX = 200;
@@ -48,14 +49,15 @@ export async function normaliseAvatar(bytes: Uint8Array, legacyId: string | null
 }
 
 /**
- * sharp (libvips), loaded on the first avatar: where its native part cannot load (a platform
- * without a prebuilt libvips), the gateway runs on, and only avatars fail, with this reason.
+ * sharp (libvips), loaded on the first image: where its native part cannot load (a platform
+ * without a prebuilt libvips), the gateway runs on, and only avatars (and attachments'
+ * thumbnails) fail, with this reason.
  */
-async function loadSharp(): Promise<typeof import('sharp').default> {
+export async function loadSharp(): Promise<typeof import('sharp').default> {
   try {
     return (await import('sharp')).default;
   } catch (err) {
-    throw new XmppError('internal-server-error', `Avatars need the sharp package, which did not load: ${(err as Error).message}`);
+    throw new XmppError('internal-server-error', `Images need the sharp package, which did not load: ${(err as Error).message}`);
   }
 }
 
@@ -72,13 +74,5 @@ export function avatarHash(bytes: Uint8Array): string {
 /** The image's bytes: given, or downloaded from a URL (http or https, at most `AVATAR_MAX_BYTES`). */
 export async function avatarBytes(source: AvatarSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
-  const url = new URL(source);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`avatar URL must be http or https: ${url.protocol}`);
-  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  if (!response.ok) throw new Error(`avatar download failed: HTTP ${response.status}`);
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (length > AVATAR_MAX_BYTES) throw new Error(`avatar too large: ${length} bytes`);
-  const body = new Uint8Array(await response.arrayBuffer());
-  if (body.byteLength > AVATAR_MAX_BYTES) throw new Error(`avatar too large: ${body.byteLength} bytes`);
-  return body;
+  return downloadBytes(source, { maxBytes: AVATAR_MAX_BYTES, timeoutMs: FETCH_TIMEOUT_MS, what: 'avatar' });
 }

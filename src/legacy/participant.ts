@@ -1,5 +1,8 @@
 import type { LegacyMUC } from './muc.ts';
-import type { ChatState, CorrectOptions, Hat, LegacyContact, LinkPreview, MucAffiliation, MucRole, SendTextOptions, Show } from './types.ts';
+import type {
+  ChatState, CorrectOptions, Hat, LegacyAttachment, LegacyContact, LinkPreview, MucAffiliation, MucRole, SendFilesOptions, SendTextOptions, Show,
+} from './types.ts';
+import type { SharedAttachment } from './session.ts';
 import type { ParticipantInit } from '../machines/events.ts';
 import { loadAvatar, type AvatarSource } from './avatar.ts';
 
@@ -28,6 +31,9 @@ function threadAndPreviews(opts: { thread?: string; linkPreviews?: LinkPreview[]
     ...(opts.linkPreviews?.length ? { linkPreviews: opts.linkPreviews.map((p) => ({ ...p })) } : {}),
   };
 }
+
+/** What the user sees where a file of the network could not be shared (Slidge's text). */
+export const FILE_FAILED = 'I tried to send a file, but something went wrong. Tell your roomgate admin to check the logs.';
 
 export class LegacyParticipant {
   readonly muc: LegacyMUC;
@@ -94,13 +100,52 @@ export class LegacyParticipant {
   }
 
   /**
-   * Call when this participant sent a file: its URL becomes the body and a XEP-0066 link.
-   * A caption is a separate `sendText`.
+   * Call when this participant sent a file. A URL string is sent as it is: it becomes the body
+   * and a XEP-0066 link. An attachment (`{ data }`, `{ path }` or `{ url }`) is uploaded first
+   * and sent with its metadata, as `sendFiles` does; await it to keep the order of what follows.
    * @example participant.sendFile('https://files.example/cat.jpg', 'msg-43')
+   * @example await participant.sendFile({ data: bytes, name: 'cat.jpg' }, 'msg-43')
    */
-  sendFile(url: string, legacyMsgId?: string, opts: SendTextOptions = {}): void {
+  sendFile(file: string | LegacyAttachment, legacyMsgId?: string, opts: SendTextOptions = {}): Promise<void> {
+    if (typeof file !== 'string') return this.sendFiles([file], legacyMsgId, opts);
+    this.emitFile({ url: file }, legacyMsgId, opts);
+    return Promise.resolve();
+  }
+
+  /**
+   * Call when this participant sent files, with or without a text (Slidge's `send_files`, spec
+   * §3.19). Each file is uploaded (XEP-0363 or the attachment folder, see the README) and sent
+   * as a message of its own: its URL as body and XEP-0066 link, with SIMS and SFS metadata (size,
+   * SHA-256, and for images their size and a ThumbHash). A caption follows its file; `body`
+   * follows the files (precedes them with `bodyFirst`). The legacy id goes on the last message
+   * (the body's, else the last file's or its caption's). A file that cannot be shared is a
+   * message saying so, and a log line. Await it: uploads take time, and what the participant
+   * sends next must come after.
+   * @example await participant.sendFiles([{ data: photo, name: 'summit.jpg' }], 'msg-44', { body: 'look!' })
+   */
+  async sendFiles(attachments: LegacyAttachment[], legacyMsgId?: string, opts: SendFilesOptions = {}): Promise<void> {
+    const { body, bodyFirst, ...textOpts } = opts;
+    if (!attachments.length && !body) return;
+    const sendBody = () => { if (body) this.sendText(body, legacyMsgId, textOpts); };
+    if (bodyFirst) sendBody();
+    const date = (opts.when ?? new Date()).toISOString();
+    // uploaded side by side, sent in order
+    const shared = await Promise.all(attachments.map((a) => this.muc.session.shareAttachment(a, date)));
+    shared.forEach((file, i) => {
+      // one message with the legacy id, as Slidge: several would be one message twice in MAM
+      const id = i === shared.length - 1 && !body ? legacyMsgId : undefined;
+      if (!file) return this.sendText(FILE_FAILED, id, textOpts);
+      const caption = attachments[i]!.caption;
+      this.emitFile(file, caption ? undefined : id, textOpts);
+      if (caption) this.sendText(caption, id, textOpts);
+    });
+    if (!bodyFirst) sendBody();
+  }
+
+  private emitFile(shared: SharedAttachment, legacyMsgId: string | undefined, opts: SendTextOptions): void {
     this.muc.emit({
-      type: 'legacy.message', participant: this.toInit(), body: url, url,
+      type: 'legacy.message', participant: this.toInit(), body: shared.url, url: shared.url,
+      ...(shared.file ? { file: shared.file } : {}),
       ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),

@@ -2,7 +2,7 @@ import { NotImplemented } from '../transport/xmpp/errors.ts';
 import type { LegacyBookmarks } from './bookmarks.ts';
 import type { LegacyMUC } from './muc.ts';
 import type { AnyPlugin } from './plugin.ts';
-import type { LegacyContact, LinkPreview, MessageReference } from './types.ts';
+import type { LegacyAttachment, LegacyContact, LinkPreview, MessageReference, SharedFile } from './types.ts';
 import type { Delivery } from '../machines/events.ts';
 
 /** A user registered with the gateway: bare JID and the fields of their registration form. */
@@ -24,12 +24,20 @@ export interface SessionHost {
   storedRoomIds?(session: BaseSession): Promise<string[]>;
   /** Resolves once every event this session emitted so far is durably queued. */
   queued(session: BaseSession): Promise<void>;
+  /**
+   * An attachment of the network uploaded (or found uploaded) and described, ready to send
+   * (spec §3.19); null where it could not be (the host logged why).
+   */
+  shareAttachment?(session: BaseSession, attachment: LegacyAttachment, date: string): Promise<SharedAttachment | null>;
   /** The plugin's connection state changed (the session machine's `reconnecting`). */
   sessionEvent?(session: BaseSession, event: { type: 'legacy.disconnected'; reason?: string } | { type: 'legacy.connected' }): void;
   /** The session's resume point on its network, kept in Redis across restarts and moves. */
   loadCursor(session: BaseSession): Promise<string | null>;
   saveCursor(session: BaseSession, cursor: string): Promise<void>;
 }
+
+/** An attachment ready to send: its URL, and its metadata where its bytes were read. */
+export interface SharedAttachment { url: string; file?: SharedFile }
 
 /** Spec §3.23: the legacy thread of what the user did (their client's `<thread>`), where it named one. */
 export interface ThreadOptions {
@@ -215,6 +223,11 @@ export class BaseSession<Shared = unknown> {
 
   /** The room object for a legacy group id (used by `bookmarks.byLegacyId`). */
   openRoom(legacyId: string): LegacyMUC { return this.host.openRoom(this, legacyId); }
+  /** Uploads an attachment for `LegacyParticipant.sendFiles`; null where it could not be shared. */
+  async shareAttachment(attachment: LegacyAttachment, date: string): Promise<SharedAttachment | null> {
+    if (this.host.shareAttachment) return this.host.shareAttachment(this, attachment, date);
+    return attachment.url !== undefined && !attachment.data && attachment.path === undefined ? { url: attachment.url } : null;
+  }
   /** Deletes a room (used by `bookmarks.remove`). */
   removeRoom(legacyId: string, reason: string, kick: boolean): Promise<void> {
     return this.host.removeRoom(this, legacyId, reason, kick);

@@ -44,6 +44,40 @@ export interface LinkPreview {
   siteName?: string;
 }
 
+/**
+ * An attachment from the network (Slidge's `LegacyAttachment`, spec §3.19): its bytes (`data`,
+ * or a file at `path`), or a `url` that roomgate downloads. Uploaded to the user's server
+ * (XEP-0363) or written to the operator's attachment folder, then sent with its metadata.
+ */
+export interface LegacyAttachment {
+  data?: Uint8Array;
+  path?: string;
+  url?: string;
+  /** The file's name as the user will see it (default: the path's or URL's last part). */
+  name?: string;
+  /** Its MIME type (default: read from the image, or guessed from the name). */
+  contentType?: string;
+  /** The network's id of the file: the same file sent again is not uploaded again. */
+  legacyFileId?: string;
+  /** A text that goes with the file: a message of its own, after it. */
+  caption?: string;
+}
+
+/** What clients are told about a shared file (XEP-0447 SFS and XEP-0385 SIMS metadata). */
+export interface SharedFile {
+  name: string;
+  mediaType: string;
+  size: number;
+  /** SHA-256 of the bytes, base64. */
+  sha256: string;
+  /** When it was sent, ISO 8601. */
+  date?: string;
+  /** Images: their size in pixels and a ThumbHash (base64) to draw a placeholder from. */
+  width?: number;
+  height?: number;
+  thumbhash?: string;
+}
+
 /** Options of `LegacyParticipant.sendText`. */
 export interface SendTextOptions {
   /** When the message was sent on the legacy network (adds `<delay/>`). */
@@ -56,6 +90,13 @@ export interface SendTextOptions {
   thread?: string;
   /** Spec §3.23: previews of the links in it, shown by clients that read Cheogram's. */
   linkPreviews?: LinkPreview[];
+}
+
+/** Options of `LegacyParticipant.sendFiles`. */
+export interface SendFilesOptions extends SendTextOptions {
+  /** A text sent with the files, as a message of its own: after them, or before with `bodyFirst`. */
+  body?: string;
+  bodyFirst?: boolean;
 }
 
 /** Options of `LegacyParticipant.correct`. */

@@ -4,7 +4,7 @@
  * drop what it has already applied, and `at`, the UTC time it entered the mailbox (machines
  * never read a clock).
  */
-import type { ChatState, Hat, LinkPreview, MessageReference, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { ChatState, Hat, LinkPreview, MessageReference, MucAffiliation, MucRole, SharedFile, Show } from '../legacy/types.ts';
 import type { StoredAvatar } from '../legacy/avatar.ts';
 
 export interface EventMeta {
@@ -181,6 +181,8 @@ export type LegacyRoomEvent =
       replyTo?: MessageReference & { xmppId?: string };
       /** XEP-0066: an attachment; `body` is its URL (spec §1.4 `send_file`). */
       url?: string;
+      /** What is known of that attachment, for SIMS/SFS (spec §3.19): where roomgate uploaded its bytes. */
+      file?: SharedFile;
       /** Spec §3.23: the legacy thread it belongs to. */
       thread?: ThreadRef;
       /** Spec §3.23: previews of its links. */

@@ -2,7 +2,7 @@
  * The narrow port through which machines act on the world. Intents are plain data: the
  * transport turns them into stanzas, the runtime into Redis writes. Nothing here knows XML.
  */
-import type { ChatState, Hat, LinkPreview, MucAffiliation, MucRole, Show } from '../legacy/types.ts';
+import type { ChatState, Hat, LinkPreview, MucAffiliation, MucRole, SharedFile, Show } from '../legacy/types.ts';
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { HistoryRequest, ParticipantInit } from './events.ts';
 import type { RoomInfo } from '../legacy/muc.ts';
@@ -76,6 +76,8 @@ export interface MessageIntent {
   reactions?: { id: string; emojis: string[] };
   /** XEP-0066: the URL of an attachment. */
   oob?: string;
+  /** XEP-0385/XEP-0447: what is known of the attachment at `oob` (spec §3.19). */
+  file?: SharedFile;
   /** Spec §3.23: the thread it belongs to (`<thread>`). */
   thread?: string;
   /** Spec §3.23: previews of its links (Cheogram's RDF `Description`s). */

@@ -42,6 +42,7 @@ export function legacyMessage(c: RoomContext, e: Legacy<'legacy.message'>): Outg
     // §3.12: a correction refers to the id the user knows: their client's, for their own messages
     ...(e.replaces ? { replace: knownXmppId(c, e.replaces, true) } : {}),
     ...(e.url ? { oob: e.url } : {}),
+    ...(e.url && e.file ? { file: e.file } : {}),
     chatState: 'active', markable: true,
     ...(e.when ? { delay: { stamp: e.when, from: domainOf(c) } } : {}),
   };

@@ -26,6 +26,7 @@ import { writeReceipts, type WriteReceipts } from './receipts.ts';
 import { bareJid, type Element } from './xmpp/stanza.ts';
 import { isBookmarkAnswerId } from './xmpp/bookmarks.ts';
 import { isUserAvatarAnswerId } from './xmpp/user-avatar.ts';
+import { isUploadAnswerId } from './xmpp/http-upload.ts';
 
 export interface EdgeOptions {
   service: string;
@@ -174,6 +175,12 @@ async function connect(opts: EdgeOptions): Promise<ActiveConnection> {
     if (!from) return;
     // a receipt ping coming back (only the server can send from the gateway's own JID)
     if (stanza.name === 'iq' && from === opts.domain && receipts?.answered(String(stanza.attrs.id ?? ''))) return;
+    // an upload slot (spec §3.19) for the worker that asked, whichever user it was for
+    if (stanza.name === 'iq' && isUploadAnswerId(String(stanza.attrs.id ?? ''))) {
+      opts.redis.publish(opts.keys.uploadAnswers(), stanza.toString())
+        .catch((err: Error) => log.warn({ err: err.message }, 'upload slot answer not passed on: that upload fails'));
+      return;
+    }
     // Only what a worker must answer is queued, and the answers a worker takes a next step on
     // (a room's bookmark, spec §3.9; the user's avatar, §3.7): other replies to the gateway's iqs have no taker.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error') && !isAnswerTaken(String(stanza.attrs.id ?? ''))) return;

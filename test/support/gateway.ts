@@ -44,6 +44,8 @@ export interface TestGatewayOptions {
   log?: Logger;
   /** Config `rooms` (e.g. `alwaysInviteWhenAddingBookmarks`). */
   rooms?: Record<string, unknown>;
+  /** Config `upload` (where attachments go); default: the stack's upload service, where it has one. */
+  upload?: Record<string, unknown>;
 }
 
 export async function startTestGateway(stack: TestStack, opts: TestGatewayOptions): Promise<TestGateway> {
@@ -66,6 +68,7 @@ export async function startTestGateway(stack: TestStack, opts: TestGatewayOption
     log: { level: process.env.ROOMGATE_TEST_LOG ?? 'silent' },
     ...(opts.inspectPort ? { inspect: { port: opts.inspectPort } } : {}),
     ...(opts.rooms ? { rooms: opts.rooms } : {}),
+    ...(opts.upload ? { upload: opts.upload } : stack.prosody.upload ? { upload: { service: stack.prosody.upload.service } } : {}),
   }, {});
   const configPath = join(dir, 'roomgate.json');
   await writeFile(configPath, JSON.stringify(config));

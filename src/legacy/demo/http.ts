@@ -63,15 +63,17 @@ const jid = z.string().min(1).optional();
 const messageBody = z.object({
   from: z.string().min(1), body: z.string().min(1).optional(), id: z.string().min(1).optional(),
   url: z.url().optional(), replyTo: z.string().min(1).optional(), correct: z.string().min(1).optional(), thread: z.string().min(1).optional(),
+  file: z.object({ name: z.string().min(1).max(200), contentType: z.string().min(1).optional(), data: z.base64() }).strict().optional(),
   linkPreviews: z.array(z.object({
     about: z.string().min(1), title: z.string().optional(), description: z.string().optional(), url: z.string().optional(),
     image: z.string().optional(), type: z.string().optional(), siteName: z.string().optional(),
   }).strict()).optional(),
   jid,
 }).superRefine((m, ctx) => {
-  if (m.body === undefined && (m.url === undefined || m.correct !== undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['body'], message: m.correct ? 'an edit needs a body' : 'a message needs a body or a url' });
+  if (m.body === undefined && ((m.url === undefined && m.file === undefined) || m.correct !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['body'], message: m.correct ? 'an edit needs a body' : 'a message needs a body, a url or a file' });
   }
+  if (m.url !== undefined && m.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'a message has a url or a file, not both' });
 });
 const reactionsBody = z.object({ from: z.string().min(1), emojis: z.array(z.string().min(1)), jid });
 const moderateBody = z.object({ by: z.string().min(1), reason: z.string().min(1).optional() });

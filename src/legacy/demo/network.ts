@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { ChatState, LinkPreview, MucAffiliation, MucRole, Show } from '../types.ts';
 import {
   DemoError, type DemoEvent, type DemoJournalEntry, type DemoListener, type DemoMessage, type DemoParticipant, type DemoPrivateMessage,
-  type DemoAvatar, type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
+  type DemoAvatar, type DemoFile, type DemoRoomInfo, type DemoRoomView, type DemoSentMessage,
 } from './types.ts';
 import { DemoJournal } from './journal.ts';
 import { keepNewest } from './retention.ts';
@@ -234,12 +234,12 @@ export class DemoNetwork {
    * Someone on the network says something, sends a file (`url`) or replies (`replyTo`, a
    * message id). `from` need not be a current participant.
    */
-  post(roomId: string, msg: { from: string; body?: string; id?: string; url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }): { id: string } {
+  post(roomId: string, msg: { from: string; body?: string; id?: string; url?: string; file?: DemoFile; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }): { id: string } {
     const room = this.get(roomId);
     if (msg.replyTo !== undefined) this.message(room, msg.replyTo);
     const message = this.record(room, {
       from: requireText(msg.from, 'from'), body: msg.body ?? msg.url ?? '', id: msg.id,
-      ...(msg.url ? { url: msg.url } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
+      ...(msg.url ? { url: msg.url } : {}), ...(msg.file ? { file: msg.file } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
       ...(msg.thread ? { thread: msg.thread } : {}), ...(msg.linkPreviews?.length ? { linkPreviews: msg.linkPreviews } : {}),
     });
     this.deliver({ type: 'message', roomId, ...message });

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import {
   BaseSession, InOrder, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
 } from '../index.ts';
-import type { ChatState, LinkPreview } from '../types.ts';
-import { DemoError, type DemoEvent } from './types.ts';
+import type { ChatState, LegacyAttachment, LinkPreview } from '../types.ts';
+import { DemoError, type DemoEvent, type DemoFile } from './types.ts';
 import type { DemoShared } from './plugin.ts';
 
 /** How long a burst of network events is handled before the gateway's I/O gets a turn. */
@@ -13,6 +13,14 @@ const HANDLING_TURN_MS = 2;
  * One user logged in to the demo network. Network events become room events here; what the
  * user does in a room goes back to the network.
  */
+/** A demo file as an attachment to upload; its message's id names it, so it is uploaded once. */
+export function demoAttachment(roomId: string, messageId: string, file: DemoFile): LegacyAttachment {
+  return {
+    data: Buffer.from(file.data, 'base64'), name: file.name, legacyFileId: `demo/${roomId}/${messageId}`,
+    ...(file.contentType ? { contentType: file.contentType } : {}),
+  };
+}
+
 export class DemoSession extends BaseSession<DemoShared> {
   private connection: { disconnect(): void } | null = null;
   // The network calls listeners synchronously but turning an event into room calls awaits
@@ -205,7 +213,8 @@ export class DemoSession extends BaseSession<DemoShared> {
           when: new Date(event.timestamp), ...(event.replyTo ? { replyTo: this.reference(muc, event.replyTo) } : {}),
           ...(event.thread ? { thread: event.thread } : {}), ...(event.linkPreviews ? { linkPreviews: event.linkPreviews } : {}),
         };
-        if (event.url) from.sendFile(event.url, event.id, opts);
+        if (event.file) await from.sendFiles([demoAttachment(event.roomId, event.id, event.file)], event.id, { ...opts, ...(event.body ? { body: event.body } : {}) });
+        else if (event.url) await from.sendFile(event.url, event.id, opts);
         else from.sendText(event.body, event.id, opts);
         break;
       }

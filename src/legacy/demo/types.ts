@@ -5,7 +5,7 @@ import type { RoomType } from './world.ts';
 /** What happens in a room, as a connected user's listener receives it. */
 export type DemoEvent =
   /** A message; with `url`, a file (`body` is the URL); with `replyTo`, a reply to that message. */
-  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }
+  | { type: 'message'; roomId: string; id: string; from: string; body: string; timestamp: string; url?: string; file?: DemoFile; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }
   /** A participant edited one of their messages. */
   | { type: 'correction'; roomId: string; id: string; from: string; body: string }
   /** A participant deleted one of their messages. */
@@ -52,10 +52,14 @@ export interface DemoJournalEntry {
   room?: unknown;
 }
 export interface DemoParticipant { nick: string; role: MucRole; affiliation: MucAffiliation; /** An image in base64. */ avatar?: string }
+/** A file sent as its bytes, which the gateway uploads (spec §3.19). */
+export interface DemoFile { name: string; contentType?: string; /** base64 */ data: string }
 export interface DemoMessage {
   id: string; from: string; body: string; timestamp: string;
   /** A file: `body` is its URL too. */
   url?: string;
+  /** A file as bytes; `body`, when not empty, is a text sent after it. */
+  file?: DemoFile;
   /** The id of the message this one replies to. */
   replyTo?: string;
   /** The thread it belongs to (spec §3.23). */

@@ -18,6 +18,7 @@ import { readReplace, writeReplace } from './message-correct.ts';
 import { writeModerated } from './message-moderate.ts';
 import { readRetract, writeRetract } from './message-retract.ts';
 import { readOobUrl, writeOob } from './oob.ts';
+import { writeSfs, writeSims } from './file-sharing.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
 import { readLinkPreviews, writeLinkPreviews } from './link-preview.ts';
@@ -118,6 +119,10 @@ export function writeMessage(m: Omit<MessageIntent, 'to'>, to?: string): Element
   if (m.replace) el.cnode(writeReplace(m.replace));
   if (m.reactions) el.cnode(writeReactions(m.reactions.id, m.reactions.emojis));
   if (m.oob) el.cnode(writeOob(m.oob));
+  if (m.oob && m.file) {
+    el.cnode(writeSims(m.file, m.oob));
+    el.cnode(writeSfs(m.file, m.oob));
+  }
   if (m.moderated) {
     const { id, by, reason } = m.moderated;
     el.cnode(writeModerated(id, occupantJid(m.room, by), reason));
