@@ -189,6 +189,7 @@ ${rooms.map((r) => `   ${r.jid.padEnd(width)}${r.text}`).join('\n')}
    curl -s -X POST ${http}/demo/rooms/lobby/subject ${json({ subject: 'Release day!', by: 'alice' })}
    curl -s -X POST ${http}/demo/rooms/lobby/rename ${json({ from: 'bob', to: 'robert' })}
    curl -s -X POST ${http}/demo/rooms/lobby/info ${json({ name: 'Great Hall' })}
+   curl -s -X POST ${http}/demo/rooms/lobby/messages -H 'content-type: application/json' -d "{\"from\":\"alice\",\"body\":\"our logo\",\"file\":{\"name\":\"logo.png\",\"data\":\"$(base64 -w0 picture.png)\"}}"
    curl -s -X PUT ${http}/demo/rooms/lobby/avatar -H 'content-type: application/json' -d "{\"data\":\"$(base64 -w0 picture.png)\"}"
    curl -s -X POST ${http}/demo/rooms/dev%20team/messages ${json({ from: 'frank', body: 'Build is green' })}
 

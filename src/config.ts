@@ -99,6 +99,7 @@ export const ENV_OVERRIDES: Record<string, { path: string[]; number?: boolean }>
   ROOMGATE_PLUGIN: { path: ['plugin', 'name'] },
   ROOMGATE_IDLE_BEFORE_HIBERNATE_MS: { path: ['rooms', 'idleBeforeHibernateMs'], number: true },
   ROOMGATE_ARCHIVE_MAX_DAYS: { path: ['archive', 'maxDays'], number: true },
+  ROOMGATE_UPLOAD_SERVICE: { path: ['upload', 'service'] },
   ROOMGATE_LOG_LEVEL: { path: ['log', 'level'] },
   ROOMGATE_INSPECT_PORT: { path: ['inspect', 'port'], number: true },
 };

@@ -57,3 +57,11 @@ test('a key roomgate does not know is refused, naming it (e.g. a top-level key w
   });
   assert.throws(() => parseConfig({ ...minimal, partition: 8 }, {}), /partition/);
 });
+
+test('upload: none by default; a service JID, or a folder with its URL prefix, never one without the other', () => {
+  assert.deepEqual(parseConfig(minimal, {}).upload, { useOriginalUrls: false, slotTimeoutMs: 30_000, cacheSeconds: 6 * 86400 });
+  assert.equal(parseConfig({ ...minimal, upload: { service: 'upload.localhost' } }, {}).upload.service, 'upload.localhost');
+  assert.throws(() => parseConfig({ ...minimal, upload: { path: '/var/lib/roomgate/files' } }, {}), /upload: path and urlPrefix go together/);
+  assert.throws(() => parseConfig({ ...minimal, upload: { service: 'romeo@localhost' } }, {}), /upload\.service/);
+  assert.throws(() => parseConfig({ ...minimal, upload: { path: '/x', urlPrefix: 'ftp://x' } }, {}), /upload\.urlPrefix/);
+});

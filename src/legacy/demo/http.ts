@@ -6,7 +6,9 @@
  *   GET    /demo/rooms                            list rooms                        200 {rooms}
  *   GET    /demo/rooms/{id}                       one room, messages included       200 room
  *   POST   /demo/rooms/{id}/messages              {from, body, id?, replyTo?, thread?, linkPreviews?} 201 {id}
- *                                                  {from, url, id?, replyTo?}: a file
+ *                                                  {from, url, id?, replyTo?}: a file's link
+ *                                                  {from, file: {name, data (base64), contentType?}, body?, id?}:
+ *                                                  a file, uploaded by the gateway; body a text after it
  *                                                  {from, body, correct: msg}: an edit 201 {id}
  *   DELETE /demo/rooms/{id}/messages/{msg}        ?by=nick: its author deletes it   204
  *   POST   /demo/rooms/{id}/messages/{msg}/reactions  {from, emojis}                204

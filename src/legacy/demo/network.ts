@@ -515,12 +515,12 @@ export class DemoNetwork {
     return room;
   }
 
-  private record(room: Room, msg: { from: string; body: string; id?: string; url?: string; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }): DemoMessage {
-    if (typeof msg.body !== 'string' || msg.body === '') throw new DemoError(400, 'body: a message needs a non-empty body');
+  private record(room: Room, msg: { from: string; body: string; id?: string; url?: string; file?: DemoFile; replyTo?: string; thread?: string; linkPreviews?: LinkPreview[] }): DemoMessage {
+    if (typeof msg.body !== 'string' || (msg.body === '' && !msg.file)) throw new DemoError(400, 'body: a message needs a non-empty body');
     if (msg.id !== undefined && room.messageIds.has(msg.id)) throw new DemoError(409, `message id "${msg.id}" exists in room "${room.info.id}"`);
     const message = Object.freeze({
       id: msg.id ?? this.newId(room), from: msg.from, body: msg.body, timestamp: this.now().toISOString(),
-      ...(msg.url ? { url: msg.url } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
+      ...(msg.url ? { url: msg.url } : {}), ...(msg.file ? { file: msg.file } : {}), ...(msg.replyTo ? { replyTo: msg.replyTo } : {}),
       ...(msg.thread ? { thread: msg.thread } : {}), ...(msg.linkPreviews?.length ? { linkPreviews: msg.linkPreviews } : {}),
     });
     room.messages.push(message);
