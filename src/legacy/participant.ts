@@ -87,11 +87,17 @@ export class LegacyParticipant {
    * @example participant.sendText('hello', 'msg-42', { when: new Date(ts) })
    */
   sendText(body: string, legacyMsgId?: string, opts: SendTextOptions = {}): void {
+    this.emitText(body, legacyMsgId, opts);
+  }
+
+  /** `sendText`, or one of several stanzas of a message that another carries `siblingOf`'s legacy id on. */
+  private emitText(body: string, legacyMsgId: string | undefined, opts: SendTextOptions, siblingOf?: string): void {
     this.muc.emit({
       type: 'legacy.message',
       participant: this.toInit(),
       body,
       ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
+      ...(siblingOf !== undefined ? { siblingOf } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),
       ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
@@ -108,7 +114,7 @@ export class LegacyParticipant {
    */
   sendFile(file: string | LegacyAttachment, legacyMsgId?: string, opts: SendTextOptions = {}): Promise<void> {
     if (typeof file !== 'string') return this.sendFiles([file], legacyMsgId, opts);
-    this.emitFile({ url: file }, legacyMsgId, opts);
+    this.emitFile({ url: file }, legacyMsgId, opts, undefined);
     return Promise.resolve();
   }
 
@@ -126,26 +132,35 @@ export class LegacyParticipant {
   async sendFiles(attachments: LegacyAttachment[], legacyMsgId?: string, opts: SendFilesOptions = {}): Promise<void> {
     const { body, bodyFirst, ...textOpts } = opts;
     if (!attachments.length && !body) return;
+    // one stanza carries the legacy id, as Slidge (several would be one message twice in MAM);
+    // the others are its siblings, which a retraction, correction or moderation of it reaches
+    const sibling = legacyMsgId === undefined ? undefined : String(legacyMsgId);
     const sendBody = () => { if (body) this.sendText(body, legacyMsgId, textOpts); };
     if (bodyFirst) sendBody();
     const date = (opts.when ?? new Date()).toISOString();
     // uploaded side by side, sent in order
     const shared = await Promise.all(attachments.map((a) => this.muc.session.shareAttachment(a, date)));
-    shared.forEach((file, i) => {
-      // one message with the legacy id, as Slidge: several would be one message twice in MAM
-      const id = i === shared.length - 1 && !body ? legacyMsgId : undefined;
-      if (!file) return this.sendText(FILE_FAILED, id, textOpts);
+    // each file, then its caption; a file that could not be shared is the text saying so
+    const parts = shared.flatMap((file, i): ({ file: SharedAttachment } | { text: string })[] => {
       const caption = attachments[i]!.caption;
-      this.emitFile(file, caption ? undefined : id, textOpts);
-      if (caption) this.sendText(caption, id, textOpts);
+      if (!file) return [{ text: FILE_FAILED }];
+      return caption ? [{ file }, { text: caption }] : [{ file }];
+    });
+    parts.forEach((part, i) => {
+      const carrier = !body && i === parts.length - 1; // else the body carries the id
+      const id = carrier ? legacyMsgId : undefined;
+      const siblingOf = carrier ? undefined : sibling;
+      if ('file' in part) this.emitFile(part.file, id, textOpts, siblingOf);
+      else this.emitText(part.text, id, textOpts, siblingOf);
     });
     if (!bodyFirst) sendBody();
   }
 
-  private emitFile(shared: SharedAttachment, legacyMsgId: string | undefined, opts: SendTextOptions): void {
+  private emitFile(shared: SharedAttachment, legacyMsgId: string | undefined, opts: SendTextOptions, siblingOf: string | undefined): void {
     this.muc.emit({
       type: 'legacy.message', participant: this.toInit(), body: shared.url, url: shared.url,
       ...(shared.file ? { file: shared.file } : {}),
+      ...(siblingOf !== undefined ? { siblingOf } : {}),
       ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
       ...(opts.archiveOnly ? { archiveOnly: true } : {}),

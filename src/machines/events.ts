@@ -183,6 +183,11 @@ export type LegacyRoomEvent =
       url?: string;
       /** What is known of that attachment, for SIMS/SFS (spec §3.19): where roomgate uploaded its bytes. */
       file?: SharedFile;
+      /**
+       * One of several stanzas the network's message became (its files, their captions, its
+       * text: `sendFiles`), without its legacy id, which another carries: that id (spec §3.12).
+       */
+      siblingOf?: string;
       /** Spec §3.23: the legacy thread it belongs to. */
       thread?: ThreadRef;
       /** Spec §3.23: previews of its links. */

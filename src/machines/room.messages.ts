@@ -10,7 +10,7 @@ import type { LegacyRoomEvent } from './events.ts';
 import type { MessageIntent, PresenceIntent, RoomPort } from './ports.ts';
 import { merge } from '../merge.ts';
 import {
-  afterMessages, chatStateOf, isSystem, isUser, knownXmppId, occupantNick, speakerOf, userNick, xmppThreadOf, type Participant, type RoomContext, type RoomEvent,
+  afterMessages, chatStateOf, isSystem, isUser, knownXmppId, occupantNick, siblingIds, speakerOf, userNick, xmppThreadOf, type Participant, type RoomContext, type RoomEvent,
   type SendResult, type UserActionEvent, type UserActionOutput,
 } from './room.ts';
 
@@ -82,9 +82,37 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
   function deliverOne(c: RoomContext, event: LegacyRoomEvent): void {
     const e = event as Legacy<'legacy.message'>;
     const m = legacyMessage(c, e);
-    if (e.archiveOnly) return archive(c, m, e.when ?? e.at, 'backfill', e.legacyId);
-    send(c, speakerOf(c, e.participant, e.eventId), m);
-    archive(c, m, e.when ?? e.at, 'live', e.legacyId);
+    const source = e.archiveOnly ? 'backfill' : 'live';
+    if (e.archiveOnly) archive(c, m, e.when ?? e.at, source, e.legacyId);
+    else {
+      send(c, speakerOf(c, e.participant, e.eventId), m);
+      archive(c, m, e.when ?? e.at, source, e.legacyId);
+    }
+    // §3.12: a message sent as several stanzas, corrected, is its corrected text alone
+    if (e.replaces) retractSiblings(c, speakerOf(c, e.participant, e.eventId), e.replaces.legacyId, e, source, m.thread);
+  }
+
+  /** A participant's retraction of a message the user knows by `id` (§1.4 `retract`). */
+  function retraction(c: RoomContext, p: Participant, id: string, legacyId: string, stanzaId: string, thread: string | undefined): Outgoing {
+    return {
+      room: c.jid, nick: occupantNick(p), type: 'groupchat', body: `/me retracted the message ${legacyId}`,
+      stanzaId, occupantId: p.occupantId, retract: id, replace: id, chatState: 'active', hint: 'store',
+      ...(thread !== undefined ? { thread } : {}),
+    };
+  }
+
+  /**
+   * §3.12: the other stanzas of a message the network sent as several (files, captions, text)
+   * are retracted with it, each in turn; their stanza-ids are the event's, numbered.
+   */
+  function retractSiblings(
+    c: RoomContext, p: Participant, legacyId: string, e: { eventId: string; at: string; when?: string }, source: 'live' | 'backfill', thread: string | undefined,
+  ): void {
+    siblingIds(c, legacyId).forEach((id, i) => {
+      const m = retraction(c, p, id, legacyId, `${e.eventId}-${i + 1}`, thread);
+      if (source === 'live') send(c, p, m);
+      archive(c, m, e.when ?? e.at, source);
+    });
   }
 
   /** A chat message from the gateway itself, which clients show apart from the room. */
@@ -174,14 +202,11 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     deliverRetraction: ({ context: c, event }: Args) => {
       const e = event as Legacy<'legacy.retraction'>;
       const p = speakerOf(c, e.participant, e.eventId);
-      const id = knownXmppId(c, e.target, true);
-      const m: Outgoing = {
-        room: c.jid, nick: occupantNick(p), type: 'groupchat', body: `/me retracted the message ${e.target.legacyId}`,
-        stanzaId: e.eventId, occupantId: p.occupantId, retract: id, replace: id, chatState: 'active', hint: 'store',
-        ...(e.thread ? { thread: xmppThreadOf(c, e.thread) } : {}),
-      };
+      const thread = e.thread ? xmppThreadOf(c, e.thread) : undefined;
+      const m = retraction(c, p, knownXmppId(c, e.target, true), e.target.legacyId, e.eventId, thread);
       send(c, p, m);
       archive(c, m, e.at, 'live');
+      retractSiblings(c, p, e.target.legacyId, e, 'live', thread);
     },
 
     /** §1.4 `react`: the participant's whole set of reactions to a message (by stanza-id); archived. */
@@ -201,12 +226,16 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     deliverModeration: ({ context: c, event }: Args) => {
       const e = event as Legacy<'legacy.moderation'>;
       const by = e.moderator ? speakerOf(c, e.moderator, e.eventId) : null;
-      const m: Outgoing = {
-        room: c.jid, nick: null, type: 'groupchat', stanzaId: e.eventId, occupantId: by?.occupantId ?? 'room',
-        moderated: { id: knownXmppId(c, e.target, false), by: by ? occupantNick(by) : null, ...(e.reason ? { reason: e.reason } : {}) },
-      };
-      if (c.resources.length) port.message(merge(m, { to: c.resources }));
-      archive(c, m, e.at, 'live');
+      // §3.12: every stanza of a message sent as several, each a notice of its own
+      const ids = [knownXmppId(c, e.target, false), ...siblingIds(c, e.target.legacyId)];
+      ids.forEach((id, i) => {
+        const m: Outgoing = {
+          room: c.jid, nick: null, type: 'groupchat', stanzaId: i ? `${e.eventId}-${i}` : e.eventId, occupantId: by?.occupantId ?? 'room',
+          moderated: { id, by: by ? occupantNick(by) : null, ...(e.reason ? { reason: e.reason } : {}) },
+        };
+        if (c.resources.length) port.message(merge(m, { to: c.resources }));
+        archive(c, m, e.at, 'live');
+      });
     },
 
     /** §3.20: never archived; a repeated state is dropped, except `composing` (§1.4). */

@@ -22,7 +22,7 @@ import type { ChatState, MucAffiliation, MucRole, Show, Hat } from '../legacy/ty
 import type { StanzaError } from '../transport/xmpp/errors.ts';
 import type { RoomInputEvent, XmppRoomEvent, LegacyRoomEvent, LegacyMessagesEvent, HistoryRequest, HookCall, ParticipantInit, MessageRef, Delivery, ThreadRef } from './events.ts';
 import type { ArchivedMessage, FillOutput, HistoryInput, HookInput, RoomRef } from './ports.ts';
-import { addRecent, findRecent, hasRecent, type Recent } from './recent.ts';
+import { addRecent, findRecent, hasRecent, recentItems, type Recent } from './recent.ts';
 import { merge } from '../merge.ts';
 import { participantNamed, positionOf, withParticipantAdded, withParticipantAt } from './participants.ts';
 
@@ -32,6 +32,14 @@ export const APPLIED_EVENTS_KEPT = 256;
 export const OWN_IDS_KEPT = 256;
 /** The threads a room remembers (spec §3.23): the XMPP threads the network made a thread of, newest kept. */
 export const THREADS_KEPT = 256;
+/** The stanzas of messages the network sent as several that a room remembers (spec §3.12), newest kept. */
+export const SIBLINGS_KEPT = 512;
+
+/**
+ * A stanza of a legacy message the room sent as several (its files, their captions, its text:
+ * `sendFiles`), which has no legacy id of its own: another of them carries it (spec §3.12).
+ */
+export interface Sibling { legacyId: string; stanzaId: string }
 
 /** An XMPP thread and the legacy thread the plugin's `createThread` made of it. */
 export interface ThreadPair { xmpp: string; legacy: string }
@@ -82,6 +90,8 @@ export interface RoomContext extends RoomRef {
   resources: string[];
   /** The XMPP threads the network made a thread of (spec §3.23), oldest first (`THREADS_KEPT`). */
   threads?: ThreadPair[];
+  /** The stanzas of legacy messages sent as several (spec §3.12), newest last (`SIBLINGS_KEPT`). Absent in older snapshots. */
+  siblings?: Recent<Sibling>;
   /** Joins waiting for the room to be filled or for their history. */
   pendingJoins: JoinEvent[];
   /** The user's messages waiting for the legacy network's answers, in order. */
@@ -390,6 +400,11 @@ export const roomMachine = setup({
     finishAction: assign(({ context }, { legacyId, xmppId }: { legacyId: string | null; xmppId: string | undefined }) =>
       ({ ownIds: withOwnId(context.ownIds, legacyId, xmppId), action: null })),
     markApplied: assign(({ context, event }) => appliedNoted(context, event)),
+    /** A participant's message archived while nobody is joined: applied, and remembered where it is one of several. */
+    noteArchivedMessage: assign(({ context, event }) => merge(appliedNoted(context, event), siblingsNoted(context, messagesOf(event)))),
+    /** The backfill is done: the history is there, and the stanzas of messages sent as several are remembered. */
+    noteBackfilled: assign(({ context, event }) =>
+      merge({ historyFilled: true }, siblingsNoted(context, (event as unknown as { output: LegacyRoomEvent[] }).output))),
     /** The user's message goes to the network (one assign: each costs a copy of the snapshot). */
     keepMessage: assign(({ context, event }) => ({ sending: [event as UserMessageEvent], ...appliedNoted(context, event) })),
     /** The user's messages from joined resources go to the network (the others are refused). */
@@ -415,6 +430,7 @@ export const roomMachine = setup({
         participants: after.participants,
         ...(after.chatStates !== context.chatStates ? { chatStates: after.chatStates } : {}),
         ...appliedNoted(context, event),
+        ...siblingsNoted(context, (event as LegacyMessagesEvent).messages),
       };
     }),
     /** A join waits for its answer (and is applied: one assign, as each copies the snapshot). */
@@ -608,8 +624,8 @@ export const roomMachine = setup({
           actions: [{ type: 'refusePrivateMessage', params: { error: NOT_JOINED } }, 'markApplied'],
         },
         // Live messages before anyone joined are kept for history; the rest is fetched by fill.
-        'legacy.message': { actions: ['archiveLegacyMessage', 'markApplied'] },
-        'legacy.messages': { actions: ['archiveLegacyMessage', 'markApplied'] },
+        'legacy.message': { actions: ['archiveLegacyMessage', 'noteArchivedMessage'] },
+        'legacy.messages': { actions: ['archiveLegacyMessage', 'noteArchivedMessage'] },
         // with nobody joined these are only archived; a private message goes to the bare JID
         'legacy.retraction': { actions: ['deliverRetraction', 'markApplied'] },
         'legacy.reaction': { actions: ['deliverReaction', 'markApplied'] },
@@ -666,8 +682,8 @@ export const roomMachine = setup({
         // straight to the waiting join's greeting: one microstep, not two through `idle`
         // (a backfill for a MAM query has no join waiting)
         'runtime.backfilled': [
-          { guard: 'hasPendingJoin', target: 'joined.greeting', actions: ['archiveBackfill', 'keepBackfilledParticipants', assign({ historyFilled: true })] },
-          { target: 'joined', actions: ['archiveBackfill', 'keepBackfilledParticipants', assign({ historyFilled: true })] },
+          { guard: 'hasPendingJoin', target: 'joined.greeting', actions: ['archiveBackfill', 'keepBackfilledParticipants', 'noteBackfilled'] },
+          { target: 'joined', actions: ['archiveBackfill', 'keepBackfilledParticipants', 'noteBackfilled'] },
         ],
         // §2.4: a backfill that failed counts as done; the room goes on without that history.
         'runtime.backfillFailed': [
@@ -851,7 +867,7 @@ export const roomMachine = setup({
             input: ({ context }) => ({
               room: refOf(context),
               action: context.action!,
-              legacyId: ownLegacyId(context, actionTarget(context.action!)),
+              legacyId: knownLegacyId(context, actionTarget(context.action!)),
               ...('thread' in context.action! && context.action.thread ? { thread: legacyThreadOf(context, context.action.thread) } : {}),
             }),
             onDone: {
@@ -925,10 +941,15 @@ function actionTarget(action: UserActionEvent): string | null {
   }
 }
 
-/** The legacy id of one of the user's own messages, from the id the client sent it with (spec §3.12). */
-export function ownLegacyId(context: RoomContext, xmppId: string | null): string | null {
+/**
+ * The legacy id of a message the user refers to by an XMPP id, where the room knows it (spec
+ * §3.12): one of their own, by the id their client sent it with; a stanza of a message the
+ * network sent as several, by its stanza-id. Else the session's conversion decides.
+ */
+export function knownLegacyId(context: RoomContext, xmppId: string | null): string | null {
   if (xmppId === null) return null;
-  return findRecent(context.ownIds, (o) => o.xmppId === xmppId)?.legacyId ?? null;
+  return findRecent(context.ownIds, (o) => o.xmppId === xmppId)?.legacyId
+    ?? findRecent(context.siblings, (s) => s.stanzaId === xmppId)?.legacyId ?? null;
 }
 
 /**
@@ -1093,7 +1114,28 @@ function appliedNoted(context: RoomContext, event: RoomEvent): Partial<RoomConte
  * one assign (each assign copies the snapshot: W2's hot path had three).
  */
 export function messageNoted(context: RoomContext, event: RoomEvent): Partial<RoomContext> {
-  return merge(speakerStateNoted(context, event), appliedNoted(context, event));
+  const noted = merge(speakerStateNoted(context, event), appliedNoted(context, event));
+  return event.type === 'legacy.message' && event.siblingOf !== undefined ? merge(noted, siblingsNoted(context, [event])) : noted;
+}
+
+/** The events of a `legacy.message` or a burst of them. */
+function messagesOf(event: RoomEvent): LegacyRoomEvent[] {
+  return event.type === 'legacy.messages' ? event.messages : [event as LegacyRoomEvent];
+}
+
+/** The stanzas among these messages that are one of several (`siblingOf`), remembered ({} when none is). */
+function siblingsNoted(context: RoomContext, events: LegacyRoomEvent[]): Partial<RoomContext> {
+  let siblings = context.siblings;
+  for (const e of events) {
+    if (e.type === 'legacy.message' && e.siblingOf !== undefined) siblings = addRecent(siblings, { legacyId: e.siblingOf, stanzaId: e.eventId }, SIBLINGS_KEPT);
+  }
+  return siblings === context.siblings ? {} : { siblings };
+}
+
+/** The stanza-ids of the other stanzas of a legacy message sent as several (none for most). */
+export function siblingIds(context: RoomContext, legacyId: string): string[] {
+  if (!context.siblings) return [];
+  return recentItems(context.siblings).filter((s) => s.legacyId === legacyId).map((s) => s.stanzaId);
 }
 
 /** After a participant's message or chat state: the speaker known, their chat state set ({} when neither changes). */

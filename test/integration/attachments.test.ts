@@ -75,7 +75,7 @@ describe('attachments from the network', () => {
     assert.equal(Buffer.compare(Buffer.from(await got.arrayBuffer()), png), 0, 'the same bytes');
   });
 
-  test('a file with a text: the file first, the text after it with the legacy id; what the network sends next comes after', async () => {
+  test('a file with a text: the file first, the text after it with the legacy id; what the network sends next comes after; deleted, both go', async () => {
     await post({ from: 'bob', id: 'f-2', body: 'the minutes', file: file('minutes.txt', Buffer.from('1. cake\n')) });
     await post({ from: 'bob', id: 'f-3', body: 'and then?' });
     const [attachment, text, next] = await suite.romeo.collect(3, fromLobby);
@@ -84,6 +84,13 @@ describe('attachments from the network', () => {
     assert.equal(attachment!.getChild('file-sharing', SFS)!.attrs.disposition, 'attachment');
     assert.deepEqual([text!.getChildText('body'), text!.attrs.id], ['the minutes', 'f-2']);
     assert.deepEqual([next!.getChildText('body'), next!.attrs.id], ['and then?', 'f-3']);
+
+    // §3.12: the network deletes the message: both of its stanzas go, the file too
+    const del = await suite.gw.demo('DELETE', '/demo/rooms/lobby/messages/f-2?by=bob');
+    assert.equal(del.status, 204);
+    const retractions = await suite.romeo.collect(2, fromLobby);
+    assert.deepEqual(retractions.map((r) => r.getChild('retract', 'urn:xmpp:message-retract:1')?.attrs.id),
+      ['f-2', attachment!.getChild('stanza-id', NS_SID)!.attrs.id]);
   });
 
   test('the archive keeps the metadata: a MAM query gives the file message as it was sent', async () => {

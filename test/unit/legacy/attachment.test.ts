@@ -82,35 +82,39 @@ function room(fail: (a: LegacyAttachment) => boolean = () => false) {
   const muc = new LegacyMUC(session, 'r', 'r@gw', (e) => events.push(e));
   const said = () => events.map((e) => {
     const m = e as Extract<UnstampedLegacyEvent, { type: 'legacy.message' }>;
-    return [m.url ? `file ${m.file?.name}` : m.body, m.legacyId ?? null];
+    // the legacy id the message carries, or `~id` for a sibling of the message that carries it
+    return [m.url ? `file ${m.file?.name}` : m.body, m.legacyId ?? (m.siblingOf !== undefined ? `~${m.siblingOf}` : null)];
   });
   return { muc, events, said };
 }
 
-test('sendFiles: each file a message in the given order, a caption after its file, the body after them all with the legacy id', async () => {
+test('sendFiles: each file a message in the given order, a caption after its file, the body after them all with the legacy id, the others its siblings', async () => {
   const { muc, said } = room();
   const bob = await muc.getParticipant('bob');
   await bob.sendFiles([{ data: Buffer.from('a'), name: 'a.txt' }, { data: Buffer.from('b'), name: 'b.txt', caption: 'about b' }], 'm1', { body: 'look' });
-  assert.deepEqual(said(), [['file a.txt', null], ['file b.txt', null], ['about b', null], ['look', 'm1']]);
+  assert.deepEqual(said(), [['file a.txt', '~m1'], ['file b.txt', '~m1'], ['about b', '~m1'], ['look', 'm1']]);
 });
 
 test('sendFiles: without a body the last message has the id (its caption where it has one); bodyFirst puts the body first', async () => {
   const a = room();
   await (await a.muc.getParticipant('bob')).sendFiles([{ data: Buffer.from('a'), name: 'a.txt' }, { data: Buffer.from('b'), name: 'b.txt' }], 'm2');
-  assert.deepEqual(a.said(), [['file a.txt', null], ['file b.txt', 'm2']]);
+  assert.deepEqual(a.said(), [['file a.txt', '~m2'], ['file b.txt', 'm2']]);
   const b = room();
   await (await b.muc.getParticipant('bob')).sendFiles([{ data: Buffer.from('a'), name: 'a.txt', caption: 'cap' }], 'm3', { body: 'first', bodyFirst: true });
-  assert.deepEqual(b.said(), [['first', 'm3'], ['file a.txt', null], ['cap', null]]);
+  assert.deepEqual(b.said(), [['first', 'm3'], ['file a.txt', '~m3'], ['cap', '~m3']]);
   const c = room();
   await (await c.muc.getParticipant('bob')).sendFiles([{ data: Buffer.from('a'), name: 'a.txt', caption: 'cap' }], 'm4');
-  assert.deepEqual(c.said(), [['file a.txt', null], ['cap', 'm4']]);
+  assert.deepEqual(c.said(), [['file a.txt', '~m4'], ['cap', 'm4']]);
+  const d = room();
+  await (await d.muc.getParticipant('bob')).sendFiles([{ data: Buffer.from('a'), name: 'a.txt' }, { data: Buffer.from('b'), name: 'b.txt' }]);
+  assert.deepEqual(d.said(), [['file a.txt', null], ['file b.txt', null]], 'without a legacy id, nothing to be siblings of');
 });
 
 test('a file that could not be shared is the failure text in its place; the others go', async () => {
   const { muc, said, events } = room((a) => a.name === 'bad.txt');
   const bob = await muc.getParticipant('bob');
   await bob.sendFiles([{ data: Buffer.from('a'), name: 'bad.txt' }, { data: Buffer.from('b'), name: 'ok.txt' }], 'm5');
-  assert.deepEqual(said(), [[FILE_FAILED, null], ['file ok.txt', 'm5']]);
+  assert.deepEqual(said(), [[FILE_FAILED, '~m5'], ['file ok.txt', 'm5']]);
   assert.deepEqual((events[1] as { file?: unknown }).file, { name: 'ok.txt', mediaType: 'text/plain', size: 1, sha256: 'h' });
 });
 

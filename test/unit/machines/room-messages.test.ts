@@ -433,3 +433,66 @@ test('a burst from resources none of which has joined is refused whole, and noth
   assert.deepEqual(h.sent.map(([kind, v]) => `${kind}:${(v as { type?: string }).type ?? ''}`), ['message:error', 'presence:unavailable', 'message:error', 'presence:unavailable']);
   assert.ok(h.actor.getSnapshot().matches({ joined: 'idle' }));
 });
+
+/** Juliet's message sent as three stanzas (`sendFiles`): two files, then the text with the legacy id M1. */
+async function sentAsSeveral(h: ReturnType<typeof harness>, archiveOnly = false) {
+  const juliet = { nick: 'juliet' };
+  const more = archiveOnly ? { archiveOnly: true, when: AT } : {};
+  await h.send({ eventId: 'f1', type: 'legacy.message', participant: juliet, body: 'https://u/a.png', url: 'https://u/a.png', siblingOf: 'M1', ...more });
+  await h.send({ eventId: 'f2', type: 'legacy.message', participant: juliet, body: 'https://u/b.png', url: 'https://u/b.png', siblingOf: 'M1', ...more });
+  await h.send({ eventId: 'f3', type: 'legacy.message', participant: juliet, body: 'our photos', legacyId: 'M1', xmppId: 'XM1', ...more });
+  h.sent.length = 0;
+}
+
+/** The stanzas of a message intent's kind, as [kind, the id they refer to, their stanza-id]. */
+const refs = (sent: unknown[][]) => sent.filter(([kind]) => kind === 'message').map(([, m]) => {
+  const i = m as { retract?: string; moderated?: { id: string }; replace?: string; stanzaId: string };
+  return [i.retract ? 'retract' : i.moderated ? 'moderated' : i.replace ? 'replace' : 'message', i.retract ?? i.moderated?.id ?? i.replace, i.stanzaId];
+});
+
+test('§3.12: a message the network sent as several stanzas is retracted and moderated whole: each sibling gets its own, archived', async () => {
+  const h = harness();
+  await h.join();
+  await sentAsSeveral(h);
+  await h.send({ eventId: 'x1', type: 'legacy.retraction', participant: { nick: 'juliet' }, target: { legacyId: 'M1', xmppId: 'XM1' } });
+  assert.deepEqual(refs(h.sent), [['retract', 'XM1', 'x1'], ['retract', 'f1', 'x1-1'], ['retract', 'f2', 'x1-2']]);
+  assert.equal(h.sent.filter(([kind]) => kind === 'archive').length, 3);
+  assert.equal((h.sent[2]![1] as { body: string }).body, '/me retracted the message M1');
+  h.sent.length = 0;
+  await h.send({ eventId: 'x2', type: 'legacy.moderation', moderator: null, target: { legacyId: 'M1', xmppId: 'XM1' } });
+  assert.deepEqual(refs(h.sent), [['moderated', 'XM1', 'x2'], ['moderated', 'f1', 'x2-1'], ['moderated', 'f2', 'x2-2']]);
+  // another message's retraction reaches it alone
+  h.sent.length = 0;
+  await h.send({ eventId: 'x3', type: 'legacy.retraction', participant: { nick: 'juliet' }, target: { legacyId: 'M2', xmppId: 'XM2' } });
+  assert.deepEqual(refs(h.sent), [['retract', 'XM2', 'x3']]);
+});
+
+test('§3.12: correcting a message sent as several stanzas replaces the one with the id and retracts the others', async () => {
+  const h = harness();
+  await h.join();
+  await sentAsSeveral(h);
+  await h.send({ eventId: 'c1', type: 'legacy.message', participant: { nick: 'juliet' }, body: 'one photo was enough', replaces: { legacyId: 'M1', xmppId: 'XM1' } });
+  assert.deepEqual(refs(h.sent), [['replace', 'XM1', 'c1'], ['retract', 'f1', 'c1-1'], ['retract', 'f2', 'c1-2']]);
+});
+
+test("§3.12: the user's action on a sibling stanza reaches the network with the whole message's legacy id", async () => {
+  const h = harness();
+  await h.join();
+  await sentAsSeveral(h);
+  await h.send({ type: 'xmpp.reaction', from: GAJIM, id: 'm1', targetId: 'f2', emojis: ['👍'], xml: '<message id="m1"/>' });
+  await h.send({ type: 'xmpp.displayed', from: GAJIM, id: 'm2', targetId: 'f1', xml: '<message id="m2"/>' });
+  await h.send({ type: 'xmpp.reaction', from: GAJIM, id: 'm3', targetId: 'XM1', emojis: ['👍'], xml: '<message id="m3"/>' });
+  assert.deepEqual(h.actions.map((a) => a.legacyId), ['M1', 'M1', null], 'the stanza with the id: the session converts it');
+});
+
+test('§3.12: siblings archived before anyone joined, or backfilled, are known too, and survive a snapshot', async () => {
+  const h = harness();
+  await sentAsSeveral(h); // not joined: archived only
+  const snapshot = JSON.parse(JSON.stringify(h.actor.getPersistedSnapshot()));
+  const again = harness();
+  const restored = createActor(again.machine, { snapshot, input: { user: U, legacyId: 'room-private', jid: R, defaultUserNick: 'romeo' } });
+  restored.start();
+  restored.send({ eventId: 'x1', at: AT, type: 'legacy.retraction', participant: { nick: 'juliet' }, target: { legacyId: 'M1', xmppId: 'XM1' } } as RoomInputEvent);
+  const retracted = again.sent.filter(([kind]) => kind === 'archive').map(([, a]) => (a as { message: { retract: string } }).message.retract);
+  assert.deepEqual(retracted, ['XM1', 'f1', 'f2']);
+});
