@@ -522,6 +522,7 @@ export class Rooms {
     const thread = known ?? made;
     if (thread) opts.thread = thread.legacy;
     if (message.linkPreviews) opts.linkPreviews = message.linkPreviews;
+    if (message.file) opts.file = message.file;
     const output = async (legacyId: string | null | undefined) => merge(sent(session, legacyId), made ? { thread: made } : {});
     if (message.oob) {
       try {

@@ -63,6 +63,8 @@ export interface TextOptions {
   thread?: string;
   /** Spec §3.23: previews of the links in the text, as the client attached them (Cheogram). */
   linkPreviews?: LinkPreview[];
+  /** `onFile`: what the client said of the file (XEP-0447 SFS or XEP-0385 SIMS: name, type, size, SHA-256 ...), where it said anything. */
+  file?: Partial<SharedFile>;
 }
 
 /**
@@ -115,7 +117,8 @@ export class BaseSession<Shared = unknown> {
   /** Called when the user reacts to a message (XEP-0444); an empty list removes all. */
   async onReact(_chat: LegacyMUC, _legacyMsgId: string, _emojis: string[], _opts: ThreadOptions = {}): Promise<void> { throw new NotImplemented('onReact'); }
   /**
-   * Called when the user sends an attachment (XEP-0066 OOB URL) to a room. Return its legacy id.
+   * Called when the user sends an attachment (XEP-0066 OOB URL) to a room, with what their
+   * client said of the file in `opts.file` (SFS or SIMS metadata). Return its legacy id.
    * Not implemented: the URL is sent as text with `onText` (spec §3.19).
    */
   async onFile(_chat: LegacyMUC, _url: string, _opts: TextOptions): Promise<string | null> { throw new NotImplemented('onFile'); }

@@ -86,6 +86,8 @@ export type XmppMessageEvent = EventMeta & {
   replyTo?: XmppReply;
   /** XEP-0066: the URL of an attachment (spec §3.19). */
   oob?: string;
+  /** What the client said of that attachment (its SFS or SIMS metadata). */
+  file?: Partial<SharedFile>;
   /** Spec §3.23: the client's `<thread>`. */
   thread?: string;
   /** Spec §3.23: the previews of its links the client attached. */

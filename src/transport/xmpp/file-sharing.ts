@@ -47,3 +47,29 @@ export function writeSfs(f: SharedFile, url: string): Element {
     xml('file', { xmlns: NS_FILE_METADATA }, ...fileChildren(f, true)),
     xml('sources', null, xml('url-data', { xmlns: NS_URL_DATA, target: url })));
 }
+
+/** What a client said of the file it sent (spec §3.19), as far as it said anything. */
+export type ClientFile = Partial<SharedFile>;
+
+/**
+ * The metadata of a client's file: SFS's (XEP-0447), else SIMS's (XEP-0385); null where the
+ * message has neither. Only what is there and well-formed is kept.
+ */
+export function readClientFile(el: Element): ClientFile | null {
+  const file = el.getChild('file-sharing', NS_SFS)?.getChild('file', NS_FILE_METADATA)
+    ?? el.getChild('reference', NS_REFERENCE)?.getChild('media-sharing', NS_SIMS)?.getChild('file', NS_JINGLE_FT);
+  if (!file) return null;
+  const text = (name: string) => file.getChildText(name)?.trim() || undefined;
+  const count = (name: string) => {
+    const n = Number(text(name));
+    return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  };
+  const sha256 = file.getChildren('hash').find((h) => h.attrs.xmlns === NS_HASHES && h.attrs.algo === 'sha-256')?.getText().trim();
+  const date = text('date');
+  const read: ClientFile = {
+    name: text('name'), mediaType: text('media-type'), size: count('size'), width: count('width'), height: count('height'),
+    sha256: sha256 || undefined, date: date && !Number.isNaN(Date.parse(date)) ? date : undefined,
+  };
+  for (const key of Object.keys(read) as (keyof ClientFile)[]) if (read[key] === undefined) delete read[key];
+  return Object.keys(read).length ? read : null;
+}

@@ -18,7 +18,7 @@ import { readReplace, writeReplace } from './message-correct.ts';
 import { writeModerated } from './message-moderate.ts';
 import { readRetract, writeRetract } from './message-retract.ts';
 import { readOobUrl, writeOob } from './oob.ts';
-import { writeSfs, writeSims } from './file-sharing.ts';
+import { readClientFile, writeSfs, writeSims, type ClientFile } from './file-sharing.ts';
 import { readReactions, writeReactions } from './reactions.ts';
 import { readReply, writeReply } from './reply.ts';
 import { readLinkPreviews, writeLinkPreviews } from './link-preview.ts';
@@ -60,6 +60,12 @@ function linkPreviewsOf(el: Element): { linkPreviews?: LinkPreview[] } {
   return previews.length ? { linkPreviews: previews } : {};
 }
 
+/** An attachment's URL, and what the client said of the file (spec §3.19). */
+function fileOf(el: Element, oob: string): { oob: string; file?: ClientFile } {
+  const file = readClientFile(el);
+  return file ? { oob, file } : { oob };
+}
+
 function readWithoutThread(el: Element, text?: string): GroupchatRead | null {
   // `text`: what `el` was parsed from; its echo (`writeEcho`) is then made without a second parse
   const xmlText = text ?? el.toString();
@@ -86,7 +92,7 @@ function readWithoutThread(el: Element, text?: string): GroupchatRead | null {
           ...(reply.fallback !== undefined ? { fallbackText: reply.fallback } : {}),
         },
       } : {}),
-      ...(oob ? { oob } : {}),
+      ...(oob ? fileOf(el, oob) : {}),
       ...linkPreviewsOf(el),
     };
   }

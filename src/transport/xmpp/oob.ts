@@ -1,6 +1,6 @@
 /**
  * XEP-0066 Out of Band Data, `jabber:x:oob` (spec §3.19): the URL of an attachment, both ways.
- * Not implemented: SIMS (XEP-0385) and SFS (XEP-0447) metadata, stickers (XEP-0231).
+ * SIMS (XEP-0385) and SFS (XEP-0447) metadata are in file-sharing.ts. Not implemented: stickers (XEP-0231).
  */
 import { xml, type Element } from './stanza.ts';
 

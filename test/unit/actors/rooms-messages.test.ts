@@ -91,3 +91,16 @@ test('a moderation request to a plugin without onModerate is feature-not-impleme
     to: GAJIM, from: R, type: 'error', id: 'm1', error: { condition: 'feature-not-implemented', type: 'cancel', text: 'Not implemented by the legacy module' },
   }]]);
 });
+
+test("a client's file reaches onFile with the URL and what the client said of it (SFS/SIMS)", async () => {
+  class FileSession extends PlainSession {
+    override async onFile(_chat: LegacyMUC, url: string, opts: TextOptions): Promise<string> {
+      this.calls.push(['onFile', url, opts]);
+      return 'F1';
+    }
+  }
+  const { session, send } = await roomOnFakes(plugin, (host) => new FileSession({ jid: 'romeo@montague.lit', registration: {} }, plugin, undefined, host));
+  const file = { name: 'a.png', mediaType: 'image/png', size: 12, sha256: 'abc=' };
+  await send({ type: 'xmpp.message', from: GAJIM, id: 'f1', body: 'https://example.org/a.png', oob: 'https://example.org/a.png', file, xml: '<message/>' });
+  assert.deepEqual(session.calls, [['onFile', 'https://example.org/a.png', { xmppId: 'f1', file }]]);
+});

@@ -2,9 +2,9 @@
 // slot the gateway asks for before uploading it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeSfs, writeSims } from '../../../../src/transport/xmpp/file-sharing.ts';
+import { readClientFile, writeSfs, writeSims } from '../../../../src/transport/xmpp/file-sharing.ts';
 import { isUploadAnswerId, readSlotAnswer, uploadRequestId, writeSlotRequest } from '../../../../src/transport/xmpp/http-upload.ts';
-import { messageXml, writeMessage } from '../../../../src/transport/xmpp/muc-message.ts';
+import { messageXml, readGroupchat, writeMessage } from '../../../../src/transport/xmpp/muc-message.ts';
 import { parseStanza } from '../../../../src/transport/xmpp/stanza.ts';
 import type { SharedFile } from '../../../../src/legacy/types.ts';
 
@@ -74,4 +74,23 @@ test('a refused slot says why; a slot without usable URLs is refused; other answ
     + '<put url="file:///etc/passwd"/><get url="https://u/get"/></slot></iq>')),
   { id, from: 'upload.localhost', error: 'the upload service answered without a usable slot' });
   assert.equal(readSlotAnswer(parseStanza('<iq type="result" id="roomgate-avatar-1" from="romeo@localhost"/>')), null);
+});
+
+test("a client's file: its SFS metadata reach onFile with the URL, else its SIMS metadata; what is malformed is left out", () => {
+  const url = 'https://share.example/u/cake.jpg';
+  const sfs = `<message type="groupchat" to="lobby@gw.localhost" id="m1"><body>${url}</body><x xmlns="jabber:x:oob"><url>${url}</url></x>`
+    + '<file-sharing xmlns="urn:xmpp:sfs:0" disposition="inline"><file xmlns="urn:xmpp:file:metadata:0"><media-type>image/jpeg</media-type>'
+    + '<name>cake.jpg</name><size>2048</size><width>800</width><height>600</height><date>2026-12-07T09:00:00Z</date>'
+    + '<hash xmlns="urn:xmpp:hashes:2" algo="sha-1">ignored</hash><hash xmlns="urn:xmpp:hashes:2" algo="sha-256">abc=</hash></file>'
+    + `<sources><url-data xmlns="http://jabber.org/protocol/url-data" target="${url}"/></sources></file-sharing></message>`;
+  const read = readGroupchat(parseStanza(sfs));
+  assert.deepEqual(read && 'file' in read ? [read.oob, read.file] : null, [url, {
+    name: 'cake.jpg', mediaType: 'image/jpeg', size: 2048, width: 800, height: 600, sha256: 'abc=', date: '2026-12-07T09:00:00Z',
+  }]);
+  const sims = `<message type="groupchat" id="m2"><body>${url}</body><x xmlns="jabber:x:oob"><url>${url}</url></x>`
+    + '<reference xmlns="urn:xmpp:reference:0" type="data"><media-sharing xmlns="urn:xmpp:sims:1"><file xmlns="urn:xmpp:jingle:apps:file-transfer:5">'
+    + '<name>cake.jpg</name><size>-3</size><date>yesterday</date></file></media-sharing></reference></message>';
+  assert.deepEqual(readClientFile(parseStanza(sims)), { name: 'cake.jpg' });
+  const plain = readGroupchat(parseStanza(`<message type="groupchat" id="m3"><body>${url}</body><x xmlns="jabber:x:oob"><url>${url}</url></x></message>`));
+  assert.equal(plain && 'file' in plain, false);
 });
