@@ -10,7 +10,7 @@
  * and sent again while the URL still answers.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -35,6 +35,9 @@ export interface UploadSettings {
   /** How long an uploaded file's URL is reused for the same legacy file id. */
   cacheSeconds?: number;
 }
+
+/** What Redis keeps of an uploaded file, by its legacy id: where it is, and for a folder's file its path. */
+interface KeptUpload { url: string; file?: SharedFile; local?: string }
 
 export interface UploadDeps { redis: Redis; keys: Keys; gatewayJid: string; settings: UploadSettings; log: Logger }
 
@@ -69,12 +72,12 @@ export class Uploads {
       if (known) return known;
     }
     const { data, file } = await readAttachment(a, date);
-    const url = settings.service ? await this.viaService(user, settings.service, data, file) : await this.toFolder(data, file);
-    const shared = { url, file };
+    const stored = settings.service ? { url: await this.viaService(user, settings.service, data, file) } : await this.toFolder(data, file);
     if (a.legacyFileId !== undefined) {
-      await this.deps.redis.set(this.deps.keys.uploadedFile(a.legacyFileId), JSON.stringify(shared), 'EX', settings.cacheSeconds ?? CACHE_SECONDS);
+      const kept: KeptUpload = { ...stored, file };
+      await this.deps.redis.set(this.deps.keys.uploadedFile(a.legacyFileId), JSON.stringify(kept), 'EX', settings.cacheSeconds ?? CACHE_SECONDS);
     }
-    return shared;
+    return { url: stored.url, file };
   }
 
   /** The edge published an answer to a slot request: the worker that asked takes it. */
@@ -86,7 +89,7 @@ export class Uploads {
       return;
     }
     const waiting = answer && this.pending.get(answer.id);
-    // only the service asked may answer (an id is no secret to a client that saw none, but still)
+    // only the service asked answers: a client that guessed an id cannot answer for it
     if (!answer || !waiting || bareJid(answer.from) !== waiting.service) return;
     this.pending.delete(answer.id);
     if ('slot' in answer) waiting.resolve(answer.slot);
@@ -104,13 +107,22 @@ export class Uploads {
     if (sub) await sub.quit().catch(() => sub.disconnect());
   }
 
+  /** The file uploaded before under this legacy id, if it is still there (else it is uploaded again). */
   private async uploadedBefore(legacyFileId: string): Promise<SharedAttachment | null> {
     const text = await this.deps.redis.get(this.deps.keys.uploadedFile(legacyFileId));
-    if (!text) return null;
-    const known = JSON.parse(text) as SharedAttachment;
-    // Slidge's check: the upload service may have dropped it since
-    const still = await fetch(known.url, { method: 'HEAD', signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) }).then((r) => r.ok, () => false);
-    return still ? known : null;
+    let kept: KeptUpload;
+    try {
+      kept = JSON.parse(text ?? 'null') as KeptUpload;
+    } catch {
+      return null;
+    }
+    if (!kept?.url) return null;
+    // Slidge's check: the upload service may have dropped it since (the folder's URL may not be
+    // one the gateway can reach: its file is looked for instead)
+    const still = kept.local !== undefined
+      ? await access(kept.local).then(() => true, () => false)
+      : await fetch(kept.url, { method: 'HEAD', signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) }).then((r) => r.ok, () => false);
+    return still ? { url: kept.url, ...(kept.file ? { file: kept.file } : {}) } : null;
   }
 
   private async viaService(user: string, service: string, data: Uint8Array, file: SharedFile): Promise<string> {
@@ -141,7 +153,9 @@ export class Uploads {
     const request = writeSlotRequest({ id, from: this.deps.gatewayJid, service, filename: file.name, size: file.size, contentType: file.mediaType });
     // the user's partition's stream: the edge sends it like the partition's other stanzas
     await this.deps.redis.xadd(this.deps.keys.outStream(this.deps.keys.partitionOf(user)), '*', 's', request).catch((err: Error) => {
-      this.pending.get(id)?.reject(err);
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      waiting?.reject(err);
     });
     return answer;
   }
@@ -159,12 +173,13 @@ export class Uploads {
     return this.subscribed;
   }
 
-  private async toFolder(data: Uint8Array, file: SharedFile): Promise<string> {
+  private async toFolder(data: Uint8Array, file: SharedFile): Promise<{ url: string; local: string }> {
     const { path, urlPrefix } = this.deps.settings;
     // a random folder per file: URLs nobody can guess, and names that never collide
     const folder = randomUUID();
+    const local = join(path!, folder, file.name);
     await mkdir(join(path!, folder), { recursive: true });
-    await writeFile(join(path!, folder, file.name), data, { mode: 0o644 });
-    return `${urlPrefix!.replace(/\/+$/, '')}/${folder}/${encodeURIComponent(file.name)}`;
+    await writeFile(local, data, { mode: 0o644 });
+    return { url: `${urlPrefix!.replace(/\/+$/, '')}/${folder}/${encodeURIComponent(file.name)}`, local };
   }
 }

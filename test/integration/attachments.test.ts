@@ -151,7 +151,23 @@ describe('attachments from the network', () => {
     const match = /^https:\/\/files\.example\/gw\/([0-9a-f-]{36})\/notes\.txt$/.exec(url);
     assert.ok(match, url);
     assert.equal(readFileSync(join(folder, match[1]!, 'notes.txt'), 'utf8'), 'folder bytes');
-    assert.equal(sfsFile(m)!.getChild('sources'), undefined);
     assert.equal(m.getChild('file-sharing', SFS)!.getChild('sources')!.getChild('url-data')!.attrs.target, url);
+
+    // sent again under its legacy id: the same URL while its file is there (the gateway cannot
+    // reach the URL of a folder served elsewhere), a new one once it is gone
+    const redis = new Redis(suite.stack.redis.url);
+    const settings = { path: folder, urlPrefix: 'https://files.example/gw/' };
+    const uploads = new Uploads({ redis, keys: createKeys(suite.gw.prefix, 4), gatewayJid: GW, settings, log: pino({ level: 'silent' }) });
+    try {
+      const again = () => uploads.share('romeo@localhost', { data: Buffer.from('folder bytes'), name: 'notes.txt', legacyFileId: 'demo/lobby/f-6' }, new Date().toISOString());
+      assert.equal((await again()).url, url);
+      rmSync(join(folder, match[1]!), { recursive: true });
+      const renewed = (await again()).url;
+      assert.notEqual(renewed, url);
+      assert.equal(readFileSync(join(folder, renewed.split('/').at(-2)!, 'notes.txt'), 'utf8'), 'folder bytes');
+    } finally {
+      await uploads.close();
+      redis.disconnect();
+    }
   });
 });
