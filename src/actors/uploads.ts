@@ -14,7 +14,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { readAttachment } from '../legacy/attachment.ts';
+import { readAttachment, urlOnly } from '../legacy/attachment.ts';
 import type { LegacyAttachment, SharedFile } from '../legacy/types.ts';
 import { logRedisErrors } from '../redis.ts';
 import { readSlotAnswer, uploadRequestId, writeSlotRequest, type Slot } from '../transport/xmpp/http-upload.ts';
@@ -63,9 +63,8 @@ export class Uploads {
   /** The attachment uploaded (or found uploaded before) and described; throws why it could not be. */
   async share(user: string, a: LegacyAttachment, date: string): Promise<SharedAttachment> {
     const { settings } = this.deps;
-    if (a.url !== undefined && a.data === undefined && a.path === undefined && (settings.useOriginalUrls || !this.configured)) {
-      return { url: a.url };
-    }
+    const url = urlOnly(a);
+    if (url !== null && (settings.useOriginalUrls || !this.configured)) return { url };
     if (!this.configured) throw new Error('no upload service or attachment folder is configured (upload.service, or upload.path and upload.urlPrefix)');
     if (a.legacyFileId !== undefined) {
       const known = await this.uploadedBefore(a.legacyFileId);

@@ -34,6 +34,11 @@ const TYPES_BY_EXTENSION: Record<string, string> = {
 /** sharp's formats, as MIME types. */
 const IMAGE_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', heif: 'image/heif', tiff: 'image/tiff', svg: 'image/svg+xml' };
 
+/** An attachment given by its URL alone: where nothing is to be uploaded, it is sent as that URL. */
+export function urlOnly(a: LegacyAttachment): string | null {
+  return a.url !== undefined && a.data === undefined && a.path === undefined ? a.url : null;
+}
+
 /** The attachment's bytes and metadata; throws when they cannot be read. */
 export async function readAttachment(a: LegacyAttachment, date: string): Promise<AttachmentFile> {
   const data = a.data ?? (a.path !== undefined ? await readFile(a.path) : a.url !== undefined

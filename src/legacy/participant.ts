@@ -16,14 +16,6 @@ export interface ParticipantOptions {
   contact?: LegacyContact;
 }
 
-/**
- * A legacy participant of a legacy group chat.
- *
- * A plugin gets participants from its room (`muc.getParticipant(nick)`), sets their role,
- * affiliation and hats before yielding them from `fillParticipants()`, and calls their methods
- * when the network reports something they did. Every method sends an event to the room actor,
- * which alone decides what XMPP clients see: nothing here builds a stanza.
- */
 /** What a message carries besides its text (spec §3.23): its legacy thread, its links' previews. */
 function threadAndPreviews(opts: { thread?: string; linkPreviews?: LinkPreview[] }): { thread?: { legacyId: string }; linkPreviews?: LinkPreview[] } {
   return {
@@ -35,6 +27,14 @@ function threadAndPreviews(opts: { thread?: string; linkPreviews?: LinkPreview[]
 /** What the user sees where a file of the network could not be shared (Slidge's text). */
 export const FILE_FAILED = 'I tried to send a file, but something went wrong. Tell your roomgate admin to check the logs.';
 
+/**
+ * A legacy participant of a legacy group chat.
+ *
+ * A plugin gets participants from its room (`muc.getParticipant(nick)`), sets their role,
+ * affiliation and hats before yielding them from `fillParticipants()`, and calls their methods
+ * when the network reports something they did. Every method sends an event to the room actor,
+ * which alone decides what XMPP clients see: nothing here builds a stanza.
+ */
 export class LegacyParticipant {
   readonly muc: LegacyMUC;
   nickname: string;
@@ -87,15 +87,20 @@ export class LegacyParticipant {
    * @example participant.sendText('hello', 'msg-42', { when: new Date(ts) })
    */
   sendText(body: string, legacyMsgId?: string, opts: SendTextOptions = {}): void {
-    this.emitText(body, legacyMsgId, opts);
+    this.emitMessage(body, legacyMsgId, opts);
   }
 
-  /** `sendText`, or one of several stanzas of a message that another carries `siblingOf`'s legacy id on. */
-  private emitText(body: string, legacyMsgId: string | undefined, opts: SendTextOptions, siblingOf?: string): void {
+  /**
+   * A text, or a file's URL with what is known of the file; `siblingOf`: one of several stanzas
+   * of a message, another of which carries that legacy id (spec §3.12).
+   */
+  private emitMessage(body: string, legacyMsgId: string | undefined, opts: SendTextOptions, more: { file?: SharedAttachment; siblingOf?: string } = {}): void {
+    const { file, siblingOf } = more;
     this.muc.emit({
       type: 'legacy.message',
       participant: this.toInit(),
       body,
+      ...(file ? { url: file.url, ...(file.file ? { file: file.file } : {}) } : {}),
       ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
       ...(siblingOf !== undefined ? { siblingOf } : {}),
       ...(opts.when ? { when: opts.when.toISOString() } : {}),
@@ -114,7 +119,7 @@ export class LegacyParticipant {
    */
   sendFile(file: string | LegacyAttachment, legacyMsgId?: string, opts: SendTextOptions = {}): Promise<void> {
     if (typeof file !== 'string') return this.sendFiles([file], legacyMsgId, opts);
-    this.emitFile({ url: file }, legacyMsgId, opts, undefined);
+    this.emitMessage(file, legacyMsgId, opts, { file: { url: file } });
     return Promise.resolve();
   }
 
@@ -150,23 +155,10 @@ export class LegacyParticipant {
       const carrier = !body && i === parts.length - 1; // else the body carries the id
       const id = carrier ? legacyMsgId : undefined;
       const siblingOf = carrier ? undefined : sibling;
-      if ('file' in part) this.emitFile(part.file, id, textOpts, siblingOf);
-      else this.emitText(part.text, id, textOpts, siblingOf);
+      if ('file' in part) this.emitMessage(part.file.url, id, textOpts, { file: part.file, siblingOf });
+      else this.emitMessage(part.text, id, textOpts, { siblingOf });
     });
     if (!bodyFirst) sendBody();
-  }
-
-  private emitFile(shared: SharedAttachment, legacyMsgId: string | undefined, opts: SendTextOptions, siblingOf: string | undefined): void {
-    this.muc.emit({
-      type: 'legacy.message', participant: this.toInit(), body: shared.url, url: shared.url,
-      ...(shared.file ? { file: shared.file } : {}),
-      ...(siblingOf !== undefined ? { siblingOf } : {}),
-      ...(legacyMsgId !== undefined ? { legacyId: String(legacyMsgId) } : {}),
-      ...(opts.when ? { when: opts.when.toISOString() } : {}),
-      ...(opts.archiveOnly ? { archiveOnly: true } : {}),
-      ...(opts.replyTo ? { replyTo: { ...opts.replyTo, legacyId: String(opts.replyTo.legacyId) } } : {}),
-      ...threadAndPreviews(opts),
-    });
   }
 
   /**

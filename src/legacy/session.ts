@@ -1,4 +1,5 @@
 import { NotImplemented } from '../transport/xmpp/errors.ts';
+import { urlOnly } from './attachment.ts';
 import type { LegacyBookmarks } from './bookmarks.ts';
 import type { LegacyMUC } from './muc.ts';
 import type { AnyPlugin } from './plugin.ts';
@@ -229,7 +230,8 @@ export class BaseSession<Shared = unknown> {
   /** Uploads an attachment for `LegacyParticipant.sendFiles`; null where it could not be shared. */
   async shareAttachment(attachment: LegacyAttachment, date: string): Promise<SharedAttachment | null> {
     if (this.host.shareAttachment) return this.host.shareAttachment(this, attachment, date);
-    return attachment.url !== undefined && !attachment.data && attachment.path === undefined ? { url: attachment.url } : null;
+    const url = urlOnly(attachment);
+    return url === null ? null : { url };
   }
   /** Deletes a room (used by `bookmarks.remove`). */
   removeRoom(legacyId: string, reason: string, kick: boolean): Promise<void> {

@@ -83,11 +83,8 @@ export function messageEffects(port: RoomPort, presenceOf: PresenceOf) {
     const e = event as Legacy<'legacy.message'>;
     const m = legacyMessage(c, e);
     const source = e.archiveOnly ? 'backfill' : 'live';
-    if (e.archiveOnly) archive(c, m, e.when ?? e.at, source, e.legacyId);
-    else {
-      send(c, speakerOf(c, e.participant, e.eventId), m);
-      archive(c, m, e.when ?? e.at, source, e.legacyId);
-    }
+    if (!e.archiveOnly) send(c, speakerOf(c, e.participant, e.eventId), m);
+    archive(c, m, e.when ?? e.at, source, e.legacyId);
     // §3.12: a message sent as several stanzas, corrected, is its corrected text alone
     if (e.replaces) retractSiblings(c, speakerOf(c, e.participant, e.eventId), e.replaces.legacyId, e, source, m.thread);
   }

@@ -1,6 +1,6 @@
 import { LegacyMUC, MucType, XmppError, type BaseSession, type HoleBound, type LegacyContact, type LegacyParticipant, type MucAffiliation } from '../index.ts';
 import type { DemoMessage, DemoRoomInfo } from './types.ts';
-import { demoAttachment, toXmppError } from './session.ts';
+import { sendDemoFile, toXmppError } from './session.ts';
 import type { DemoShared } from './plugin.ts';
 import type { RoomType } from './world.ts';
 
@@ -56,7 +56,7 @@ export class DemoMUC extends LegacyMUC<BaseSession<DemoShared>> {
     for (const m of wanted.slice(-(this.constructor as typeof DemoMUC).BACKFILL_MAX)) {
       const from = m.from === this.nick ? await this.getUserParticipant() : await this.getParticipant(m.from);
       const opts = { archiveOnly: true, when: new Date(m.timestamp), ...(m.replyTo ? { replyTo: { legacyId: m.replyTo } } : {}) };
-      if (m.file) await from.sendFiles([demoAttachment(this.legacyId, m.id, m.file)], m.id, { ...opts, ...(m.body ? { body: m.body } : {}) });
+      if (m.file) await sendDemoFile(from, this.legacyId, m, m.file, opts);
       else if (m.url) await from.sendFile(m.url, m.id, opts);
       else from.sendText(m.body, m.id, opts);
     }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import {
   BaseSession, InOrder, XmppError, type LegacyMUC, type LegacyParticipant, type MessageReference, type ParticipantOptions, type TextOptions,
 } from '../index.ts';
-import type { ChatState, LegacyAttachment, LinkPreview } from '../types.ts';
+import type { ChatState, LegacyAttachment, LinkPreview, SendTextOptions } from '../types.ts';
 import { DemoError, type DemoEvent, type DemoFile } from './types.ts';
 import type { DemoShared } from './plugin.ts';
 
@@ -10,17 +10,21 @@ import type { DemoShared } from './plugin.ts';
 const HANDLING_TURN_MS = 2;
 
 /**
+ * A demo message's file, uploaded and sent as a participant's (spec §3.19), its text after it;
+ * the message's id names the file, so it is uploaded once.
+ */
+export function sendDemoFile(from: LegacyParticipant, roomId: string, m: { id: string; body: string }, file: DemoFile, opts: SendTextOptions): Promise<void> {
+  const attachment: LegacyAttachment = {
+    data: Buffer.from(file.data, 'base64'), name: file.name, legacyFileId: `demo/${roomId}/${m.id}`,
+    ...(file.contentType ? { contentType: file.contentType } : {}),
+  };
+  return from.sendFiles([attachment], m.id, { ...opts, ...(m.body ? { body: m.body } : {}) });
+}
+
+/**
  * One user logged in to the demo network. Network events become room events here; what the
  * user does in a room goes back to the network.
  */
-/** A demo file as an attachment to upload; its message's id names it, so it is uploaded once. */
-export function demoAttachment(roomId: string, messageId: string, file: DemoFile): LegacyAttachment {
-  return {
-    data: Buffer.from(file.data, 'base64'), name: file.name, legacyFileId: `demo/${roomId}/${messageId}`,
-    ...(file.contentType ? { contentType: file.contentType } : {}),
-  };
-}
-
 export class DemoSession extends BaseSession<DemoShared> {
   private connection: { disconnect(): void } | null = null;
   // The network calls listeners synchronously but turning an event into room calls awaits
@@ -213,7 +217,7 @@ export class DemoSession extends BaseSession<DemoShared> {
           when: new Date(event.timestamp), ...(event.replyTo ? { replyTo: this.reference(muc, event.replyTo) } : {}),
           ...(event.thread ? { thread: event.thread } : {}), ...(event.linkPreviews ? { linkPreviews: event.linkPreviews } : {}),
         };
-        if (event.file) await from.sendFiles([demoAttachment(event.roomId, event.id, event.file)], event.id, { ...opts, ...(event.body ? { body: event.body } : {}) });
+        if (event.file) await sendDemoFile(from, event.roomId, event, event.file, opts);
         else if (event.url) await from.sendFile(event.url, event.id, opts);
         else from.sendText(event.body, event.id, opts);
         break;
